@@ -1,0 +1,1 @@
+export const SPEC_VERSION = '1.0' as const;
