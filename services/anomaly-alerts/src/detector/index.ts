@@ -1,0 +1,10 @@
+export { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
+export { type Point, type Scored, update } from './detector.js';
+export { DetectorError, DetectorStateError } from './errors.js';
+export {
+  type DetectorState,
+  deserializeState,
+  initialState,
+  STATE_VERSION,
+  serializeState,
+} from './state.js';
