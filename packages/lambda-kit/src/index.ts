@@ -1,0 +1,21 @@
+export { type BaseClientConfig, clientConfig, s3ClientConfig } from './clients.js';
+export {
+  envBool,
+  envEnum,
+  envInt,
+  envList,
+  envNumber,
+  envString,
+  type NumberBounds,
+  requireEnv,
+} from './env.js';
+export { ConfigError, RetryExhaustedError, StreamlensError } from './errors.js';
+export { type LambdaHandlerOptions, lambdaHandler } from './handler.js';
+export { createObservability, type Observability } from './observability.js';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  deadlineFromContext,
+  type RetryOptions,
+  retryWithBackoff,
+} from './retry.js';
