@@ -1,1 +1,10 @@
-export const SPEC_VERSION = '1.0' as const;
+export * from './cloudwatch.js';
+export * from './codecs.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './evolution.js';
+export * from './json-schema.js';
+export * from './kpl.js';
+export * from './normalize.js';
+export * from './series.js';
+export * from './validate.js';

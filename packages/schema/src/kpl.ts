@@ -1,0 +1,443 @@
+import { createHash } from 'node:crypto';
+import { ErrorCode, fail, KplEncodeError, type Result } from './errors.js';
+
+/**
+ * KPL aggregated records (the format of AWS's Kinesis Producer Library and awslabs'
+ * kinesis-aggregation): magic F3 89 9A C2, a protobuf `AggregatedRecord`, then the 16-byte MD5 of
+ * the protobuf bytes.
+ *
+ *   message AggregatedRecord { repeated string partition_key_table = 1;
+ *                              repeated string explicit_hash_key_table = 2;
+ *                              repeated Record records = 3; }
+ *   message Record { required uint64 partition_key_index = 1; optional uint64 explicit_hash_key_index = 2;
+ *                    required bytes data = 3; repeated Tag tags = 4; }
+ *
+ * The protobuf is written by hand (no library): key tables in order of first appearance, the way
+ * the KPL and aws-kinesis-agg number them, fields in field-number order, so the bytes are identical.
+ */
+
+/** One user record inside an aggregated record. */
+export interface KplUserRecord {
+  partitionKey: string;
+  explicitHashKey?: string;
+  data: Uint8Array;
+}
+
+export const KPL_MAGIC: Readonly<Uint8Array> = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
+const MD5_BYTES = 16;
+const OVERHEAD = 4 + MD5_BYTES;
+
+/**
+ * Default size limit of one aggregated record: Kinesis allows 1 MiB for data plus partition key,
+ * so 256 bytes are left for the outer record's partition key.
+ */
+export const KPL_DEFAULT_MAX_BYTES = 1_048_576 - 256;
+
+/** True if `bytes` starts with the KPL magic number (a plain record does not). */
+export function isKplAggregated(bytes: Uint8Array): boolean {
+  return (
+    bytes instanceof Uint8Array &&
+    bytes.length >= 4 &&
+    bytes[0] === 0xf3 &&
+    bytes[1] === 0x89 &&
+    bytes[2] === 0x9a &&
+    bytes[3] === 0xc2
+  );
+}
+
+function varintSize(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n < 0x10000000) return 4;
+  // indexes and lengths stay far below 2^35 (records are ≤ 1 MiB)
+  return 5;
+}
+
+function writeVarint(buf: Buffer, pos: number, n: number): number {
+  let v = n;
+  while (v >= 0x80) {
+    buf[pos++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[pos++] = v;
+  return pos;
+}
+
+function utf8Length(s: string): number {
+  // ASCII fast path: most partition keys are short ASCII strings.
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** Table of keys numbered by first appearance. */
+class KeyTable {
+  readonly keys: string[] = [];
+  readonly lengths: number[] = [];
+  readonly index = new Map<string, number>();
+  /** Bytes this table adds to the protobuf. */
+  bytes = 0;
+
+  indexOf(key: string): number | undefined {
+    return this.index.get(key);
+  }
+
+  /** Adds the key, returning its index. */
+  add(key: string): number {
+    const found = this.index.get(key);
+    if (found !== undefined) return found;
+    const i = this.keys.length;
+    const len = utf8Length(key);
+    this.index.set(key, i);
+    this.keys.push(key);
+    this.lengths.push(len);
+    this.bytes += 1 + varintSize(len) + len;
+    return i;
+  }
+
+  /** Bytes adding `key` would add (0 if known). */
+  costOf(key: string): number {
+    if (this.index.has(key)) return 0;
+    const len = utf8Length(key);
+    return 1 + varintSize(len) + len;
+  }
+
+  clear(): void {
+    this.keys.length = 0;
+    this.lengths.length = 0;
+    this.index.clear();
+    this.bytes = 0;
+  }
+}
+
+function checkRecord(r: KplUserRecord): void {
+  if (typeof r?.partitionKey !== 'string' || r.partitionKey.length === 0) {
+    throw new KplEncodeError('KPL user record needs a non-empty partitionKey');
+  }
+  if (!(r.data instanceof Uint8Array))
+    throw new KplEncodeError('KPL user record data must be a Uint8Array');
+  if (r.explicitHashKey !== undefined && typeof r.explicitHashKey !== 'string') {
+    throw new KplEncodeError('KPL explicitHashKey must be a string');
+  }
+}
+
+function innerSize(pkIdx: number, ehkIdx: number, dataLen: number): number {
+  return (
+    1 +
+    varintSize(pkIdx) +
+    (ehkIdx >= 0 ? 1 + varintSize(ehkIdx) : 0) +
+    1 +
+    varintSize(dataLen) +
+    dataLen
+  );
+}
+
+function encode(
+  pk: KeyTable,
+  ehk: KeyTable,
+  records: readonly KplUserRecord[],
+  pkIdx: Int32Array,
+  ehkIdx: Int32Array,
+  protoBytes: number,
+): Uint8Array {
+  const out = Buffer.allocUnsafe(protoBytes + OVERHEAD);
+  out[0] = 0xf3;
+  out[1] = 0x89;
+  out[2] = 0x9a;
+  out[3] = 0xc2;
+  let pos = 4;
+  for (let i = 0; i < pk.keys.length; i++) {
+    out[pos++] = 0x0a;
+    pos = writeVarint(out, pos, pk.lengths[i] as number);
+    pos += out.write(pk.keys[i] as string, pos, 'utf8');
+  }
+  for (let i = 0; i < ehk.keys.length; i++) {
+    out[pos++] = 0x12;
+    pos = writeVarint(out, pos, ehk.lengths[i] as number);
+    pos += out.write(ehk.keys[i] as string, pos, 'utf8');
+  }
+  for (let i = 0; i < records.length; i++) {
+    const data = (records[i] as KplUserRecord).data;
+    const p = pkIdx[i] as number;
+    const e = ehkIdx[i] as number;
+    out[pos++] = 0x1a;
+    pos = writeVarint(out, pos, innerSize(p, e, data.length));
+    out[pos++] = 0x08;
+    pos = writeVarint(out, pos, p);
+    if (e >= 0) {
+      out[pos++] = 0x10;
+      pos = writeVarint(out, pos, e);
+    }
+    out[pos++] = 0x1a;
+    pos = writeVarint(out, pos, data.length);
+    out.set(data, pos);
+    pos += data.length;
+  }
+  const digest = createHash('md5').update(out.subarray(4, pos)).digest();
+  out.set(digest, pos);
+  return out;
+}
+
+function hasEhk(r: KplUserRecord): r is KplUserRecord & { explicitHashKey: string } {
+  // aws-kinesis-agg treats an empty explicit hash key as absent; so does this codec.
+  return r.explicitHashKey !== undefined && r.explicitHashKey.length > 0;
+}
+
+/**
+ * Aggregates user records into one KPL record (no size limit: use `KplAggregator` to stay under
+ * Kinesis's 1 MiB). Throws `KplEncodeError` only for a record without a partition key or bytes.
+ */
+export function aggregate(records: readonly KplUserRecord[]): Uint8Array {
+  const pk = new KeyTable();
+  const ehk = new KeyTable();
+  const n = records.length;
+  const pkIdx = new Int32Array(n);
+  const ehkIdx = new Int32Array(n);
+  let recordBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as KplUserRecord;
+    checkRecord(r);
+    const p = pk.add(r.partitionKey);
+    const e = hasEhk(r) ? ehk.add(r.explicitHashKey) : -1;
+    pkIdx[i] = p;
+    ehkIdx[i] = e;
+    const inner = innerSize(p, e, r.data.length);
+    recordBytes += 1 + varintSize(inner) + inner;
+  }
+  return encode(pk, ehk, records, pkIdx, ehkIdx, pk.bytes + ehk.bytes + recordBytes);
+}
+
+/** Reads protobuf fields out of a byte range; every read is bounds-checked. */
+class Reader {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** A varint, or -1 if truncated or too long for a safe integer. */
+  varint(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) return -1;
+      const b = this.buf[this.pos++] as number;
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result <= Number.MAX_SAFE_INTEGER ? result : -1;
+      mul *= 128;
+    }
+    return -1;
+  }
+
+  /** Skips a field of the given wire type; false if malformed. */
+  skip(wireType: number): boolean {
+    switch (wireType) {
+      case 0:
+        return this.varint() >= 0;
+      case 1:
+        this.pos += 8;
+        return this.pos <= this.end;
+      case 2: {
+        const len = this.varint();
+        if (len < 0) return false;
+        this.pos += len;
+        return this.pos <= this.end;
+      }
+      case 5:
+        this.pos += 4;
+        return this.pos <= this.end;
+      default:
+        return false;
+    }
+  }
+}
+
+function malformed(message: string): Result<never> {
+  return fail(ErrorCode.KPL_MALFORMED, message);
+}
+
+/**
+ * De-aggregates a KPL record: verifies magic and MD5, decodes the protobuf. Never throws. A user
+ * record's `subSequenceNumber` is its index in the returned array; `data` views share `bytes`.
+ */
+export function deaggregate(bytes: Uint8Array): Result<KplUserRecord[]> {
+  if (!isKplAggregated(bytes)) return malformed('not a KPL aggregated record (no magic bytes)');
+  if (bytes.length < OVERHEAD) return malformed('KPL record shorter than magic + checksum');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = buf.length - MD5_BYTES;
+  const digest = createHash('md5').update(buf.subarray(4, end)).digest();
+  if (digest.compare(buf, end, buf.length) !== 0) {
+    return fail(
+      ErrorCode.KPL_CHECKSUM_MISMATCH,
+      'KPL record MD5 checksum does not match its contents',
+    );
+  }
+  const pks: string[] = [];
+  const ehks: string[] = [];
+  // Record bodies are decoded after the tables: protobuf allows the fields in any order.
+  const recordStarts: number[] = [];
+  const recordEnds: number[] = [];
+  const r = new Reader(buf, 4, end);
+  while (r.pos < end) {
+    const tag = r.varint();
+    if (tag < 0) return malformed('truncated field tag');
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (wire === 2 && field >= 1 && field <= 3) {
+      const len = r.varint();
+      if (len < 0 || r.pos + len > end) return malformed(`truncated field ${field}`);
+      if (field === 3) {
+        recordStarts.push(r.pos);
+        recordEnds.push(r.pos + len);
+      } else {
+        (field === 1 ? pks : ehks).push(buf.toString('utf8', r.pos, r.pos + len));
+      }
+      r.pos += len;
+    } else if (field >= 1 && field <= 3) {
+      return malformed(`field ${field} has wire type ${wire}, expected 2`);
+    } else if (!r.skip(wire)) {
+      return malformed(`malformed unknown field ${field}`);
+    }
+  }
+  const out: KplUserRecord[] = new Array(recordStarts.length);
+  for (let i = 0; i < recordStarts.length; i++) {
+    const rr = new Reader(buf, recordStarts[i] as number, recordEnds[i] as number);
+    let pkIndex = -1;
+    let ehkIndex = -1;
+    let dataStart = -1;
+    let dataEnd = -1;
+    while (rr.pos < rr.end) {
+      const tag = rr.varint();
+      if (tag < 0) return malformed(`record ${i}: truncated field tag`);
+      const field = Math.floor(tag / 8);
+      const wire = tag & 7;
+      if (field === 1 && wire === 0) {
+        pkIndex = rr.varint();
+        if (pkIndex < 0) return malformed(`record ${i}: bad partition_key_index`);
+      } else if (field === 2 && wire === 0) {
+        ehkIndex = rr.varint();
+        if (ehkIndex < 0) return malformed(`record ${i}: bad explicit_hash_key_index`);
+      } else if (field === 3 && wire === 2) {
+        const len = rr.varint();
+        if (len < 0 || rr.pos + len > rr.end) return malformed(`record ${i}: truncated data`);
+        dataStart = rr.pos;
+        dataEnd = rr.pos + len;
+        rr.pos += len;
+      } else if (field >= 1 && field <= 3) {
+        return malformed(`record ${i}: field ${field} has wrong wire type ${wire}`);
+      } else if (!rr.skip(wire)) {
+        return malformed(`record ${i}: malformed field ${field}`);
+      }
+    }
+    if (pkIndex < 0) return malformed(`record ${i}: missing partition_key_index`);
+    if (dataStart < 0) return malformed(`record ${i}: missing data`);
+    const partitionKey = pks[pkIndex];
+    if (partitionKey === undefined)
+      return malformed(`record ${i}: partition_key_index ${pkIndex} out of range`);
+    const rec: KplUserRecord = { partitionKey, data: buf.subarray(dataStart, dataEnd) };
+    if (ehkIndex >= 0) {
+      const ehk = ehks[ehkIndex];
+      if (ehk === undefined)
+        return malformed(`record ${i}: explicit_hash_key_index ${ehkIndex} out of range`);
+      rec.explicitHashKey = ehk;
+    }
+    out[i] = rec;
+  }
+  return { ok: true, value: out };
+}
+
+/**
+ * Builds aggregated records incrementally under a byte limit (producer side).
+ *
+ * @example
+ * const agg = new KplAggregator();
+ * for (const r of records) {
+ *   if (!agg.add(r)) { await send(agg.partitionKey, agg.build()); agg.reset(); if (!agg.add(r)) sendPlain(r); }
+ * }
+ */
+export class KplAggregator {
+  readonly maxBytes: number;
+  private readonly pk = new KeyTable();
+  private readonly ehk = new KeyTable();
+  private records: KplUserRecord[] = [];
+  private pkIdx: number[] = [];
+  private ehkIdx: number[] = [];
+  private recordBytes = 0;
+
+  constructor(opts?: { maxBytes?: number }) {
+    this.maxBytes = opts?.maxBytes ?? KPL_DEFAULT_MAX_BYTES;
+  }
+
+  /**
+   * Adds the record if the aggregated record stays within `maxBytes`; returns false (and adds
+   * nothing) otherwise. A record that does not fit even alone is never accepted: send it plain.
+   */
+  add(record: KplUserRecord): boolean {
+    checkRecord(record);
+    const e = hasEhk(record);
+    const p = this.pk.indexOf(record.partitionKey) ?? this.pk.keys.length;
+    const ei = e
+      ? (this.ehk.indexOf(record.explicitHashKey as string) ?? this.ehk.keys.length)
+      : -1;
+    const inner = innerSize(p, ei, record.data.length);
+    const cost =
+      this.pk.costOf(record.partitionKey) +
+      (e ? this.ehk.costOf(record.explicitHashKey as string) : 0) +
+      1 +
+      varintSize(inner) +
+      inner;
+    if (this.size + cost > this.maxBytes) return false;
+    this.pk.add(record.partitionKey);
+    if (e) this.ehk.add(record.explicitHashKey as string);
+    this.records.push(record);
+    this.pkIdx.push(p);
+    this.ehkIdx.push(ei);
+    this.recordBytes += 1 + varintSize(inner) + inner;
+    return true;
+  }
+
+  /** Exact byte length `build()` would return now. */
+  get size(): number {
+    return OVERHEAD + this.pk.bytes + this.ehk.bytes + this.recordBytes;
+  }
+
+  /** Number of user records added since the last reset. */
+  get count(): number {
+    return this.records.length;
+  }
+
+  /** Partition key for the outer Kinesis record: the first user record's (the KPL's choice too). */
+  get partitionKey(): string | undefined {
+    return this.records[0]?.partitionKey;
+  }
+
+  /** Explicit hash key for the outer record: the first user record's, if any. */
+  get explicitHashKey(): string | undefined {
+    const first = this.records[0];
+    return first !== undefined && hasEhk(first) ? first.explicitHashKey : undefined;
+  }
+
+  /** The aggregated record of everything added since the last reset (does not reset). */
+  build(): Uint8Array {
+    return encode(
+      this.pk,
+      this.ehk,
+      this.records,
+      Int32Array.from(this.pkIdx),
+      Int32Array.from(this.ehkIdx),
+      this.pk.bytes + this.ehk.bytes + this.recordBytes,
+    );
+  }
+
+  /** Empties the aggregator. */
+  reset(): void {
+    this.pk.clear();
+    this.ehk.clear();
+    this.records = [];
+    this.pkIdx = [];
+    this.ehkIdx = [];
+    this.recordBytes = 0;
+  }
+}

@@ -1,0 +1,186 @@
+import type * as z from 'zod';
+import { ErrorCode, fail, jsonPath, type Result, type ValidationIssue } from './errors.js';
+import {
+  EVENT_TYPES,
+  type EventType,
+  type InputEvent,
+  SPEC_VERSION,
+  type StreamlensEvent,
+} from './events.js';
+import { fastAlertAnomaly, fastAppLog, fastMetricsWindow, fastTelemetryReading } from './fast.js';
+
+/** Default `maxBytes` of the parsers: the largest Kinesis record (1 MiB). */
+export const DEFAULT_MAX_EVENT_BYTES = 1_048_576;
+
+export interface ParseOptions {
+  /** Records longer than this (UTF-8 bytes) are rejected with OVERSIZE before parsing. */
+  maxBytes?: number;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the fast validators read untrusted objects
+type FastCheck = (e: any) => boolean;
+
+const FAST: Record<EventType, FastCheck> = {
+  'telemetry.reading': fastTelemetryReading,
+  'app.log': fastAppLog,
+  'metrics.window': fastMetricsWindow,
+  'alert.anomaly': fastAlertAnomaly,
+};
+
+const INPUT_TYPES = new Set<unknown>(['telemetry.reading', 'app.log']);
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const seg of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+/** Turns the first zod issue into a structured issue with a stable code. */
+function issueFromZod(root: unknown, issue: z.core.$ZodIssue): ValidationIssue {
+  const path = jsonPath(issue.path);
+  if (issue.code === 'invalid_type') {
+    const actual = valueAt(root, issue.path);
+    if (actual === undefined) {
+      return {
+        code: ErrorCode.MISSING_FIELD,
+        message: `missing required field (expected ${issue.expected})`,
+        path,
+      };
+    }
+    if (issue.expected === 'number' && typeof actual === 'number') {
+      return {
+        code: ErrorCode.NON_FINITE_NUMBER,
+        message: `expected a finite number, got ${actual}`,
+        path,
+      };
+    }
+    return { code: ErrorCode.WRONG_TYPE, message: issue.message, path };
+  }
+  return { code: ErrorCode.INVALID_VALUE, message: issue.message, path };
+}
+
+/** The slow path: explains why `value` is not a valid event of the allowed types. */
+function explain<T>(value: unknown, allowed: (t: unknown) => boolean): Result<T> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(
+      ErrorCode.NOT_AN_OBJECT,
+      `expected a JSON object, got ${Array.isArray(value) ? 'array' : typeof value}`,
+    );
+  }
+  const e = value as Record<string, unknown>;
+  if (e.specversion === undefined)
+    return fail(ErrorCode.MISSING_FIELD, 'missing required field', '$.specversion');
+  if (e.specversion !== SPEC_VERSION) {
+    return fail(
+      ErrorCode.UNSUPPORTED_SPECVERSION,
+      `unsupported CloudEvents specversion ${JSON.stringify(e.specversion)} (expected "1.0")`,
+      '$.specversion',
+    );
+  }
+  if (e.type === undefined)
+    return fail(ErrorCode.MISSING_FIELD, 'missing required field', '$.type');
+  if (typeof e.type !== 'string') return fail(ErrorCode.WRONG_TYPE, 'expected a string', '$.type');
+  if (!Object.hasOwn(EVENT_TYPES, e.type) || !allowed(e.type)) {
+    return fail(
+      ErrorCode.UNKNOWN_TYPE,
+      `unknown event type ${JSON.stringify(e.type.slice(0, 100))}`,
+      '$.type',
+    );
+  }
+  const entry = EVENT_TYPES[e.type as EventType];
+  const parsed = entry.schema.safeParse(value);
+  if (parsed.success) {
+    // Only reachable if the fast validator and zod disagree (the differential test guards this):
+    // zod is the source of truth, so accept.
+    return { ok: true, value: value as T };
+  }
+  const first = parsed.error.issues[0];
+  if (first === undefined) return fail(ErrorCode.INVALID_VALUE, 'invalid event');
+  return { ok: false, error: issueFromZod(value, first) };
+}
+
+const anyType = (): boolean => true;
+const inputType = (t: unknown): boolean => INPUT_TYPES.has(t);
+
+function fastAccepts(value: unknown, allowed: (t: unknown) => boolean): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = (value as { type?: unknown }).type;
+  if (typeof t !== 'string' || !allowed(t) || !Object.hasOwn(FAST, t)) return false;
+  return FAST[t as EventType](value);
+}
+
+/**
+ * Validates any registered event (inputs and outputs). Never throws; the accepted value is the
+ * input object itself (not a copy), typed.
+ *
+ * @example
+ * const r = validateEvent(JSON.parse(text));
+ * if (!r.ok) metrics.addMetric(`rejected.${r.error.code}`, 'Count', 1);
+ */
+export function validateEvent(value: unknown): Result<StreamlensEvent> {
+  if (fastAccepts(value, anyType)) return { ok: true, value: value as StreamlensEvent };
+  return explain(value, anyType);
+}
+
+/** Validates an input event (`telemetry.reading` or `app.log`); other types are UNKNOWN_TYPE. */
+export function validateInputEvent(value: unknown): Result<InputEvent> {
+  if (fastAccepts(value, inputType)) return { ok: true, value: value as InputEvent };
+  return explain(value, inputType);
+}
+
+function decodeText(bytes: Uint8Array | string, maxBytes: number): Result<string> {
+  if (typeof bytes === 'string') {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; only count exactly when that bound is over the limit.
+    if (bytes.length * 3 > maxBytes && Buffer.byteLength(bytes, 'utf8') > maxBytes) {
+      return fail(ErrorCode.OVERSIZE, `record is over ${maxBytes} bytes`);
+    }
+    return { ok: true, value: bytes };
+  }
+  if (!(bytes instanceof Uint8Array))
+    return fail(ErrorCode.WRONG_TYPE, 'expected bytes or a string');
+  if (bytes.byteLength > maxBytes) {
+    return fail(ErrorCode.OVERSIZE, `record is ${bytes.byteLength} bytes, over ${maxBytes}`);
+  }
+  return {
+    ok: true,
+    value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+  };
+}
+
+function parseJson(text: string): Result<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return fail(ErrorCode.INVALID_JSON, err instanceof Error ? err.message : 'invalid JSON');
+  }
+}
+
+/**
+ * Parses and validates one JSON-encoded event (UTF-8 bytes or a string). The hot path of every
+ * consumer: one `JSON.parse` plus a hand-written check; zod runs only to explain a rejection.
+ */
+export function parseEventJson(
+  bytes: Uint8Array | string,
+  opts?: ParseOptions,
+): Result<StreamlensEvent> {
+  const text = decodeText(bytes, opts?.maxBytes ?? DEFAULT_MAX_EVENT_BYTES);
+  if (!text.ok) return text;
+  const json = parseJson(text.value);
+  if (!json.ok) return json;
+  return validateEvent(json.value);
+}
+
+/** Like `parseEventJson`, but accepts only input events (`telemetry.reading`, `app.log`). */
+export function parseInputEventJson(
+  bytes: Uint8Array | string,
+  opts?: ParseOptions,
+): Result<InputEvent> {
+  const text = decodeText(bytes, opts?.maxBytes ?? DEFAULT_MAX_EVENT_BYTES);
+  if (!text.ok) return text;
+  const json = parseJson(text.value);
+  if (!json.ok) return json;
+  return validateInputEvent(json.value);
+}
