@@ -1,0 +1,534 @@
+import { createHash } from 'node:crypto';
+import { PartialAggregate } from './partial.js';
+import { comparePosition, type Position } from './sequence.js';
+import type {
+  Checkpoint,
+  Commit,
+  DirtyMarker,
+  InputRecord,
+  MetricsWindowEvent,
+  RejectedRecord,
+  RejectSink,
+  SeriesMeta,
+  StateStore,
+  StoredPartial,
+  WindowSink,
+} from './types.js';
+import { classifyLateness, isoMs, Lateness, windowStartOf } from './window.js';
+
+/** Tunables of the aggregation (see README: configuration). */
+export type EngineConfig = {
+  windowMs: number;
+  /** Watermark = max event time seen on the lane − allowedLatenessMs. */
+  allowedLatenessMs: number;
+  /** A record whose window closed less than this long ago is a correction; later ones are rejected. */
+  maxLatenessMs: number;
+  alpha: number;
+  maxBins: number;
+  /** Partials per TransactWriteItems (each also writes its dirty marker): ≤ 49. */
+  maxPartialsPerCommit: number;
+  /** Checkpoint per (shard, partition key) instead of per shard: needed when ParallelizationFactor > 1. */
+  laneByPartitionKey: boolean;
+  /** `route`: invalid records go to the reject sink and the shard moves on; `report`: batch item failure. */
+  invalidRecords: 'route' | 'report';
+  emitSketch: boolean;
+  /** Windows emitted per invocation at most (the rest stay dirty for the next one). */
+  flushLimit: number;
+  source: string;
+  /** Times a sub-batch is re-planned after a concurrent commit before the batch fails there. */
+  maxConflictRetries: number;
+};
+
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
+  windowMs: 60_000,
+  allowedLatenessMs: 30_000,
+  maxLatenessMs: 3_600_000,
+  alpha: 0.01,
+  maxBins: 2048,
+  maxPartialsPerCommit: 49,
+  laneByPartitionKey: false,
+  invalidRecords: 'route',
+  emitSketch: true,
+  flushLimit: 1000,
+  source: 'streamlens/stream-aggregator',
+  maxConflictRetries: 5,
+};
+
+/** Counters of one invocation, for logs and metrics. */
+export type BatchOutcome = {
+  /** Per shard, the first record not applied: report it and every later record of the shard. */
+  failures: Array<{ shardId: string; seq: string; sub: number; error: unknown }>;
+  applied: number;
+  duplicates: number;
+  corrections: number;
+  tooLate: number;
+  invalid: number;
+  commits: number;
+  conflicts: number;
+  emitted: number;
+  flushError?: unknown;
+};
+
+/** Hooks for tests and logging; all optional. */
+export type EngineDeps = {
+  store: StateStore;
+  windows: WindowSink;
+  rejects: RejectSink;
+  now?: () => number;
+  onError?: (message: string, error: unknown, context?: Record<string, unknown>) => void;
+};
+
+type Delta = {
+  lane: string;
+  meta: SeriesMeta;
+  windowStartMs: number;
+  partial: PartialAggregate;
+};
+
+type Plan = {
+  end: number;
+  first?: Position;
+  last?: Position;
+  lanes: Map<string, Checkpoint>;
+  deltas: Map<string, Delta>;
+  rejected: RejectedRecord[];
+  applied: number;
+  duplicates: number;
+  corrections: number;
+  tooLate: number;
+  invalid: number;
+  /** The record at `end` is invalid and must be reported (invalidRecords = report). */
+  stop: boolean;
+};
+
+const MAX_TRANSACT_ACTIONS = 100;
+
+/**
+ * The exactly-once windowed aggregator. Hand it one invocation's records (in shard order); it
+ * applies each record at most once to durable per-lane partial aggregates, together with the lane's
+ * checkpoint, and (re-)emits the windows the watermark has closed. See README: exactly-once design.
+ */
+export class Aggregator {
+  private readonly now: () => number;
+
+  constructor(
+    readonly cfg: EngineConfig,
+    private readonly deps: EngineDeps,
+  ) {
+    if (cfg.maxPartialsPerCommit < 1 || cfg.maxPartialsPerCommit * 2 + 1 > MAX_TRANSACT_ACTIONS) {
+      throw new RangeError('maxPartialsPerCommit must be within 1..49');
+    }
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Processes one invocation's records; never throws for per-record or sink problems. */
+  async processBatch(records: readonly InputRecord[], deadlineMs: number): Promise<BatchOutcome> {
+    const out: BatchOutcome = {
+      failures: [],
+      applied: 0,
+      duplicates: 0,
+      corrections: 0,
+      tooLate: 0,
+      invalid: 0,
+      commits: 0,
+      conflicts: 0,
+      emitted: 0,
+    };
+    const byShard = new Map<string, InputRecord[]>();
+    for (const r of records) {
+      let list = byShard.get(r.shardId);
+      if (!list) {
+        list = [];
+        byShard.set(r.shardId, list);
+      }
+      list.push(r);
+    }
+    let laneWatermark = Number.NEGATIVE_INFINITY;
+    for (const list of byShard.values()) {
+      const wm = await this.processShard(list, deadlineMs, out);
+      if (wm > laneWatermark) laneWatermark = wm;
+    }
+    try {
+      const global = await this.deps.store.raiseWatermark(laneWatermark);
+      out.emitted = await this.flush(global, deadlineMs);
+    } catch (error) {
+      // Applied records are durable and their windows stay dirty: the next invocation emits them.
+      out.flushError = error;
+      this.deps.onError?.('flush failed; windows stay dirty for the next invocation', error);
+    }
+    return out;
+  }
+
+  private laneOf(r: InputRecord): string {
+    return this.cfg.laneByPartitionKey ? `${r.shardId}#${r.partitionKey}` : r.shardId;
+  }
+
+  /** Returns the highest lane watermark seen on the shard. */
+  private async processShard(
+    records: readonly InputRecord[],
+    deadlineMs: number,
+    out: BatchOutcome,
+  ): Promise<number> {
+    const shardId = records[0]!.shardId;
+    const fail = (index: number, error: unknown): void => {
+      const r = records[index]!;
+      out.failures.push({ shardId, seq: r.seq, sub: r.sub, error });
+      this.deps.onError?.('batch stopped at first unapplied record', error, {
+        shardId,
+        sequenceNumber: r.seq,
+      });
+    };
+    const lanes = [...new Set(records.map((r) => this.laneOf(r)))];
+    let ckpts: Map<string, Checkpoint>;
+    try {
+      ckpts = await this.deps.store.loadCheckpoints(lanes);
+    } catch (error) {
+      fail(0, error);
+      return Number.NEGATIVE_INFINITY;
+    }
+    let conflicts = 0;
+    let i = 0;
+    while (i < records.length) {
+      if (this.now() >= deadlineMs) {
+        fail(i, new Error('invocation deadline reached before the record was applied'));
+        break;
+      }
+      const plan = this.plan(records, i, ckpts);
+      if (plan.lanes.size > 0) {
+        let result: 'ok' | 'conflict';
+        try {
+          result = await this.commitPlan(shardId, plan, ckpts, deadlineMs);
+        } catch (error) {
+          fail(i, error);
+          break;
+        }
+        if (result === 'conflict') {
+          out.conflicts++;
+          if (++conflicts > this.cfg.maxConflictRetries) {
+            fail(i, new Error('too many concurrent-commit conflicts'));
+            break;
+          }
+          try {
+            ckpts = await this.deps.store.loadCheckpoints(lanes);
+          } catch (error) {
+            fail(i, error);
+            break;
+          }
+          continue;
+        }
+        for (const [lane, ck] of plan.lanes) ckpts.set(lane, ck);
+        out.commits++;
+        out.applied += plan.applied;
+        out.corrections += plan.corrections;
+        out.tooLate += plan.tooLate;
+        out.invalid += plan.invalid;
+      }
+      out.duplicates += plan.duplicates;
+      i = plan.end;
+      if (plan.stop) {
+        const r = records[i]!;
+        fail(i, new Error(r.parsed.ok ? 'invalid record' : r.parsed.error.message));
+        break;
+      }
+    }
+    let wm = Number.NEGATIVE_INFINITY;
+    for (const ck of ckpts.values()) {
+      const w = ck.maxEventMs - this.cfg.allowedLatenessMs;
+      if (w > wm) wm = w;
+    }
+    return wm;
+  }
+
+  /** Plans the next sub-batch from `start`: as many records as fit in one transaction. */
+  private plan(
+    records: readonly InputRecord[],
+    start: number,
+    ckpts: Map<string, Checkpoint>,
+  ): Plan {
+    const cfg = this.cfg;
+    const p: Plan = {
+      end: records.length,
+      lanes: new Map(),
+      deltas: new Map(),
+      rejected: [],
+      applied: 0,
+      duplicates: 0,
+      corrections: 0,
+      tooLate: 0,
+      invalid: 0,
+      stop: false,
+    };
+    for (let j = start; j < records.length; j++) {
+      const r = records[j]!;
+      const lane = this.laneOf(r);
+      let ck = p.lanes.get(lane);
+      const base = ck ?? ckpts.get(lane) ?? emptyCheckpoint(lane);
+      const pos: Position = { seq: r.seq, sub: r.sub };
+      if (base.pos && comparePosition(pos, base.pos) <= 0) {
+        p.duplicates++;
+        continue;
+      }
+      if (!r.parsed.ok && cfg.invalidRecords === 'report') {
+        p.end = j;
+        p.stop = true;
+        break;
+      }
+      let key: string | undefined;
+      let obsWindow = 0;
+      let cls: Lateness = Lateness.OnTime;
+      let maxEventMs = base.maxEventMs;
+      if (r.parsed.ok) {
+        const obs = r.parsed.value;
+        if (obs.timeMs > maxEventMs) maxEventMs = obs.timeMs;
+        obsWindow = windowStartOf(obs.timeMs, cfg.windowMs);
+        cls = classifyLateness(
+          obsWindow + cfg.windowMs,
+          maxEventMs - cfg.allowedLatenessMs,
+          cfg.maxLatenessMs,
+        );
+        if (cls !== Lateness.TooLate) key = `${lane}\u0000${obs.series}\u0000${obsWindow}`;
+      }
+      // Would this record overflow the transaction? Each partial costs 2 actions (partial +
+      // marker), each lane checkpoint 1.
+      const newLane = ck === undefined ? 1 : 0;
+      const newDelta = key !== undefined && !p.deltas.has(key) ? 1 : 0;
+      if (
+        (newDelta && p.deltas.size >= cfg.maxPartialsPerCommit) ||
+        p.lanes.size + newLane + 2 * (p.deltas.size + newDelta) > MAX_TRANSACT_ACTIONS
+      ) {
+        p.end = j;
+        break;
+      }
+      if (!ck) {
+        ck = { ...base };
+        p.lanes.set(lane, ck);
+      }
+      ck.pos = pos;
+      ck.maxEventMs = maxEventMs;
+      p.first ??= pos;
+      p.last = pos;
+      if (!r.parsed.ok) {
+        p.invalid++;
+        p.rejected.push(rejected(r, 'invalid', r.parsed.error));
+        continue;
+      }
+      const obs = r.parsed.value;
+      if (key === undefined) {
+        p.tooLate++;
+        p.rejected.push({ ...rejected(r, 'too-late'), windowStart: isoMs(obsWindow) });
+        continue;
+      }
+      let d = p.deltas.get(key);
+      if (!d) {
+        d = {
+          lane,
+          meta: {
+            series: obs.series,
+            kind: obs.kind,
+            metric: obs.metric,
+            dimensions: obs.dimensions,
+          },
+          windowStartMs: obsWindow,
+          partial: new PartialAggregate(cfg.alpha, cfg.maxBins),
+        };
+        p.deltas.set(key, d);
+      }
+      d.partial.add(obs.value);
+      if (cls === Lateness.Correction) {
+        d.partial.lateCount++;
+        p.corrections++;
+      }
+      p.applied++;
+    }
+    return p;
+  }
+
+  private async commitPlan(
+    shardId: string,
+    plan: Plan,
+    ckpts: Map<string, Checkpoint>,
+    deadlineMs: number,
+  ): Promise<'ok' | 'conflict'> {
+    const store = this.deps.store;
+    const first = plan.first!;
+    const last = plan.last!;
+    const checkpoints: Commit['checkpoints'] = [];
+    const tokenHash = createHash('sha256').update(
+      `${shardId}|${first.seq}.${first.sub}|${last.seq}.${last.sub}`,
+    );
+    for (const [lane, after] of plan.lanes) {
+      const before = ckpts.get(lane) ?? emptyCheckpoint(lane);
+      checkpoints.push({ before, after: { ...after, version: before.version + 1 } });
+      tokenHash.update(`|${lane}@${before.version}`);
+    }
+    const token = tokenHash.digest('hex').slice(0, 36);
+    // Rejected records first: once the checkpoint passes them they would never be seen again.
+    // The key is deterministic, so a retry overwrites the same object.
+    if (plan.rejected.length > 0) {
+      await this.deps.rejects.put(
+        `${shardId}/${first.seq}-${first.sub}_${last.seq}-${last.sub}`,
+        plan.rejected,
+      );
+    }
+    const deltas = [...plan.deltas.values()];
+    const existing = await store.loadPartials(
+      deltas.map((d) => ({ lane: d.lane, series: d.meta.series, windowStartMs: d.windowStartMs })),
+    );
+    const partials: Commit['partials'] = [];
+    const markers: DirtyMarker[] = [];
+    const marked = new Set<string>();
+    for (const d of deltas) {
+      const prev = existing.get(partialKey(d.lane, d.meta.series, d.windowStartMs));
+      const merged = prev ? prev.partial.clone() : d.partial;
+      if (prev) merged.merge(d.partial);
+      const next: StoredPartial = {
+        lane: d.lane,
+        series: d.meta.series,
+        windowStartMs: d.windowStartMs,
+        version: (prev?.version ?? 0) + 1,
+        partial: merged,
+      };
+      partials.push({ expectedVersion: prev?.version ?? 0, next, meta: d.meta });
+      const mk = `${d.meta.series}\u0000${d.windowStartMs}`;
+      if (!marked.has(mk)) {
+        marked.add(mk);
+        markers.push({
+          ...d.meta,
+          windowStartMs: d.windowStartMs,
+          windowEndMs: d.windowStartMs + this.cfg.windowMs,
+          token,
+        });
+      }
+    }
+    return store.commit({ token, checkpoints, partials, markers }, deadlineMs);
+  }
+
+  /**
+   * Emits every dirty window that ended at or before `watermarkMs` (at most `flushLimit`): merges
+   * all lanes' partials, stores the window with revision + 1 when its content changed, sends it to
+   * the window sink, then clears the marker if no commit touched the window meanwhile.
+   * Returns the number of windows emitted.
+   */
+  async flush(watermarkMs: number, deadlineMs: number): Promise<number> {
+    const { store, windows } = this.deps;
+    const cfg = this.cfg;
+    if (!Number.isFinite(watermarkMs) && watermarkMs < 0) return 0;
+    const due = await store.dueMarkers(watermarkMs, cfg.flushLimit);
+    const events: MetricsWindowEvent[] = [];
+    const done: DirtyMarker[] = [];
+    for (const m of due) {
+      if (this.now() >= deadlineMs) break;
+      const parts = await store.windowPartials(m.series, m.windowStartMs);
+      if (parts.length === 0) continue;
+      const merged = new PartialAggregate(cfg.alpha, cfg.maxBins);
+      const vector: Record<string, number> = {};
+      for (const p of parts) {
+        merged.merge(p.partial);
+        vector[p.lane] = p.version;
+      }
+      const stored = await store.getWindow(m.series, m.windowStartMs);
+      const order = stored ? compareVectors(vector, stored.vector) : 'newer';
+      if (order === 'equal' && stored) {
+        // Stored but perhaps never sent (crash between the two): send the same revision again.
+        events.push(stored.event);
+        done.push(m);
+        continue;
+      }
+      // Our read is older than what another flush stored: that flush (or a later one) emits.
+      if (order !== 'newer') continue;
+      const revision = stored ? stored.revision + 1 : 0;
+      const event = this.windowEvent(m, merged, revision);
+      const put = await store.putWindow(
+        { series: m.series, windowStartMs: m.windowStartMs, revision, vector, event },
+        stored?.revision,
+      );
+      if (put === 'conflict') continue;
+      events.push(event);
+      done.push(m);
+    }
+    if (events.length === 0) return 0;
+    await windows.emit(events);
+    for (const m of done) await store.clearMarker(m);
+    return events.length;
+  }
+
+  /** Builds the deterministic `metrics.window` CloudEvent of a window revision. */
+  windowEvent(
+    m: SeriesMeta & { windowStartMs: number },
+    merged: PartialAggregate,
+    revision: number,
+  ) {
+    const cfg = this.cfg;
+    const windowStart = isoMs(m.windowStartMs);
+    const windowEnd = isoMs(m.windowStartMs + cfg.windowMs);
+    const event: MetricsWindowEvent = {
+      specversion: '1.0',
+      id: `${m.series}|${windowStart}|r${revision}`,
+      source: cfg.source,
+      type: 'metrics.window',
+      time: windowEnd,
+      subject: m.series,
+      datacontenttype: 'application/json',
+      data: {
+        series: m.series,
+        kind: m.kind,
+        metric: m.metric,
+        dimensions: m.dimensions,
+        windowStart,
+        windowEnd,
+        windowSeconds: cfg.windowMs / 1000,
+        revision,
+        ...merged.stats(),
+        ...(cfg.emitSketch ? { sketch: merged.sketch.toJSON() } : {}),
+        lateCount: merged.lateCount,
+        final: true,
+      },
+    };
+    return event;
+  }
+}
+
+/** Key of a partial in maps: lane, series, window start. */
+export function partialKey(lane: string, series: string, windowStartMs: number): string {
+  return `${lane}\u0000${series}\u0000${windowStartMs}`;
+}
+
+function emptyCheckpoint(lane: string): Checkpoint {
+  return { lane, pos: undefined, maxEventMs: Number.NEGATIVE_INFINITY, version: 0 };
+}
+
+/** `newer`: a ≥ b everywhere and > somewhere; `equal`; `older`: a ≤ b; `concurrent`: neither. */
+export function compareVectors(
+  a: Record<string, number>,
+  b: Record<string, number>,
+): 'newer' | 'equal' | 'older' | 'concurrent' {
+  let greater = false;
+  let less = false;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[k] ?? 0;
+    const y = b[k] ?? 0;
+    if (x > y) greater = true;
+    else if (x < y) less = true;
+  }
+  if (greater && less) return 'concurrent';
+  if (greater) return 'newer';
+  if (less) return 'older';
+  return 'equal';
+}
+
+function rejected(
+  r: InputRecord,
+  reason: RejectedRecord['reason'],
+  error?: RejectedRecord['error'],
+): RejectedRecord {
+  return {
+    reason,
+    shardId: r.shardId,
+    sequenceNumber: r.seq,
+    subSequenceNumber: r.sub,
+    partitionKey: r.partitionKey,
+    arrivalTime: isoMs(r.arrivalTimeMs),
+    ...(error ? { error } : {}),
+    data: r.raw(),
+  };
+}
