@@ -7,47 +7,60 @@ export interface DetectorConfig {
   readonly warmupPoints: number;
   /** EWMA rate of the slow level model (per nominal step). */
   readonly slowAlpha: number;
-  /** EWMA rate of the fast level model (per nominal step), used for level-shift evidence. */
+  /** EWMA rate of the fast level model (per nominal step), the level a confirmed shift jumps to. */
   readonly fastAlpha: number;
   /** EWMA rate of the residual scale estimates of every predictor. */
   readonly residualAlpha: number;
-  /** Seasonal profile bins per day (hour-of-day resolution). */
+  /** Minimum residuals a predictor must have seen before it may be used. */
+  readonly predictorMinN: number;
+  /** Seasonal profile bins per day (the weekly profile has 7 times as many). */
   readonly binsPerDay: number;
-  /** Learn weekday and weekend profiles separately. */
-  readonly weekendSplit: boolean;
-  /** Per-day learning rate of a seasonal bin. */
-  readonly seasonalDayAlpha: number;
-  /** Days of history before the seasonal predictor may be used. */
+  /** Per-period learning rates of a daily and of a weekly bin (per day / per week). */
+  readonly dayAlpha: number;
+  readonly weekAlpha: number;
+  /** Days of history before the daily profile may be used (the weekly one needs 7 times more). */
   readonly seasonalMinDays: number;
   /** Residuals are clipped at this many scales before they update any model (robustness). */
   readonly clipZ: number;
+  /** How the point z-scores combine: the best predictor's, or the smallest (all must agree). */
+  readonly combine: 'best' | 'min';
   /** CUSUM slack (in residual scales) and decision height. */
   readonly cusumK: number;
   readonly cusumH: number;
-  /** Short/long EWMA rates of the variance of first differences (variance-change detector). */
-  readonly varShortAlpha: number;
-  readonly varLongAlpha: number;
-  /** Weight of the variance-change evidence relative to a z-score. */
-  readonly varWeight: number;
-  /** Rate of the running distribution of raw surprise (anomaly-likelihood normalisation). */
-  readonly likelihoodAlpha: number;
-  /** Number of raw surprises averaged in the short window of the likelihood. */
-  readonly likelihoodShort: number;
-  /** Half-life, in points, of the emitted peak that suppresses repeated alarms in one episode. */
-  readonly suppressHalfLife: number;
-  /** How the predictors' z-scores combine: the best predictor's, or the smallest (all must agree). */
-  readonly combine: 'best' | 'min';
   /** z-score equivalent of a CUSUM reaching its decision height. */
   readonly cusumZ: number;
   /** Rate of the running bias of the level residual (removes steady trend lag before the CUSUM). */
   readonly biasAlpha: number;
-  /** |log variance ratio| below this is ignored. */
+  /** Short/long EWMA rates of the variance of first differences (variance-change detector). */
+  readonly varShortAlpha: number;
+  readonly varLongAlpha: number;
+  /** Weight of the variance-change evidence, and |log variance ratio| below which it is ignored. */
+  readonly varWeight: number;
   readonly varDeadband: number;
+  /** EWMA rates of the multi-scale residual averages (sustained deviations, spike density). */
+  readonly multiScaleAlphas: readonly number[];
+  /** Rate of the multi-scale averages' own scale, and the weight of their z-scores. */
+  readonly multiScaleScaleAlpha: number;
+  readonly multiScaleWeight: number;
+  /** Rate of the running distribution of raw surprise (anomaly-likelihood normalisation). */
+  readonly likelihoodAlpha: number;
+  /** Number of raw surprises averaged in the short window of the likelihood. */
+  readonly likelihoodShort: number;
   /** Floor on the variance of the likelihood's raw-surprise distribution. */
   readonly likelihoodMinVar: number;
+  /** Likelihood model of the raw surprise: a running normal, or a decaying histogram. */
+  readonly likelihoodMode: 'gauss' | 'hist';
+  /** Histogram bins, their width (log1p surprise units), tail decay per bin past the top. */
+  readonly histBins: number;
+  readonly histWidth: number;
+  readonly histDecayPerBin: number;
+  /** Tail probability that maps to score 1. */
+  readonly histMinTail: number;
+  /** Half-life, in points, of the peak that suppresses repeated alarms in one episode. */
+  readonly suppressHalfLife: number;
   /** Factor applied to scores inside an episode (below the decaying peak). */
   readonly suppressFactor: number;
-  /** A gap longer than this many nominal steps counts as a gap (models decay faster). */
+  /** A gap longer than this many nominal steps counts as a gap. */
   readonly gapSteps: number;
 }
 
@@ -57,24 +70,33 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   slowAlpha: 0.02,
   fastAlpha: 0.2,
   residualAlpha: 0.01,
+  predictorMinN: 10,
   binsPerDay: 24,
-  weekendSplit: true,
-  seasonalDayAlpha: 0.25,
+  dayAlpha: 0.25,
+  weekAlpha: 0.3,
   seasonalMinDays: 2,
   clipZ: 4,
+  combine: 'best',
   cusumK: 0.5,
   cusumH: 8,
+  cusumZ: 4,
+  biasAlpha: 0.01,
   varShortAlpha: 0.1,
   varLongAlpha: 0.005,
   varWeight: 1.5,
-  likelihoodAlpha: 0.002,
-  likelihoodShort: 5,
-  suppressHalfLife: 200,
-  gapSteps: 3,
-  combine: 'best',
-  cusumZ: 4,
-  biasAlpha: 0.01,
   varDeadband: 1.5,
+  multiScaleAlphas: Object.freeze([0.3, 0.1, 0.03]),
+  multiScaleScaleAlpha: 0.005,
+  multiScaleWeight: 1,
+  likelihoodAlpha: 0.0005,
+  likelihoodShort: 5,
   likelihoodMinVar: 0.0025,
-  suppressFactor: 0.5,
-});
+  likelihoodMode: 'hist',
+  histBins: 32,
+  histWidth: 0.25,
+  histDecayPerBin: 1,
+  histMinTail: 1e-6,
+  suppressHalfLife: 1000,
+  suppressFactor: 0.1,
+  gapSteps: 3,
+} as const);

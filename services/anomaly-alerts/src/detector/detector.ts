@@ -1,7 +1,7 @@
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorError } from './errors.js';
 import { alphaFor, clamp, normalTail } from './math.js';
-import { cloneState, type DetectorState } from './state.js';
+import { cloneState, type DetectorState, PREDICTORS } from './state.js';
 
 /** One observation: a closed window's representative value (the mean) and optional extras. */
 export interface Point {
@@ -29,20 +29,15 @@ export interface Scored {
 }
 
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** Mean absolute deviation to standard deviation, for a normal distribution. */
 const MAD_TO_SIGMA = 1.2533;
 const Z_CAP = 1000;
 const EXPECTED_Z = 3;
-const PREDICTOR_NAMES = ['level', 'previous value', 'seasonal profile'] as const;
-
-function binOf(ts: number, config: DetectorConfig): number {
-  const dayMs = ((ts % DAY_MS) + DAY_MS) % DAY_MS;
-  const hourBin = Math.min(config.binsPerDay - 1, Math.floor((dayMs / DAY_MS) * config.binsPerDay));
-  if (!config.weekendSplit) return hourBin;
-  // 1970-01-01 was a Thursday: day index 0 → Thursday; Saturday = 2, Sunday = 3 (mod 7).
-  const dow = ((((Math.floor(ts / DAY_MS) % 7) + 7) % 7) + 4) % 7; // 0 = Sunday
-  const weekend = dow === 0 || dow === 6;
-  return weekend ? config.binsPerDay + hourBin : hourBin;
-}
+const LEVEL = 0;
+const PREVIOUS = 1;
+const DAILY = 2;
+const WEEKLY = 3;
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -51,10 +46,36 @@ function fmt(x: number): string {
   return String(Math.round(x * 1000) / 1000);
 }
 
+/** Per-visit rate of a seasonal bin that should learn at `periodAlpha` per period. */
+function visitAlpha(periodAlpha: number, binMs: number, stepMs: number, visits: number): number {
+  const perPeriod = stepMs > 0 ? Math.max(1, binMs / stepMs) : 1;
+  return Math.max(1 - (1 - periodAlpha) ** (1 / perPeriod), 1 / (visits + 1));
+}
+
+function resize(s: DetectorState, config: DetectorConfig): void {
+  // A state written under another configuration keeps what still fits and relearns the rest.
+  if (s.day.length !== config.binsPerDay) {
+    s.day = new Array<number>(config.binsPerDay).fill(0);
+    s.dayN = new Array<number>(config.binsPerDay).fill(0);
+    s.week = new Array<number>(7 * config.binsPerDay).fill(0);
+    s.weekN = new Array<number>(7 * config.binsPerDay).fill(0);
+    s.predN[DAILY] = 0;
+    s.predN[WEEKLY] = 0;
+  }
+  if (s.ms.length !== config.multiScaleAlphas.length) {
+    s.ms = new Array<number>(config.multiScaleAlphas.length).fill(0);
+    s.msScale = new Array<number>(config.multiScaleAlphas.length).fill(0);
+  }
+}
+
 /**
  * Score one point and return the next state. Pure and deterministic: the input state is not
  * mutated, and the same (state, point, config) always gives the same result, so a redelivered
  * window replayed on the stored state reproduces the stored outcome.
+ *
+ * @example
+ * let state = initialState();
+ * const { state: next, scored } = update(state, { timestampMs: Date.parse(t), value: 42 });
  */
 export function update(
   state: DetectorState,
@@ -67,6 +88,7 @@ export function update(
     throw new DetectorError('point value and timestamp must be finite numbers');
   }
   const s = cloneState(state);
+  resize(s, config);
 
   if (s.n === 0 || s.last === null || s.lastTs === null) {
     s.n = 1;
@@ -88,7 +110,7 @@ export function update(
     };
   }
 
-  // Time since the last point in nominal steps; gaps make the models forget faster.
+  // Time since the last point in nominal steps; EWMAs decay by the elapsed steps.
   let steps = 1;
   const dt = ts - s.lastTs;
   if (dt > 0) {
@@ -101,52 +123,86 @@ export function update(
   steps = clamp(steps, 1, 1e6);
   const gap = steps > config.gapSteps;
 
-  // Predictions of each model and their residual scales.
-  const bin = binOf(ts, config);
-  const t0 = s.t0 ?? ts;
-  const seasReady = ts - t0 >= config.seasonalMinDays * DAY_MS && (s.seasN[bin] ?? 0) > 0;
-  const preds = [s.slowM, s.last, seasReady ? (s.seas[bin] ?? s.slowM) : Number.NaN];
+  // ---- predictions and their residual scales ----
+  const bpd = config.binsPerDay;
+  const dayPos = (((ts % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
+  const dayBin = Math.min(bpd - 1, Math.floor(dayPos * bpd));
+  // Epoch day 0 was a Thursday; the week bin only has to be consistent, not calendar-aligned.
+  const dow = ((Math.floor(ts / DAY_MS) % 7) + 7) % 7;
+  const weekBin = dow * bpd + dayBin;
+  const elapsed = ts - (s.t0 ?? ts);
+  const dayReady = elapsed >= config.seasonalMinDays * DAY_MS && (s.dayN[dayBin] ?? 0) > 0;
+  const weekReady = elapsed >= config.seasonalMinDays * WEEK_MS && (s.weekN[weekBin] ?? 0) > 0;
+  const preds = [
+    s.slowM,
+    s.last,
+    dayReady ? s.day[dayBin]! : Number.NaN,
+    weekReady ? s.week[weekBin]! : Number.NaN,
+  ];
   const floor = 1e-9 + 1e-9 * Math.abs(s.slowM);
-  const zs: number[] = [Number.NaN, Number.NaN, Number.NaN];
+  const zs = [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+  const scales = [0, 0, 0, 0];
   let best = -1;
   let bestScale = Number.POSITIVE_INFINITY;
+  let base = -1; // best predictor of the expected level (not the previous value)
+  let baseScale = Number.POSITIVE_INFINITY;
   let minAbsZ = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < preds.length; i++) {
+  for (let i = 0; i < PREDICTORS.length; i++) {
     const p = preds[i]!;
-    if (Number.isNaN(p) || (s.predN[i] ?? 0) < 10) continue;
-    const sc = Math.max((s.predScale[i] ?? 0) * MAD_TO_SIGMA, floor);
-    const z = clamp((x - p) / sc, -Z_CAP, Z_CAP);
+    scales[i] = Math.max(s.predScale[i]! * MAD_TO_SIGMA, floor);
+    if (Number.isNaN(p) || s.predN[i]! < config.predictorMinN) continue;
+    const z = clamp((x - p) / scales[i]!, -Z_CAP, Z_CAP);
     zs[i] = z;
-    if (Math.abs(z) < minAbsZ) minAbsZ = Math.abs(z);
-    if (sc < bestScale) {
-      bestScale = sc;
+    minAbsZ = Math.min(minAbsZ, Math.abs(z));
+    if (scales[i]! < bestScale) {
+      bestScale = scales[i]!;
       best = i;
+    }
+    if (i !== PREVIOUS && scales[i]! < baseScale) {
+      baseScale = scales[i]!;
+      base = i;
     }
   }
   const warming = s.n < config.warmupPoints || best < 0;
   const zBest = best >= 0 ? zs[best]! : 0;
-  const zRaw =
+  const zPoint =
     config.combine === 'min' ? (Number.isFinite(minAbsZ) ? minAbsZ : 0) : Math.abs(zBest);
 
-  // Level shift: CUSUM of the level residual minus its running bias (so a steady trend, which
-  // gives a constant lag, does not accumulate).
-  const zL = Number.isNaN(zs[0]!) ? 0 : clamp(zs[0]!, -config.clipZ, config.clipZ);
+  // ---- level shift: CUSUM of the level residual minus its running bias ----
+  const zL = Number.isNaN(zs[LEVEL]!) ? 0 : clamp(zs[LEVEL]!, -config.clipZ, config.clipZ);
   const zc = zL - s.bias;
   s.cusumP = Math.max(0, s.cusumP + zc - config.cusumK);
   s.cusumN = Math.max(0, s.cusumN - zc - config.cusumK);
   const cus = Math.max(s.cusumP, s.cusumN);
   const cusEvidence = (cus / config.cusumH) * config.cusumZ;
 
-  // Variance change (including a flat line): short vs long variance of first differences.
+  // ---- variance change (a flat line included): short vs long variance of first differences ----
   const d = x - s.last;
-  const d2 = d * d;
   const eps = 1e-3 * s.dvL + 1e-18;
   const varRatio = s.n > 2 / config.varLongAlpha ? Math.log((s.dvS + eps) / (s.dvL + eps)) : 0;
   const varEvidence = config.varWeight * Math.max(0, Math.abs(varRatio) - config.varDeadband);
 
-  const raw = Math.max(zRaw, cusEvidence, varEvidence);
+  // ---- sustained deviations: multi-scale averages of the baseline residual ----
+  const e = base >= 0 ? x - preds[base]! : 0;
+  const eClip = base >= 0 ? clamp(e, -10 * baseScale, 10 * baseScale) : 0;
+  let msEvidence = 0;
+  const msZ: number[] = [];
+  for (let j = 0; j < config.multiScaleAlphas.length; j++) {
+    const a = alphaFor(config.multiScaleAlphas[j]!, steps);
+    const m = s.ms[j]! + a * (eClip - s.ms[j]!);
+    s.ms[j] = m;
+    const sc = Math.max(s.msScale[j]! * MAD_TO_SIGMA, floor);
+    const z = s.n > config.warmupPoints * 2 ? clamp(m / sc, -Z_CAP, Z_CAP) : 0;
+    msZ.push(z);
+    msEvidence = Math.max(msEvidence, Math.abs(z) * config.multiScaleWeight);
+    const am = Math.max(config.multiScaleScaleAlpha, 1 / s.n);
+    const absM = s.msScale[j]! > 0 ? Math.min(Math.abs(m), config.clipZ * sc) : Math.abs(m);
+    s.msScale[j] = s.msScale[j]! + am * (absM - s.msScale[j]!);
+  }
 
-  // Anomaly likelihood: how unusual the recent raw surprise is for this series.
+  const raw = Math.max(zPoint, cusEvidence, varEvidence, msEvidence);
+
+  // ---- anomaly likelihood: how unusual the recent raw surprise is for this series ----
   s.recent.push(Math.log1p(raw));
   while (s.recent.length > config.likelihoodShort) s.recent.shift();
   let avg = 0;
@@ -154,44 +210,83 @@ export function update(
   avg /= s.recent.length;
   let score = 0;
   let likelihood = 0;
-  if (!warming && s.likN >= config.warmupPoints) {
-    const sd = Math.sqrt(Math.max(s.likV, config.likelihoodMinVar));
-    const tail = normalTail((avg - s.likM) / sd);
-    likelihood = 1 - tail;
-    score = clamp(Math.log(tail + 1e-10) / Math.log(1e-10), 0, 1);
-  }
-  if (!warming) {
-    const a = Math.max(1 / (s.likN + 1), config.likelihoodAlpha);
-    const diff = avg - s.likM;
-    s.likM += a * diff;
-    s.likV = (1 - a) * (s.likV + a * diff * diff);
-    s.likN += 1;
+  const ready = !warming && s.likN >= config.warmupPoints;
+  if (config.likelihoodMode === 'hist') {
+    // Empirical tail probability of the averaged surprise from a decaying histogram.
+    const nb = s.hist.length;
+    const pos = avg / config.histWidth;
+    const b = Math.min(nb - 1, Math.floor(pos));
+    let total = 0;
+    let above = 0;
+    let top = -1;
+    for (let i = 0; i < nb; i++) {
+      const c = s.hist[i]!;
+      total += c;
+      if (i > b) above += c;
+      if (c > 1e-9) top = i;
+    }
+    if (ready && total > 0) {
+      // Effective sample size of the decaying histogram bounds how small a tail it can resolve.
+      const effN = Math.min(s.likN, 1 / config.likelihoodAlpha);
+      const minTail = 0.5 / effN;
+      let tail: number;
+      if (b > top) {
+        // Beyond everything seen: extrapolate an exponential tail past the highest bin.
+        tail = minTail * Math.exp(-(pos - (top + 1)) * config.histDecayPerBin);
+      } else {
+        const frac = pos - b;
+        tail = above + (1 - frac) * s.hist[b]!;
+        tail = Math.max(tail / total, minTail);
+      }
+      likelihood = 1 - tail;
+      score = clamp(Math.log(tail) / Math.log(config.histMinTail), 0, 1);
+    }
+    if (!warming) {
+      const a = Math.max(1 / (s.likN + 1), config.likelihoodAlpha);
+      for (let i = 0; i < nb; i++) s.hist[i] = s.hist[i]! * (1 - a);
+      s.hist[b] = s.hist[b]! + a;
+      s.likN += 1;
+    }
+  } else {
+    if (ready) {
+      const sd = Math.sqrt(Math.max(s.likV, config.likelihoodMinVar));
+      const tail = normalTail((avg - s.likM) / sd);
+      likelihood = 1 - tail;
+      score = clamp(Math.log(tail + 1e-10) / Math.log(1e-10), 0, 1);
+    }
+    if (!warming) {
+      const a = Math.max(1 / (s.likN + 1), config.likelihoodAlpha);
+      const diff = avg - s.likM;
+      s.likM += a * diff;
+      s.likV = (1 - a) * (s.likV + a * diff * diff);
+      s.likN += 1;
+    }
   }
 
-  // Emit the onset of an episode; later points of the same episode are damped.
+  // ---- emit the onset of an episode; later points of the same episode are damped ----
   s.peak *= 0.5 ** (steps / config.suppressHalfLife);
   const emitted = score > s.peak ? score : score * config.suppressFactor;
   s.peak = Math.max(s.peak, score);
 
   // ---- learn from the point (residuals clipped so an anomaly does not blow up the scales) ----
-  const aSlow = alphaFor(config.slowAlpha, steps);
-  const aFast = alphaFor(config.fastAlpha, steps);
   const aRes = alphaFor(config.residualAlpha, steps);
-  for (let i = 0; i < preds.length; i++) {
+  for (let i = 0; i < PREDICTORS.length; i++) {
     const p = preds[i]!;
     if (Number.isNaN(p)) continue;
-    const sc = (s.predScale[i] ?? 0) * MAD_TO_SIGMA;
-    const n = s.predN[i] ?? 0;
+    const n = s.predN[i]!;
     let r = Math.abs(x - p);
-    if (n >= 10 && sc > 0) r = Math.min(r, config.clipZ * sc);
-    const a = Math.max(1 / (n + 1), aRes);
-    s.predScale[i] = (s.predScale[i] ?? 0) + a * (r - (s.predScale[i] ?? 0));
-    s.predN[i] = n + 1;
+    if (n >= config.predictorMinN && s.predScale[i]! > 0)
+      r = Math.min(r, config.clipZ * scales[i]!);
+    s.predScale[i] = s.predScale[i]! + Math.max(1 / (n + 1), aRes) * (r - s.predScale[i]!);
+    s.predN[i] = Math.min(n + 1, 1e9);
   }
-  const scL = Math.max((s.predScale[0] ?? 0) * MAD_TO_SIGMA, floor);
-  const xc = clamp(x, s.slowM - config.clipZ * scL, s.slowM + config.clipZ * scL);
-  s.slowM += aSlow * ((s.predN[0] ?? 0) > 10 ? xc - s.slowM : x - s.slowM);
-  s.fastM += aFast * (x - s.fastM);
+  const scL = scales[LEVEL]!;
+  const xc =
+    s.predN[LEVEL]! > config.predictorMinN
+      ? clamp(x, s.slowM - config.clipZ * scL, s.slowM + config.clipZ * scL)
+      : x;
+  s.slowM += alphaFor(config.slowAlpha, steps) * (xc - s.slowM);
+  s.fastM += alphaFor(config.fastAlpha, steps) * (x - s.fastM);
   s.bias += config.biasAlpha * (zL - s.bias);
   if (cus > config.cusumH) {
     // Level shift confirmed: re-anchor the level model on the new level.
@@ -200,52 +295,59 @@ export function update(
     s.cusumN = 0;
     s.bias = 0;
   }
-  const visitsPerDay = s.step > 0 ? Math.max(1, DAY_MS / config.binsPerDay / s.step) : 1;
-  const aSeas = 1 - (1 - config.seasonalDayAlpha) ** (1 / visitsPerDay);
-  const sn = s.seasN[bin] ?? 0;
-  const sm = s.seas[bin] ?? 0;
-  const sx =
-    sn > 0 && seasReady
-      ? clamp(x, sm - config.clipZ * bestScale, sm + config.clipZ * bestScale)
+  const seasClip = (m: number, n: number, sc: number): number =>
+    n > 0 && Number.isFinite(sc) && sc > 0
+      ? clamp(x, m - config.clipZ * sc, m + config.clipZ * sc)
       : x;
-  s.seas[bin] = sn === 0 ? x : sm + Math.max(aSeas, 1 / (sn + 1)) * (sx - sm);
-  s.seasN[bin] = Math.min(sn + 1, 1e9);
-  const aVS = alphaFor(config.varShortAlpha, 1);
-  const aVL = alphaFor(config.varLongAlpha, 1);
-  s.dvS += aVS * (d2 - s.dvS);
-  s.dvL += Math.max(aVL, 1 / s.n) * (Math.min(d2, 16 * s.dvL + 1e-18) - s.dvL);
-  if (gap) {
-    s.recent = [];
-  }
+  const dn = s.dayN[dayBin]!;
+  const dm = s.day[dayBin]!;
+  const da = visitAlpha(config.dayAlpha, DAY_MS / bpd, s.step, dn);
+  s.day[dayBin] = dn === 0 ? x : dm + da * (seasClip(dm, dn, dayReady ? scales[DAILY]! : 0) - dm);
+  s.dayN[dayBin] = Math.min(dn + 1, 1e9);
+  const wn = s.weekN[weekBin]!;
+  const wm = s.week[weekBin]!;
+  const wa = visitAlpha(config.weekAlpha, DAY_MS / bpd, s.step, wn);
+  s.week[weekBin] =
+    wn === 0 ? x : wm + wa * (seasClip(wm, wn, weekReady ? scales[WEEKLY]! : 0) - wm);
+  s.weekN[weekBin] = Math.min(wn + 1, 1e9);
+  const d2 = d * d;
+  s.dvS += alphaFor(config.varShortAlpha, 1) * (d2 - s.dvS);
+  s.dvL += Math.max(config.varLongAlpha, 1 / s.n) * (Math.min(d2, 16 * s.dvL + 1e-18) - s.dvL);
+  if (gap) s.recent = [];
   s.n += 1;
   s.last = x;
   s.lastTs = Math.max(s.lastTs, ts);
 
-  const center = best >= 0 ? preds[best]! : s.slowM;
-  const half = EXPECTED_Z * (Number.isFinite(bestScale) ? bestScale : 0);
+  // ---- explanation ----
+  const center = base >= 0 ? preds[base]! : best >= 0 ? preds[best]! : s.slowM;
+  const half = EXPECTED_Z * (base >= 0 ? baseScale : Number.isFinite(bestScale) ? bestScale : 0);
   const features: Record<string, number> = {
     z: zBest,
-    zLevel: zs[0]!,
-    zPrevious: zs[1]!,
-    zSeasonal: zs[2]!,
+    zLevel: zs[LEVEL]!,
+    zPrevious: zs[PREVIOUS]!,
+    zDaily: zs[DAILY]!,
+    zWeekly: zs[WEEKLY]!,
     cusum: cus,
     varianceLogRatio: varRatio,
     raw,
     likelihood,
   };
+  msZ.forEach((z, j) => {
+    features[`zSustained${j}`] = z;
+  });
   for (const k of Object.keys(features)) if (!Number.isFinite(features[k])) delete features[k];
-  const drivers: string[] = [];
-  if (zRaw >= Math.max(cusEvidence, varEvidence)) {
-    drivers.push(`${fmt(zBest)} scales from the ${PREDICTOR_NAMES[best] ?? 'level'} model`);
-  }
-  if (cusEvidence > zRaw && cusEvidence >= varEvidence) drivers.push('a sustained level shift');
-  if (varEvidence > zRaw && varEvidence > cusEvidence) {
-    drivers.push(varRatio < 0 ? 'variability collapsed (flat line)' : 'variability jumped');
+  const strongest = Math.max(zPoint, cusEvidence, varEvidence, msEvidence);
+  let driver = `${fmt(zBest)} residual scales from the ${PREDICTORS[best] ?? 'level'} model`;
+  if (strongest === cusEvidence && cusEvidence > zPoint) driver = 'a sustained level shift';
+  else if (strongest === msEvidence && msEvidence > zPoint) {
+    driver = `a sustained deviation from the ${PREDICTORS[base] ?? 'level'} baseline`;
+  } else if (strongest === varEvidence && varEvidence > zPoint) {
+    driver = varRatio < 0 ? 'variability collapsed (flat line)' : 'variability jumped';
   }
   const explanation = warming
     ? `learning (${s.n} points seen)`
-    : `value ${fmt(x)} vs expected ${fmt(center - half)}..${fmt(center + half)}; ` +
-      `score ${fmt(emitted)} driven by ${drivers.join(', ')}`;
+    : `value ${fmt(x)}, expected ${fmt(center - half)}..${fmt(center + half)}; ` +
+      `score ${fmt(emitted)} driven by ${driver}`;
   return {
     state: s,
     scored: {

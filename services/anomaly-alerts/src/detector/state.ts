@@ -2,10 +2,10 @@ import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorStateError } from './errors.js';
 
 /** Current version of the serialised state; bump when the shape changes. */
-export const STATE_VERSION = 1 as const;
+export const STATE_VERSION = 2 as const;
 
-/** Number of predictors the detector keeps a residual scale for (level, random walk, seasonal). */
-export const PREDICTOR_COUNT = 3;
+/** Predictors the detector keeps a residual scale for. */
+export const PREDICTORS = ['level', 'previous value', 'daily profile', 'weekly profile'] as const;
 
 /**
  * Everything the detector remembers about one series: a few hundred numbers, JSON-serialisable.
@@ -25,37 +25,39 @@ export interface DetectorState {
   /** Slow and fast EWMA of the value. */
   slowM: number;
   fastM: number;
-  /** Per predictor: running mean absolute residual, and how many residuals it has seen. */
+  /** Per predictor (see PREDICTORS): running mean absolute residual, residuals seen. */
   predScale: number[];
   predN: number[];
-  /** Seasonal profile: per hour-of-day (and weekday/weekend) bin, a running mean and a visit count. */
-  seas: number[];
-  seasN: number[];
-  /** Two-sided CUSUM of standardised residuals. */
+  /** Daily profile (binsPerDay bins) and weekly profile (7 × binsPerDay): running means, visits. */
+  day: number[];
+  dayN: number[];
+  week: number[];
+  weekN: number[];
+  /** Two-sided CUSUM of standardised level residuals, and their running bias (trend lag). */
   cusumP: number;
   cusumN: number;
-  /** Running mean of the standardised level residual (trend lag). */
   bias: number;
-  /** Short and long EWMA of squared first differences. */
+  /** Short and long EWMA of squared first differences (variance change, flat lines). */
   dvS: number;
   dvL: number;
-  /** Running mean and variance of the short-window raw surprise (likelihood normalisation). */
+  /** Multi-scale EWMAs of the baseline residual and their running mean absolute values. */
+  ms: number[];
+  msScale: number[];
+  /** Running mean and variance of the raw surprise (anomaly-likelihood normalisation). */
   likM: number;
   likV: number;
   likN: number;
-  /** Last raw surprises (ring, newest last), length ≤ likelihoodShort. */
+  /** Decaying histogram of the averaged raw surprise (empirical likelihood). */
+  hist: number[];
+  /** Last raw surprises, newest last, at most likelihoodShort of them. */
   recent: number[];
-  /** Decaying peak of emitted scores (episode suppression). */
+  /** Decaying peak of scores (episode suppression). */
   peak: number;
-}
-
-function seasonalBins(config: DetectorConfig): number {
-  return config.binsPerDay * (config.weekendSplit ? 2 : 1);
 }
 
 /** A fresh state for a series never seen before. */
 export function initialState(config: DetectorConfig = DEFAULT_DETECTOR_CONFIG): DetectorState {
-  const bins = seasonalBins(config);
+  const zeros = (k: number): number[] => new Array<number>(k).fill(0);
   return {
     v: STATE_VERSION,
     n: 0,
@@ -65,40 +67,40 @@ export function initialState(config: DetectorConfig = DEFAULT_DETECTOR_CONFIG): 
     last: null,
     slowM: 0,
     fastM: 0,
-    predScale: new Array<number>(PREDICTOR_COUNT).fill(0),
-    predN: new Array<number>(PREDICTOR_COUNT).fill(0),
-    seas: new Array<number>(bins).fill(0),
-    seasN: new Array<number>(bins).fill(0),
+    predScale: zeros(PREDICTORS.length),
+    predN: zeros(PREDICTORS.length),
+    day: zeros(config.binsPerDay),
+    dayN: zeros(config.binsPerDay),
+    week: zeros(7 * config.binsPerDay),
+    weekN: zeros(7 * config.binsPerDay),
     cusumP: 0,
     cusumN: 0,
     bias: 0,
     dvS: 0,
     dvL: 0,
+    ms: zeros(config.multiScaleAlphas.length),
+    msScale: zeros(config.multiScaleAlphas.length),
     likM: 0,
     likV: 0,
     likN: 0,
+    hist: zeros(config.histBins),
     recent: [],
     peak: 0,
   };
 }
 
-/** A deep copy (update never mutates its input). */
-export function cloneState(s: DetectorState): DetectorState {
-  return {
-    ...s,
-    predScale: s.predScale.slice(),
-    predN: s.predN.slice(),
-    seas: s.seas.slice(),
-    seasN: s.seasN.slice(),
-    recent: s.recent.slice(),
-  };
-}
-
-/** Serialise a state to JSON (the form stored in DynamoDB). */
-export function serializeState(s: DetectorState): string {
-  return JSON.stringify(s);
-}
-
+const ARRAY_FIELDS = [
+  'predScale',
+  'predN',
+  'day',
+  'dayN',
+  'week',
+  'weekN',
+  'ms',
+  'msScale',
+  'hist',
+  'recent',
+] as const;
 const NUMBER_FIELDS = [
   'n',
   'step',
@@ -115,9 +117,20 @@ const NUMBER_FIELDS = [
   'peak',
 ] as const;
 const NULLABLE_FIELDS = ['t0', 'lastTs', 'last'] as const;
-const ARRAY_FIELDS = ['predScale', 'predN', 'seas', 'seasN', 'recent'] as const;
 /** Upper bound on any array in a valid state (keeps a corrupted item from costing memory). */
-const MAX_ARRAY = 4096;
+const MAX_ARRAY = 2048;
+
+/** A deep copy (update never mutates its input). */
+export function cloneState(s: DetectorState): DetectorState {
+  const c = { ...s };
+  for (const k of ARRAY_FIELDS) c[k] = s[k].slice();
+  return c;
+}
+
+/** Serialise a state to JSON (the form stored in DynamoDB). */
+export function serializeState(s: DetectorState): string {
+  return JSON.stringify(s);
+}
 
 function isFiniteNumber(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x);
@@ -141,52 +154,34 @@ export function deserializeState(json: string): DetectorState {
   if (o.v !== STATE_VERSION) {
     throw new DetectorStateError(`unsupported detector state version ${String(o.v)}`);
   }
+  const out: Record<string, unknown> = { v: STATE_VERSION };
   for (const k of NUMBER_FIELDS) {
     if (!isFiniteNumber(o[k])) throw new DetectorStateError(`detector state field ${k} is invalid`);
+    out[k] = o[k];
   }
   for (const k of NULLABLE_FIELDS) {
     if (o[k] !== null && !isFiniteNumber(o[k])) {
       throw new DetectorStateError(`detector state field ${k} is invalid`);
     }
+    out[k] = o[k];
   }
   for (const k of ARRAY_FIELDS) {
     const a = o[k];
     if (!Array.isArray(a) || a.length > MAX_ARRAY || !a.every(isFiniteNumber)) {
       throw new DetectorStateError(`detector state field ${k} is invalid`);
     }
+    out[k] = a.slice();
   }
-  const predScale = o.predScale as number[];
-  const predN = o.predN as number[];
-  const seas = o.seas as number[];
-  const seasN = o.seasN as number[];
-  if (predScale.length !== PREDICTOR_COUNT || predN.length !== PREDICTOR_COUNT) {
-    throw new DetectorStateError('detector state predictor arrays have the wrong length');
+  const s = out as unknown as DetectorState;
+  if (
+    s.predScale.length !== PREDICTORS.length ||
+    s.predN.length !== PREDICTORS.length ||
+    s.day.length !== s.dayN.length ||
+    s.week.length !== s.weekN.length ||
+    s.week.length !== 7 * s.day.length ||
+    s.ms.length !== s.msScale.length
+  ) {
+    throw new DetectorStateError('detector state arrays have inconsistent lengths');
   }
-  if (seas.length !== seasN.length) {
-    throw new DetectorStateError('detector state seasonal arrays differ in length');
-  }
-  return {
-    v: STATE_VERSION,
-    n: o.n as number,
-    t0: o.t0 as number | null,
-    lastTs: o.lastTs as number | null,
-    step: o.step as number,
-    last: o.last as number | null,
-    slowM: o.slowM as number,
-    fastM: o.fastM as number,
-    predScale,
-    predN,
-    seas,
-    seasN,
-    cusumP: o.cusumP as number,
-    cusumN: o.cusumN as number,
-    bias: o.bias as number,
-    dvS: o.dvS as number,
-    dvL: o.dvL as number,
-    likM: o.likM as number,
-    likV: o.likV as number,
-    likN: o.likN as number,
-    recent: o.recent as number[],
-    peak: o.peak as number,
-  };
+  return s;
 }
