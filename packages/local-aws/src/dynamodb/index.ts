@@ -1,0 +1,220 @@
+/// <reference path="../internal/modules.d.ts" />
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { clientOptions } from '../clients.js';
+import { ResourceError, StandInStartError } from '../errors.js';
+import { closeHttpServer, freePort, listenEphemeral } from '../internal/net.js';
+import { killChild, trackChild, watchOverProcess } from '../internal/processes.js';
+import { isNotListeningYet, waitFor } from '../internal/wait.js';
+import type { RunningStandIn, StandInContext, StandInPlugin } from '../types.js';
+
+/** Which DynamoDB engine to run: AWS's DynamoDB Local (needs Java) or the pure-Node dynalite. */
+export type DynamoDbEngine = 'auto' | 'dynamodb-local' | 'dynalite';
+
+/** Where the DynamoDB Local 1.25 jar ships: inside the npm package amplify-dynamodb-simulator. */
+export function dynamoDbLocalDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+}
+
+/** The `java` executable: $JAVA_HOME/bin/java, else the first `java` on PATH; undefined if none. */
+export function findJava(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [
+    ...(env.JAVA_HOME ? [join(env.JAVA_HOME, 'bin', 'java')] : []),
+    ...(env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'java')),
+  ];
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next one
+    }
+  }
+  return undefined;
+}
+
+// Startup-oriented JVM flags: C1 only and the serial GC roughly halve DynamoDB Local's start on a
+// busy two-core machine; test workloads are far too small for C2 to matter.
+const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Xss1m'];
+
+async function probe(endpoint: string, ctx: StandInContext, abortIf: () => Error | undefined) {
+  const client = new DynamoDBClient({
+    ...clientOptions({ ...ctx.env, AWS_ENDPOINT_URL_DYNAMODB: endpoint }, 'dynamodb'),
+    maxAttempts: 1,
+  });
+  try {
+    await waitFor(() => client.send(new ListTablesCommand({})), {
+      timeoutMs: 90_000,
+      intervalMs: 50,
+      retryIf: isNotListeningYet,
+      abortIf,
+      what: 'DynamoDB ListTables',
+    });
+  } finally {
+    client.destroy();
+  }
+}
+
+async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<RunningStandIn> {
+  const dir = dynamoDbLocalDir();
+  let lastError: unknown;
+  // DynamoDB Local cannot listen on port 0: take a free port and retry if another process grabs it
+  // between our check and the JVM's bind.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const child: ChildProcess = spawn(
+      java,
+      [
+        ...JVM_FLAGS,
+        `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+        '-jar',
+        join(dir, 'DynamoDBLocal.jar'),
+        '-inMemory',
+        // One database for every access key and region: tests, scripts and functions share tables.
+        '-sharedDb',
+        // Telemetry would try to reach the network.
+        '-disableTelemetry',
+        '-port',
+        String(port),
+      ],
+      { cwd: ctx.dataDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    trackChild(child);
+    const dismissWatchdog = child.pid ? watchOverProcess(child.pid) : () => {};
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4_000);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4_000);
+    });
+    let spawnError: Error | undefined;
+    child.once('error', (error) => {
+      spawnError = error;
+    });
+    const abortIf = () =>
+      spawnError ??
+      (child.exitCode !== null || child.signalCode !== null
+        ? new StandInStartError(
+            'dynamodb',
+            `DynamoDB Local exited (${child.exitCode ?? child.signalCode}): ${output.trim()}`,
+          )
+        : undefined);
+    try {
+      await probe(endpoint, ctx, abortIf);
+    } catch (error) {
+      lastError = error;
+      await killChild(child);
+      dismissWatchdog();
+      if (/already in use|BindException/i.test(output)) continue;
+      break;
+    }
+    // Keep draining the pipes so the JVM never blocks on a full one.
+    child.stdout?.resume();
+    child.stderr?.resume();
+    let stopped = false;
+    return {
+      endpoint,
+      env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint, AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoint },
+      details: { engine: 'DynamoDB Local 1.25', pid: child.pid, java },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await killChild(child, 1_000);
+        dismissWatchdog();
+      },
+    };
+  }
+  throw new StandInStartError('dynamodb', 'DynamoDB Local did not start', { cause: lastError });
+}
+
+async function startDynalite(ctx: StandInContext): Promise<RunningStandIn> {
+  const { default: dynalite } = await import('dynalite');
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const endpoint = await listenEphemeral(server);
+  await probe(endpoint, ctx, () => undefined);
+  let stopped = false;
+  return {
+    endpoint,
+    env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint },
+    details: { engine: 'dynalite 4.0.0' },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await closeHttpServer(server);
+    },
+  };
+}
+
+/** Start DynamoDB with the given engine (`auto`: DynamoDB Local when Java is there, else dynalite). */
+export async function startDynamoDb(
+  ctx: StandInContext,
+  engine: DynamoDbEngine = 'auto',
+): Promise<RunningStandIn> {
+  if (engine === 'dynalite') return startDynalite(ctx);
+  const java = findJava();
+  if (java) return startDynamoDbLocal(java, ctx);
+  if (engine === 'dynamodb-local') {
+    throw new StandInStartError('dynamodb', 'DynamoDB Local needs Java 17 and no `java` was found');
+  }
+  ctx.log(
+    'WARNING: no `java` on PATH or in JAVA_HOME: falling back to dynalite, which lacks ' +
+      'TransactWriteItems, TTL and Streams and validates less than AWS. Install Java 17 to run ' +
+      "AWS's DynamoDB Local 1.25.",
+  );
+  return startDynalite(ctx);
+}
+
+/** Engine for the registry's DynamoDB plug-in; `STREAMLENS_DYNAMODB_ENGINE` overrides `auto`. */
+function engineFromEnv(): DynamoDbEngine {
+  const value = process.env.STREAMLENS_DYNAMODB_ENGINE;
+  return value === 'dynalite' || value === 'dynamodb-local' ? value : 'auto';
+}
+
+/** DynamoDB: DynamoDB Local 1.25 on Java 17 (in memory, shared DB), dynalite without Java. */
+export const dynamodbPlugin: StandInPlugin = {
+  name: 'dynamodb',
+  resourceKeys: ['tables'],
+  start: (ctx) => startDynamoDb(ctx, engineFromEnv()),
+  async createResources(spec, { clients }) {
+    const created: Record<string, string> = {};
+    await Promise.all(
+      (spec.tables ?? []).map(async (input) => {
+        const name = input.TableName;
+        if (!name) throw new ResourceError('a table spec has no TableName');
+        try {
+          await clients.dynamodb.send(new CreateTableCommand(input));
+        } catch (error) {
+          if ((error as { name?: string }).name !== 'ResourceInUseException') {
+            throw new ResourceError(`cannot create table ${name}`, { cause: error });
+          }
+        }
+        const table = await waitFor(
+          async () => {
+            const out = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }));
+            const indexesActive = (out.Table?.GlobalSecondaryIndexes ?? []).every(
+              (index) => index.IndexStatus === 'ACTIVE',
+            );
+            return out.Table?.TableStatus === 'ACTIVE' && indexesActive ? out.Table : undefined;
+          },
+          { timeoutMs: 30_000, what: `table ${name} ACTIVE` },
+        );
+        created[name] = table.TableArn ?? '';
+      }),
+    );
+    return { tables: created };
+  },
+};

@@ -1,0 +1,45 @@
+export { baseEnv, clientOptions, createClients, LOCAL_CREDENTIALS } from './clients.js';
+export {
+  connectLocalAws,
+  createResources,
+  type LocalAwsConnection,
+  localAwsEnvFrom,
+} from './connect.js';
+export {
+  type DynamoDbEngine,
+  dynamoDbLocalDir,
+  findJava,
+  startDynamoDb,
+} from './dynamodb/index.js';
+export {
+  FaultRuleError,
+  LocalAwsError,
+  ResourceError,
+  ServiceUnavailableError,
+  StandInStartError,
+} from './errors.js';
+export {
+  getObjects,
+  listAllShards,
+  listObjectKeys,
+  readStream,
+  type StoredObject,
+  type StreamRecord,
+  scanTable,
+} from './inspect.js';
+export { type WaitOptions, waitFor } from './internal/wait.js';
+export { registeredServices, registry } from './registry.js';
+export { type LocalAws, type StartLocalAwsOptions, startLocalAws } from './start.js';
+export {
+  type CreatedResources,
+  ENDPOINT_ENV,
+  type LocalAwsClients,
+  type ResourceContext,
+  type ResourceSpec,
+  type RunningStandIn,
+  SERVICE_NAMES,
+  type ServiceName,
+  type StandInContext,
+  type StandInPlugin,
+  type StreamSpec,
+} from './types.js';

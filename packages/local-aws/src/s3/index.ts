@@ -1,0 +1,99 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  ListBucketsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { clientOptions } from '../clients.js';
+import { ResourceError, StandInStartError } from '../errors.js';
+import { killChild, trackChild } from '../internal/processes.js';
+import { isNotListeningYet, waitFor } from '../internal/wait.js';
+import type { StandInPlugin } from '../types.js';
+
+const CHILD_SCRIPT = fileURLToPath(new URL('./s3rver-child.cjs', import.meta.url));
+
+/** S3: s3rver 3.7.1 in a child Node process (for the OpenSSL legacy provider), data in a temp dir. */
+export const s3Plugin: StandInPlugin = {
+  name: 's3',
+  resourceKeys: ['buckets'],
+  async start(ctx) {
+    const child: ChildProcess = fork(CHILD_SCRIPT, [ctx.dataDir], {
+      // Replace (not inherit) the parent's flags: loaders of vitest/tsx are not wanted there.
+      execArgv: ['--openssl-legacy-provider'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    trackChild(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4_000);
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (message: { type?: string; port?: number; message?: string }) => {
+        if (message.type === 'ready' && message.port) resolve(message.port);
+        else reject(new StandInStartError('s3', `s3rver failed: ${message.message ?? ''}`));
+      });
+      child.once('error', (error) =>
+        reject(new StandInStartError('s3', 'fork failed', { cause: error })),
+      );
+      child.once('exit', (code, signal) =>
+        reject(new StandInStartError('s3', `s3rver exited (${code ?? signal}): ${stderr.trim()}`)),
+      );
+    }).catch(async (error: unknown) => {
+      await killChild(child);
+      throw error;
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const env = { AWS_ENDPOINT_URL_S3: endpoint };
+    const client = new S3Client({
+      ...clientOptions({ ...ctx.env, ...env }, 's3'),
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
+    try {
+      await waitFor(() => client.send(new ListBucketsCommand({})), {
+        timeoutMs: 10_000,
+        retryIf: isNotListeningYet,
+        what: 's3rver ListBuckets',
+      });
+    } catch (error) {
+      await killChild(child);
+      throw new StandInStartError('s3', 'not ready', { cause: error });
+    } finally {
+      client.destroy();
+    }
+    let stopped = false;
+    return {
+      endpoint,
+      env,
+      details: { engine: 's3rver 3.7.1', pid: child.pid },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await killChild(child, 2_000);
+      },
+    };
+  },
+  async createResources(spec, { clients }) {
+    const created: Record<string, string> = {};
+    await Promise.all(
+      (spec.buckets ?? []).map(async (name) => {
+        try {
+          await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
+        } catch (error) {
+          const code = (error as { name?: string }).name;
+          if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') {
+            throw new ResourceError(`cannot create bucket ${name}`, { cause: error });
+          }
+        }
+        await waitFor(() => clients.s3.send(new HeadBucketCommand({ Bucket: name })), {
+          timeoutMs: 10_000,
+          what: `bucket ${name}`,
+        });
+        created[name] = `arn:aws:s3:::${name}`;
+      }),
+    );
+    return { buckets: created };
+  },
+};
