@@ -1,5 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Configuration shared by every AWS SDK client a streamlens function builds. */
@@ -19,8 +17,10 @@ export function clientConfig<T extends object = Record<never, never>>(
   extra?: T,
 ): BaseClientConfig & T {
   const requestHandler = new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+    // Agent options, not Agent instances: the handler then builds its own agents and loads
+    // node:http only when an http:// endpoint (a local stand-in) is actually used.
+    httpAgent: { keepAlive: true, maxSockets: 50 },
+    httpsAgent: { keepAlive: true, maxSockets: 50 },
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
   });

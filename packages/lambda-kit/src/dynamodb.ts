@@ -82,3 +82,4 @@ export async function batchWriteReliably(
   await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker));
   return { unprocessed: failures.map((f) => f.entry), failures };
 }
+export type { SinkFailure } from './internal/sink.js';

@@ -89,3 +89,4 @@ export async function putRecordBatchReliably(
   }
   return { failed };
 }
+export type { SinkFailure } from './internal/sink.js';

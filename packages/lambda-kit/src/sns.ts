@@ -102,3 +102,4 @@ export async function publishBatchReliably(
   }
   return { failed };
 }
+export type { SinkFailure } from './internal/sink.js';
