@@ -1,0 +1,268 @@
+import {
+  type CloudWatchLogsPayload,
+  deaggregate,
+  decodeCloudWatchLogs,
+  ErrorCode,
+  isGzip,
+  isKplAggregated,
+  logEventToAppLog,
+  normalizeEvent,
+  parseEventJson,
+  type StreamlensEvent,
+  type ValidationIssue,
+  validateEvent,
+} from '@streamlens/schema';
+import { decodeBase64Strict } from './base64.js';
+import { levelRank, type TransformConfig } from './config.js';
+import {
+  DropReason,
+  type FirehoseInputRecord,
+  type PartitionKeys,
+  type ReingestItem,
+} from './model.js';
+import { partitionKeysOf } from './partition.js';
+
+/**
+ * CloudEvents extension attributes this service adds. The CloudEvents spec allows only lowercase
+ * letters and digits in attribute names, hence no separators.
+ */
+export const Extension = {
+  /** Firehose's approximate arrival time of the record, RFC 3339 UTC with milliseconds. */
+  ingestedAt: 'streamlensingestedat',
+  /** ARN of the Kinesis stream the record was read from, else of the delivery stream. */
+  source: 'streamlenssource',
+  /** Kinesis shard id, when the delivery stream reads from Kinesis. */
+  shard: 'streamlensshard',
+  /** Kinesis sequence number (string: it exceeds 2^53). */
+  sequence: 'streamlensseq',
+  /** Kinesis sub-sequence number (KPL user record index), when there is one. */
+  subsequence: 'streamlenssubseq',
+} as const;
+
+/** Where the records of one invocation came from; enrichment shared by its records. */
+export interface InvocationSource {
+  deliveryStreamArn: string;
+  sourceKinesisStreamArn?: string | undefined;
+}
+
+/** A per-event problem found inside a multi-event record (KPL aggregate, CloudWatch Logs batch). */
+export interface InnerIssue extends ValidationIssue {
+  /** Index of the user record / log event inside the record. */
+  index: number;
+}
+
+/** The record transformed into NDJSON lines. */
+export interface OkOutcome {
+  kind: 'ok';
+  /** UTF-8 NDJSON, every line ending in `\n`. */
+  body: Buffer;
+  partitionKeys: PartitionKeys;
+  events: number;
+  /** Kept so that a too-large CloudWatch Logs record can be split in halves. */
+  cloudWatch?: CloudWatchLogsPayload;
+  /** Parts of the record that must travel on their own (invalid or differently partitioned KPL user records). */
+  reingest?: ReingestItem[];
+  /** Problems with parts of the record that were re-ingested alone. */
+  issues?: InnerIssue[];
+}
+
+/** The record was dropped on purpose. */
+export interface DroppedOutcome {
+  kind: 'dropped';
+  reason: DropReason;
+}
+
+/** The record cannot be transformed: it goes to the error prefix with its original data. */
+export interface FailedOutcome {
+  kind: 'failed';
+  issue: ValidationIssue;
+}
+
+export type RecordOutcome = OkOutcome | DroppedOutcome | FailedOutcome;
+
+const DROPPED_DENIED: DroppedOutcome = { kind: 'dropped', reason: DropReason.DeniedType };
+const DROPPED_LEVEL: DroppedOutcome = { kind: 'dropped', reason: DropReason.BelowMinLevel };
+const DROPPED_CONTROL: DroppedOutcome = { kind: 'dropped', reason: DropReason.ControlMessage };
+
+type Extended = StreamlensEvent & Record<string, unknown>;
+
+/**
+ * Turns Firehose records into outcomes. One instance per configuration (built at module scope);
+ * `transform` never throws for bad data: every problem becomes a `failed` outcome with a reason.
+ */
+export class RecordTransformer {
+  readonly #config: TransformConfig;
+  readonly #minRank: number;
+  readonly #parseOptions: { maxBytes: number };
+
+  constructor(config: TransformConfig) {
+    this.#config = config;
+    this.#minRank = levelRank(config.minLogLevel);
+    this.#parseOptions = { maxBytes: config.maxRecordBytes };
+  }
+
+  /** Transforms one record; `bytes` may be passed when already decoded. */
+  transform(record: FirehoseInputRecord, source: InvocationSource): RecordOutcome {
+    const bytes = decodeBase64Strict(record.data);
+    if (bytes === undefined) {
+      return failed(ErrorCode.INVALID_BASE64, 'record data is not padded base64', '$');
+    }
+    if (bytes.length > this.#config.maxRecordBytes) {
+      return failed(
+        ErrorCode.OVERSIZE,
+        `record is ${bytes.length} bytes, over the ${this.#config.maxRecordBytes}-byte limit`,
+        '$',
+      );
+    }
+    if (isGzip(bytes)) return this.#cloudWatch(record, source, bytes);
+    if (isKplAggregated(bytes)) return this.#kpl(record, source, bytes);
+
+    const parsed = parseEventJson(bytes, this.#parseOptions);
+    if (!parsed.ok) return { kind: 'failed', issue: parsed.error };
+    const event = parsed.value;
+    const dropped = this.#filter(event);
+    if (dropped !== undefined) return dropped;
+    const normalized = normalizeEvent(event) as Extended;
+    this.#enrich(normalized, record, source, undefined);
+    return {
+      kind: 'ok',
+      body: Buffer.from(`${JSON.stringify(normalized)}\n`),
+      partitionKeys: partitionKeysOf(normalized.type, normalized.time),
+      events: 1,
+    };
+  }
+
+  #filter(event: StreamlensEvent): DroppedOutcome | undefined {
+    if (this.#config.denyTypes.size > 0 && this.#config.denyTypes.has(event.type)) {
+      return DROPPED_DENIED;
+    }
+    if (this.#minRank > 0 && event.type === 'app.log') {
+      const level = (event.data as { level: string }).level;
+      if (levelRank(level) < this.#minRank) return DROPPED_LEVEL;
+    }
+    return undefined;
+  }
+
+  #enrich(
+    event: Extended,
+    record: FirehoseInputRecord,
+    source: InvocationSource,
+    subsequence: number | undefined,
+  ): void {
+    const arrival = record.approximateArrivalTimestamp;
+    if (typeof arrival === 'number' && Number.isFinite(arrival)) {
+      const d = new Date(arrival);
+      if (!Number.isNaN(d.getTime())) event[Extension.ingestedAt] = d.toISOString();
+    }
+    event[Extension.source] = source.sourceKinesisStreamArn ?? source.deliveryStreamArn;
+    const meta = record.kinesisRecordMetadata;
+    if (meta !== undefined) {
+      if (typeof meta.shardId === 'string') event[Extension.shard] = meta.shardId;
+      if (typeof meta.sequenceNumber === 'string') event[Extension.sequence] = meta.sequenceNumber;
+      const sub = subsequence ?? toSafeInt(meta.subsequenceNumber);
+      if (sub !== undefined) event[Extension.subsequence] = sub;
+    } else if (subsequence !== undefined) {
+      event[Extension.subsequence] = subsequence;
+    }
+  }
+
+  #cloudWatch(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
+    const decoded = decodeCloudWatchLogs(bytes);
+    if (!decoded.ok) return { kind: 'failed', issue: decoded.error };
+    const payload = decoded.value;
+    if (payload.messageType === 'CONTROL_MESSAGE') return DROPPED_CONTROL;
+    if (this.#config.denyTypes.has('app.log')) return DROPPED_DENIED;
+    let body = '';
+    let events = 0;
+    let keys: PartitionKeys | undefined;
+    const logEvents = payload.logEvents;
+    for (let i = 0; i < logEvents.length; i++) {
+      const appLog = logEventToAppLog(payload, logEvents[i]!);
+      // The conversion builds the event; validating keeps the promise that every Ok line is valid.
+      const valid = validateEvent(appLog);
+      if (!valid.ok) {
+        const e = valid.error;
+        return failed(e.code, `logEvents[${i}]: ${e.message}`, `$.logEvents[${i}]`);
+      }
+      if (this.#filter(valid.value) !== undefined) continue;
+      const normalized = normalizeEvent(valid.value) as Extended;
+      this.#enrich(normalized, record, source, undefined);
+      keys ??= partitionKeysOf(normalized.type, normalized.time);
+      body += `${JSON.stringify(normalized)}\n`;
+      events++;
+    }
+    if (keys === undefined) return DROPPED_LEVEL;
+    return {
+      kind: 'ok',
+      body: Buffer.from(body),
+      partitionKeys: keys,
+      events,
+      cloudWatch: payload,
+    };
+  }
+
+  #kpl(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
+    const decoded = deaggregate(bytes);
+    if (!decoded.ok) return { kind: 'failed', issue: decoded.error };
+    const users = decoded.value;
+    let body = '';
+    let events = 0;
+    let keys: PartitionKeys | undefined;
+    let firstIssue: ValidationIssue | undefined;
+    const reingest: ReingestItem[] = [];
+    const issues: InnerIssue[] = [];
+    for (let i = 0; i < users.length; i++) {
+      const user = users[i]!;
+      const parsed = parseEventJson(user.data, this.#parseOptions);
+      if (!parsed.ok) {
+        const e = parsed.error;
+        firstIssue ??= { code: e.code, message: `user record ${i}: ${e.message}`, path: e.path };
+        issues.push({ ...e, index: i });
+        reingest.push({
+          recordId: record.recordId,
+          data: user.data,
+          partitionKey: user.partitionKey,
+        });
+        continue;
+      }
+      if (this.#filter(parsed.value) !== undefined) continue;
+      const normalized = normalizeEvent(parsed.value) as Extended;
+      const own = partitionKeysOf(normalized.type, normalized.time);
+      if (keys !== undefined && !samePartition(keys, own)) {
+        // One Firehose record has one S3 prefix: an event of another type/hour travels alone.
+        reingest.push({
+          recordId: record.recordId,
+          data: user.data,
+          partitionKey: user.partitionKey,
+        });
+        continue;
+      }
+      keys ??= own;
+      this.#enrich(normalized, record, source, i);
+      body += `${JSON.stringify(normalized)}\n`;
+      events++;
+    }
+    if (keys === undefined) {
+      // Nothing to keep: if anything was invalid the whole aggregate goes to the error prefix.
+      if (firstIssue !== undefined) return { kind: 'failed', issue: firstIssue };
+      return DROPPED_LEVEL;
+    }
+    const ok: OkOutcome = { kind: 'ok', body: Buffer.from(body), partitionKeys: keys, events };
+    if (reingest.length > 0) ok.reingest = reingest;
+    if (issues.length > 0) ok.issues = issues;
+    return ok;
+  }
+}
+
+function samePartition(a: PartitionKeys, b: PartitionKeys): boolean {
+  return a.type === b.type && a.date === b.date && a.hour === b.hour;
+}
+
+function toSafeInt(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function failed(code: ErrorCode, message: string, path: string): FailedOutcome {
+  return { kind: 'failed', issue: { code, message, path } };
+}
