@@ -32,11 +32,23 @@ export default defineConfig({
             'services/*/tests/integration/**/*.test.ts',
             'tests/**/*.test.ts',
           ],
+          // The packaging checks need packaged templates; `pnpm run package:check` runs them.
+          exclude: ['tests/packaging/**', '**/node_modules/**'],
           globalSetup: ['./tests/setup/integration-global.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The stand-ins are shared; each test file names its own streams/tables/buckets uniquely,
           // so files may run in parallel.
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'packaging',
+          // Run by scripts/package-check.mjs after it packages every service: the template scanner's
+          // own tests, then the scan of every packaged CloudFormation template.
+          include: ['tests/packaging/**/*.test.ts'],
+          testTimeout: 20_000,
         },
       },
     ],

@@ -1,2 +1,203 @@
-// Placeholder until the packaging checks land (issue 2): package every service offline.
-console.log('package-check: no services yet');
+#!/usr/bin/env node
+// `pnpm run package:check`: packages every service that has a serverless.yml, offline and two at a
+// time, reports each function's zip size, then runs the `packaging` Vitest project, which scans
+// every packaged CloudFormation template (wildcard IAM, unencrypted streams/buckets/tables/topics/
+// queues/delivery streams) and checks the compose file against the services.
+//
+//   node scripts/package-check.mjs              package, report sizes, scan
+//   node scripts/package-check.mjs --no-scan    package and report sizes only
+//   node scripts/package-check.mjs --scan-only  scan what is already packaged
+//
+// Packaging runs with dummy credentials and no metadata lookups so that nothing waits on the
+// network, and with stdin closed (osls otherwise may wait on it).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const CONCURRENCY = Number(process.env.PACKAGE_CHECK_CONCURRENCY ?? 2);
+const TIMEOUT_MS = Number(process.env.PACKAGE_CHECK_TIMEOUT_MS ?? 600_000);
+const TEMPLATE = 'cloudformation-template-update-stack.json';
+const serverlessBin = join(root, 'node_modules', '.bin', 'serverless');
+const vitestBin = join(root, 'node_modules', '.bin', 'vitest');
+
+const env = {
+  ...process.env,
+  SLS_TELEMETRY_DISABLED: '1',
+  SLS_NOTIFICATIONS_MODE: 'off',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ACCESS_KEY_ID: 'AKIAPACKAGECHECK000',
+  AWS_SECRET_ACCESS_KEY: 'package-check-dummy-secret',
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  FORCE_COLOR: '0',
+};
+// A developer's profile would make the SDK read ~/.aws and possibly call SSO.
+delete env.AWS_PROFILE;
+delete env.AWS_SESSION_TOKEN;
+
+const services = readdirSync(join(root, 'services'))
+  .filter((name) => existsSync(join(root, 'services', name, 'serverless.yml')))
+  .sort();
+
+/**
+ * What gets packaged: every service as it packages alone, plus resources in PROVISIONED mode.
+ * osls clears the service's own .serverless even when told to write elsewhere (--package), so
+ * the variant goes first and the plain resources job waits for it.
+ */
+const jobs = services.map((name) => ({
+  label: name,
+  cwd: join(root, 'services', name),
+  out: join(root, 'services', name, '.serverless'),
+  extraArgs: [],
+  after: undefined,
+}));
+if (services.includes('resources')) {
+  const variant = {
+    label: 'resources (PROVISIONED streams)',
+    cwd: join(root, 'services', 'resources'),
+    out: join(root, '.tmp', 'package-check', 'resources-provisioned'),
+    extraArgs: [
+      '--param',
+      'streamMode=PROVISIONED',
+      '--param',
+      'eventsShardCount=4',
+      '--param',
+      'streamRetentionHours=48',
+    ],
+    after: undefined,
+  };
+  const plain = jobs.find((job) => job.label === 'resources');
+  plain.after = variant;
+  jobs.unshift(variant);
+}
+
+function fail(message) {
+  console.error(`\npackage-check: FAILED: ${message}`);
+  process.exit(1);
+}
+
+/** Runs a command, capturing its output; resolves with { code, output, ms }. */
+function run(command, commandArgs, cwd) {
+  const started = Date.now();
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, commandArgs, {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group, so a timeout also stops the esbuild children.
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const timer = setTimeout(() => {
+      output += `\n[package-check] timed out after ${TIMEOUT_MS / 1000} s; stopping it\n`;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    }, TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 1 : 0), output, ms: Date.now() - started });
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolvePromise({ code: 1, output: `${output}\n${error.stack}`, ms: Date.now() - started });
+    });
+  });
+}
+
+async function packageAll() {
+  if (!existsSync(serverlessBin)) fail(`${serverlessBin} not found: run \`pnpm install\` first`);
+  console.log(
+    `package-check: packaging ${services.length} service(s) offline, ${CONCURRENCY} at a time: ${services.join(', ')}`,
+  );
+  const queue = [...jobs];
+  const failures = [];
+  const worker = async () => {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      if (job.after) await job.after.done;
+      // A stale template from an earlier run must not be scanned as if it were fresh.
+      rmSync(job.out, { recursive: true, force: true });
+      const packageArgs = ['package', '--stage', 'dev', '--region', 'us-east-1', ...job.extraArgs];
+      if (job.out !== join(job.cwd, '.serverless')) packageArgs.push('--package', job.out);
+      job.done = run(serverlessBin, packageArgs, job.cwd);
+      const { code, output, ms } = await job.done;
+      const seconds = (ms / 1000).toFixed(1);
+      const packaged = code === 0 && existsSync(join(job.out, TEMPLATE));
+      if (packaged) {
+        console.log(`  ✔ ${job.label} (${seconds} s)`);
+      } else {
+        failures.push(job.label);
+        console.log(`  ✘ ${job.label} (${seconds} s, exit ${code}); its output:`);
+        console.log(output.replace(/^/gm, `    ${job.label} | `));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, CONCURRENCY) }, worker));
+  if (failures.length > 0) fail(`could not package ${failures.join(', ')}`);
+}
+
+function formatBytes(bytes) {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(2)} MiB`
+    : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** Each Lambda function's deployment zip, found through the template's Code.S3Key. */
+function reportSizes() {
+  const rows = [];
+  for (const service of services) {
+    const dir = join(root, 'services', service, '.serverless');
+    const file = join(dir, TEMPLATE);
+    if (!existsSync(file)) continue;
+    const template = JSON.parse(readFileSync(file, 'utf8'));
+    for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const key = resource.Properties?.Code?.S3Key;
+      const name = resource.Properties?.FunctionName ?? id;
+      const zip = typeof key === 'string' ? join(dir, basename(key)) : undefined;
+      const size = zip && existsSync(zip) ? statSync(zip).size : undefined;
+      rows.push({ service, name, zip: zip ? relative(root, zip) : '(inline code)', size });
+    }
+  }
+  if (rows.length === 0) {
+    console.log('package-check: no Lambda functions packaged yet (resources-only services)');
+    return;
+  }
+  console.log('package-check: function zip sizes');
+  const width = Math.max(...rows.map((r) => `${r.service}/${r.name}`.length));
+  for (const r of rows) {
+    const size = r.size === undefined ? 'missing' : formatBytes(r.size);
+    console.log(`  ${`${r.service}/${r.name}`.padEnd(width)}  ${size.padStart(10)}  ${r.zip}`);
+  }
+}
+
+async function scan() {
+  console.log('package-check: scanning packaged templates (vitest --project packaging)');
+  const code = await new Promise((resolvePromise) => {
+    const child = spawn(vitestBin, ['run', '--project', 'packaging'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('close', (c) => resolvePromise(c ?? 1));
+    child.on('error', () => resolvePromise(1));
+  });
+  if (code !== 0) fail('the template scan found problems (see above)');
+}
+
+if (services.length === 0) fail('no services/*/serverless.yml found: nothing to package or scan');
+if (!args.has('--scan-only')) await packageAll();
+reportSizes();
+if (!args.has('--no-scan')) await scan();
+console.log('package-check: OK');

@@ -1,0 +1,629 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CfnResource,
+  type CfnTemplate,
+  EXCEPTIONS,
+  isWildcardAction,
+  Rule,
+  scanTemplate,
+} from './scan.js';
+
+// Small templates that each break exactly one rule, and their fixed twins: the scanner must flag
+// the first and pass the second, so the packaging check cannot pass vacuously.
+
+const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-dev-events';
+
+const role = (statement: Record<string, unknown>): CfnResource => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: ['lambda.amazonaws.com'] },
+          Action: ['sts:AssumeRole'],
+        },
+      ],
+    },
+    Policies: [
+      { PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: [statement] } },
+    ],
+  },
+});
+
+const tlsPolicy = (bucket: string): CfnResource => ({
+  Type: 'AWS::S3::BucketPolicy',
+  Properties: {
+    Bucket: { Ref: bucket },
+    PolicyDocument: {
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [{ 'Fn::GetAtt': [bucket, 'Arn'] }],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    },
+  },
+});
+
+const goodBucketProps = {
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [
+      {
+        ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN },
+        BucketKeyEnabled: true,
+      },
+    ],
+  },
+  PublicAccessBlockConfiguration: {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  },
+};
+
+const keyPolicy = (statement: Record<string, unknown>): CfnResource => ({
+  Type: 'AWS::KMS::Key',
+  Properties: {
+    EnableKeyRotation: true,
+    KeyPolicy: { Version: '2012-10-17', Statement: [statement] },
+  },
+});
+
+const LOG_GROUP_ARN =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JS.
+  'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/x-dev*:*';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JS.
+const ROOT = { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } };
+
+type Case = { name: string; rule: Rule; bad: CfnTemplate; good: CfnTemplate };
+
+const cases: Case[] = [
+  {
+    name: 'a role statement with Action "*"',
+    rule: Rule.IamWildcardAction,
+    bad: { Resources: { R: role({ Effect: 'Allow', Action: '*', Resource: STREAM_ARN }) } },
+    good: {
+      Resources: {
+        R: role({ Effect: 'Allow', Action: 'kinesis:GetRecords', Resource: STREAM_ARN }),
+      },
+    },
+  },
+  {
+    name: 'a managed policy with a service-wide action',
+    rule: Rule.IamWildcardAction,
+    bad: {
+      Resources: {
+        P: {
+          Type: 'AWS::IAM::ManagedPolicy',
+          Properties: {
+            PolicyDocument: {
+              Statement: {
+                Effect: 'Allow',
+                Action: ['dynamodb:*'],
+                Resource: 'arn:aws:dynamodb:us-east-1:0:table/t',
+              },
+            },
+          },
+        },
+      },
+    },
+    good: {
+      Resources: {
+        P: {
+          Type: 'AWS::IAM::ManagedPolicy',
+          Properties: {
+            PolicyDocument: {
+              Statement: {
+                Effect: 'Allow',
+                Action: ['dynamodb:PutItem'],
+                Resource: 'arn:aws:dynamodb:us-east-1:0:table/t',
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'an inline policy with Resource "*"',
+    rule: Rule.IamWildcardResource,
+    bad: {
+      Resources: {
+        P: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyDocument: {
+              Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: ['*'] }],
+            },
+          },
+        },
+      },
+    },
+    good: {
+      Resources: {
+        P: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyDocument: {
+              Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: [{ Ref: 'Topic' }] }],
+            },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'an Allow with NotAction',
+    rule: Rule.IamNotActionOrResource,
+    bad: { Resources: { R: role({ Effect: 'Allow', NotAction: 'iam:*', Resource: STREAM_ARN }) } },
+    good: { Resources: { R: role({ Effect: 'Deny', NotAction: 'iam:*', Resource: STREAM_ARN }) } },
+  },
+  {
+    name: 'a key policy granting kms:* to a role instead of the account root',
+    rule: Rule.IamWildcardAction,
+    bad: {
+      Resources: {
+        K: keyPolicy({
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::000000000000:role/app' },
+          Action: 'kms:*',
+          Resource: '*',
+        }),
+      },
+    },
+    good: {
+      Resources: {
+        K: keyPolicy({ Effect: 'Allow', Principal: ROOT, Action: 'kms:*', Resource: '*' }),
+      },
+    },
+  },
+  {
+    name: 'a queue policy with Resource "*"',
+    rule: Rule.IamWildcardResource,
+    bad: {
+      Resources: {
+        QP: {
+          Type: 'AWS::SQS::QueuePolicy',
+          Properties: {
+            Queues: [{ Ref: 'Q' }],
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { Service: 'sns.amazonaws.com' },
+                  Action: 'sqs:SendMessage',
+                  Resource: '*',
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+    good: {
+      Resources: {
+        QP: {
+          Type: 'AWS::SQS::QueuePolicy',
+          Properties: {
+            Queues: [{ Ref: 'Q' }],
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { Service: 'sns.amazonaws.com' },
+                  Action: 'sqs:SendMessage',
+                  Resource: { 'Fn::GetAtt': ['Q', 'Arn'] },
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'X-Ray actions mixed with an action that has resource-level permissions',
+    rule: Rule.IamWildcardResource,
+    bad: {
+      Resources: {
+        R: role({
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 's3:GetObject'],
+          Resource: ['*'],
+        }),
+      },
+    },
+    good: {
+      Resources: {
+        R: role({
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: ['*'],
+        }),
+      },
+    },
+  },
+  {
+    name: 'PutMetricData on "*" without a namespace condition',
+    rule: Rule.IamWildcardResource,
+    bad: {
+      Resources: {
+        R: role({ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*' }),
+      },
+    },
+    good: {
+      Resources: {
+        R: role({
+          Effect: 'Allow',
+          Action: 'cloudwatch:PutMetricData',
+          Resource: '*',
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'streamlens' } },
+        }),
+      },
+    },
+  },
+  {
+    name: 'an unencrypted Kinesis stream',
+    rule: Rule.KinesisUnencrypted,
+    bad: {
+      Resources: {
+        S: {
+          Type: 'AWS::Kinesis::Stream',
+          Properties: { StreamModeDetails: { StreamMode: 'ON_DEMAND' } },
+        },
+      },
+    },
+    good: {
+      Resources: {
+        S: {
+          Type: 'AWS::Kinesis::Stream',
+          Properties: {
+            StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+            StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'a bucket without default encryption',
+    rule: Rule.S3Unencrypted,
+    bad: {
+      Resources: {
+        B: {
+          Type: 'AWS::S3::Bucket',
+          Properties: {
+            PublicAccessBlockConfiguration: goodBucketProps.PublicAccessBlockConfiguration,
+          },
+        },
+        BP: tlsPolicy('B'),
+      },
+    },
+    good: {
+      Resources: {
+        B: { Type: 'AWS::S3::Bucket', Properties: goodBucketProps },
+        BP: tlsPolicy('B'),
+      },
+    },
+  },
+  {
+    name: 'a bucket with one public-access-block flag off',
+    rule: Rule.S3PublicAccessNotBlocked,
+    bad: {
+      Resources: {
+        B: {
+          Type: 'AWS::S3::Bucket',
+          Properties: {
+            ...goodBucketProps,
+            PublicAccessBlockConfiguration: {
+              ...goodBucketProps.PublicAccessBlockConfiguration,
+              RestrictPublicBuckets: false,
+            },
+          },
+        },
+        BP: tlsPolicy('B'),
+      },
+    },
+    good: {
+      Resources: {
+        B: { Type: 'AWS::S3::Bucket', Properties: goodBucketProps },
+        BP: tlsPolicy('B'),
+      },
+    },
+  },
+  {
+    name: 'a bucket whose only policy targets another bucket',
+    rule: Rule.S3TlsNotEnforced,
+    bad: {
+      Resources: {
+        B: { Type: 'AWS::S3::Bucket', Properties: goodBucketProps },
+        BP: tlsPolicy('Other'),
+      },
+    },
+    good: {
+      Resources: {
+        B: { Type: 'AWS::S3::Bucket', Properties: goodBucketProps },
+        BP: tlsPolicy('B'),
+      },
+    },
+  },
+  {
+    name: 'a DynamoDB table without SSESpecification',
+    rule: Rule.DynamoDbUnencrypted,
+    bad: {
+      Resources: {
+        T: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } },
+        },
+      },
+    },
+    good: {
+      Resources: {
+        T: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY_ARN },
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'a DynamoDB table without point-in-time recovery',
+    rule: Rule.DynamoDbPitrOff,
+    bad: {
+      Resources: {
+        T: { Type: 'AWS::DynamoDB::Table', Properties: { SSESpecification: { SSEEnabled: true } } },
+      },
+    },
+    good: {
+      Resources: {
+        T: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            SSESpecification: { SSEEnabled: true },
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'an SNS topic without KmsMasterKeyId',
+    rule: Rule.SnsUnencrypted,
+    bad: { Resources: { T: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'alerts' } } } },
+    good: {
+      Resources: {
+        T: {
+          Type: 'AWS::SNS::Topic',
+          Properties: { TopicName: 'alerts', KmsMasterKeyId: KEY_ARN },
+        },
+      },
+    },
+  },
+  {
+    name: 'an SQS queue without server-side encryption',
+    rule: Rule.SqsUnencrypted,
+    bad: {
+      Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: false } } },
+    },
+    good: {
+      Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true } } },
+    },
+  },
+  {
+    name: 'a Direct PUT delivery stream without encryption',
+    rule: Rule.FirehoseUnencrypted,
+    bad: {
+      Resources: {
+        F: {
+          Type: 'AWS::KinesisFirehose::DeliveryStream',
+          Properties: {
+            DeliveryStreamType: 'DirectPut',
+            ExtendedS3DestinationConfiguration: {
+              EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: KEY_ARN } },
+            },
+          },
+        },
+      },
+    },
+    good: {
+      Resources: {
+        F: {
+          Type: 'AWS::KinesisFirehose::DeliveryStream',
+          Properties: {
+            DeliveryStreamType: 'DirectPut',
+            DeliveryStreamEncryptionConfigurationInput: {
+              KeyType: 'CUSTOMER_MANAGED_CMK',
+              KeyARN: KEY_ARN,
+            },
+            ExtendedS3DestinationConfiguration: {
+              EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: KEY_ARN } },
+            },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'a Kinesis-sourced delivery stream writing S3 objects without a KMS key',
+    rule: Rule.FirehoseUnencrypted,
+    bad: {
+      Resources: {
+        F: {
+          Type: 'AWS::KinesisFirehose::DeliveryStream',
+          Properties: {
+            DeliveryStreamType: 'KinesisStreamAsSource',
+            ExtendedS3DestinationConfiguration: {
+              EncryptionConfiguration: { NoEncryptionConfig: 'NoEncryption' },
+            },
+          },
+        },
+      },
+    },
+    good: {
+      Resources: {
+        F: {
+          Type: 'AWS::KinesisFirehose::DeliveryStream',
+          Properties: {
+            DeliveryStreamType: 'KinesisStreamAsSource',
+            ExtendedS3DestinationConfiguration: {
+              EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: KEY_ARN } },
+            },
+          },
+        },
+      },
+    },
+  },
+];
+
+describe('scanTemplate', () => {
+  it.each(cases)('flags $name with $rule, and passes the fixed template', ({ rule, bad, good }) => {
+    // Act
+    const badFindings = scanTemplate(bad);
+    const goodFindings = scanTemplate(good);
+
+    // Assess
+    expect(badFindings.map((f) => f.rule)).toEqual([rule]);
+    expect(goodFindings).toEqual([]);
+  });
+
+  it('has at least one failing template for every rule', () => {
+    // Prepare
+    const covered = new Set(cases.map((c) => c.rule));
+
+    // Assess
+    expect([...covered].sort()).toEqual(Object.values(Rule).sort());
+  });
+
+  it('ignores Deny statements with wildcards, which only restrict', () => {
+    // Prepare
+    const template: CfnTemplate = {
+      Resources: {
+        B: { Type: 'AWS::S3::Bucket', Properties: goodBucketProps },
+        BP: tlsPolicy('B'),
+      },
+    };
+
+    // Act
+    const findings = scanTemplate(template);
+
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
+  it('accepts ARNs with a suffix wildcard, as osls generates for log groups', () => {
+    // Prepare
+    const template: CfnTemplate = {
+      Resources: {
+        R: role({
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:CreateLogGroup'],
+          Resource: [{ 'Fn::Sub': LOG_GROUP_ARN }],
+        }),
+      },
+    };
+
+    // Act
+    const findings = scanTemplate(template);
+
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
+  it('reads policy documents given as JSON strings', () => {
+    // Prepare
+    const template: CfnTemplate = {
+      Resources: {
+        L: {
+          Type: 'AWS::Logs::ResourcePolicy',
+          Properties: {
+            PolicyDocument: JSON.stringify({
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'logs:*',
+                  Resource: 'arn:aws:logs:us-east-1:0:log-group:x',
+                },
+              ],
+            }),
+          },
+        },
+      },
+    };
+
+    // Act
+    const findings = scanTemplate(template);
+
+    // Assess
+    expect(findings.map((f) => f.rule)).toEqual([Rule.IamWildcardAction]);
+  });
+
+  it('reports a wildcard action and resource in one statement as two findings with its location', () => {
+    // Prepare
+    const template: CfnTemplate = {
+      Resources: { R: role({ Sid: 'Everything', Effect: 'Allow', Action: 's3:*', Resource: '*' }) },
+    };
+
+    // Act
+    const findings = scanTemplate(template);
+
+    // Assess
+    expect(findings).toEqual([
+      expect.objectContaining({
+        rule: Rule.IamWildcardAction,
+        resource: 'R',
+        where: 'Policies[0].Statement[0] (Everything)',
+      }),
+      expect.objectContaining({
+        rule: Rule.IamWildcardResource,
+        resource: 'R',
+        where: 'Policies[0].Statement[0] (Everything)',
+      }),
+    ]);
+  });
+
+  it('applies no exception when the allow-list is empty', () => {
+    // Prepare
+    const template: CfnTemplate = {
+      Resources: {
+        R: role({ Effect: 'Allow', Action: ['xray:PutTraceSegments'], Resource: ['*'] }),
+      },
+    };
+
+    // Act
+    const findings = scanTemplate(template, []);
+
+    // Assess
+    expect(findings.map((f) => f.rule)).toEqual([Rule.IamWildcardResource]);
+  });
+
+  it('justifies every exception', () => {
+    // Assess
+    for (const exception of EXCEPTIONS) {
+      expect(exception.why.length, exception.id).toBeGreaterThan(40);
+    }
+  });
+});
+
+describe('isWildcardAction', () => {
+  it.each([
+    ['*', true],
+    ['s3:*', true],
+    ['redshift-data:*', true],
+    ['kms:GenerateDataKey*', false],
+    ['kinesis:GetRecords', false],
+  ])('%s → %s', (action, expected) => {
+    // Act / Assess
+    expect(isWildcardAction(action)).toBe(expected);
+  });
+});

@@ -1,0 +1,188 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { type CfnTemplate, formatFindings, scanTemplate } from './scan.js';
+
+// Scans what `pnpm run package:check` just packaged. Run alone after `serverless package` in
+// every service; with no packaged template it fails instead of passing on nothing.
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
+/** The resources service packaged a second time with PROVISIONED streams (package-check.mjs). */
+const PROVISIONED_DIR = join(root, '.tmp/package-check/resources-provisioned');
+
+/** Params compose passes from the resources service's outputs to every other service. */
+const COMPOSE_PARAMS = {
+  eventsStreamName: 'EventsStreamName',
+  eventsStreamArn: 'EventsStreamArn',
+  aggregatesStreamName: 'AggregatesStreamName',
+  aggregatesStreamArn: 'AggregatesStreamArn',
+  lakeBucketName: 'LakeBucketName',
+  lakeBucketArn: 'LakeBucketArn',
+  alertsTopicArn: 'AlertsTopicArn',
+  alertsTopicName: 'AlertsTopicName',
+  dataKeyArn: 'DataKeyArn',
+} as const;
+
+const services = readdirSync(join(root, 'services'))
+  .filter((name) => existsSync(join(root, 'services', name, 'serverless.yml')))
+  .sort();
+
+const readTemplate = (file: string): CfnTemplate =>
+  JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate;
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+const resourcesTemplate = (): CfnTemplate & {
+  Outputs?: Record<string, unknown>;
+  Conditions?: Record<string, unknown>;
+} => readTemplate(join(root, 'services/resources', TEMPLATE));
+
+describe('packaged templates', () => {
+  it('finds a service with a serverless.yml, the resources service among them', () => {
+    // Assess
+    expect(services).toContain('resources');
+  });
+
+  it.each(services)('%s was packaged', (service) => {
+    // Prepare
+    const file = join(root, 'services', service, TEMPLATE);
+
+    // Assess
+    expect(existsSync(file), `${file} is missing: run \`pnpm run package:check\``).toBe(true);
+  });
+
+  it.each(services)('%s has no wildcard IAM and no unencrypted data store', (service) => {
+    // Prepare
+    const template = readTemplate(join(root, 'services', service, TEMPLATE));
+
+    // Act
+    const findings = scanTemplate(template);
+
+    // Assess
+    expect(Object.keys(template.Resources ?? {}).length).toBeGreaterThan(0);
+    expect(findings, `\n${formatFindings(service, findings)}\n`).toEqual([]);
+  });
+
+  it('resources passes the scan in PROVISIONED mode too', () => {
+    // Prepare
+    const template = readTemplate(
+      join(PROVISIONED_DIR, 'cloudformation-template-update-stack.json'),
+    );
+
+    // Act
+    const findings = scanTemplate(template);
+
+    // Assess
+    expect(findings, formatFindings('resources (PROVISIONED)', findings)).toEqual([]);
+  });
+});
+
+describe('resources service', () => {
+  it('exports every output compose passes on', () => {
+    // Prepare
+    const outputs = Object.keys(resourcesTemplate().Outputs ?? {});
+
+    // Assess
+    expect(outputs).toEqual(expect.arrayContaining(Object.values(COMPOSE_PARAMS)));
+  });
+
+  it('rotates its customer-managed key and encrypts streams, bucket and topic with it', () => {
+    // Prepare
+    const resources = resourcesTemplate().Resources as Resources;
+    const keyArn = { 'Fn::GetAtt': ['DataKey', 'Arn'] };
+
+    // Assess
+    expect(resources.DataKey?.Properties?.EnableKeyRotation).toBe(true);
+    expect(resources.EventsStream?.Properties?.StreamEncryption).toEqual({
+      EncryptionType: 'KMS',
+      KeyId: keyArn,
+    });
+    expect(resources.AggregatesStream?.Properties?.StreamEncryption).toEqual({
+      EncryptionType: 'KMS',
+      KeyId: keyArn,
+    });
+    expect(resources.AlertsTopic?.Properties?.KmsMasterKeyId).toEqual(keyArn);
+    expect(JSON.stringify(resources.LakeBucket?.Properties?.BucketEncryption)).toContain(
+      '"KMSMasterKeyID":{"Fn::GetAtt":["DataKey","Arn"]}',
+    );
+    expect(resources.LakeBucket?.Properties?.BucketName).toBeUndefined();
+  });
+
+  it('creates on-demand streams by default and provisioned streams with shard counts by parameter', () => {
+    // Prepare
+    const onDemand = resourcesTemplate();
+    const provisioned = readTemplate(
+      join(PROVISIONED_DIR, 'cloudformation-template-update-stack.json'),
+    ) as typeof onDemand;
+    const stream = (t: typeof onDemand) =>
+      (t.Resources as Resources).EventsStream?.Properties ?? {};
+
+    // Assess
+    expect(stream(onDemand).StreamModeDetails).toEqual({ StreamMode: 'ON_DEMAND' });
+    expect(onDemand.Conditions?.StreamsProvisioned).toEqual({
+      'Fn::Equals': ['ON_DEMAND', 'PROVISIONED'],
+    });
+    expect(stream(provisioned).StreamModeDetails).toEqual({ StreamMode: 'PROVISIONED' });
+    expect(provisioned.Conditions?.StreamsProvisioned).toEqual({
+      'Fn::Equals': ['PROVISIONED', 'PROVISIONED'],
+    });
+    // CLI params arrive as strings ("4"); CloudFormation reads numeric strings as numbers.
+    const [condition, shards, otherwise] = (
+      stream(provisioned).ShardCount as { 'Fn::If': unknown[] }
+    )['Fn::If'];
+    expect([condition, Number(shards), otherwise]).toEqual([
+      'StreamsProvisioned',
+      4,
+      { Ref: 'AWS::NoValue' },
+    ]);
+    expect(Number(stream(provisioned).RetentionPeriodHours)).toBe(48);
+    expect(stream(onDemand).RetentionPeriodHours).toBe(24);
+  });
+});
+
+describe('serverless-compose.yml', () => {
+  // Read with compose's own reader, so the test sees exactly what `osls-compose` sees.
+  const require = createRequire(import.meta.url);
+  const readConfiguration = require('@osls/compose/src/configuration/read.js') as (
+    path: string,
+  ) => Promise<{
+    services: Record<
+      string,
+      { path: string; params?: Record<string, string>; dependsOn?: string | string[] }
+    >;
+  }>;
+
+  it('lists every service that has a serverless.yml, and only those', async () => {
+    // Act
+    const compose = await readConfiguration(join(root, 'serverless-compose.yml'));
+
+    // Assess
+    const paths = Object.values(compose.services)
+      .map((s) => s.path.replace(/^\.\//, ''))
+      .sort();
+    const expected = services.map((s) => `services/${s}`);
+    const missing = expected.filter((p) => !paths.includes(p));
+    expect(
+      paths,
+      `add a block for ${missing.join(', ') || '(none)'} to serverless-compose.yml (template in its header); ` +
+        'list only folders that have a serverless.yml',
+    ).toEqual(expected);
+  });
+
+  it('passes every resources output to every other service, after resources', async () => {
+    // Prepare
+    const compose = await readConfiguration(join(root, 'serverless-compose.yml'));
+    const expected = Object.fromEntries(
+      Object.entries(COMPOSE_PARAMS).map(([param, output]) => [param, `\${resources.${output}}`]),
+    );
+
+    // Assess
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === 'resources') continue;
+      expect(service.params, name).toEqual(expect.objectContaining(expected));
+      expect([service.dependsOn].flat(), name).toContain('resources');
+    }
+  });
+});
