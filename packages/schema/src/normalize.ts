@@ -13,10 +13,25 @@ export function normalizeTime(time: string): string {
   return y >= 0 && y <= 9999 ? d.toISOString() : time;
 }
 
+function needsTrim(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(n - 1);
+  // Printable ASCII at both ends cannot be trimmed; anything else is left to String#trim.
+  return !(a > 32 && a < 127 && z > 32 && z < 127);
+}
+
 // Trimming never empties a field: a whitespace-only value stays as it was (and stays invalid).
 function trim(s: string): string {
+  if (!needsTrim(s)) return s;
   const t = s.trim();
-  return t.length > 0 || s.length === 0 ? t : s;
+  return t.length > 0 ? t : s;
+}
+
+// A log message may become empty: a message of only whitespace is an empty message.
+function trimAll(s: string): string {
+  return needsTrim(s) ? s.trim() : s;
 }
 
 function trimOpt(s: string | undefined): string | undefined {
@@ -25,6 +40,17 @@ function trimOpt(s: string | undefined): string | undefined {
 
 function sortedMap<V>(m: Readonly<Record<string, V>>, value: (v: V) => V): Record<string, V> {
   const keys = Object.keys(m);
+  // Most producers already send sorted, trimmed maps: then the map itself is reused, no copy.
+  let canonical = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = m[k] as V;
+    if ((i > 0 && (keys[i - 1] as string) >= k) || trim(k) !== k || value(v) !== v) {
+      canonical = false;
+      break;
+    }
+  }
+  if (canonical) return m as Record<string, V>;
   keys.sort();
   const out: Record<string, V> = {};
   for (const k of keys) out[trim(k)] = value(m[k] as V);
@@ -36,51 +62,76 @@ const trimValue = (v: string): string => trim(v);
 
 /**
  * Canonical form of an event: `time` (and window times) in UTC with milliseconds, identifiers and
- * messages trimmed, map keys sorted. Returns a new object; the input is not changed. Optional
- * fields that are absent stay absent.
+ * messages trimmed, map keys sorted. The input is never changed: an event that is already
+ * canonical is returned as is (no allocation, the common case on the hot path), otherwise a new
+ * object. Optional fields that are absent stay absent.
+ *
+ * @example
+ * normalizeEvent(e).time // '2026-01-01T00:00:00.000Z' for '2026-01-01T01:00:00+01:00'
  */
 export function normalizeEvent<E extends StreamlensEvent>(e: E): E {
-  const out: Record<string, unknown> = {
-    ...e,
-    id: trim(e.id),
-    source: trim(e.source),
-    time: normalizeTime(e.time),
-  };
-  if (e.subject !== undefined) out.subject = trimOpt(e.subject);
+  const data = normalizeData(e);
+  const id = trim(e.id);
+  const source = trim(e.source);
+  const time = normalizeTime(e.time);
+  const subject = trimOpt(e.subject);
+  if (
+    data === e.data &&
+    id === e.id &&
+    source === e.source &&
+    time === e.time &&
+    subject === e.subject
+  ) {
+    return e;
+  }
+  const out: Record<string, unknown> = { ...e, id, source, time, data };
+  if (subject !== undefined) out.subject = subject;
+  return out as E;
+}
+
+function normalizeData(e: StreamlensEvent): StreamlensEvent['data'] {
   switch (e.type) {
     case 'telemetry.reading': {
       const d = e.data;
-      const data: Record<string, unknown> = { ...d, metric: trim(d.metric) };
-      if (d.unit !== undefined) data.unit = trim(d.unit);
-      if (d.dimensions !== undefined) data.dimensions = sortedMap(d.dimensions, trimValue);
-      out.data = data;
-      break;
+      const metric = trim(d.metric);
+      const unit = trimOpt(d.unit);
+      const dimensions =
+        d.dimensions === undefined ? undefined : sortedMap(d.dimensions, trimValue);
+      if (metric === d.metric && unit === d.unit && dimensions === d.dimensions) return d;
+      const out = { ...d, metric };
+      if (unit !== undefined) out.unit = unit;
+      if (dimensions !== undefined) out.dimensions = dimensions;
+      return out;
     }
     case 'app.log': {
       const d = e.data;
-      const data: Record<string, unknown> = {
-        ...d,
-        message: d.message.trim(),
-        service: trim(d.service),
-      };
-      if (d.traceId !== undefined) data.traceId = trim(d.traceId);
-      if (d.attributes !== undefined) data.attributes = sortedMap(d.attributes, same);
-      out.data = data;
-      break;
+      const message = trimAll(d.message);
+      const service = trim(d.service);
+      const traceId = trimOpt(d.traceId);
+      const attributes = d.attributes === undefined ? undefined : sortedMap(d.attributes, same);
+      if (
+        message === d.message &&
+        service === d.service &&
+        traceId === d.traceId &&
+        attributes === d.attributes
+      ) {
+        return d;
+      }
+      const out = { ...d, message, service };
+      if (traceId !== undefined) out.traceId = traceId;
+      if (attributes !== undefined) out.attributes = attributes;
+      return out;
     }
-    case 'metrics.window':
-    case 'alert.anomaly': {
+    default: {
       const d = e.data;
-      out.data = {
-        ...d,
-        dimensions: sortedMap(d.dimensions, same),
-        windowStart: normalizeTime(d.windowStart),
-        windowEnd: normalizeTime(d.windowEnd),
-      };
-      break;
+      const dimensions = sortedMap(d.dimensions, same);
+      const windowStart = normalizeTime(d.windowStart);
+      const windowEnd = normalizeTime(d.windowEnd);
+      if (dimensions === d.dimensions && windowStart === d.windowStart && windowEnd === d.windowEnd)
+        return d;
+      return { ...d, dimensions, windowStart, windowEnd };
     }
   }
-  return out as E;
 }
 
 /** One newline-delimited JSON line (what Firehose concatenates into S3 objects). */
