@@ -19,6 +19,27 @@ export {
   StandInStartError,
 } from './errors.js';
 export {
+  type BatchWriteUnprocessedRule,
+  type DelayRule,
+  type ErrorResponseRule,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultProxyStats,
+  type FaultRule,
+  type Injection,
+  type KinesisRecordErrorCode,
+  type PutRecordsPartialFailureRule,
+  type RuleMatch,
+  startFaultProxy,
+} from './fault-proxy/index.js';
+export {
+  choosePositions,
+  requestFacts,
+  ruleMatches,
+  s3OperationOf,
+  seededRandom,
+} from './fault-proxy/rules.js';
+export {
   getObjects,
   listAllShards,
   listObjectKeys,
