@@ -10,8 +10,11 @@ export interface TransformConfig {
   denyTypes: ReadonlySet<string>;
   /** `app.log` events below this level are dropped (index into LOG_LEVELS). */
   minLogLevel: LogLevel;
-  /** Largest decoded record accepted before it is reported as OVERSIZE. */
-  maxRecordBytes: number;
+  /**
+   * Largest single event (a plain record, or one KPL user record) before it is reported OVERSIZE.
+   * 256 KiB by default: what every consumer of the lake can hold (SNS, DynamoDB items are smaller).
+   */
+  maxEventBytes: number;
   /** Largest response body: Lambda allows 6 MB; the CloudWatch Logs blueprint keeps to 6,000,000. */
   responseLimitBytes: number;
   /** Attempts for each re-ingestion call (PutRecords / PutRecordBatch), with backoff and jitter. */
@@ -26,7 +29,7 @@ export interface TransformConfig {
 export const DEFAULT_CONFIG: TransformConfig = {
   denyTypes: new Set(),
   minLogLevel: 'DEBUG',
-  maxRecordBytes: 1_000 * 1024,
+  maxEventBytes: 256 * 1024,
   responseLimitBytes: 6_000_000,
   reingestMaxAttempts: 8,
   reingestSafetyMs: 3_000,
@@ -41,7 +44,7 @@ export const DEFAULT_CONFIG: TransformConfig = {
  * | --- | --- |
  * | `DENY_TYPES` (comma list) | none |
  * | `MIN_LOG_LEVEL` | `DEBUG` |
- * | `MAX_RECORD_BYTES` | 1,024,000 (Firehose's record limit) |
+ * | `MAX_EVENT_BYTES` | 262,144 |
  * | `RESPONSE_LIMIT_BYTES` | 6,000,000 |
  * | `REINGEST_MAX_ATTEMPTS` | 8 |
  * | `REINGEST_SAFETY_MS` | 3,000 |
@@ -51,9 +54,9 @@ export function loadConfig(): TransformConfig {
   return {
     denyTypes: new Set(envList('DENY_TYPES')),
     minLogLevel: envEnum('MIN_LOG_LEVEL', LOG_LEVELS, DEFAULT_CONFIG.minLogLevel),
-    maxRecordBytes: envInt('MAX_RECORD_BYTES', DEFAULT_CONFIG.maxRecordBytes, {
+    maxEventBytes: envInt('MAX_EVENT_BYTES', DEFAULT_CONFIG.maxEventBytes, {
       min: 64,
-      max: 6_000_000,
+      max: 1_048_576,
     }),
     responseLimitBytes: envInt('RESPONSE_LIMIT_BYTES', DEFAULT_CONFIG.responseLimitBytes, {
       min: 1_024,

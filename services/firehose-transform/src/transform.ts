@@ -98,21 +98,14 @@ export class RecordTransformer {
   constructor(config: TransformConfig) {
     this.#config = config;
     this.#minRank = levelRank(config.minLogLevel);
-    this.#parseOptions = { maxBytes: config.maxRecordBytes };
+    this.#parseOptions = { maxBytes: config.maxEventBytes };
   }
 
-  /** Transforms one record; `bytes` may be passed when already decoded. */
+  /** Transforms one record (the event size limit applies per event, inside aggregates too). */
   transform(record: FirehoseInputRecord, source: InvocationSource): RecordOutcome {
     const bytes = decodeBase64Strict(record.data);
     if (bytes === undefined) {
       return failed(ErrorCode.INVALID_BASE64, 'record data is not padded base64', '$');
-    }
-    if (bytes.length > this.#config.maxRecordBytes) {
-      return failed(
-        ErrorCode.OVERSIZE,
-        `record is ${bytes.length} bytes, over the ${this.#config.maxRecordBytes}-byte limit`,
-        '$',
-      );
     }
     if (isGzip(bytes)) return this.#cloudWatch(record, source, bytes);
     if (isKplAggregated(bytes)) return this.#kpl(record, source, bytes);

@@ -10,7 +10,7 @@ afterEach(() => {
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {
     // Prepare
-    for (const name of ['DENY_TYPES', 'MIN_LOG_LEVEL', 'MAX_RECORD_BYTES', 'RESPONSE_LIMIT_BYTES'])
+    for (const name of ['DENY_TYPES', 'MIN_LOG_LEVEL', 'MAX_EVENT_BYTES', 'RESPONSE_LIMIT_BYTES'])
       vi.stubEnv(name, '');
     // Act
     const config = loadConfig();
@@ -34,7 +34,7 @@ describe('loadConfig', () => {
   it.each([
     ['MIN_LOG_LEVEL', 'LOUD'],
     ['RESPONSE_LIMIT_BYTES', '7000000'],
-    ['MAX_RECORD_BYTES', '12abc'],
+    ['MAX_EVENT_BYTES', '12abc'],
     ['REINGEST_MAX_ATTEMPTS', '0'],
   ])('fails fast on %s=%s, naming the variable', (name, value) => {
     // Prepare

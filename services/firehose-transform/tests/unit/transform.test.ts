@@ -140,13 +140,13 @@ describe('RecordTransformer: bad records fail with a reason, never throw', () =>
     expect(outcome).toMatchObject({ kind: 'failed', issue: { code: ErrorCode.INVALID_BASE64 } });
   });
 
-  it('reports a record over MAX_RECORD_BYTES as OVERSIZE', () => {
+  it('reports a record over MAX_EVENT_BYTES as OVERSIZE', () => {
     // Prepare
     const record = firehoseRecord(
       telemetryEvent(1, { data: { metric: 'm', value: 1, unit: 'x'.repeat(2000) } }),
     );
     // Act
-    const outcome = transformer({ maxRecordBytes: 1024 }).transform(record, directPut);
+    const outcome = transformer({ maxEventBytes: 1024 }).transform(record, directPut);
     // Assess
     expect(outcome).toMatchObject({ kind: 'failed', issue: { code: ErrorCode.OVERSIZE } });
   });
