@@ -67,7 +67,7 @@ export const s3Plugin: StandInPlugin = {
     return {
       endpoint,
       env,
-      details: { engine: 's3rver 3.7.1', pid: child.pid },
+      details: { engine: 's3rver 3.7.1', pid: child.pid, dataDir: ctx.dataDir },
       async stop() {
         if (stopped) return;
         stopped = true;

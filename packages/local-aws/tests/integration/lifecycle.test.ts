@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { describe, expect, it } from 'vitest';
+import { startLocalAws } from '../../src/index.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('startLocalAws lifecycle', () => {
+  it('starts kinesis and s3 on ephemeral ports, creates resources and leaves nothing behind', async () => {
+    // Prepare
+    const aws = await startLocalAws({ services: ['kinesis', 's3'], quiet: true });
+    const s3Pid = aws.details.s3?.pid as number;
+    const dataDir = aws.details.s3?.dataDir as string;
+
+    // Act
+    const created = await aws.createResources({
+      streams: [{ name: 'lifecycle-events', shardCount: 3 }],
+      buckets: ['lifecycle-lake'],
+    });
+    const shards = await aws.readStream('lifecycle-events');
+    const kinesis = aws.clients().kinesis;
+    await aws.stop();
+    const afterStop = await kinesis.send(new ListStreamsCommand({})).catch((e: unknown) => e);
+
+    // Assess
+    expect(Object.keys(aws.timings).sort()).toEqual(['kinesis', 's3']);
+    expect(aws.endpoints.kinesis).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(aws.env.AWS_ENDPOINT_URL_DYNAMODB).toBeUndefined();
+    expect(created.streams?.['lifecycle-events']).toMatch(/^arn:aws:kinesis:/);
+    expect(created.buckets?.['lifecycle-lake']).toBe('arn:aws:s3:::lifecycle-lake');
+    expect(shards).toEqual([]);
+    expect(afterStop).toBeInstanceOf(Error);
+    expect(isAlive(s3Pid)).toBe(false);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('falls back to dynalite with a warning when no java is found', async () => {
+    // Prepare
+    const saved = { PATH: process.env.PATH, JAVA_HOME: process.env.JAVA_HOME };
+    process.env.PATH = '/nonexistent';
+    delete process.env.JAVA_HOME;
+    const lines: string[] = [];
+
+    // Act
+    const aws = await startLocalAws({
+      services: ['dynamodb'],
+      log: (line) => lines.push(line),
+    }).finally(() => Object.assign(process.env, saved));
+    const tables = await aws.clients().dynamodb.send(new ListTablesCommand({}));
+    await aws.stop();
+
+    // Assess
+    expect(aws.details.dynamodb?.engine).toBe('dynalite 4.0.0');
+    expect(lines.join('\n')).toMatch(/WARNING: no `java`.*falling back to dynalite/);
+    expect(tables.TableNames).toEqual([]);
+  });
+
+  it('kills DynamoDB Local on stop', async () => {
+    // Prepare
+    const aws = await startLocalAws({ services: ['dynamodb'], quiet: true });
+    const pid = aws.details.dynamodb?.pid as number;
+    const aliveWhileRunning = isAlive(pid);
+
+    // Act
+    await aws.stop();
+
+    // Assess
+    expect(aws.details.dynamodb?.engine).toBe('DynamoDB Local 1.25');
+    expect(aliveWhileRunning).toBe(true);
+    expect(isAlive(pid)).toBe(false);
+  }, 150_000);
+});
