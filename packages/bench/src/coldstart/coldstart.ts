@@ -1,0 +1,221 @@
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { type SampleStats, summarize } from '../stats.js';
+
+/** One measured bundle. */
+export interface ColdStartResult {
+  readonly name: string;
+  readonly kind: 'baseline' | 'streamlens' | 'peer';
+  /** Minified (or, for the naive peer, plain) bundle size in KiB. */
+  readonly bundleKiB: number;
+  readonly samplesMs: number[];
+  readonly stats?: SampleStats;
+  /** Median over the empty file's median. */
+  readonly overEmptyMs?: number;
+  readonly notes: string[];
+  readonly error?: string;
+}
+
+interface Target {
+  readonly name: string;
+  readonly kind: ColdStartResult['kind'];
+  readonly entry?: string;
+  readonly minify: boolean;
+  readonly env: Record<string, string>;
+  readonly notes: string[];
+  bundle?: string;
+  error?: string;
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Reads `KEY: value` pairs of `environment:` blocks from a serverless.yml-like file, resolving
+ * `${param:NAME, 'default'}` / `${opt:x, 'default'}` to their defaults, so that a handler that
+ * validates its configuration at load time finds it as it would on Lambda. Values that stay
+ * unresolved become a placeholder.
+ */
+export function environmentFromServerlessYml(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  let blockIndent = -1;
+  for (const line of text.split('\n')) {
+    const start = /^(\s*)environment:\s*$/.exec(line);
+    if (start) {
+      blockIndent = (start[1] ?? '').length;
+      continue;
+    }
+    if (blockIndent < 0 || line.trim() === '' || line.trim().startsWith('#')) continue;
+    const indent = line.length - line.trimStart().length;
+    if (indent <= blockIndent) {
+      blockIndent = -1;
+      continue;
+    }
+    const entry = /^\s*([A-Z][A-Z0-9_]*):\s*(.*)$/.exec(line);
+    if (!entry) continue;
+    let value = (entry[2] ?? '').trim().replace(/^['"]|['"]$/g, '');
+    value = value.replace(/\$\{(aws:region|opt:region[^}]*)\}/g, 'us-east-1');
+    value = value.replace(/\$\{(sls:stage|opt:stage[^}]*)\}/g, 'dev');
+    value = value.replace(/\$\{[^{}]*?,\s*'([^']*)'\s*\}/g, '$1');
+    if (value.includes('${')) value = value.replace(/\$\{[^}]*\}/g, 'x');
+    env[entry[1] as string] = value;
+  }
+  return env;
+}
+
+function spawnOnce(file: string, env: Record<string, string>): { ms: number; error?: string } {
+  const t0 = performance.now();
+  const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], {
+    env: { ...env, PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+  });
+  const ms = performance.now() - t0;
+  if (child.status !== 0) {
+    const err = (child.stderr ?? '').split('\n').find((l) => /Error/.test(l)) ?? 'exit code';
+    return { ms, error: err.trim().slice(0, 160) };
+  }
+  return { ms };
+}
+
+/** Options of {@link runColdStart}. */
+export interface ColdStartOptions {
+  readonly root: string;
+  /** Spawns per bundle (median taken). */
+  readonly runs: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Bundles every `services/*\/src/handler.ts` as serverless-esbuild does with
+ * config/serverless-common.yml (bundle, minify, CommonJS, node20, platform node), plus the naive
+ * peer and the zod import comparison, and spawns `node -e "require(bundle)"` for each, interleaved
+ * with an empty file, `runs` times.
+ */
+export async function runColdStart(options: ColdStartOptions): Promise<ColdStartResult[]> {
+  const log = options.log ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'streamlens-coldstart-'));
+  try {
+    const commonYml = join(options.root, 'config', 'serverless-common.yml');
+    const commonEnv = existsSync(commonYml)
+      ? environmentFromServerlessYml(readFileSync(commonYml, 'utf8'))
+      : {};
+    const lambdaEnv = {
+      ...commonEnv,
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_LAMBDA_FUNCTION_NAME: 'coldstart',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const targets: Target[] = [
+      { name: 'empty file', kind: 'baseline', minify: false, env: lambdaEnv, notes: [] },
+    ];
+    const servicesDir = join(options.root, 'services');
+    const services = existsSync(servicesDir) ? readdirSync(servicesDir).sort() : [];
+    for (const service of services) {
+      const entry = join(servicesDir, service, 'src', 'handler.ts');
+      if (!existsSync(entry)) continue;
+      const yml = join(servicesDir, service, 'serverless.yml');
+      const env = existsSync(yml)
+        ? { ...lambdaEnv, ...environmentFromServerlessYml(readFileSync(yml, 'utf8')) }
+        : lambdaEnv;
+      targets.push({ name: service, kind: 'streamlens', entry, minify: true, env, notes: [] });
+    }
+    targets.push(
+      {
+        name: 'naive: DynamoDB + SNS clients, Powertools logger/metrics/tracer, middy',
+        kind: 'peer',
+        entry: join(here, 'naive-handler.ts'),
+        minify: false,
+        env: lambdaEnv,
+        notes: ['bundled without minify'],
+      },
+      {
+        name: "zod: import { z } from 'zod'",
+        kind: 'peer',
+        entry: join(here, 'zod-named.ts'),
+        minify: true,
+        env: lambdaEnv,
+        notes: [],
+      },
+      {
+        name: "zod: import * as z from 'zod'",
+        kind: 'peer',
+        entry: join(here, 'zod-namespace.ts'),
+        minify: true,
+        env: lambdaEnv,
+        notes: [],
+      },
+    );
+
+    for (const [i, target] of targets.entries()) {
+      const outfile = join(dir, `${i}.cjs`);
+      if (!target.entry) {
+        writeFileSync(outfile, '');
+        target.bundle = outfile;
+        continue;
+      }
+      try {
+        await build({
+          entryPoints: [target.entry],
+          outfile,
+          bundle: true,
+          minify: target.minify,
+          sourcemap: target.minify ? 'external' : false,
+          target: 'node20',
+          platform: 'node',
+          format: 'cjs',
+          logLevel: 'silent',
+        });
+        target.bundle = outfile;
+      } catch (error) {
+        target.error = `bundle failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      }
+    }
+    log(`  coldstart: ${targets.length - 1} bundles, ${options.runs} spawns each`);
+
+    const samples = targets.map(() => [] as number[]);
+    for (let run = 0; run < options.runs; run++) {
+      for (const [i, target] of targets.entries()) {
+        if (!target.bundle || target.error) continue;
+        const { ms, error } = spawnOnce(target.bundle, target.env);
+        if (error) target.error = `require failed: ${error}`;
+        else samples[i]?.push(ms);
+      }
+    }
+
+    const empty = samples[0] && samples[0].length > 0 ? summarize(samples[0]).median : undefined;
+    return targets.map((target, i) => {
+      const s = samples[i] ?? [];
+      const stats = s.length > 0 ? summarize(s) : undefined;
+      const bundleKiB = target.bundle ? statSync(target.bundle).size / 1024 : 0;
+      return {
+        name: target.name,
+        kind: target.kind,
+        bundleKiB,
+        samplesMs: s,
+        notes: target.notes,
+        ...(stats ? { stats } : {}),
+        ...(stats && empty !== undefined && target.kind !== 'baseline'
+          ? { overEmptyMs: stats.median - empty }
+          : {}),
+        ...(target.error ? { error: target.error } : {}),
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
