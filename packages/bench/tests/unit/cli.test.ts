@@ -58,6 +58,7 @@ describe('environmentFromServerlessYml', () => {
       '  transform:',
       '    handler: src/handler.handler',
       '    environment:',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax, not a template.
       "      STREAM_ARN: ${param:eventsStreamArn, 'arn:aws:kinesis:${aws:region}:000000000000:stream/streamlens-${sls:stage}-events'}",
       "      MAX_RECORD_BYTES: '8192'",
       '    timeout: 60',
