@@ -153,6 +153,45 @@ function formatBytes(bytes) {
     : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+/** Names and uncompressed sizes of a zip's entries, from its central directory. */
+function zipEntries(file) {
+  const buf = readFileSync(file);
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65_535); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return [];
+  const entries = [];
+  let at = buf.readUInt32LE(eocd + 16);
+  for (let n = buf.readUInt16LE(eocd + 10); n > 0 && buf.readUInt32LE(at) === 0x02014b50; n--) {
+    const nameLength = buf.readUInt16LE(at + 28);
+    entries.push({
+      name: buf.toString('utf8', at + 46, at + 46 + nameLength),
+      size: buf.readUInt32LE(at + 24),
+    });
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+/** What a function zip holds, uncompressed: code, source maps, anything else. */
+function describeZip(file) {
+  const sum = (entries) => entries.reduce((total, e) => total + e.size, 0);
+  const entries = zipEntries(file);
+  const maps = entries.filter((e) => e.name.endsWith('.map'));
+  const code = entries.filter((e) => /\.(c|m)?js$/.test(e.name));
+  const other = entries.filter((e) => !maps.includes(e) && !code.includes(e));
+  const parts = [`code ${formatBytes(sum(code))}`, `maps ${formatBytes(sum(maps))}`];
+  if (other.length > 0)
+    parts.push(
+      `other ${formatBytes(sum(other))}: ${other.map((e) => basename(e.name)).join(', ')}`,
+    );
+  return `unzipped: ${parts.join(', ')}`;
+}
+
 /** Each Lambda function's deployment zip, found through the template's Code.S3Key. */
 function reportSizes() {
   const rows = [];
@@ -167,7 +206,13 @@ function reportSizes() {
       const name = resource.Properties?.FunctionName ?? id;
       const zip = typeof key === 'string' ? join(dir, basename(key)) : undefined;
       const size = zip && existsSync(zip) ? statSync(zip).size : undefined;
-      rows.push({ service, name, zip: zip ? relative(root, zip) : '(inline code)', size });
+      rows.push({
+        service,
+        name,
+        zip: zip ? relative(root, zip) : '(inline code)',
+        size,
+        contents: size === undefined ? '' : describeZip(zip),
+      });
     }
   }
   if (rows.length === 0) {
@@ -179,6 +224,7 @@ function reportSizes() {
   for (const r of rows) {
     const size = r.size === undefined ? 'missing' : formatBytes(r.size);
     console.log(`  ${`${r.service}/${r.name}`.padEnd(width)}  ${size.padStart(10)}  ${r.zip}`);
+    if (r.contents) console.log(`  ${' '.repeat(width)}  ${' '.repeat(10)}  ${r.contents}`);
   }
 }
 
