@@ -254,6 +254,76 @@ class Reader {
   }
 }
 
+// Cursor of decodeUserRecord's varint reads: a module-level position avoids allocating a reader
+// per user record (100k records per call on the consumer hot path).
+let cursor = 0;
+
+/** Reads a varint at `cursor`; -1 if truncated or past the safe-integer range. */
+function readVarint(buf: Buffer, end: number): number {
+  const first = cursor < end ? (buf[cursor] as number) : -1;
+  if (first >= 0 && first < 0x80) {
+    cursor++;
+    return first;
+  }
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (cursor >= end) return -1;
+    const b = buf[cursor++] as number;
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) return result <= Number.MAX_SAFE_INTEGER ? result : -1;
+    mul *= 128;
+  }
+  return -1;
+}
+
+/** Decodes one `Record` message; a string describes why it is malformed. */
+function decodeUserRecord(
+  buf: Buffer,
+  start: number,
+  end: number,
+  pks: readonly string[],
+  ehks: readonly string[],
+): KplUserRecord | string {
+  cursor = start;
+  let pkIndex = -1;
+  let ehkIndex = -1;
+  let dataStart = -1;
+  let dataEnd = -1;
+  while (cursor < end) {
+    const tag = readVarint(buf, end);
+    if (tag < 0) return 'truncated field tag';
+    if (tag === 0x08) {
+      pkIndex = readVarint(buf, end);
+      if (pkIndex < 0) return 'bad partition_key_index';
+    } else if (tag === 0x10) {
+      ehkIndex = readVarint(buf, end);
+      if (ehkIndex < 0) return 'bad explicit_hash_key_index';
+    } else if (tag === 0x1a) {
+      const len = readVarint(buf, end);
+      if (len < 0 || cursor + len > end) return 'truncated data';
+      dataStart = cursor;
+      dataEnd = cursor + len;
+      cursor += len;
+    } else {
+      const field = Math.floor(tag / 8);
+      const wire = tag & 7;
+      if (field >= 1 && field <= 3) return `field ${field} has wrong wire type ${wire}`;
+      const r = new Reader(buf, cursor, end);
+      if (!r.skip(wire)) return `malformed field ${field}`;
+      cursor = r.pos;
+    }
+  }
+  if (pkIndex < 0) return 'missing partition_key_index';
+  if (dataStart < 0) return 'missing data';
+  const partitionKey = pks[pkIndex];
+  if (partitionKey === undefined) return `partition_key_index ${pkIndex} out of range`;
+  if (ehkIndex < 0) return { partitionKey, data: buf.subarray(dataStart, dataEnd) };
+  const explicitHashKey = ehks[ehkIndex];
+  if (explicitHashKey === undefined) return `explicit_hash_key_index ${ehkIndex} out of range`;
+  return { partitionKey, explicitHashKey, data: buf.subarray(dataStart, dataEnd) };
+}
+
 function malformed(message: string): Result<never> {
   return fail(ErrorCode.KPL_MALFORMED, message);
 }
@@ -303,46 +373,14 @@ export function deaggregate(bytes: Uint8Array): Result<KplUserRecord[]> {
   }
   const out: KplUserRecord[] = new Array(recordStarts.length);
   for (let i = 0; i < recordStarts.length; i++) {
-    const rr = new Reader(buf, recordStarts[i] as number, recordEnds[i] as number);
-    let pkIndex = -1;
-    let ehkIndex = -1;
-    let dataStart = -1;
-    let dataEnd = -1;
-    while (rr.pos < rr.end) {
-      const tag = rr.varint();
-      if (tag < 0) return malformed(`record ${i}: truncated field tag`);
-      const field = Math.floor(tag / 8);
-      const wire = tag & 7;
-      if (field === 1 && wire === 0) {
-        pkIndex = rr.varint();
-        if (pkIndex < 0) return malformed(`record ${i}: bad partition_key_index`);
-      } else if (field === 2 && wire === 0) {
-        ehkIndex = rr.varint();
-        if (ehkIndex < 0) return malformed(`record ${i}: bad explicit_hash_key_index`);
-      } else if (field === 3 && wire === 2) {
-        const len = rr.varint();
-        if (len < 0 || rr.pos + len > rr.end) return malformed(`record ${i}: truncated data`);
-        dataStart = rr.pos;
-        dataEnd = rr.pos + len;
-        rr.pos += len;
-      } else if (field >= 1 && field <= 3) {
-        return malformed(`record ${i}: field ${field} has wrong wire type ${wire}`);
-      } else if (!rr.skip(wire)) {
-        return malformed(`record ${i}: malformed field ${field}`);
-      }
-    }
-    if (pkIndex < 0) return malformed(`record ${i}: missing partition_key_index`);
-    if (dataStart < 0) return malformed(`record ${i}: missing data`);
-    const partitionKey = pks[pkIndex];
-    if (partitionKey === undefined)
-      return malformed(`record ${i}: partition_key_index ${pkIndex} out of range`);
-    const rec: KplUserRecord = { partitionKey, data: buf.subarray(dataStart, dataEnd) };
-    if (ehkIndex >= 0) {
-      const ehk = ehks[ehkIndex];
-      if (ehk === undefined)
-        return malformed(`record ${i}: explicit_hash_key_index ${ehkIndex} out of range`);
-      rec.explicitHashKey = ehk;
-    }
+    const rec = decodeUserRecord(
+      buf,
+      recordStarts[i] as number,
+      recordEnds[i] as number,
+      pks,
+      ehks,
+    );
+    if (typeof rec === 'string') return malformed(`record ${i}: ${rec}`);
     out[i] = rec;
   }
   return { ok: true, value: out };

@@ -156,6 +156,21 @@ describe('KPL aggregate', () => {
     expect(back.ok && plain(back.value)).toEqual(plain(records));
   });
 
+  it('keeps integer-like partition keys in first-appearance order (aws-kinesis-agg reorders them)', () => {
+    // Prepare: the oracle's Object.keys puts "7" before "x" while its indexes say otherwise
+    const records = [
+      { partitionKey: 'x', data: Buffer.from('0') },
+      { partitionKey: '7', data: Buffer.from('1') },
+    ];
+    // Act
+    const ours = aggregate(records);
+    const read = oracleDeaggregate(ours);
+    // Assess
+    expect(read.map((r) => r.partitionKey)).toEqual(['x', '7']);
+    const back = deaggregate(ours);
+    expect(back.ok && plain(back.value)).toEqual(plain(records));
+  });
+
   it('throws KplEncodeError for a record without a partition key (a programming error)', () => {
     // Prepare
     const bad = [{ partitionKey: '', data: new Uint8Array(1) }];
