@@ -12,7 +12,7 @@ import {
 import { clientOptions } from '../clients.js';
 import { ResourceError, StandInStartError } from '../errors.js';
 import { closeHttpServer, freePort, listenEphemeral } from '../internal/net.js';
-import { killChild, trackChild, watchOverProcess } from '../internal/processes.js';
+import { killChild, trackChild } from '../internal/processes.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
 import type { RunningStandIn, StandInContext, StandInPlugin } from '../types.js';
 
@@ -93,7 +93,6 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
       { cwd: ctx.dataDir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     trackChild(child);
-    const dismissWatchdog = child.pid ? watchOverProcess(child.pid) : () => {};
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4_000);
@@ -118,7 +117,6 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
     } catch (error) {
       lastError = error;
       await killChild(child);
-      dismissWatchdog();
       if (/already in use|BindException/i.test(output)) continue;
       break;
     }
@@ -134,7 +132,6 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
         if (stopped) return;
         stopped = true;
         await killChild(child, 1_000);
-        dismissWatchdog();
       },
     };
   }

@@ -9,6 +9,7 @@ const folders = new Set<string>();
 let hooksInstalled = false;
 
 function cleanupSync(): void {
+  if (watchdog && watchdog.exitCode === null) watchdog.kill('SIGKILL');
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
@@ -35,18 +36,25 @@ function installHooks(): void {
 export function trackChild(child: ChildProcess): void {
   installHooks();
   children.add(child);
-  child.once('exit', () => children.delete(child));
+  const pid = child.pid;
+  if (pid) killIfParentDies(pid);
+  child.once('exit', () => {
+    children.delete(child);
+    if (pid) forgetPid(pid);
+  });
 }
 
 /** Remove `folder` (recursively) when this process exits, unless released before. */
 export function trackFolder(folder: string): void {
   installHooks();
   folders.add(folder);
+  tellWatchdog(`rm ${folder}`);
 }
 
 /** Remove `folder` now and forget it. */
 export function removeFolder(folder: string): void {
   folders.delete(folder);
+  if (watchdog) tellWatchdog(`keep ${folder}`);
   rmSync(folder, { recursive: true, force: true });
 }
 
@@ -60,28 +68,58 @@ export async function killChild(child: ChildProcess, graceMs = 1_500): Promise<v
   clearTimeout(timer);
 }
 
-// Reads stdin until EOF, which the kernel delivers when the parent dies however it dies, then
-// kills the watched process. On a normal stop the parent kills the watchdog first.
+// One watchdog process per parent: it reads commands on stdin ("kill <pid>", "forget <pid>",
+// "rm <dir>", "keep <dir>") and, at EOF, which the kernel delivers when the parent dies however it
+// dies (SIGKILL included), kills the pids and removes the folders it still holds.
 const WATCHDOG_SCRIPT = `
-const pid = Number(process.argv[1]);
-process.stdin.on('data', () => {});
-process.stdin.on('end', () => { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); });
-process.stdin.resume();
+const { rmSync } = require('node:fs');
+const pids = new Set();
+const dirs = new Set();
+let buffer = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buffer += chunk;
+  let newline;
+  while ((newline = buffer.indexOf('\\n')) >= 0) {
+    const line = buffer.slice(0, newline);
+    buffer = buffer.slice(newline + 1);
+    const space = line.indexOf(' ');
+    const verb = line.slice(0, space);
+    const arg = line.slice(space + 1);
+    if (verb === 'kill') pids.add(Number(arg));
+    else if (verb === 'forget') pids.delete(Number(arg));
+    else if (verb === 'rm') dirs.add(arg);
+    else if (verb === 'keep') dirs.delete(arg);
+  }
+});
+process.stdin.on('end', () => {
+  for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+  for (const dir of dirs) { try { rmSync(dir, { recursive: true, force: true }); } catch {} }
+  process.exit(0);
+});
 `;
 
-/**
- * Start a watchdog that SIGKILLs `pid` if this process dies without cleaning up (e.g. SIGKILL).
- * Returns a function that dismisses the watchdog (call it after stopping the process yourself).
- */
-export function watchOverProcess(pid: number): () => void {
-  const watchdog = spawn(process.execPath, ['-e', WATCHDOG_SCRIPT, String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  trackChild(watchdog);
-  // The watchdog must not keep this process alive.
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return () => {
-    if (watchdog.exitCode === null && watchdog.signalCode === null) watchdog.kill('SIGKILL');
-  };
+let watchdog: ChildProcess | undefined;
+
+function tellWatchdog(line: string): void {
+  if (!watchdog) {
+    watchdog = spawn(process.execPath, ['-e', WATCHDOG_SCRIPT], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    // The watchdog must not keep this process alive, nor outlive a clean exit.
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    watchdog.stdin?.on('error', () => {});
+  }
+  watchdog.stdin?.write(`${line}\n`);
+}
+
+/** Make sure `pid` is SIGKILLed if this process dies without cleaning up (e.g. SIGKILL). */
+export function killIfParentDies(pid: number): void {
+  tellWatchdog(`kill ${pid}`);
+}
+
+/** Stop watching `pid` (it was stopped cleanly; its number may be reused). */
+export function forgetPid(pid: number): void {
+  if (watchdog) tellWatchdog(`forget ${pid}`);
 }
