@@ -148,6 +148,7 @@ export class Aggregator {
       const wm = await this.processShard(list, deadlineMs, out);
       if (wm > laneWatermark) laneWatermark = wm;
     }
+    if (this.now() >= deadlineMs) return out;
     try {
       const global = await this.deps.store.raiseWatermark(laneWatermark);
       out.emitted = await this.flush(global, deadlineMs);
@@ -529,6 +530,11 @@ function rejected(
     partitionKey: r.partitionKey,
     arrivalTime: isoMs(r.arrivalTimeMs),
     ...(error ? { error } : {}),
-    data: r.raw(),
+    data:
+      typeof r.payload === 'string'
+        ? r.payload
+        : Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength).toString(
+            'utf8',
+          ),
   };
 }

@@ -25,8 +25,8 @@ export type InputRecord = {
   partitionKey: string;
   arrivalTimeMs: number;
   parsed: { ok: true; value: Observation } | { ok: false; error: RecordIssue };
-  /** The raw payload, kept only to route rejected records. */
-  raw: () => string;
+  /** The record's bytes (or text), kept only to route rejected records. */
+  payload: Uint8Array | string;
 };
 
 /** Series metadata carried with partials and dirty markers so windows can be emitted without parsing keys. */
@@ -112,6 +112,7 @@ export type RejectedRecord = {
   arrivalTime: string;
   error?: RecordIssue;
   windowStart?: string;
+  /** The payload as UTF-8 text (base64 of a KPL aggregate that failed to decode). */
   data: string;
 };
 

@@ -25,7 +25,7 @@ export function obsRecord(
     partitionKey: value.series,
     arrivalTimeMs: value.timeMs,
     parsed: { ok: true, value },
-    raw: () => JSON.stringify(value),
+    payload: JSON.stringify(value),
   };
 }
 
@@ -38,7 +38,7 @@ export function badRecord(shardId: string, seq: string, sub = 0): InputRecord {
     partitionKey: 'bad',
     arrivalTimeMs: 0,
     parsed: { ok: false, error: { code: 'INVALID_JSON', message: 'not JSON', path: '$' } },
-    raw: () => '{not json',
+    payload: '{not json',
   };
 }
 

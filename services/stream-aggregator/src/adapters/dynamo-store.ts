@@ -1,0 +1,444 @@
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type RetryOptions, retryWithBackoff } from '@streamlens/lambda-kit';
+import { partialKey } from '../domain/engine.js';
+import { PartialAggregate } from '../domain/partial.js';
+import type {
+  Checkpoint,
+  Commit,
+  DirtyMarker,
+  MetricsWindowEvent,
+  SeriesMeta,
+  StateStore,
+  StoredPartial,
+  StoredWindow,
+} from '../domain/types.js';
+import { sortableMs } from '../domain/window.js';
+import { StateStoreError } from '../errors.js';
+
+/** Options of {@link DynamoStateStore}. */
+export type DynamoStateStoreOptions = {
+  stateTableName: string;
+  windowTableName: string;
+  /** Dirty markers are spread over this many partition keys (write throughput per key). */
+  markerBuckets: number;
+  stateTtlSeconds: number;
+  windowTtlSeconds: number;
+  /** Deadline for reads and small writes (the engine passes its own to `commit`). */
+  deadline?: () => number;
+  retry?: Omit<RetryOptions, 'deadline' | 'retryable'>;
+  now?: () => number;
+};
+
+// Errors that a retry cannot fix.
+const PERMANENT = new Set([
+  'ValidationException',
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'IdempotentParameterMismatchException',
+  'ConditionalCheckFailedException',
+  'UnrecognizedClientException',
+]);
+
+type CancellationReason = { Code?: string };
+type AwsError = Error & { CancellationReasons?: CancellationReason[] };
+
+/** True for errors worth another attempt (throttling, conflicts, 5xx, network). */
+export function isRetryable(error: unknown): boolean {
+  const e = error as AwsError;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'TransactionCanceledException') {
+    return !(e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+  }
+  return !PERMANENT.has(e.name);
+}
+
+function isConditionFailure(error: unknown): boolean {
+  const e = error as AwsError;
+  if (e?.name === 'ConditionalCheckFailedException') return true;
+  return (
+    e?.name === 'TransactionCanceledException' &&
+    (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')
+  );
+}
+
+/**
+ * The aggregator's state in DynamoDB. Two tables (README: exactly-once design):
+ * - state table (`pk`, `sk`, TTL `ttl`): lane checkpoints `C#lane`, partials `P#series#start`
+ *   (sk = lane), dirty markers `M#bucket` (sk = windowEnd#series#start), the global watermark `W`;
+ * - window table (`series`, `windowStart`, TTL `ttl`): the current revision of every window.
+ */
+export class DynamoStateStore implements StateStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly opts: DynamoStateStoreOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private retry<T>(fn: () => Promise<T>, deadline?: number): Promise<T> {
+    return retryWithBackoff(fn, {
+      maxAttempts: 8,
+      ...this.opts.retry,
+      deadline: deadline ?? this.opts.deadline?.() ?? this.now() + 10_000,
+      retryable: isRetryable,
+    }).catch((error: unknown) => {
+      if (isConditionFailure(error)) throw error;
+      throw new StateStoreError('DynamoDB call failed', { cause: error });
+    });
+  }
+
+  private ttl(fromMs: number, seconds: number): number {
+    return Math.floor(fromMs / 1000) + seconds;
+  }
+
+  async loadCheckpoints(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
+    const items = await this.batchGet(lanes.map((lane) => ({ pk: `C#${lane}`, sk: '-' })));
+    const out = new Map<string, Checkpoint>();
+    for (const item of items) {
+      const lane = String(item.pk).slice(2);
+      out.set(lane, {
+        lane,
+        pos: item.seq === undefined ? undefined : { seq: String(item.seq), sub: Number(item.sub) },
+        maxEventMs: item.maxT === undefined ? Number.NEGATIVE_INFINITY : Number(item.maxT),
+        version: Number(item.v),
+      });
+    }
+    return out;
+  }
+
+  async loadPartials(
+    keys: ReadonlyArray<{ lane: string; series: string; windowStartMs: number }>,
+  ): Promise<Map<string, StoredPartial>> {
+    const items = await this.batchGet(
+      keys.map((k) => ({ pk: partialPk(k.series, k.windowStartMs), sk: k.lane })),
+    );
+    const out = new Map<string, StoredPartial>();
+    for (const item of items) {
+      const p = toStoredPartial(item);
+      out.set(partialKey(p.lane, p.series, p.windowStartMs), p);
+    }
+    return out;
+  }
+
+  /** BatchGetItem, consistent, ≤ 100 keys per call, UnprocessedKeys retried. */
+  private async batchGet(
+    keys: Array<{ pk: string; sk: string }>,
+  ): Promise<Record<string, unknown>[]> {
+    const table = this.opts.stateTableName;
+    const out: Record<string, unknown>[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Array<Record<string, unknown>> = keys.slice(i, i + 100);
+      await this.retry(async () => {
+        while (pending.length > 0) {
+          const res = await this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },
+            }),
+          );
+          out.push(...(res.Responses?.[table] ?? []));
+          const left = res.UnprocessedKeys?.[table]?.Keys ?? [];
+          if (left.length > 0) {
+            pending = left;
+            const err = new Error(`${left.length} keys unprocessed`);
+            err.name = 'ProvisionedThroughputExceededException';
+            throw err;
+          }
+          pending = [];
+        }
+      });
+    }
+    return out;
+  }
+
+  async commit(c: Commit, deadlineMs: number): Promise<'ok' | 'conflict'> {
+    const table = this.opts.stateTableName;
+    const now = this.now();
+    const stateTtl = this.ttl(now, this.opts.stateTtlSeconds);
+    const items: NonNullable<
+      ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+    > = [];
+    for (const { before, after } of c.checkpoints) {
+      items.push({
+        Put: {
+          TableName: table,
+          Item: {
+            pk: `C#${after.lane}`,
+            sk: '-',
+            seq: after.pos?.seq,
+            sub: after.pos?.sub,
+            maxT: Number.isFinite(after.maxEventMs) ? after.maxEventMs : undefined,
+            v: after.version,
+            ttl: stateTtl,
+          },
+          ...versionCondition(before.version),
+        },
+      });
+    }
+    for (const { expectedVersion, next, meta } of c.partials) {
+      items.push({
+        Put: {
+          TableName: table,
+          Item: {
+            pk: partialPk(next.series, next.windowStartMs),
+            sk: next.lane,
+            series: next.series,
+            ws: next.windowStartMs,
+            v: next.version,
+            p: JSON.stringify(next.partial.toJSON()),
+            meta: JSON.stringify(meta),
+            ttl: this.ttl(next.windowStartMs, this.opts.stateTtlSeconds),
+          },
+          ...versionCondition(expectedVersion),
+        },
+      });
+    }
+    for (const m of c.markers) {
+      items.push({ Put: { TableName: table, Item: this.markerItem(m) } });
+    }
+    try {
+      await this.retry(
+        () =>
+          this.doc.send(
+            new TransactWriteCommand({ TransactItems: items, ClientRequestToken: c.token }),
+          ),
+        deadlineMs,
+      );
+      return 'ok';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'conflict';
+      throw error;
+    }
+  }
+
+  private markerItem(m: DirtyMarker): Record<string, unknown> {
+    return {
+      pk: `M#${bucketOf(m.series, this.opts.markerBuckets)}`,
+      sk: `${sortableMs(m.windowEndMs)}#${m.series}#${m.windowStartMs}`,
+      token: m.token,
+      ws: m.windowStartMs,
+      we: m.windowEndMs,
+      meta: JSON.stringify({
+        series: m.series,
+        kind: m.kind,
+        metric: m.metric,
+        dimensions: m.dimensions,
+      }),
+      ttl: this.ttl(m.windowEndMs, this.opts.stateTtlSeconds),
+    };
+  }
+
+  async raiseWatermark(ms: number): Promise<number> {
+    const key = { pk: 'W', sk: '-' };
+    if (Number.isFinite(ms)) {
+      try {
+        await this.retry(() =>
+          this.doc.send(
+            new UpdateCommand({
+              TableName: this.opts.stateTableName,
+              Key: key,
+              UpdateExpression: 'SET wm = :w',
+              ConditionExpression: 'attribute_not_exists(wm) OR wm < :w',
+              ExpressionAttributeValues: { ':w': ms },
+            }),
+          ),
+        );
+        return ms;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    const res = await this.retry(() =>
+      this.doc.send(
+        new GetCommand({ TableName: this.opts.stateTableName, Key: key, ConsistentRead: true }),
+      ),
+    );
+    return res.Item?.wm === undefined ? ms : Math.max(ms, Number(res.Item.wm));
+  }
+
+  async dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]> {
+    const upper = `${sortableMs(watermarkMs)}#\uffff`;
+    const all: DirtyMarker[] = [];
+    for (let b = 0; b < this.opts.markerBuckets; b++) {
+      let startKey: Record<string, unknown> | undefined;
+      let got = 0;
+      do {
+        const res = await this.retry(() =>
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.opts.stateTableName,
+              KeyConditionExpression: 'pk = :pk AND sk <= :upper',
+              ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
+              ConsistentRead: true,
+              Limit: limit - got,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        for (const item of res.Items ?? []) {
+          const meta = JSON.parse(String(item.meta)) as SeriesMeta;
+          all.push({
+            ...meta,
+            windowStartMs: Number(item.ws),
+            windowEndMs: Number(item.we),
+            token: String(item.token),
+          });
+          got++;
+        }
+        startKey = res.LastEvaluatedKey;
+      } while (startKey && got < limit);
+    }
+    all.sort((a, b) => a.windowEndMs - b.windowEndMs);
+    return all.slice(0, limit);
+  }
+
+  async windowPartials(series: string, windowStartMs: number): Promise<StoredPartial[]> {
+    const out: StoredPartial[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.retry(() =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.opts.stateTableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': partialPk(series, windowStartMs) },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of res.Items ?? []) out.push(toStoredPartial(item));
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
+
+  async getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined> {
+    const res = await this.retry(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.opts.windowTableName,
+          Key: { series, windowStart: new Date(windowStartMs).toISOString() },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = res.Item;
+    if (!item) return undefined;
+    return {
+      series,
+      windowStartMs,
+      revision: Number(item.revision),
+      vector: (item.vector ?? {}) as Record<string, number>,
+      event: JSON.parse(String(item.event)) as MetricsWindowEvent,
+    };
+  }
+
+  async putWindow(
+    w: StoredWindow,
+    expectedRevision: number | undefined,
+  ): Promise<'ok' | 'conflict'> {
+    const d = w.event.data;
+    try {
+      await this.retry(() =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.opts.windowTableName,
+            Item: {
+              series: w.series,
+              windowStart: d.windowStart,
+              windowEnd: d.windowEnd,
+              revision: w.revision,
+              eventId: w.event.id,
+              metric: d.metric,
+              kind: d.kind,
+              dimensions: d.dimensions,
+              count: d.count,
+              sum: d.sum,
+              min: d.min,
+              max: d.max,
+              mean: d.mean,
+              p50: d.p50,
+              p90: d.p90,
+              p99: d.p99,
+              lateCount: d.lateCount,
+              vector: w.vector,
+              event: JSON.stringify(w.event),
+              ttl: this.ttl(w.windowStartMs, this.opts.windowTtlSeconds),
+            },
+            ...(expectedRevision === undefined
+              ? { ConditionExpression: 'attribute_not_exists(series)' }
+              : {
+                  ConditionExpression: 'revision = :r',
+                  ExpressionAttributeValues: { ':r': expectedRevision },
+                }),
+          }),
+        ),
+      );
+      return 'ok';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'conflict';
+      throw error;
+    }
+  }
+
+  async clearMarker(m: DirtyMarker): Promise<void> {
+    const key = this.markerItem(m);
+    try {
+      await this.retry(() =>
+        this.doc.send(
+          new DeleteCommand({
+            TableName: this.opts.stateTableName,
+            Key: { pk: key.pk, sk: key.sk },
+            ConditionExpression: '#t = :t',
+            ExpressionAttributeNames: { '#t': 'token' },
+            ExpressionAttributeValues: { ':t': m.token },
+          }),
+        ),
+      );
+    } catch (error) {
+      // A commit touched the window after we read the marker: keep it, the next flush re-emits.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+function versionCondition(version: number) {
+  return version === 0
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': version } };
+}
+
+function partialPk(series: string, windowStartMs: number): string {
+  return `P#${series}#${windowStartMs}`;
+}
+
+function toStoredPartial(item: Record<string, unknown>): StoredPartial {
+  return {
+    lane: String(item.sk),
+    series: String(item.series),
+    windowStartMs: Number(item.ws),
+    version: Number(item.v),
+    partial: PartialAggregate.fromJSON(JSON.parse(String(item.p))),
+  };
+}
+
+/** FNV-1a of the series, modulo the bucket count: stable across invocations and deployments. */
+export function bucketOf(series: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < series.length; i++) {
+    h ^= series.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % buckets;
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { retryWithBackoff } from '@streamlens/lambda-kit';
+import { putRecordsReliably } from '@streamlens/lambda-kit/kinesis';
+import type {
+  MetricsWindowEvent,
+  RejectedRecord,
+  RejectSink,
+  WindowSink,
+} from '../domain/types.js';
+import { SinkError } from '../errors.js';
+
+const encoder = new TextEncoder();
+
+/** Kinesis partition keys are 1–256 characters; longer series keys are hashed (stable). */
+export function partitionKeyOf(series: string): string {
+  return series.length <= 256 ? series : `h:${createHash('sha256').update(series).digest('hex')}`;
+}
+
+/** `YYYY-MM-DD` of an RFC 3339 UTC timestamp. */
+function dateOf(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** NDJSON body. */
+function ndjson(items: readonly unknown[]): string {
+  let out = '';
+  for (const i of items) out += `${JSON.stringify(i)}\n`;
+  return out;
+}
+
+async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string,
+  deadline: () => number,
+): Promise<void> {
+  try {
+    await retryWithBackoff(
+      () =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: 'application/x-ndjson',
+          }),
+        ),
+      { maxAttempts: 5, deadline: deadline() },
+    );
+  } catch (error) {
+    throw new SinkError(`S3 PutObject s3://${bucket}/${key} failed`, { cause: error });
+  }
+}
+
+/** Options of {@link AggregatesSink}. */
+export type AggregatesSinkOptions = {
+  kinesis: KinesisClient;
+  streamName: string;
+  s3: S3Client;
+  bucket: string;
+  /** e.g. `aggregates/`; objects go to `<prefix>dt=YYYY-MM-DD/<hash>.ndjson`. */
+  archivePrefix: string;
+  deadline: () => number;
+};
+
+/**
+ * Sends windows to the aggregates stream (partition key = series, so each series stays in order on
+ * one shard; only failed entries are retried) and archives them to S3 as NDJSON, one object per
+ * window-start date. The object key is a hash of the event ids it holds, so a retry of the same
+ * flush overwrites the same object instead of adding a duplicate.
+ */
+export class AggregatesSink implements WindowSink {
+  constructor(private readonly o: AggregatesSinkOptions) {}
+
+  async emit(events: readonly MetricsWindowEvent[]): Promise<void> {
+    await Promise.all([this.toStream(events), this.toArchive(events)]);
+  }
+
+  private async toStream(events: readonly MetricsWindowEvent[]): Promise<void> {
+    const entries = events.map((e) => ({
+      Data: encoder.encode(JSON.stringify(e)),
+      PartitionKey: partitionKeyOf(e.subject),
+    }));
+    const { failed } = await putRecordsReliably(this.o.kinesis, this.o.streamName, entries, {
+      deadline: this.o.deadline(),
+      maxAttempts: 6,
+    });
+    if (failed.length > 0) {
+      throw new SinkError(
+        `${failed.length} of ${entries.length} windows not written to ${this.o.streamName} (${failed[0]?.code})`,
+      );
+    }
+  }
+
+  private async toArchive(events: readonly MetricsWindowEvent[]): Promise<void> {
+    const byDate = new Map<string, MetricsWindowEvent[]>();
+    for (const e of events) {
+      const d = dateOf(e.data.windowStart);
+      const list = byDate.get(d);
+      if (list) list.push(e);
+      else byDate.set(d, [e]);
+    }
+    await Promise.all(
+      [...byDate].map(([date, list]) => {
+        const hash = createHash('sha256');
+        for (const id of list.map((e) => e.id).sort()) hash.update(`${id}\n`);
+        const key = `${this.o.archivePrefix}dt=${date}/${hash.digest('hex').slice(0, 32)}.ndjson`;
+        return putObject(this.o.s3, this.o.bucket, key, ndjson(list), this.o.deadline);
+      }),
+    );
+  }
+}
+
+/**
+ * Writes rejected records (invalid, or later than the maximum lateness) to
+ * `<prefix>dt=YYYY-MM-DD/<shardId>/<first>_<last>.ndjson`; the key comes from the sub-batch's
+ * positions, so a retry overwrites. Each line names its shard, sequence and sub-sequence number,
+ * the dedup key if a replay with different batch boundaries writes a record twice.
+ */
+export class S3RejectSink implements RejectSink {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly prefix: string,
+    private readonly deadline: () => number,
+  ) {}
+
+  async put(batchKey: string, records: readonly RejectedRecord[]): Promise<void> {
+    const date = dateOf(records[0]?.arrivalTime ?? new Date().toISOString());
+    const key = `${this.prefix}dt=${date}/${batchKey}.ndjson`;
+    await putObject(this.s3, this.bucket, key, ndjson(records), this.deadline);
+  }
+}

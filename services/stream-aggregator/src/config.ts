@@ -1,0 +1,60 @@
+import {
+  envBool,
+  envEnum,
+  envInt,
+  envList,
+  envNumber,
+  envString,
+  requireEnv,
+} from '@streamlens/lambda-kit';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './domain/engine.js';
+
+/** Everything the handler reads from the environment (README: configuration table). */
+export type AggregatorConfig = {
+  engine: EngineConfig;
+  seriesDimensions: string[];
+  stateTableName: string;
+  windowTableName: string;
+  aggregatesStreamName: string;
+  lakeBucketName: string;
+  archivePrefix: string;
+  lateDataPrefix: string;
+  markerBuckets: number;
+  stateTtlSeconds: number;
+  windowTtlSeconds: number;
+  deadlineSafetyMs: number;
+};
+
+/** Reads and checks the configuration; throws a ConfigError naming the variable at fault. */
+export function loadConfig(): AggregatorConfig {
+  const windowSeconds = envInt('WINDOW_SECONDS', 60, { min: 1, max: 86_400 });
+  const parallelization = envInt('PARALLELIZATION_FACTOR', 1, { min: 1, max: 10 });
+  const engine: EngineConfig = {
+    ...DEFAULT_ENGINE_CONFIG,
+    windowMs: windowSeconds * 1000,
+    allowedLatenessMs: envInt('ALLOWED_LATENESS_SECONDS', 30, { min: 0, max: 86_400 }) * 1000,
+    maxLatenessMs: envInt('MAX_LATENESS_SECONDS', 3600, { min: 0, max: 30 * 86_400 }) * 1000,
+    alpha: envNumber('SKETCH_ALPHA', 0.01, { min: 0.0001, max: 0.5 }),
+    maxBins: envInt('SKETCH_MAX_BINS', 2048, { min: 16, max: 8192 }),
+    maxPartialsPerCommit: envInt('MAX_PARTIALS_PER_COMMIT', 49, { min: 1, max: 49 }),
+    // Lambda keeps order per partition key, not per shard, when the factor is above 1.
+    laneByPartitionKey: parallelization > 1,
+    invalidRecords: envEnum('INVALID_RECORDS', ['route', 'report'] as const, 'route'),
+    emitSketch: envBool('EMIT_SKETCH', true),
+    flushLimit: envInt('FLUSH_LIMIT', 1000, { min: 1, max: 100_000 }),
+  };
+  return {
+    engine,
+    seriesDimensions: envList('SERIES_DIMENSIONS'),
+    stateTableName: requireEnv('STATE_TABLE_NAME'),
+    windowTableName: requireEnv('WINDOW_TABLE_NAME'),
+    aggregatesStreamName: requireEnv('AGGREGATES_STREAM_NAME'),
+    lakeBucketName: requireEnv('LAKE_BUCKET_NAME'),
+    archivePrefix: envString('ARCHIVE_PREFIX', 'aggregates/'),
+    lateDataPrefix: envString('LATE_DATA_PREFIX', 'late-data/stream-aggregator/'),
+    markerBuckets: envInt('MARKER_BUCKETS', 4, { min: 1, max: 64 }),
+    stateTtlSeconds: envInt('STATE_TTL_DAYS', 7, { min: 1, max: 3650 }) * 86_400,
+    windowTtlSeconds: envInt('WINDOW_TTL_DAYS', 90, { min: 1, max: 3650 }) * 86_400,
+    deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 3000, { min: 0, max: 60_000 }),
+  };
+}

@@ -1,0 +1,50 @@
+import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
+import { createDocumentClient } from '@streamlens/lambda-kit/dynamodb';
+import { createKinesisClient } from '@streamlens/lambda-kit/kinesis';
+import { createS3Client } from '@streamlens/lambda-kit/s3';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { DynamoStateStore } from './adapters/dynamo-store.js';
+import { AggregatesSink, S3RejectSink } from './adapters/sinks.js';
+import { loadConfig } from './config.js';
+import { toInputRecords } from './decode.js';
+import { Aggregator } from './domain/engine.js';
+import { recordOutcome } from './observe.js';
+import { batchResponse } from './response.js';
+
+// Built once per container: configuration (fails fast), clients, state store, sinks, engine.
+const config = loadConfig();
+const { logger, metrics } = createObservability('stream-aggregator');
+let deadline = Date.now() + 60_000;
+const currentDeadline = (): number => deadline;
+const s3 = createS3Client();
+const aggregator = new Aggregator(config.engine, {
+  // One SDK attempt per call: the store retries itself, checking the invocation deadline between
+  // attempts (the SDK's own throttling backoff knows nothing of it).
+  store: new DynamoStateStore(createDocumentClient({ maxAttempts: 1 }), {
+    ...config,
+    deadline: currentDeadline,
+  }),
+  windows: new AggregatesSink({
+    kinesis: createKinesisClient(),
+    streamName: config.aggregatesStreamName,
+    s3,
+    bucket: config.lakeBucketName,
+    archivePrefix: config.archivePrefix,
+    deadline: currentDeadline,
+  }),
+  rejects: new S3RejectSink(s3, config.lakeBucketName, config.lateDataPrefix, currentDeadline),
+  onError: (message, error, context) =>
+    logger.error(message, { ...context, error: error as Error }),
+});
+
+/** Kinesis `events` → windowed aggregates (exactly-once effect; see README). */
+export const handler = lambdaHandler(
+  async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
+    deadline = deadlineFromContext(context, config.deadlineSafetyMs);
+    const records = toInputRecords(event, config);
+    const outcome = await aggregator.processBatch(records, deadline);
+    recordOutcome(outcome, records.length, { logger, metrics });
+    return batchResponse(event, outcome.failures);
+  },
+  { logger, metrics },
+);

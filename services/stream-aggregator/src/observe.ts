@@ -1,0 +1,30 @@
+import type { Observability } from '@streamlens/lambda-kit';
+import type { BatchOutcome } from './domain/engine.js';
+
+/** Logs one invocation's outcome and publishes its counters as metrics. */
+export function recordOutcome(
+  out: BatchOutcome,
+  records: number,
+  { logger, metrics }: Observability,
+): void {
+  metrics.addMetric('RecordsReceived', 'Count', records);
+  metrics.addMetric('RecordsApplied', 'Count', out.applied);
+  metrics.addMetric('RecordsDuplicate', 'Count', out.duplicates);
+  metrics.addMetric('RecordsCorrection', 'Count', out.corrections);
+  metrics.addMetric('RecordsTooLate', 'Count', out.tooLate);
+  metrics.addMetric('RecordsInvalid', 'Count', out.invalid);
+  metrics.addMetric('WindowsEmitted', 'Count', out.emitted);
+  metrics.addMetric('CommitConflicts', 'Count', out.conflicts);
+  metrics.addMetric('BatchFailures', 'Count', out.failures.length);
+  const { failures, flushError, ...counters } = out;
+  logger.info('batch processed', {
+    records,
+    ...counters,
+    failures: failures.map((f) => ({
+      shardId: f.shardId,
+      sequenceNumber: f.seq,
+      error: String(f.error),
+    })),
+    ...(flushError ? { flushError: String(flushError) } : {}),
+  });
+}
