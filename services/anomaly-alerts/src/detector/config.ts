@@ -42,14 +42,10 @@ export interface DetectorConfig {
   /** Rate of the multi-scale averages' own scale, and the weight of their z-scores. */
   readonly multiScaleScaleAlpha: number;
   readonly multiScaleWeight: number;
-  /** Rate of the running distribution of raw surprise (anomaly-likelihood normalisation). */
+  /** Forgetting rate of the histograms (they remember about 1/rate points). */
   readonly likelihoodAlpha: number;
   /** Number of raw surprises averaged in the short window of the likelihood. */
   readonly likelihoodShort: number;
-  /** Floor on the variance of the likelihood's raw-surprise distribution. */
-  readonly likelihoodMinVar: number;
-  /** Likelihood model of the raw surprise: a running normal, or a decaying histogram. */
-  readonly likelihoodMode: 'gauss' | 'hist';
   /** Histogram bins, their width (log1p surprise units), tail decay per bin past the top. */
   readonly histBins: number;
   readonly histWidth: number;
@@ -60,6 +56,8 @@ export interface DetectorConfig {
   readonly suppressHalfLife: number;
   /** Factor applied to scores inside an episode (below the decaying peak). */
   readonly suppressFactor: number;
+  /** Added to the peak at an onset: later points of the episode must beat it by this much. */
+  readonly suppressBump: number;
   /** A gap longer than this many nominal steps counts as a gap. */
   readonly gapSteps: number;
 }
@@ -88,15 +86,14 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   multiScaleAlphas: Object.freeze([0.3, 0.1, 0.03]),
   multiScaleScaleAlpha: 0.005,
   multiScaleWeight: 1,
-  likelihoodAlpha: 0.0005,
+  likelihoodAlpha: 0.0002,
   likelihoodShort: 5,
-  likelihoodMinVar: 0.0025,
-  likelihoodMode: 'hist',
   histBins: 32,
   histWidth: 0.25,
   histDecayPerBin: 1,
   histMinTail: 1e-6,
   suppressHalfLife: 1000,
   suppressFactor: 0.1,
+  suppressBump: 0.1,
   gapSteps: 3,
 } as const);

@@ -1,6 +1,7 @@
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorError } from './errors.js';
-import { alphaFor, clamp, normalTail } from './math.js';
+import { alphaFor, clamp } from './math.js';
+import { histAdd, tailProbability } from './rarity.js';
 import { cloneState, type DetectorState, PREDICTORS } from './state.js';
 
 /** One observation: a closed window's representative value (the mean) and optional extras. */
@@ -66,6 +67,7 @@ function resize(s: DetectorState, config: DetectorConfig): void {
     s.ms = new Array<number>(config.multiScaleAlphas.length).fill(0);
     s.msScale = new Array<number>(config.multiScaleAlphas.length).fill(0);
   }
+  if (s.hist.length !== config.histBins) s.hist = new Array<number>(config.histBins).fill(0);
 }
 
 /**
@@ -185,7 +187,6 @@ export function update(
   // ---- sustained deviations: multi-scale averages of the baseline residual ----
   const e = base >= 0 ? x - preds[base]! : 0;
   const eClip = base >= 0 ? clamp(e, -10 * baseScale, 10 * baseScale) : 0;
-  let msEvidence = 0;
   const msZ: number[] = [];
   for (let j = 0; j < config.multiScaleAlphas.length; j++) {
     const a = alphaFor(config.multiScaleAlphas[j]!, steps);
@@ -194,15 +195,21 @@ export function update(
     const sc = Math.max(s.msScale[j]! * MAD_TO_SIGMA, floor);
     const z = s.n > config.warmupPoints * 2 ? clamp(m / sc, -Z_CAP, Z_CAP) : 0;
     msZ.push(z);
-    msEvidence = Math.max(msEvidence, Math.abs(z) * config.multiScaleWeight);
     const am = Math.max(config.multiScaleScaleAlpha, 1 / s.n);
     const absM = s.msScale[j]! > 0 ? Math.min(Math.abs(m), config.clipZ * sc) : Math.abs(m);
     s.msScale[j] = s.msScale[j]! + am * (absM - s.msScale[j]!);
   }
 
-  const raw = Math.max(zPoint, cusEvidence, varEvidence, msEvidence);
+  // ---- combine: the strongest evidence, in z-score units ----
+  const feats = [
+    zPoint,
+    cusEvidence,
+    varEvidence,
+    ...msZ.map((z) => Math.abs(z) * config.multiScaleWeight),
+  ];
+  const raw = Math.max(...feats);
 
-  // ---- anomaly likelihood: how unusual the recent raw surprise is for this series ----
+  // ---- anomaly likelihood: how rare the recent surprise is for this series ----
   s.recent.push(Math.log1p(raw));
   while (s.recent.length > config.likelihoodShort) s.recent.shift();
   let avg = 0;
@@ -210,63 +217,23 @@ export function update(
   avg /= s.recent.length;
   let score = 0;
   let likelihood = 0;
-  const ready = !warming && s.likN >= config.warmupPoints;
-  if (config.likelihoodMode === 'hist') {
-    // Empirical tail probability of the averaged surprise from a decaying histogram.
-    const nb = s.hist.length;
-    const pos = avg / config.histWidth;
-    const b = Math.min(nb - 1, Math.floor(pos));
-    let total = 0;
-    let above = 0;
-    let top = -1;
-    for (let i = 0; i < nb; i++) {
-      const c = s.hist[i]!;
-      total += c;
-      if (i > b) above += c;
-      if (c > 1e-9) top = i;
-    }
-    if (ready && total > 0) {
-      // Effective sample size of the decaying histogram bounds how small a tail it can resolve.
-      const effN = Math.min(s.likN, 1 / config.likelihoodAlpha);
-      const minTail = 0.5 / effN;
-      let tail: number;
-      if (b > top) {
-        // Beyond everything seen: extrapolate an exponential tail past the highest bin.
-        tail = minTail * Math.exp(-(pos - (top + 1)) * config.histDecayPerBin);
-      } else {
-        const frac = pos - b;
-        tail = above + (1 - frac) * s.hist[b]!;
-        tail = Math.max(tail / total, minTail);
-      }
-      likelihood = 1 - tail;
-      score = clamp(Math.log(tail) / Math.log(config.histMinTail), 0, 1);
-    }
-    if (!warming) {
-      const a = Math.max(1 / (s.likN + 1), config.likelihoodAlpha);
-      for (let i = 0; i < nb; i++) s.hist[i] = s.hist[i]! * (1 - a);
-      s.hist[b] = s.hist[b]! + a;
-      s.likN += 1;
-    }
-  } else {
-    if (ready) {
-      const sd = Math.sqrt(Math.max(s.likV, config.likelihoodMinVar));
-      const tail = normalTail((avg - s.likM) / sd);
-      likelihood = 1 - tail;
-      score = clamp(Math.log(tail + 1e-10) / Math.log(1e-10), 0, 1);
-    }
-    if (!warming) {
-      const a = Math.max(1 / (s.likN + 1), config.likelihoodAlpha);
-      const diff = avg - s.likM;
-      s.likM += a * diff;
-      s.likV = (1 - a) * (s.likV + a * diff * diff);
-      s.likN += 1;
-    }
+  const pos = avg / config.histWidth;
+  if (!warming && s.likN >= config.warmupPoints) {
+    const tail = tailProbability(s.hist, 0, s.hist.length, pos, config.histDecayPerBin);
+    likelihood = 1 - tail;
+    score = clamp(Math.log(tail) / Math.log(config.histMinTail), 0, 1);
+  }
+  if (!warming) {
+    histAdd(s.hist, 0, s.hist.length, pos, 1 / config.likelihoodAlpha);
+    s.likN += 1;
   }
 
   // ---- emit the onset of an episode; later points of the same episode are damped ----
   s.peak *= 0.5 ** (steps / config.suppressHalfLife);
-  const emitted = score > s.peak ? score : score * config.suppressFactor;
-  s.peak = Math.max(s.peak, score);
+  const onset = score > s.peak;
+  const emitted = onset ? score : score * config.suppressFactor;
+  // A new onset raises the bar for the rest of its episode, so a rising run alarms once.
+  s.peak = onset ? Math.min(1, score + config.suppressBump) : s.peak;
 
   // ---- learn from the point (residuals clipped so an anomaly does not blow up the scales) ----
   const aRes = alphaFor(config.residualAlpha, steps);
@@ -336,6 +303,7 @@ export function update(
     features[`zSustained${j}`] = z;
   });
   for (const k of Object.keys(features)) if (!Number.isFinite(features[k])) delete features[k];
+  const msEvidence = Math.max(0, ...feats.slice(3));
   const strongest = Math.max(zPoint, cusEvidence, varEvidence, msEvidence);
   let driver = `${fmt(zBest)} residual scales from the ${PREDICTORS[best] ?? 'level'} model`;
   if (strongest === cusEvidence && cusEvidence > zPoint) driver = 'a sustained level shift';

@@ -43,9 +43,7 @@ export interface DetectorState {
   /** Multi-scale EWMAs of the baseline residual and their running mean absolute values. */
   ms: number[];
   msScale: number[];
-  /** Running mean and variance of the raw surprise (anomaly-likelihood normalisation). */
-  likM: number;
-  likV: number;
+  /** Raw surprises counted into the likelihood histograms. */
   likN: number;
   /** Decaying histogram of the averaged raw surprise (empirical likelihood). */
   hist: number[];
@@ -80,8 +78,6 @@ export function initialState(config: DetectorConfig = DEFAULT_DETECTOR_CONFIG): 
     dvL: 0,
     ms: zeros(config.multiScaleAlphas.length),
     msScale: zeros(config.multiScaleAlphas.length),
-    likM: 0,
-    likV: 0,
     likN: 0,
     hist: zeros(config.histBins),
     recent: [],
@@ -111,8 +107,6 @@ const NUMBER_FIELDS = [
   'bias',
   'dvS',
   'dvL',
-  'likM',
-  'likV',
   'likN',
   'peak',
 ] as const;
