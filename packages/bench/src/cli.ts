@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${line}\n`);
   };
   const run = options.quick
-    ? { warmup: 1, iterations: 5, budgetMs: 1_500, minSamples: 3, slowFirstRunIsSample: true, log }
+    ? { warmup: 1, iterations: 5, budgetMs: 1_500, minSamples: 3, slowMs: 1_000, log }
     : { warmup: 3, iterations: 20, budgetMs: 15_000, minSamples: 5, log };
 
   const { suites, errors } = await discoverSuites(root);

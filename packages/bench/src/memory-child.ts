@@ -6,7 +6,21 @@ import { pathToFileURL } from 'node:url';
 import { suitesOf } from './runner.js';
 
 const [file, workload, name, dataFile, runsArg] = process.argv.slice(2);
-const kib = (): number => process.resourceUsage().maxRSS;
+
+/**
+ * Peak RSS in KiB. On Linux, VmHWM of /proc/self/status: the high-water mark of this process
+ * image. `process.resourceUsage().maxRSS` would be wrong here: Linux keeps ru_maxrss across
+ * exec, so a child forked from the (large) bench process starts with the parent's peak.
+ */
+const kib = (): number => {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]);
+  } catch {
+    // Not Linux: fall back to the portable figure.
+  }
+  return process.resourceUsage().maxRSS;
+};
 
 const module = (await import(pathToFileURL(file as string).href)) as Record<string, unknown>;
 const suite = suitesOf(module).find((s) => s.workload.name === workload && s.name === name);

@@ -137,7 +137,7 @@ export function formatPeakMemory(results: readonly PeakMemoryResult[]): string {
         ? 'fits 256 MB'
         : 'OVER 256 MB',
   ]);
-  return `peak memory (fresh process, maxRSS; event parsed from JSON as the runtime does, 3 runs)\n${table(
+  return `peak memory (fresh process, peak RSS (VmHWM); event parsed from JSON as the runtime does, 3 runs)\n${table(
     ['workload / implementation', 'kind', 'loaded MiB', 'with event MiB', 'peak MiB', 'verdict'],
     rows,
   )}`;

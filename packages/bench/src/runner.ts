@@ -68,8 +68,8 @@ export interface RunOptions {
   /** An implementation stops being sampled once it has used this much time and has `minSamples`. */
   readonly budgetMs: number;
   readonly minSamples: number;
-  /** Quick runs: an implementation whose first run exceeds the budget keeps that run as its only sample. */
-  readonly slowFirstRunIsSample?: boolean;
+  /** Quick runs: an implementation whose first run exceeds this keeps that run as its only sample. */
+  readonly slowMs?: number;
   /** Called with progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -159,7 +159,7 @@ export async function runWorkload(
         const t0 = performance.now();
         output = await suite.run(data, slot.state);
         const first = performance.now() - t0;
-        if (i === 0 && options.slowFirstRunIsSample && first > options.budgetMs) {
+        if (i === 0 && options.slowMs !== undefined && first > options.slowMs) {
           // A peer that takes longer than the whole budget once is measured by that run alone:
           // its ratio is what matters and more runs would not change it at this scale.
           slot.samples.push(first);

@@ -32,7 +32,8 @@ interface Target {
   readonly name: string;
   readonly kind: ColdStartResult['kind'];
   readonly entry?: string;
-  readonly minify: boolean;
+  /** esbuild options: the deployed ones for streamlens, plain defaults for the naive peer. */
+  readonly bundleOptions: BundleOptions;
   readonly env: Record<string, string>;
   readonly notes: string[];
   bundle?: string;
@@ -41,13 +42,62 @@ interface Target {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+// A marker that no later pass resolves, so an unknown custom entry makes the value unresolved.
+const UNRESOLVED = '$' + '{?}';
+
+const unquote = (value: string): string => value.trim().replace(/^['"]|['"]$/g, '');
+
+/** Top-level `custom:` entries (`  key: value`), unresolved. */
+function customBlock(text: string): Record<string, string> {
+  const custom: Record<string, string> = {};
+  let inside = false;
+  for (const line of text.split('\n')) {
+    if (/^custom:\s*$/.test(line)) {
+      inside = true;
+      continue;
+    }
+    if (!inside || line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (!line.startsWith(' ')) {
+      inside = false;
+      continue;
+    }
+    const entry = /^ {2}([\w.-]+):\s*(.+)$/.exec(line);
+    if (entry) custom[entry[1] as string] = unquote(entry[2] as string);
+  }
+  return custom;
+}
+
 /**
- * Reads `KEY: value` pairs of `environment:` blocks from a serverless.yml-like file, resolving
- * `${param:NAME, 'default'}` / `${opt:x, 'default'}` to their defaults, so that a handler that
- * validates its configuration at load time finds it as it would on Lambda. Values that stay
- * unresolved become a placeholder.
+ * Resolves the Serverless variables an offline package resolves: region, stage,
+ * `${self:custom.x}`, and `${param:x, default}` / `${opt:x, default}` to their defaults.
+ * Returns undefined when something else remains (e.g. `${file(...)}`).
+ */
+export function resolveServerlessValue(
+  raw: string,
+  custom: Readonly<Record<string, string>>,
+): string | undefined {
+  let value = unquote(raw);
+  for (let pass = 0; pass < 8 && value.includes('${'); pass++) {
+    value = value
+      .replace(/\$\{(aws:region|opt:region[^{}]*)\}/g, 'us-east-1')
+      .replace(/\$\{(sls:stage|opt:stage[^{}]*)\}/g, 'dev')
+      .replace(/\$\{self:custom\.([\w.-]+)\}/g, (_, key: string) => custom[key] ?? UNRESOLVED)
+      .replace(/\$\{[^{}]*?,\s*'([^'{}]*)'\s*\}/g, '$1')
+      .replace(/\$\{[^{}]*?,\s*([^'\s{}][^{}]*?)\s*\}/g, '$1');
+  }
+  if (value.includes('${')) return undefined;
+  // CloudFormation references name the resource; its logical id stands in for the name.
+  return value.replace(/^!(Ref|GetAtt)\s+/, '');
+}
+
+/**
+ * Reads `KEY: value` pairs of `environment:` blocks from a serverless.yml, resolving variables as
+ * {@link resolveServerlessValue} does, so that a handler that validates its configuration at load
+ * finds it as it would on Lambda. Variables whose value stays unresolved are left out (the
+ * handler's own default applies).
  */
 export function environmentFromServerlessYml(text: string): Record<string, string> {
+  const custom = customBlock(text);
   const env: Record<string, string> = {};
   let blockIndent = -1;
   for (const line of text.split('\n')) {
@@ -64,14 +114,61 @@ export function environmentFromServerlessYml(text: string): Record<string, strin
     }
     const entry = /^\s*([A-Z][A-Z0-9_]*):\s*(.*)$/.exec(line);
     if (!entry) continue;
-    let value = (entry[2] ?? '').trim().replace(/^['"]|['"]$/g, '');
-    value = value.replace(/\$\{(aws:region|opt:region[^}]*)\}/g, 'us-east-1');
-    value = value.replace(/\$\{(sls:stage|opt:stage[^}]*)\}/g, 'dev');
-    value = value.replace(/\$\{[^{}]*?,\s*'([^']*)'\s*\}/g, '$1');
-    if (value.includes('${')) value = value.replace(/\$\{[^}]*\}/g, 'x');
-    env[entry[1] as string] = value;
+    const value = resolveServerlessValue(entry[2] ?? '', custom);
+    if (value !== undefined) env[entry[1] as string] = value;
   }
   return env;
+}
+
+/** esbuild options serverless-esbuild passes through, read from a `custom.esbuild`-style block. */
+export interface BundleOptions {
+  minify?: boolean;
+  target?: string;
+  platform?: 'node';
+  format?: 'cjs' | 'esm';
+  mainFields?: string[];
+  sourcemap?: boolean | 'external' | 'linked' | 'inline';
+  external?: string[];
+  keepNames?: boolean;
+}
+
+/**
+ * Reads the top-level `esbuild:` block of config/serverless-common.yml (scalars and `[a, b]`
+ * lists), keeping the keys that change the bundle, so the bench bundles exactly as deployed.
+ */
+export function esbuildOptionsFromYml(text: string): BundleOptions {
+  const raw: Record<string, string> = {};
+  let inside = false;
+  for (const line of text.split('\n')) {
+    if (/^esbuild:\s*$/.test(line)) {
+      inside = true;
+      continue;
+    }
+    if (!inside || line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (!line.startsWith(' ')) break;
+    const entry = /^ {2}(\w+):\s*(.+)$/.exec(line);
+    if (entry) raw[entry[1] as string] = unquote(entry[2] as string);
+  }
+  const list = (v: string): string[] =>
+    v
+      .replace(/^\[|\]$/g, '')
+      .split(',')
+      .map((x) => unquote(x))
+      .filter(Boolean);
+  const options: BundleOptions = {};
+  if (raw.minify !== undefined) options.minify = raw.minify === 'true';
+  if (raw.keepNames !== undefined) options.keepNames = raw.keepNames === 'true';
+  if (raw.target) options.target = raw.target;
+  if (raw.platform === 'node') options.platform = 'node';
+  if (raw.format === 'cjs' || raw.format === 'esm') options.format = raw.format;
+  if (raw.mainFields) options.mainFields = list(raw.mainFields);
+  if (raw.external) options.external = list(raw.external);
+  if (raw.sourcemap !== undefined) {
+    const v = raw.sourcemap;
+    options.sourcemap =
+      v === 'true' ? true : v === 'false' ? false : (v as 'external' | 'linked' | 'inline');
+  }
+  return options;
 }
 
 function spawnOnce(file: string, env: Record<string, string>): { ms: number; error?: string } {
@@ -82,7 +179,9 @@ function spawnOnce(file: string, env: Record<string, string>): { ms: number; err
   });
   const ms = performance.now() - t0;
   if (child.status !== 0) {
-    const err = (child.stderr ?? '').split('\n').find((l) => /Error/.test(l)) ?? 'exit code';
+    const lines = (child.stderr ?? '').split('\n');
+    const err =
+      lines.find((l) => /^[A-Za-z]*Error\b( \[\w+\])?:/.test(l)) ?? `exit ${child.status}`;
     return { ms, error: err.trim().slice(0, 160) };
   }
   return { ms };
@@ -110,6 +209,14 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
     const commonEnv = existsSync(commonYml)
       ? environmentFromServerlessYml(readFileSync(commonYml, 'utf8'))
       : {};
+    const deployed: BundleOptions = {
+      minify: true,
+      target: 'node20',
+      platform: 'node',
+      format: 'cjs',
+      sourcemap: 'external',
+      ...(existsSync(commonYml) ? esbuildOptionsFromYml(readFileSync(commonYml, 'utf8')) : {}),
+    };
     const lambdaEnv = {
       ...commonEnv,
       AWS_REGION: 'us-east-1',
@@ -121,7 +228,7 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     const targets: Target[] = [
-      { name: 'empty file', kind: 'baseline', minify: false, env: lambdaEnv, notes: [] },
+      { name: 'empty file', kind: 'baseline', bundleOptions: {}, env: lambdaEnv, notes: [] },
     ];
     const servicesDir = join(options.root, 'services');
     const services = existsSync(servicesDir) ? readdirSync(servicesDir).sort() : [];
@@ -132,14 +239,21 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
       const env = existsSync(yml)
         ? { ...lambdaEnv, ...environmentFromServerlessYml(readFileSync(yml, 'utf8')) }
         : lambdaEnv;
-      targets.push({ name: service, kind: 'streamlens', entry, minify: true, env, notes: [] });
+      targets.push({
+        name: service,
+        kind: 'streamlens',
+        entry,
+        bundleOptions: deployed,
+        env,
+        notes: [],
+      });
     }
     targets.push(
       {
         name: 'naive: DynamoDB + SNS clients, Powertools logger/metrics/tracer, middy',
         kind: 'peer',
         entry: join(here, 'naive-handler.ts'),
-        minify: false,
+        bundleOptions: { minify: false, target: 'node20', platform: 'node', format: 'cjs' },
         env: lambdaEnv,
         notes: ['bundled without minify'],
       },
@@ -147,7 +261,7 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
         name: "zod: import { z } from 'zod'",
         kind: 'peer',
         entry: join(here, 'zod-named.ts'),
-        minify: true,
+        bundleOptions: deployed,
         env: lambdaEnv,
         notes: [],
       },
@@ -155,7 +269,7 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
         name: "zod: import * as z from 'zod'",
         kind: 'peer',
         entry: join(here, 'zod-namespace.ts'),
-        minify: true,
+        bundleOptions: deployed,
         env: lambdaEnv,
         notes: [],
       },
@@ -170,14 +284,13 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
       }
       try {
         await build({
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          ...target.bundleOptions,
           entryPoints: [target.entry],
           outfile,
           bundle: true,
-          minify: target.minify,
-          sourcemap: target.minify ? 'external' : false,
-          target: 'node20',
-          platform: 'node',
-          format: 'cjs',
           logLevel: 'silent',
         });
         target.bundle = outfile;

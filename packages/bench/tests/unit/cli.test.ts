@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { matchesFilter, parseArgs } from '../../src/cli.js';
-import { environmentFromServerlessYml } from '../../src/coldstart/coldstart.js';
+import {
+  environmentFromServerlessYml,
+  esbuildOptionsFromYml,
+  resolveServerlessValue,
+} from '../../src/coldstart/coldstart.js';
 import { defineBench, isBenchSuite } from '../../src/define.js';
 import { suitesOf } from '../../src/runner.js';
 
@@ -70,6 +74,68 @@ describe('environmentFromServerlessYml', () => {
       NODE_OPTIONS: '--enable-source-maps',
       STREAM_ARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-dev-events',
       MAX_RECORD_BYTES: '8192',
+    });
+  });
+});
+
+describe('resolveServerlessValue', () => {
+  it('resolves custom entries, nested defaults, numbers and references; gives up on files', () => {
+    // Prepare
+    const custom = {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
+      name: "${param:aggregatesStreamName, 'streamlens-${sls:stage}-aggregates'}",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
+      batch: '${param:batchSize, 1000}',
+    };
+    // Act
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
+    const name = resolveServerlessValue('${self:custom.name}', custom);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
+    const batch = resolveServerlessValue('${self:custom.batch}', custom);
+    const ref = resolveServerlessValue('!Ref StateTable', custom);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
+    const file = resolveServerlessValue('${file(../x.yml):y}', custom);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
+    const missing = resolveServerlessValue('${self:custom.nope}', custom);
+    // Assess
+    expect([name, batch, ref, file, missing]).toEqual([
+      'streamlens-dev-aggregates',
+      '1000',
+      'StateTable',
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
+describe('esbuildOptionsFromYml', () => {
+  it('reads the options that change the bundle from the esbuild block', () => {
+    // Prepare
+    const yml = [
+      'runtime: nodejs22.x',
+      'esbuild:',
+      '  bundle: true',
+      '  minify: true',
+      '  sourcemap: external',
+      '  # a comment',
+      '  target: node20',
+      '  platform: node',
+      '  format: cjs',
+      '  mainFields: [module, main]',
+      '  packager: pnpm',
+      'deploymentBucket:',
+      '  minify: false',
+    ].join('\n');
+    // Act
+    const options = esbuildOptionsFromYml(yml);
+    // Assess
+    expect(options).toEqual({
+      minify: true,
+      sourcemap: 'external',
+      target: 'node20',
+      platform: 'node',
+      format: 'cjs',
+      mainFields: ['module', 'main'],
     });
   });
 });
