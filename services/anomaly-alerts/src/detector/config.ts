@@ -85,7 +85,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   varDeadband: 1.5,
   multiScaleAlphas: Object.freeze([0.3, 0.1, 0.03]),
   multiScaleScaleAlpha: 0.005,
-  multiScaleWeight: 1,
+  multiScaleWeight: 0.85,
   likelihoodAlpha: 0.0002,
   likelihoodShort: 5,
   histBins: 32,
