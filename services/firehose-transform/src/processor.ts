@@ -73,7 +73,7 @@ export async function processFirehoseEvent(
   const outcomes = new Array<RecordOutcome>(records.length);
   for (let i = 0; i < records.length; i++) outcomes[i] = transformer.transform(records[i]!, source);
 
-  const plan = planResponse(records, outcomes, config.responseLimitBytes);
+  const plan = planResponse(records, outcomes, config.responseLimitBytes, transformer.keys);
 
   if (plan.reingest.length > 0) {
     const target = reingestTargetOf(event);

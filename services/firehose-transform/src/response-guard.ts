@@ -8,7 +8,7 @@ import {
   RecordResult,
   type ReingestItem,
 } from './model.js';
-import { partitionKeysJsonLength } from './partition.js';
+import { type PartitionKeyCache, partitionKeysJsonLength } from './partition.js';
 import type { RecordOutcome } from './transform.js';
 
 /** `{"records":[` + `]}` */
@@ -50,12 +50,13 @@ export function planResponse(
   input: readonly FirehoseInputRecord[],
   outcomes: readonly RecordOutcome[],
   limitBytes: number,
+  keys?: PartitionKeyCache,
 ): ResponsePlan {
   const n = input.length;
   const idBytes = new Array<number>(n);
   let used = ENVELOPE_BYTES + Math.max(0, n - 1);
   for (let i = 0; i < n; i++) {
-    const id = Buffer.byteLength(JSON.stringify(input[i]!.recordId));
+    const id = jsonStringBytes(input[i]!.recordId);
     idBytes[i] = id;
     used += ENTRY_FIXED_BYTES + id + RecordResult.Dropped.length;
   }
@@ -139,7 +140,9 @@ export function planResponse(
         recordId: record.recordId,
         result: RecordResult.Ok,
         data: outcome.body.toString('base64'),
-        metadata: { partitionKeys: outcome.partitionKeys },
+        metadata: keys?.metadataOf(outcome.partitionKeys) ?? {
+          partitionKeys: outcome.partitionKeys,
+        },
       },
     };
   }
@@ -160,6 +163,17 @@ function originalData(record: FirehoseInputRecord, issue: ValidationIssue): stri
   if (data.includes('-') || data.includes('_'))
     return Buffer.from(data, 'base64').toString('base64');
   return data;
+}
+
+/** Bytes of `JSON.stringify(s)`; record ids are printable ASCII, so usually without allocating. */
+function jsonStringBytes(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+      return Buffer.byteLength(JSON.stringify(s));
+    }
+  }
+  return s.length + 2;
 }
 
 function droppedOutput(recordId: string): FirehoseOutputRecord {

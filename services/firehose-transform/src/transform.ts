@@ -20,7 +20,7 @@ import {
   type PartitionKeys,
   type ReingestItem,
 } from './model.js';
-import { partitionKeysOf } from './partition.js';
+import { PartitionKeyCache } from './partition.js';
 
 /**
  * CloudEvents extension attributes this service adds. The CloudEvents spec allows only lowercase
@@ -86,6 +86,8 @@ const DROPPED_CONTROL: DroppedOutcome = { kind: 'dropped', reason: DropReason.Co
 
 type Extended = StreamlensEvent & Record<string, unknown>;
 
+const EXTENSION_NAMES: readonly string[] = Object.values(Extension);
+
 /**
  * Turns Firehose records into outcomes. One instance per configuration (built at module scope);
  * `transform` never throws for bad data: every problem becomes a `failed` outcome with a reason.
@@ -94,6 +96,14 @@ export class RecordTransformer {
   readonly #config: TransformConfig;
   readonly #minRank: number;
   readonly #parseOptions: { maxBytes: number };
+  /** Interned partition keys (shared with the response guard for the `metadata` objects). */
+  readonly keys = new PartitionKeyCache();
+  #lastArrival: unknown;
+  #lastArrivalJson = '';
+  #lastSecond = Number.NaN;
+  #secondPrefix = '';
+  #sourceArn: string | undefined;
+  #sourceJson = '';
 
   constructor(config: TransformConfig) {
     this.#config = config;
@@ -116,11 +126,10 @@ export class RecordTransformer {
     const dropped = this.#filter(event);
     if (dropped !== undefined) return dropped;
     const normalized = normalizeEvent(event) as Extended;
-    this.#enrich(normalized, record, source, undefined);
     return {
       kind: 'ok',
-      body: Buffer.from(`${JSON.stringify(normalized)}\n`),
-      partitionKeys: partitionKeysOf(normalized.type, normalized.time),
+      body: Buffer.from(this.#line(normalized, record, source, undefined)),
+      partitionKeys: this.keys.keysOf(normalized.type, normalized.time),
       events: 1,
     };
   }
@@ -136,27 +145,76 @@ export class RecordTransformer {
     return undefined;
   }
 
-  #enrich(
+  /**
+   * One NDJSON line: the event's JSON with the extension attributes spliced in before the closing
+   * brace. Splicing (instead of adding properties and stringifying) keeps the parsed object's shape
+   * and reuses the parts shared by a whole invocation; extension attributes a producer sent under
+   * our names are removed first, so enrichment cannot be forged or duplicated.
+   */
+  #line(
     event: Extended,
     record: FirehoseInputRecord,
     source: InvocationSource,
     subsequence: number | undefined,
-  ): void {
-    const arrival = record.approximateArrivalTimestamp;
-    if (typeof arrival === 'number' && Number.isFinite(arrival)) {
-      const d = new Date(arrival);
-      if (!Number.isNaN(d.getTime())) event[Extension.ingestedAt] = d.toISOString();
+  ): string {
+    if (
+      Extension.ingestedAt in event ||
+      Extension.source in event ||
+      Extension.shard in event ||
+      Extension.sequence in event ||
+      Extension.subsequence in event
+    ) {
+      for (const name of EXTENSION_NAMES) delete event[name];
     }
-    event[Extension.source] = source.sourceKinesisStreamArn ?? source.deliveryStreamArn;
+    const json = JSON.stringify(event);
+    let suffix = this.#ingestedAtJson(record.approximateArrivalTimestamp);
+    const sourceArn = source.sourceKinesisStreamArn ?? source.deliveryStreamArn;
+    if (sourceArn !== this.#sourceArn) {
+      this.#sourceArn = sourceArn;
+      this.#sourceJson =
+        typeof sourceArn === 'string' ? `,"${Extension.source}":${JSON.stringify(sourceArn)}` : '';
+    }
+    suffix += this.#sourceJson;
     const meta = record.kinesisRecordMetadata;
+    let sub = subsequence;
     if (meta !== undefined) {
-      if (typeof meta.shardId === 'string') event[Extension.shard] = meta.shardId;
-      if (typeof meta.sequenceNumber === 'string') event[Extension.sequence] = meta.sequenceNumber;
-      const sub = subsequence ?? toSafeInt(meta.subsequenceNumber);
-      if (sub !== undefined) event[Extension.subsequence] = sub;
-    } else if (subsequence !== undefined) {
-      event[Extension.subsequence] = subsequence;
+      if (typeof meta.shardId === 'string')
+        suffix += `,"${Extension.shard}":${JSON.stringify(meta.shardId)}`;
+      if (typeof meta.sequenceNumber === 'string') {
+        suffix += `,"${Extension.sequence}":${JSON.stringify(meta.sequenceNumber)}`;
+      }
+      sub ??= toSafeInt(meta.subsequenceNumber);
     }
+    if (sub !== undefined) suffix += `,"${Extension.subsequence}":${sub}`;
+    return `${json.slice(0, -1)}${suffix}}\n`;
+  }
+
+  /** `,"streamlensingestedat":"…"`, cached: records of one batch often share their arrival ms. */
+  #ingestedAtJson(arrival: unknown): string {
+    if (arrival === this.#lastArrival) return this.#lastArrivalJson;
+    let json = '';
+    if (typeof arrival === 'number' && Number.isFinite(arrival)) {
+      // Same second as the previous record: only the milliseconds change.
+      const second = Math.floor(arrival / 1000);
+      if (second === this.#lastSecond && Number.isInteger(arrival)) {
+        const ms = arrival - second * 1000;
+        json = `${this.#secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+      } else {
+        const d = new Date(arrival);
+        if (!Number.isNaN(d.getTime())) {
+          const iso = d.toISOString();
+          json = `,"${Extension.ingestedAt}":"${iso}"`;
+          // Only for the usual `YYYY-MM-DDTHH:mm:ss.sssZ` form (years 0–9999).
+          if (iso.length === 24) {
+            this.#lastSecond = second;
+            this.#secondPrefix = `,"${Extension.ingestedAt}":"${iso.slice(0, 20)}`;
+          }
+        }
+      }
+    }
+    this.#lastArrival = arrival;
+    this.#lastArrivalJson = json;
+    return json;
   }
 
   #cloudWatch(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
@@ -179,9 +237,8 @@ export class RecordTransformer {
       }
       if (this.#filter(valid.value) !== undefined) continue;
       const normalized = normalizeEvent(valid.value) as Extended;
-      this.#enrich(normalized, record, source, undefined);
-      keys ??= partitionKeysOf(normalized.type, normalized.time);
-      body += `${JSON.stringify(normalized)}\n`;
+      keys ??= this.keys.keysOf(normalized.type, normalized.time);
+      body += this.#line(normalized, record, source, undefined);
       events++;
     }
     if (keys === undefined) return DROPPED_LEVEL;
@@ -220,7 +277,7 @@ export class RecordTransformer {
       }
       if (this.#filter(parsed.value) !== undefined) continue;
       const normalized = normalizeEvent(parsed.value) as Extended;
-      const own = partitionKeysOf(normalized.type, normalized.time);
+      const own = this.keys.keysOf(normalized.type, normalized.time);
       if (keys !== undefined && !samePartition(keys, own)) {
         // One Firehose record has one S3 prefix: an event of another type/hour travels alone.
         reingest.push({
@@ -231,8 +288,7 @@ export class RecordTransformer {
         continue;
       }
       keys ??= own;
-      this.#enrich(normalized, record, source, i);
-      body += `${JSON.stringify(normalized)}\n`;
+      body += this.#line(normalized, record, source, i);
       events++;
     }
     if (keys === undefined) {

@@ -1,4 +1,5 @@
 import { aggregate, ErrorCode } from '@streamlens/schema';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TransformConfig } from '../../src/config.js';
 import { DropReason } from '../../src/model.js';
@@ -88,6 +89,38 @@ describe('RecordTransformer: valid events', () => {
       [Extension.sequence]: '4954511524349098501828',
       [Extension.subsequence]: 7,
     });
+  });
+
+  it('replaces enrichment attributes a producer sent, so they cannot be forged or duplicated', () => {
+    // Prepare
+    const record = firehoseRecord(
+      telemetryEvent(3, { [Extension.source]: 'forged', [Extension.shard]: 'x' }),
+    );
+    // Act
+    const outcome = expectOk(transformer().transform(record, directPut));
+    // Assess
+    const text = outcome.body.toString('utf8');
+    expect(text.match(/streamlenssource/g)).toHaveLength(1);
+    expect(lines(outcome)[0]).toMatchObject({ [Extension.source]: DELIVERY_STREAM_ARN });
+    expect(lines(outcome)[0]).not.toHaveProperty(Extension.shard);
+  });
+
+  it('writes the ingestion time as toISOString would, for any sequence of arrival times', () => {
+    const t = transformer();
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4_102_444_800_000 }), { minLength: 1, maxLength: 20 }),
+        (arrivals) => {
+          for (const arrival of arrivals.flatMap((a) => [a, a + 1, a + 999])) {
+            const outcome = expectOk(
+              t.transform(firehoseRecord(telemetryEvent(), { arrivalMs: arrival }), directPut),
+            );
+            expect(lines(outcome)[0]![Extension.ingestedAt]).toBe(new Date(arrival).toISOString());
+          }
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 
   it('uses extension attribute names CloudEvents allows (lowercase letters and digits, ≤ 20)', () => {
