@@ -19,8 +19,8 @@ import {
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'events');
 
-function write(name: string, event: FirehoseTransformationEvent | object): void {
-  writeFileSync(join(dir, name), `${JSON.stringify(event, null, 2)}\n`);
+function write(name: string, event: FirehoseTransformationEvent | object, indent = 2): void {
+  writeFileSync(join(dir, name), `${JSON.stringify(event, null, indent)}\n`);
   console.log(`wrote events/${name}`);
 }
 
@@ -142,6 +142,10 @@ write(
 
 // 6. ~6 MB (on demand): over the response limit once enriched, so it exercises re-ingestion.
 if (process.argv.includes('large')) {
-  const { event } = buildFirehoseEvent({ targetBytes: 6 * ONE_MIB, seed: WORKLOAD_SEED });
-  write('large-6mb.json', event);
+  const { event } = buildFirehoseEvent({
+    targetBytes: 6 * ONE_MIB,
+    seed: WORKLOAD_SEED,
+    sourceStreamName: 'streamlens-dev-events',
+  });
+  write('large-6mb.json', event, 0);
 }
