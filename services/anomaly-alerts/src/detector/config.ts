@@ -52,6 +52,8 @@ export interface DetectorConfig {
   readonly histDecayPerBin: number;
   /** Tail probability that maps to score 1. */
   readonly histMinTail: number;
+  /** The averaged surprise is at least this fraction of the current point's surprise. */
+  readonly likelihoodPointWeight: number;
   /** Half-life, in points, of the peak that suppresses repeated alarms in one episode. */
   readonly suppressHalfLife: number;
   /** Factor applied to scores inside an episode (below the decaying peak). */
@@ -88,6 +90,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   multiScaleWeight: 0.85,
   likelihoodAlpha: 0.0002,
   likelihoodShort: 5,
+  likelihoodPointWeight: 0.7,
   histBins: 32,
   histWidth: 0.25,
   histDecayPerBin: 1,

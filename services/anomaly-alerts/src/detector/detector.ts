@@ -35,6 +35,8 @@ const WEEK_MS = 7 * DAY_MS;
 const MAD_TO_SIGMA = 1.2533;
 const Z_CAP = 1000;
 const EXPECTED_Z = 3;
+/** Largest accepted |value|. */
+export const MAX_ABS_VALUE = 1e100;
 const LEVEL = 0;
 const PREVIOUS = 1;
 const DAILY = 2;
@@ -86,8 +88,9 @@ export function update(
 ): { state: DetectorState; scored: Scored } {
   const x = point.value;
   const ts = point.timestampMs;
-  if (!Number.isFinite(x) || !Number.isFinite(ts)) {
-    throw new DetectorError('point value and timestamp must be finite numbers');
+  // Squares of larger values overflow to Infinity and would poison the state.
+  if (!Number.isFinite(x) || !Number.isFinite(ts) || Math.abs(x) > MAX_ABS_VALUE) {
+    throw new DetectorError(`point value must be finite and within ±${MAX_ABS_VALUE}`);
   }
   const s = cloneState(state);
   resize(s, config);
@@ -215,6 +218,8 @@ export function update(
   let avg = 0;
   for (const r of s.recent) avg += r;
   avg /= s.recent.length;
+  // A lone extreme point must not be diluted by the average of its quiet neighbours.
+  avg = Math.max(avg, config.likelihoodPointWeight * Math.log1p(raw));
   let score = 0;
   let likelihood = 0;
   const pos = avg / config.histWidth;
