@@ -1,0 +1,292 @@
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { BackoffOptions } from '@streamlens/lambda-kit';
+import { batchWriteReliably, type SinkFailure } from '@streamlens/lambda-kit/dynamodb';
+import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
+import { parseEventJson } from '@streamlens/schema';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import {
+  eventItem,
+  type Item,
+  type ItemOptions,
+  type QuarantineInput,
+  quarantineItem,
+} from './item.js';
+import { keyString } from './keys.js';
+
+/** Everything `indexBatch` needs besides the event and the client. */
+export interface IndexerOptions extends ItemOptions {
+  tableName: string;
+  /** Largest event accepted by the parser (bytes); larger records are quarantined as OVERSIZE. */
+  maxEventBytes: number;
+  /** BatchWriteItem groups of 25 in flight at once. */
+  writeConcurrency: number;
+  /** Backoff of UnprocessedItems / throttling retries (maxAttempts, delays; sleep/now for tests). */
+  backoff: BackoffOptions;
+}
+
+/** Why a record was quarantined, for logs and metrics (no payload). */
+export interface InvalidRecordReport {
+  shardId: string;
+  sequenceNumber: string;
+  subSequenceNumber?: number;
+  code: string;
+  message: string;
+  path?: string;
+  /** false when not even the quarantine item could be stored: the record is reported failed. */
+  quarantined: boolean;
+}
+
+/** Counters of one batch (metrics and the bench read them). */
+export interface IndexStats {
+  /** Kinesis records in the event. */
+  records: number;
+  /** Events (user records) decoded and valid. */
+  events: number;
+  /** Valid events written (or already written by a duplicate in the same batch). */
+  indexed: number;
+  /** Valid events stored compressed. */
+  compressed: number;
+  /** Records (or user records) stored in quarantine. */
+  quarantined: number;
+  /** Write requests dropped because another record of the batch has the same key. */
+  duplicateKeys: number;
+  /** Items that could not be written in time (or at all). */
+  unwritten: number;
+  /** Kinesis records reported in batchItemFailures. */
+  reported: number;
+}
+
+/** What `indexBatch` returns: the Lambda response and what to log. */
+export interface IndexBatchResult {
+  response: KinesisStreamBatchResponse;
+  stats: IndexStats;
+  invalid: InvalidRecordReport[];
+  writeFailures: SinkFailure<unknown>[];
+}
+
+interface Plan {
+  item: Item;
+  /** Indexes (into event.Records) of the records that need this item written. */
+  records: number[];
+  /** The invalid-record reports tied to this item (quarantine items only). */
+  report?: InvalidRecordReport;
+  /** What to quarantine should DynamoDB reject the event item (ValidationException). */
+  fallback?: QuarantineInput;
+}
+
+// Whole-call error codes that are about an item's content: retrying the group cannot help, but
+// writing the items one by one isolates the bad one (IAM grants PutItem for exactly this).
+const ITEM_REJECTED = new Set(['ValidationException', 'SerializationException']);
+
+/**
+ * Indexes one Kinesis batch into the events table and answers with ReportBatchItemFailures
+ * semantics (as lambda-kit's `processKinesisBatch` with stop-at-first-failure): per shard, the
+ * first record whose items were not all written, and every later record of that shard.
+ *
+ * - Valid events → event items (key design in keys.ts), de-duplicated by key (BatchWriteItem
+ *   rejects two requests on one key), written by `batchWriteReliably` (groups of 25,
+ *   UnprocessedItems retried with backoff and jitter until `deadline`).
+ * - Invalid records (bad KPL, bad JSON, schema errors, events too large for an item) → quarantine
+ *   items in the same table (raw bytes + reason), written in the same batch: nothing is lost and
+ *   a poison record does not block its shard. A record too large even for quarantine is reported
+ *   failed (bisect isolates it; after bounded retries the on-failure queue gets its position).
+ * - Groups rejected as a whole for an item's content (ValidationException) are retried item by
+ *   item with PutItem; an event item DynamoDB still rejects goes to quarantine.
+ *
+ * @example const { response } = await indexBatch(event, doc, options, deadlineFromContext(context, 3000));
+ */
+export async function indexBatch(
+  event: KinesisStreamEvent,
+  doc: DynamoDBDocumentClient,
+  opts: IndexerOptions,
+  deadline: number,
+): Promise<IndexBatchResult> {
+  const records = event.Records ?? [];
+  const stats: IndexStats = {
+    records: records.length,
+    events: 0,
+    indexed: 0,
+    compressed: 0,
+    quarantined: 0,
+    duplicateKeys: 0,
+    unwritten: 0,
+    reported: 0,
+  };
+  const invalid: InvalidRecordReport[] = [];
+  const plans = new Map<string, Plan>();
+  const failedRecords = new Set<number>();
+
+  const plan = (index: number, item: Item, extra: Partial<Plan> = {}): void => {
+    const key = keyString(item);
+    const existing = plans.get(key);
+    if (existing) {
+      // Same key = same event (or the same stream position): one write serves both records.
+      existing.records.push(index);
+      stats.duplicateKeys++;
+      return;
+    }
+    plans.set(key, { item, records: [index], ...extra });
+  };
+
+  const quarantine = (index: number, q: QuarantineInput): void => {
+    const built = quarantineItem(q, opts);
+    const report: InvalidRecordReport = {
+      shardId: q.shardId,
+      sequenceNumber: q.sequenceNumber,
+      ...(q.subSequenceNumber === undefined ? {} : { subSequenceNumber: q.subSequenceNumber }),
+      code: q.code,
+      message: q.message,
+      ...(q.path === undefined ? {} : { path: q.path }),
+      quarantined: built.ok,
+    };
+    invalid.push(report);
+    if (built.ok) plan(index, built.item, { report });
+    else failedRecords.add(index);
+  };
+
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    const decoded = decodeKinesisRecord(record);
+    if (!decoded.ok) {
+      const f = decoded.failure;
+      quarantine(i, {
+        shardId: f.shardId,
+        sequenceNumber: f.sequenceNumber,
+        partitionKey: f.partitionKey,
+        eventSourceArn: f.eventSourceArn,
+        arrivalTimeMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+        code: f.code,
+        message: f.message,
+        data: Buffer.from(record.kinesis.data, 'base64'),
+      });
+      continue;
+    }
+    for (const user of decoded.records) {
+      const where = {
+        shardId: user.shardId,
+        sequenceNumber: user.sequenceNumber,
+        subSequenceNumber: user.subSequenceNumber,
+        partitionKey: user.partitionKey,
+        eventSourceArn: user.eventSourceArn,
+        arrivalTimeMs: user.arrivalTimeMs,
+        data: user.data,
+      };
+      const parsed = parseEventJson(user.data, { maxBytes: opts.maxEventBytes });
+      if (!parsed.ok) {
+        quarantine(i, { ...where, ...parsed.error });
+        continue;
+      }
+      stats.events++;
+      const built = eventItem(parsed.value, opts);
+      if (!built.ok) {
+        quarantine(i, { ...where, code: built.code, message: built.message });
+        continue;
+      }
+      if (built.compressed) stats.compressed++;
+      plan(i, built.item, {
+        fallback: { ...where, code: 'DYNAMODB_REJECTED', message: 'rejected by DynamoDB' },
+      });
+    }
+  }
+
+  const planList = [...plans.values()];
+  const { failures } = await batchWriteReliably(
+    doc,
+    opts.tableName,
+    planList.map((p) => ({ PutRequest: { Item: p.item } })),
+    { ...opts.backoff, deadline, concurrency: opts.writeConcurrency },
+  );
+  const byKey = new Map(planList.map((p) => [keyString(p.item), p]));
+  const unwritten = new Set<Plan>();
+  const requarantined = new Set<Plan>();
+  const rejected: Plan[] = [];
+  for (const failure of failures) {
+    const item = failure.entry.PutRequest?.Item as Item | undefined;
+    const p = item ? byKey.get(keyString(item)) : undefined;
+    if (!p) continue;
+    if (ITEM_REJECTED.has(failure.code)) rejected.push(p);
+    else unwritten.add(p);
+  }
+  const writeFailures: SinkFailure<unknown>[] = failures.map((f) => ({
+    entry: { pk: f.entry.PutRequest?.Item?.pk, sk: f.entry.PutRequest?.Item?.sk },
+    code: f.code,
+    ...(f.message === undefined ? {} : { message: f.message }),
+  }));
+
+  // Isolate what DynamoDB rejected, one PutItem each (bounded by the deadline like the rest).
+  const now = opts.backoff.now ?? Date.now;
+  for (const p of rejected) {
+    if (now() >= deadline) {
+      unwritten.add(p);
+      continue;
+    }
+    const outcome = await putOne(doc, opts.tableName, p.item);
+    if (outcome === 'ok') continue;
+    if (outcome === 'rejected' && p.fallback) {
+      const q = quarantineItem({ ...p.fallback, message: 'DynamoDB rejected the item' }, opts);
+      if (q.ok && (await putOne(doc, opts.tableName, q.item)) === 'ok') {
+        requarantined.add(p);
+        invalid.push({
+          shardId: p.fallback.shardId,
+          sequenceNumber: p.fallback.sequenceNumber,
+          code: 'DYNAMODB_REJECTED',
+          message: 'DynamoDB rejected the event item',
+          quarantined: true,
+        });
+        continue;
+      }
+    }
+    unwritten.add(p);
+  }
+
+  for (const p of planList) {
+    if (unwritten.has(p)) {
+      stats.unwritten++;
+      for (const index of p.records) failedRecords.add(index);
+      if (p.report) p.report.quarantined = false;
+    } else if (p.report || requarantined.has(p)) stats.quarantined += p.records.length;
+    else stats.indexed += p.records.length;
+  }
+
+  const response = stopAtFirstFailure(event, failedRecords);
+  stats.reported = response.batchItemFailures.length;
+  return { response, stats, invalid, writeFailures };
+}
+
+/** One PutItem, classified. */
+async function putOne(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  item: Item,
+): Promise<'ok' | 'rejected' | 'failed'> {
+  try {
+    await doc.send(new PutCommand({ TableName: tableName, Item: item }));
+    return 'ok';
+  } catch (error) {
+    const name = (error as { name?: string } | undefined)?.name ?? '';
+    return ITEM_REJECTED.has(name) ? 'rejected' : 'failed';
+  }
+}
+
+/**
+ * The partial-batch response for records that failed (indexes into `event.Records`): per shard,
+ * the first failed record and every later record of that shard, in event order. Lambda
+ * checkpoints at the lowest reported sequence number and redelivers the rest; reporting all of
+ * them keeps the answer truthful. An empty list means the whole batch succeeded.
+ */
+export function stopAtFirstFailure(
+  event: KinesisStreamEvent,
+  failedRecords: ReadonlySet<number>,
+): KinesisStreamBatchResponse {
+  if (failedRecords.size === 0) return { batchItemFailures: [] };
+  const records = event.Records ?? [];
+  const stopped = new Set<string>();
+  const failed: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const shard = `${r.eventSourceARN}|${shardIdOf(r)}`;
+    if (!stopped.has(shard) && failedRecords.has(i)) stopped.add(shard);
+    if (stopped.has(shard)) failed.push(r.kinesis.sequenceNumber);
+  }
+  return batchResponseFrom(failed);
+}

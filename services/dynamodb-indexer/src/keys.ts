@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Key design of the events table (README: "Key design"). One place builds every key so that the
+ * writer and the query module can never disagree.
+ *
+ * | attribute | value                                  | serves                                   |
+ * | --------- | -------------------------------------- | ---------------------------------------- |
+ * | `pk`      | `E#<entity>` (subject, else source)    | all events of an entity                  |
+ * | `sk`      | `<time UTC, ms>#<id>`                  | time range, newest first; equal times keep distinct ids |
+ * | `gsi1pk`  | `T#<type>#<shard>` (shard from the id) | events of a type, spread over N partitions |
+ * | `gsi1sk`  | same as `sk`                           | time range inside each type shard        |
+ * | `expiresAt` | event time (s) + retention           | TTL                                      |
+ */
+
+/** Attribute names, shared by the writer, the query module and the table definition. */
+export const ATTR = {
+  pk: 'pk',
+  sk: 'sk',
+  gsi1pk: 'gsi1pk',
+  gsi1sk: 'gsi1sk',
+  ttl: 'expiresAt',
+} as const;
+
+/** Name of the by-type global secondary index. */
+export const TYPE_INDEX_NAME = 'byType';
+
+/** Default number of shards of the by-type index (README: "Hot partitions"). */
+export const DEFAULT_TYPE_SHARDS = 8;
+
+/** Upper bound of `TYPE_SHARDS`: a query fans out to every shard. */
+export const MAX_TYPE_SHARDS = 64;
+
+// DynamoDB limits: partition key ≤ 2048 bytes, sort key ≤ 1024 bytes (UTF-8). Components longer
+// than these budgets are replaced by a hash, deterministically, on both the write and query side.
+const MAX_ENTITY_BYTES = 1024;
+const MAX_ID_BYTES = 512;
+const MAX_TYPE_BYTES = 1024;
+
+const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/** A key component that fits its budget: itself, or `h:` + its SHA-256 when too long. */
+function bounded(value: string, maxBytes: number): string {
+  // Fast path: at most 3 bytes per UTF-16 unit, so short strings never need the exact count.
+  if (value.length * 3 <= maxBytes || utf8(value) <= maxBytes) return value;
+  return `h:${sha256(value)}`;
+}
+
+/** The entity an event belongs to: its `subject`, or its `source` when it has none. */
+export function entityOf(event: { subject?: string | undefined; source: string }): string {
+  return event.subject !== undefined && event.subject !== '' ? event.subject : event.source;
+}
+
+/** Partition key of an entity. */
+export function entityPk(entity: string): string {
+  return `E#${bounded(entity, MAX_ENTITY_BYTES)}`;
+}
+
+/**
+ * Sort key: normalised UTC time (fixed width, so lexicographic = chronological) then the id, so
+ * two events of one entity at the same millisecond are two items.
+ */
+export function timeSk(timeIso: string, id: string): string {
+  return `${timeIso}#${bounded(id, MAX_ID_BYTES)}`;
+}
+
+/**
+ * FNV-1a (32-bit) of the id's UTF-16 units: deterministic, cheap, and spreads sequential ids
+ * (`tr-000001`, `tr-000002`, ...) evenly.
+ */
+export function fnv1a(value: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    hash ^= value.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The by-type shard of an event id, in [0, shards). */
+export function shardOf(id: string, shards: number): number {
+  return fnv1a(id) % shards;
+}
+
+/** Partition key of the by-type index for one shard. */
+export function typeShardPk(type: string, shard: number): string {
+  return `T#${bounded(type, MAX_TYPE_BYTES)}#${shard}`;
+}
+
+/** Partition key of quarantined (invalid) records of one UTC day. */
+export function quarantinePk(dayIso: string): string {
+  return `Q#${dayIso}`;
+}
+
+/**
+ * Sort key of a quarantined record: where it sits in the stream, which is the same on every
+ * delivery, so a redelivered invalid record overwrites its quarantine item.
+ */
+export function quarantineSk(
+  shardId: string,
+  sequenceNumber: string,
+  subSequenceNumber?: number,
+): string {
+  return `${shardId}#${sequenceNumber}#${subSequenceNumber ?? 0}`;
+}
+
+/** The item key of any item of the table. */
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** A stable string form of a key, for de-duplication and bookkeeping. */
+export function keyString(key: ItemKey): string {
+  return `${key.pk}\u0000${key.sk}`;
+}
+
+/**
+ * Compares two key strings the way DynamoDB orders sort keys: by UTF-8 bytes (JavaScript's `<`
+ * compares UTF-16 units, which differs for characters above U+FFFF versus U+E000–U+FFFF).
+ */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
