@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
+import { FunctionRuntimeError } from '../errors.js';
+
+/** What a container needs to run one function. */
+export interface ContainerOptions {
+  /** Deployed function name (context.functionName). */
+  readonly functionName: string;
+  readonly functionArn: string;
+  /** Handler source module (TypeScript or JavaScript), bundled with esbuild like the deployment. */
+  readonly entry: string;
+  readonly exportName: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  /** The function's environment (its worker's `process.env`: nothing leaks between functions). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Folder for the bundle. */
+  readonly workDir: string;
+  /** Function output lines (stdout/stderr of the handler): `undefined` discards them. */
+  readonly onLog?: (line: string) => void;
+  /**
+   * Chaos: probability that the runtime crashes after the handler ran and before its response
+   * reaches the caller (side effects happened, the caller sees `Runtime.ExitError`, the container
+   * is replaced). Tests idempotency under redelivery.
+   */
+  readonly crashProbability?: number;
+  readonly random?: () => number;
+}
+
+/** The outcome of one invocation, as the Lambda service reports it to an event source. */
+interface WorkerAnswer {
+  ok: boolean;
+  value?: unknown;
+  errorType?: string;
+  errorMessage?: string;
+}
+
+export type InvokeOutcome =
+  | { readonly ok: true; readonly value: unknown; readonly durationMs: number }
+  | {
+      readonly ok: false;
+      readonly errorType: string;
+      readonly errorMessage: string;
+      readonly durationMs: number;
+    };
+
+// Runs inside the worker: plain CommonJS (no TypeScript loader there), loads the bundle once (the
+// cold start) and serves invocations one at a time, like a Lambda execution environment.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+let handler;
+let initError;
+try {
+  const mod = require(workerData.bundle);
+  handler = mod[workerData.exportName] ?? (mod.default && mod.default[workerData.exportName]);
+  if (typeof handler !== 'function') initError = { errorType: 'Runtime.HandlerNotFound', errorMessage: workerData.exportName + ' is not a function' };
+} catch (e) {
+  initError = { errorType: 'Runtime.ImportModuleError', errorMessage: String(e && e.stack || e) };
+}
+parentPort.postMessage({ ready: true });
+parentPort.on('message', async (msg) => {
+  if (initError) { parentPort.postMessage({ id: msg.id, ok: false, ...initError }); return; }
+  const context = {
+    functionName: workerData.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: workerData.functionArn,
+    memoryLimitInMB: String(workerData.memorySize),
+    awsRequestId: msg.requestId,
+    logGroupName: '/aws/lambda/' + workerData.functionName,
+    logStreamName: 'local/[$LATEST]' + workerData.containerId,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
+    done() {}, fail() {}, succeed() {},
+  };
+  try {
+    const value = await handler(msg.event, context);
+    parentPort.postMessage({ id: msg.id, ok: true, value: value === undefined ? null : value });
+  } catch (e) {
+    parentPort.postMessage({ id: msg.id, ok: false, errorType: (e && e.name) || 'Error', errorMessage: String((e && e.message) || e) });
+  }
+});
+`;
+
+const bundles = new Map<string, Promise<string>>();
+
+/** Bundle a handler module to one CommonJS file (what serverless-esbuild deploys), once per entry. */
+export function bundleHandler(entry: string, workDir: string): Promise<string> {
+  let promise = bundles.get(`${entry}|${workDir}`);
+  if (!promise) {
+    promise = (async () => {
+      mkdirSync(workDir, { recursive: true });
+      const outfile = join(workDir, `${randomUUID()}.cjs`);
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        outfile,
+        sourcemap: 'inline',
+        logLevel: 'silent',
+      }).catch((error: unknown) => {
+        throw new FunctionRuntimeError(`cannot bundle ${entry}`, { cause: error });
+      });
+      return outfile;
+    })();
+    bundles.set(`${entry}|${workDir}`, promise);
+  }
+  return promise;
+}
+
+/**
+ * One Lambda execution environment for a function: a worker thread with the function's own
+ * `process.env`, its module loaded once and reused across invocations, one invocation at a time,
+ * the function timeout enforced (a timed-out container is replaced, as Lambda does).
+ */
+export class FunctionContainer {
+  private worker: Worker | undefined;
+  /** Invocations awaiting an answer, per worker (an old worker's exit must not fail a new one's). */
+  private readonly pendingByWorker = new WeakMap<
+    Worker,
+    Map<number, (result: WorkerAnswer) => void>
+  >();
+  private nextId = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Invocations run, cold starts, crashes injected. */
+  readonly stats = { invocations: 0, coldStarts: 0, errors: 0, crashes: 0, timeouts: 0 };
+
+  constructor(private readonly options: ContainerOptions) {}
+
+  private async ensureWorker(): Promise<Worker> {
+    if (this.worker) return this.worker;
+    const bundle = await bundleHandler(this.options.entry, this.options.workDir);
+    const containerId = randomUUID().replaceAll('-', '');
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      env: {
+        ...this.options.environment,
+        AWS_LAMBDA_FUNCTION_NAME: this.options.functionName,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.options.memorySize),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${this.options.functionName}`,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      },
+      workerData: {
+        bundle,
+        exportName: this.options.exportName,
+        functionName: this.options.functionName,
+        functionArn: this.options.functionArn,
+        memorySize: this.options.memorySize,
+        containerId,
+      },
+      stdout: true,
+      stderr: true,
+    });
+    const onLog = this.options.onLog;
+    for (const stream of [worker.stdout, worker.stderr]) {
+      let rest = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (!onLog) return;
+        const text = rest + chunk.toString('utf8');
+        const lines = text.split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) if (line.length > 0) onLog(line);
+      });
+    }
+    const pending = new Map<number, (result: WorkerAnswer) => void>();
+    this.pendingByWorker.set(worker, pending);
+    // The init phase (module load) is not part of an invocation's timeout, as on Lambda.
+    const ready = new Promise<void>((resolve) => {
+      worker.once('message', () => resolve());
+      worker.once('exit', () => resolve());
+    });
+    worker.on('message', (msg: WorkerAnswer & { id: number }) => {
+      const resolve = pending.get(msg.id);
+      pending.delete(msg.id);
+      resolve?.(msg);
+    });
+    const fail = (errorType: string, errorMessage: string) => {
+      for (const [id, resolve] of pending) {
+        pending.delete(id);
+        resolve({ ok: false, errorType, errorMessage });
+      }
+      if (this.worker === worker) this.worker = undefined;
+    };
+    worker.on('error', (error) => fail('Runtime.UnhandledError', String(error?.stack ?? error)));
+    worker.on('exit', (code) => fail('Runtime.ExitError', `container exited with code ${code}`));
+    this.worker = worker;
+    this.stats.coldStarts++;
+    await ready;
+    return worker;
+  }
+
+  /** Invoke the handler with `event` (one at a time per container); never throws. */
+  invoke(event: unknown): Promise<InvokeOutcome> {
+    const run = this.queue.then(() => this.invokeNow(event));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async invokeNow(event: unknown): Promise<InvokeOutcome> {
+    const started = performance.now();
+    this.stats.invocations++;
+    let worker: Worker;
+    try {
+      worker = await this.ensureWorker();
+    } catch (error) {
+      this.stats.errors++;
+      return {
+        ok: false,
+        errorType: 'Runtime.ImportModuleError',
+        errorMessage: String((error as Error)?.message ?? error),
+        durationMs: performance.now() - started,
+      };
+    }
+    const id = this.nextId++;
+    const timeoutMs = this.options.timeoutSeconds * 1000;
+    const pending = this.pendingByWorker.get(worker) as Map<number, (r: WorkerAnswer) => void>;
+    const result = await new Promise<WorkerAnswer>((resolve) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        this.stats.timeouts++;
+        resolve({
+          ok: false,
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${this.options.timeoutSeconds.toFixed(2)} seconds`,
+        });
+        void this.replace();
+      }, timeoutMs);
+      pending.set(id, (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+      worker.postMessage({ id, requestId: randomUUID(), deadline: Date.now() + timeoutMs, event });
+    });
+    const durationMs = performance.now() - started;
+    const random = this.options.random ?? Math.random;
+    if (
+      result.ok &&
+      (this.options.crashProbability ?? 0) > 0 &&
+      random() < (this.options.crashProbability ?? 0)
+    ) {
+      this.stats.crashes++;
+      this.stats.errors++;
+      await this.replace();
+      return {
+        ok: false,
+        errorType: 'Runtime.ExitError',
+        errorMessage: 'chaos: the runtime crashed before responding',
+        durationMs,
+      };
+    }
+    if (!result.ok) {
+      this.stats.errors++;
+      return {
+        ok: false,
+        errorType: result.errorType ?? 'Error',
+        errorMessage: result.errorMessage ?? '',
+        durationMs,
+      };
+    }
+    return { ok: true, value: result.value, durationMs };
+  }
+
+  /** Throw the environment away (the next invocation is a cold start). */
+  private async replace(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+
+  /** Stop the container. */
+  async stop(): Promise<void> {
+    await this.replace();
+  }
+}

@@ -1,0 +1,334 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventSourceMapping } from '../../src/esm/mapping.js';
+import { compareSequence, NdjsonFailureSink } from '../../src/esm/records.js';
+import {
+  bodyOf,
+  type FakeEvent,
+  fakeFunction,
+  freshStream,
+  put,
+  settings,
+} from '../helpers/kinesis.js';
+
+const running: EventSourceMapping[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((m) => m.stop()));
+});
+
+function mapping(options: ConstructorParameters<typeof EventSourceMapping>[0]) {
+  const esm = new EventSourceMapping({ pollIntervalMs: 50, retryDelayMs: () => 5, ...options });
+  running.push(esm);
+  return esm;
+}
+
+const records = (n: number, key = (i: number) => `k${i % 4}`) =>
+  Array.from({ length: n }, (_, i) => ({ key: key(i), body: `r${i}` }));
+
+describe('event source mapping on kinesalite', () => {
+  it('sends a poison record alone to the on-failure destination after bisection; the rest of the shard continues', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(40));
+    const processed: string[] = [];
+    const sink = new NdjsonFailureSink();
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+      settings: settings(name, arn, { bisectBatchOnFunctionError: true, maximumRetryAttempts: 2 }),
+      kinesis: aws.clients().kinesis,
+      failureSink: sink,
+      invoke: fakeFunction((event) => {
+        if (event.Records.some((r) => bodyOf(r) === 'r13')) throw new Error('poison');
+        for (const r of event.Records) processed.push(bodyOf(r));
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    expect(processed.sort()).toEqual(
+      records(40)
+        .map((r) => r.body)
+        .filter((b) => b !== 'r13')
+        .sort(),
+    );
+    expect(sink.records).toHaveLength(1);
+    const failure = sink.records[0]?.record;
+    expect(sink.records[0]?.destinationArn).toBe('arn:aws:sqs:us-east-1:000000000000:failures');
+    expect(failure?.requestContext.condition).toBe('RetryAttemptsExhausted');
+    // r13 was in batches of 10 (r10..r19), 5 (r10..r14) and 2 (r13, r14) before it failed alone
+    // three times (maximumRetryAttempts 2): six invocations saw it.
+    expect(failure?.requestContext.approximateInvokeCount).toBe(6);
+    expect(failure?.requestContext.functionArn).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:fn',
+    );
+    expect(failure?.responseContext.functionError).toBe('Unhandled');
+    expect(failure?.version).toBe('1.0');
+    expect(failure?.KinesisBatchInfo.batchSize).toBe(1);
+    expect(failure?.KinesisBatchInfo.startSequenceNumber).toBe(
+      failure?.KinesisBatchInfo.endSequenceNumber,
+    );
+    expect(failure?.KinesisBatchInfo.shardId).toBe('shardId-000000000000');
+    expect(failure?.KinesisBatchInfo.streamArn).toBe(arn);
+    expect(esm.stats.bisections).toBeGreaterThanOrEqual(3);
+    expect(esm.stats.recordsDiscarded).toBe(1);
+    expect(esm.stats.recordsProcessed).toBe(39);
+  });
+
+  it('checkpoints at the lowest reported failure and redelivers from there', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(10));
+    const batches: string[][] = [];
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, { batchSize: 10, batchWindowSeconds: 1 }),
+      kinesis: aws.clients().kinesis,
+      invoke: fakeFunction((event) => {
+        batches.push(event.Records.map(bodyOf));
+        if (batches.length > 1) return { batchItemFailures: [] };
+        const seq = (i: number) => event.Records[i]?.kinesis.sequenceNumber;
+        // Reported out of order on purpose: the lowest sequence number wins.
+        return { batchItemFailures: [{ itemIdentifier: seq(7) }, { itemIdentifier: seq(3) }] };
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    expect(batches).toEqual([
+      ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'],
+      ['r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'],
+    ]);
+    expect(esm.stats.recordsProcessed).toBe(10);
+  });
+
+  it('treats a missing itemIdentifier as a failure of the whole batch, and null or {} as success', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(5));
+    const responses: unknown[] = [{ batchItemFailures: [{ itemIdentifier: '' }] }, {}];
+    const batches: number[] = [];
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, { batchSize: 5, batchWindowSeconds: 1 }),
+      kinesis: aws.clients().kinesis,
+      invoke: fakeFunction((event) => {
+        batches.push(event.Records.length);
+        return responses.shift() ?? null;
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    expect(batches).toEqual([5, 5]);
+    expect(esm.stats.functionErrors).toBe(1);
+    expect(esm.stats.recordsProcessed).toBe(5);
+  });
+
+  it('bounds retries: maximumRetryAttempts + 1 invocations, then the whole batch to the destination', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(4));
+    let invocations = 0;
+    const sink = new NdjsonFailureSink();
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, {
+        batchSize: 4,
+        batchWindowSeconds: 1,
+        maximumRetryAttempts: 2,
+      }),
+      kinesis: aws.clients().kinesis,
+      failureSink: sink,
+      invoke: fakeFunction(() => {
+        invocations++;
+        throw new Error('always');
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    expect(invocations).toBe(3);
+    expect(sink.records.map((r) => r.record.KinesisBatchInfo.batchSize)).toEqual([4]);
+    expect(sink.records[0]?.record.requestContext.approximateInvokeCount).toBe(3);
+  });
+
+  it('bounds record age: records older than maximumRecordAgeInSeconds are discarded without an invocation', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(3));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    let invocations = 0;
+    const sink = new NdjsonFailureSink();
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, { maximumRecordAgeInSeconds: 1 }),
+      kinesis: aws.clients().kinesis,
+      failureSink: sink,
+      invoke: fakeFunction(() => {
+        invocations++;
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    expect(invocations).toBe(0);
+    expect(sink.records.map((r) => r.record.requestContext.condition)).toEqual([
+      'RecordAgeExceeded',
+    ]);
+    expect(sink.records[0]?.record.KinesisBatchInfo.batchSize).toBe(3);
+  });
+
+  it('keeps order per shard and delivers every record once, as the Lambda event shape', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(3);
+    await put(
+      aws,
+      name,
+      records(600, (i) => `device-${i % 17}`),
+    );
+    const seen = new Map<string, string[]>();
+    let sample: FakeEvent['Records'][number] | undefined;
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, { batchSize: 50 }),
+      kinesis: aws.clients().kinesis,
+      invoke: fakeFunction((event) => {
+        sample ??= event.Records[0];
+        for (const r of event.Records) {
+          const shard = r.eventID.split(':')[0] as string;
+          seen.set(shard, [...(seen.get(shard) ?? []), r.kinesis.sequenceNumber]);
+        }
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    let total = 0;
+    for (const sequences of seen.values()) {
+      total += sequences.length;
+      const sorted = [...sequences].sort(compareSequence);
+      expect(sequences).toEqual(sorted);
+      expect(new Set(sequences).size).toBe(sequences.length);
+    }
+    expect(total).toBe(600);
+    expect(seen.size).toBe(3);
+    expect(sample).toMatchObject({
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventName: 'aws:kinesis:record',
+      eventSourceARN: arn,
+      awsRegion: 'us-east-1',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/fn-role',
+      kinesis: { kinesisSchemaVersion: '1.0' },
+    });
+    const arrival = (sample as unknown as { kinesis: { approximateArrivalTimestamp: number } })
+      .kinesis.approximateArrivalTimestamp;
+    expect(Math.abs(arrival - Date.now() / 1000)).toBeLessThan(120);
+  });
+
+  it('runs concurrent batches per shard with a parallelization factor and keeps order per partition key', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(
+      aws,
+      name,
+      records(400, (i) => `key-${i % 12}`),
+    );
+    const perKey = new Map<string, number[]>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, { batchSize: 20, parallelizationFactor: 4 }),
+      kinesis: aws.clients().kinesis,
+      invoke: fakeFunction(async (event) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+        for (const r of event.Records) {
+          const n = Number(bodyOf(r).slice(1));
+          perKey.set(r.kinesis.partitionKey, [...(perKey.get(r.kinesis.partitionKey) ?? []), n]);
+        }
+        inFlight--;
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    let total = 0;
+    for (const numbers of perKey.values()) {
+      total += numbers.length;
+      expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    }
+    expect(total).toBe(400);
+  });
+
+  it('batches by size and by batching window', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(25));
+    const sizes: number[] = [];
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, { batchSize: 10, batchWindowSeconds: 1 }),
+      kinesis: aws.clients().kinesis,
+      invoke: fakeFunction((event) => {
+        sizes.push(event.Records.length);
+      }),
+    });
+    // Act
+    await esm.start();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Assess
+    expect(sizes).toEqual([10, 10, 5]);
+  });
+
+  it('delivers tumbling windows with state and a final invocation per window', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(30));
+    const finals: { count: number; records: number }[] = [];
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:fn',
+      settings: settings(name, arn, { batchSize: 10, tumblingWindowInSeconds: 1 }),
+      kinesis: aws.clients().kinesis,
+      invoke: fakeFunction((event) => {
+        const e = event as FakeEvent & {
+          state: { count?: number };
+          isFinalInvokeForWindow: boolean;
+          window: { start: string; end: string };
+        };
+        expect(Date.parse(e.window.end) - Date.parse(e.window.start)).toBe(1000);
+        const count = (e.state.count ?? 0) + e.Records.length;
+        if (e.isFinalInvokeForWindow) finals.push({ count, records: e.Records.length });
+        return { state: { count }, batchItemFailures: [] };
+      }),
+    });
+    // Act
+    await esm.start();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Assess
+    expect(finals.length).toBeGreaterThanOrEqual(1);
+    expect(finals.every((f) => f.records === 0)).toBe(true);
+    expect(finals.reduce((sum, f) => sum + f.count, 0)).toBe(30);
+    expect(esm.stats.windowsClosed).toBe(finals.length);
+  });
+});
