@@ -238,7 +238,7 @@ export function update(
   const onset = score > s.peak;
   const emitted = onset ? score : score * config.suppressFactor;
   // A new onset raises the bar for the rest of its episode, so a rising run alarms once.
-  s.peak = onset ? Math.min(1, score + config.suppressBump) : s.peak;
+  s.peak = onset ? score + config.suppressBump : s.peak;
 
   // ---- learn from the point (residuals clipped so an anomaly does not blow up the scales) ----
   const aRes = alphaFor(config.residualAlpha, steps);

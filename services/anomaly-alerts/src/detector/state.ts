@@ -166,7 +166,10 @@ export function deserializeState(json: string): DetectorState {
     }
     out[k] = a.slice();
   }
-  const s = out as unknown as DetectorState;
+  // Rebuilt in the canonical key order, so that serialise ∘ deserialise is the identity on JSON.
+  const ordered: Record<string, unknown> = {};
+  for (const k of Object.keys(initialState())) ordered[k] = out[k];
+  const s = ordered as unknown as DetectorState;
   if (
     s.predScale.length !== PREDICTORS.length ||
     s.predN.length !== PREDICTORS.length ||

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { update } from '../../../src/detector/detector.js';
+import { DetectorError } from '../../../src/detector/errors.js';
+import { initialState } from '../../../src/detector/state.js';
+import {
+  DAY_MS,
+  gaussian,
+  maxScore,
+  type Point,
+  rng,
+  run,
+  STEP_MS,
+  series,
+  T0,
+} from './synthetic.js';
+
+/** Alert level used by these tests: every injected anomaly must reach it, normal data must not. */
+const ALERT = 0.6;
+const N = 4032; // 14 days of 5-minute points
+const AT = 3000; // where the anomaly starts
+const AFTER_WARMUP = 300;
+
+function argmax(xs: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[best]!) best = i;
+  return best;
+}
+
+describe('detector on synthetic series', () => {
+  it('alarms on a spike, at the spike', () => {
+    // Prepare
+    const noise = gaussian(7);
+    const points = series(N, (i) => 100 + noise() + (i === AT ? 15 : 0));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
+    expect(argmax(scored.map((s) => s.score))).toBe(AT);
+    expect(scored[AT]!.features.z).toBeGreaterThan(10);
+    expect(scored[AT]!.expectedHigh).toBeLessThan(115);
+    expect(scored[AT]!.explanation).toMatch(/expected .*driven by/);
+  });
+
+  it('alarms on a dip', () => {
+    // Prepare
+    const noise = gaussian(11);
+    const points = series(N, (i) => 100 + noise() - (i === AT ? 15 : 0));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
+    expect(argmax(scored.map((s) => s.score))).toBe(AT);
+    expect(scored[AT]!.features.z).toBeLessThan(-10);
+  });
+
+  it('alarms once at the onset of a level shift, then adapts to the new level', () => {
+    // Prepare
+    const noise = gaussian(13);
+    const points = series(N, (i) => 100 + noise() + (i >= AT ? 8 : 0));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, AT, AT + 3)).toBeGreaterThanOrEqual(ALERT);
+    const alarms = scored.slice(AT).filter((s) => s.score >= ALERT).length;
+    expect(alarms).toBe(1);
+    expect(maxScore(scored, AT + 500)).toBeLessThan(ALERT);
+  });
+
+  it('alarms when the variance jumps', () => {
+    // Prepare
+    const noise = gaussian(17);
+    const points = series(N, (i) => 100 + noise() * (i >= AT ? 6 : 1));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, AT, AT + 20)).toBeGreaterThanOrEqual(ALERT);
+    expect(maxScore(scored, AFTER_WARMUP, AT)).toBeLessThan(ALERT);
+  });
+
+  it('does not alarm on a steady trend', () => {
+    // Prepare
+    const noise = gaussian(19);
+    const points = series(N, (i) => 100 + 0.05 * i + noise());
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, AFTER_WARMUP)).toBeLessThan(ALERT);
+  });
+
+  it('does not alarm on daily seasonality, but does on a spike against it', () => {
+    // Prepare
+    const daily = (i: number): number => 100 + 20 * Math.sin((2 * Math.PI * i * STEP_MS) / DAY_MS);
+    const noiseA = gaussian(23);
+    const noiseB = gaussian(23);
+    const plain = series(N, (i) => daily(i) + noiseA());
+    // The spike stays inside the daily range: only the seasonal model can see it.
+    const spiked = series(N, (i) => daily(i) + noiseB() + (i === AT ? 15 : 0));
+    // Act
+    const quiet = run(plain).scored;
+    const loud = run(spiked).scored;
+    // Assess
+    expect(maxScore(quiet, AFTER_WARMUP)).toBeLessThan(ALERT);
+    expect(loud[AT]!.score).toBeGreaterThanOrEqual(ALERT);
+    expect(loud[AT]!.features.zDaily).toBeGreaterThan(5);
+  });
+
+  it('stays quiet on a flat line and alarms when it changes', () => {
+    // Prepare
+    const points = series(N, (i) => (i < AT ? 5 : 7));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, AFTER_WARMUP, AT)).toBe(0);
+    expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
+    expect(maxScore(scored, AT + 1)).toBeLessThan(ALERT);
+  });
+
+  it('handles a sparse, irregular series: gaps do not alarm, a spike still does', () => {
+    // Prepare: hourly slots, about half of them missing, a spike in the last week
+    const keep = rng(29);
+    const noise = gaussian(31);
+    const points: Point[] = [];
+    let spikeIndex = -1;
+    for (let h = 0; h < 24 * 90; h++) {
+      if (keep() < 0.5) continue;
+      const spike = spikeIndex < 0 && h >= 24 * 85;
+      if (spike) spikeIndex = points.length;
+      points.push({ timestampMs: T0 + h * 3_600_000, value: 50 + 2 * noise() + (spike ? 40 : 0) });
+    }
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(scored.every((s) => Number.isFinite(s.score) && s.score >= 0 && s.score <= 1)).toBe(
+      true,
+    );
+    expect(scored[spikeIndex]!.score).toBeGreaterThanOrEqual(ALERT);
+    expect(maxScore(scored, 100, spikeIndex)).toBeLessThan(ALERT);
+  });
+
+  it('warms up on a cold start and can alarm soon after', () => {
+    // Prepare
+    const noise = gaussian(37);
+    const points = series(150, (i) => 10 + 0.5 * noise() + (i === 120 ? 10 : 0));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(scored[0]!.warmingUp).toBe(true);
+    expect(scored.slice(0, 29).every((s) => s.warmingUp && s.score === 0)).toBe(true);
+    expect(scored[100]!.warmingUp).toBe(false);
+    expect(scored[120]!.score).toBeGreaterThanOrEqual(ALERT);
+    expect(argmax(scored.map((s) => s.score))).toBe(120);
+  });
+
+  it('treats a duplicate or out-of-order timestamp as one step and keeps going', () => {
+    // Prepare
+    let state = initialState();
+    for (let i = 0; i < 50; i++) {
+      state = update(state, { timestampMs: T0 + i * STEP_MS, value: 1 + (i % 3) }).state;
+    }
+    // Act
+    const dup = update(state, { timestampMs: T0 + 49 * STEP_MS, value: 2 });
+    const back = update(dup.state, { timestampMs: T0, value: 2 });
+    // Assess
+    expect(Number.isFinite(back.scored.score)).toBe(true);
+    expect(back.state.lastTs).toBe(T0 + 49 * STEP_MS);
+    expect(back.state.n).toBe(52);
+  });
+
+  it('rejects non-finite and absurdly large values', () => {
+    // Prepare
+    const state = initialState();
+    // Act / Assess
+    expect(() => update(state, { timestampMs: T0, value: Number.NaN })).toThrow(DetectorError);
+    expect(() => update(state, { timestampMs: Number.NaN, value: 1 })).toThrow(DetectorError);
+    expect(() => update(state, { timestampMs: T0, value: 1e200 })).toThrow(DetectorError);
+  });
+});
