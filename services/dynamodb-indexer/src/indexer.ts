@@ -120,8 +120,12 @@ export async function indexBatch(
     const key = keyString(item);
     const existing = plans.get(key);
     if (existing) {
-      // Same key = same event (or the same stream position): one write serves both records.
+      // Same key = same event (ids are unique per event) or the same stream position: one write
+      // serves both records. Should a producer reuse an id with other content, the later record
+      // wins, as it would if the records were written one by one in stream order.
       existing.records.push(index);
+      existing.item = item;
+      if (extra.fallback) existing.fallback = extra.fallback;
       stats.duplicateKeys++;
       return;
     }
