@@ -49,6 +49,17 @@ export {
   scanTable,
 } from './inspect.js';
 export { type WaitOptions, waitFor } from './internal/wait.js';
+export {
+  type IndexTemplate,
+  OPENSEARCH_STANDIN_VERSION,
+  type OpenSearchFaults,
+  type OpenSearchServer,
+  type OpenSearchServerOptions,
+  type OpenSearchStats,
+  openSearchStats,
+  setOpenSearchFaults,
+  startOpenSearchServer,
+} from './opensearch/index.js';
 export { registeredServices, registry } from './registry.js';
 export { type LocalAws, type StartLocalAwsOptions, startLocalAws } from './start.js';
 export {

@@ -10,7 +10,7 @@ export const registry: Partial<Record<ServiceName, () => Promise<StandInPlugin>>
   dynamodb: () => import('./dynamodb/index.js').then((m) => m.dynamodbPlugin),
   s3: () => import('./s3/index.js').then((m) => m.s3Plugin),
   // sns: () => import('./sns/index.js').then((m) => m.snsPlugin),
-  // opensearch: () => import('./opensearch/index.js').then((m) => m.opensearchPlugin),
+  opensearch: () => import('./opensearch/index.js').then((m) => m.opensearchPlugin),
   // redshift: () => import('./redshift-data/index.js').then((m) => m.redshiftPlugin),
 };
 
