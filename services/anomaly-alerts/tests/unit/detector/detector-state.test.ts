@@ -49,7 +49,7 @@ describe('detector state', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 60_000);
 
   it('scores identically whether or not the state is persisted between points', () => {
     fc.assert(
@@ -69,7 +69,7 @@ describe('detector state', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, 60_000);
 
   it('always scores in [0, 1] with finite expectations and stays small', () => {
     fc.assert(
@@ -86,7 +86,7 @@ describe('detector state', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 60_000);
 
   it('stays under 8 KB after 100k points', () => {
     // Prepare
@@ -100,7 +100,7 @@ describe('detector state', () => {
     // Assess
     expect(state.n).toBe(100_000);
     expect(new TextEncoder().encode(serializeState(state)).length).toBeLessThan(MAX_STATE_BYTES);
-  });
+  }, 120_000);
 
   it('is deterministic and does not mutate its input', () => {
     // Prepare
