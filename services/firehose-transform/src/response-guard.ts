@@ -1,5 +1,5 @@
 import { ErrorCode, type ValidationIssue } from '@streamlens/schema';
-import { base64Length, decodeBase64Strict } from './base64.js';
+import { decodeBase64Strict } from './base64.js';
 import { splitCloudWatchPayload } from './cloudwatch-split.js';
 import {
   DropReason,
@@ -106,7 +106,7 @@ export function planResponse(
       ENTRY_FIXED_BYTES +
       idBytes[i]! +
       RecordResult.Ok.length +
-      base64Length(outcome.body.length) +
+      outcome.data.length +
       METADATA_FIXED_BYTES +
       partitionKeysJsonLength(outcome.partitionKeys);
     if (size + ENVELOPE_BYTES > limitBytes) {
@@ -139,7 +139,7 @@ export function planResponse(
       output: {
         recordId: record.recordId,
         result: RecordResult.Ok,
-        data: outcome.body.toString('base64'),
+        data: outcome.data,
         metadata: keys?.metadataOf(outcome.partitionKeys) ?? {
           partitionKeys: outcome.partitionKeys,
         },

@@ -54,8 +54,11 @@ export interface InnerIssue extends ValidationIssue {
 /** The record transformed into NDJSON lines. */
 export interface OkOutcome {
   kind: 'ok';
-  /** UTF-8 NDJSON, every line ending in `\n`. */
-  body: Buffer;
+  /**
+   * Base64 of the UTF-8 NDJSON (every line ending in `\n`), encoded right away so that only the
+   * response string is kept alive, not a Buffer per record until the response is built.
+   */
+  data: string;
   partitionKeys: PartitionKeys;
   events: number;
   /** Kept so that a too-large CloudWatch Logs record can be split in halves. */
@@ -128,7 +131,7 @@ export class RecordTransformer {
     const normalized = normalizeEvent(event) as Extended;
     return {
       kind: 'ok',
-      body: Buffer.from(this.#line(normalized, record, source, undefined)),
+      data: base64Of(this.#line(normalized, record, source, undefined)),
       partitionKeys: this.keys.keysOf(normalized.type, normalized.time),
       events: 1,
     };
@@ -244,7 +247,7 @@ export class RecordTransformer {
     if (keys === undefined) return DROPPED_LEVEL;
     return {
       kind: 'ok',
-      body: Buffer.from(body),
+      data: base64Of(body),
       partitionKeys: keys,
       events,
       cloudWatch: payload,
@@ -296,11 +299,15 @@ export class RecordTransformer {
       if (firstIssue !== undefined) return { kind: 'failed', issue: firstIssue };
       return DROPPED_LEVEL;
     }
-    const ok: OkOutcome = { kind: 'ok', body: Buffer.from(body), partitionKeys: keys, events };
+    const ok: OkOutcome = { kind: 'ok', data: base64Of(body), partitionKeys: keys, events };
     if (reingest.length > 0) ok.reingest = reingest;
     if (issues.length > 0) ok.issues = issues;
     return ok;
   }
+}
+
+function base64Of(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
 }
 
 function samePartition(a: PartitionKeys, b: PartitionKeys): boolean {

@@ -25,7 +25,7 @@ function transformer(overrides: Partial<TransformConfig> = {}): RecordTransforme
 }
 
 function lines(outcome: OkOutcome): Record<string, unknown>[] {
-  const text = outcome.body.toString('utf8');
+  const text = Buffer.from(outcome.data, 'base64').toString('utf8');
   expect(text.endsWith('\n')).toBe(true);
   return text
     .slice(0, -1)
@@ -99,7 +99,7 @@ describe('RecordTransformer: valid events', () => {
     // Act
     const outcome = expectOk(transformer().transform(record, directPut));
     // Assess
-    const text = outcome.body.toString('utf8');
+    const text = Buffer.from(outcome.data, 'base64').toString('utf8');
     expect(text.match(/streamlenssource/g)).toHaveLength(1);
     expect(lines(outcome)[0]).toMatchObject({ [Extension.source]: DELIVERY_STREAM_ARN });
     expect(lines(outcome)[0]).not.toHaveProperty(Extension.shard);
