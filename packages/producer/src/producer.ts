@@ -102,6 +102,8 @@ export interface ProducerMetrics {
   shardMapRefreshes: number;
   inFlightBytes: number;
   queued: number;
+  /** `put` calls waiting for in-flight capacity (backpressure is on when above 0). */
+  waitingPuts: number;
   /** From `put` to settlement, in ms. */
   latencyMs: { count: number; p50: number; p90: number; p99: number; max: number };
 }
@@ -283,6 +285,7 @@ export class KinesisProducer {
       ...this.counters,
       inFlightBytes: this.budget.inUse,
       queued: this.queue.length,
+      waitingPuts: this.budget.waiting,
       latencyMs: this.latency.summary(),
     };
   }

@@ -1,0 +1,39 @@
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/**
+ * Kinesis client for the CLIs: HTTP/1.1 (kinesalite cannot speak the SDK's HTTP/2), keep-alive,
+ * and SDK retries off (`maxAttempts: 1`) because the producer retries itself, per record.
+ * Without `endpoint`, the SDK reads AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL itself.
+ */
+export function createKinesisClient(
+  opts: { endpoint?: string; region?: string } = {},
+): KinesisClient {
+  return new KinesisClient({
+    requestHandler: new NodeHttpHandler({
+      httpAgent: { keepAlive: true, maxSockets: 16 },
+      httpsAgent: { keepAlive: true, maxSockets: 16 },
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+    }),
+    maxAttempts: 1,
+    region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+  });
+}
+
+/** Firehose client for the CLIs (same choices as `createKinesisClient`). */
+export function createFirehoseClient(
+  opts: { endpoint?: string; region?: string } = {},
+): FirehoseClient {
+  return new FirehoseClient({
+    requestHandler: new NodeHttpHandler({
+      httpAgent: { keepAlive: true, maxSockets: 16 },
+      httpsAgent: { keepAlive: true, maxSockets: 16 },
+    }),
+    maxAttempts: 1,
+    region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+  });
+}
