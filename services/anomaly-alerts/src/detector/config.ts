@@ -94,7 +94,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   histBins: 32,
   histWidth: 0.25,
   histDecayPerBin: 1,
-  histMinTail: 1e-6,
+  histMinTail: 1e-7,
   suppressHalfLife: 1000,
   suppressFactor: 0.1,
   suppressBump: 0.1,

@@ -15,7 +15,7 @@ import {
 } from './synthetic.js';
 
 /** Alert level used by these tests: every injected anomaly must reach it, normal data must not. */
-const ALERT = 0.6;
+const ALERT = 0.5;
 const N = 4032; // 14 days of 5-minute points
 const AT = 3000; // where the anomaly starts
 const AFTER_WARMUP = 300;
