@@ -61,6 +61,19 @@ export {
   startOpenSearchServer,
 } from './opensearch/index.js';
 export { registeredServices, registry } from './registry.js';
+export {
+  FilterPolicyError,
+  localQueueArn,
+  matchesFilterPolicy,
+  parseFilterPolicy,
+  receiveLocalQueue,
+  type SnsDelivery,
+  type SnsFaults,
+  type SnsServer,
+  type SnsServerOptions,
+  startSnsServer,
+  type TopicSpec,
+} from './sns/index.js';
 export { type LocalAws, type StartLocalAwsOptions, startLocalAws } from './start.js';
 export {
   type CreatedResources,

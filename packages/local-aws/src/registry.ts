@@ -9,7 +9,7 @@ export const registry: Partial<Record<ServiceName, () => Promise<StandInPlugin>>
   kinesis: () => import('./kinesis/index.js').then((m) => m.kinesisPlugin),
   dynamodb: () => import('./dynamodb/index.js').then((m) => m.dynamodbPlugin),
   s3: () => import('./s3/index.js').then((m) => m.s3Plugin),
-  // sns: () => import('./sns/index.js').then((m) => m.snsPlugin),
+  sns: () => import('./sns/index.js').then((m) => m.snsPlugin),
   opensearch: () => import('./opensearch/index.js').then((m) => m.opensearchPlugin),
   // redshift: () => import('./redshift-data/index.js').then((m) => m.redshiftPlugin),
 };

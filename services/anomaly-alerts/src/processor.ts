@@ -1,0 +1,171 @@
+import type { MetricsWindow } from '@streamlens/schema';
+import type { AlertingConfig } from './alerting/episode.js';
+import type { OutboxEntry } from './alerting/message.js';
+import type { DetectorConfig } from './detector/index.js';
+import { PublishError, StateConflictError } from './errors.js';
+import { type ScoreOutcome, type SeriesItem, scoreWindow } from './scoring.js';
+import type { SeriesStore } from './store.js';
+
+/** Publishes alerts; returns the ids that were not published (with why). */
+export interface AlertPublisher {
+  publish(
+    entries: readonly OutboxEntry[],
+  ): Promise<{ failed: { id: string; code: string; message?: string }[] }>;
+}
+
+/** Counters of one invocation (metrics and logs). */
+export interface ProcessCounters {
+  scored: number;
+  skipped: Record<string, number>;
+  alertsOpened: number;
+  alertsRecovered: number;
+  suppressed: number;
+  published: number;
+  conflicts: number;
+}
+
+export function emptyCounters(): ProcessCounters {
+  return {
+    scored: 0,
+    skipped: {},
+    alertsOpened: 0,
+    alertsRecovered: 0,
+    suppressed: 0,
+    published: 0,
+    conflicts: 0,
+  };
+}
+
+/** What the processor needs: collaborators and tunables. */
+export interface ProcessorDeps {
+  readonly store: SeriesStore;
+  readonly publisher: AlertPublisher;
+  readonly detector: DetectorConfig;
+  readonly alerting: AlertingConfig;
+  /** Re-reads and re-applies after a conditional-write conflict, at most this many times. */
+  readonly maxConflictRetries: number;
+  /** How long an outbox entry belongs to the invocation that committed it. */
+  readonly outboxLeaseMs: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Epoch ms after which we stop waiting on someone else's outbox lease. */
+  readonly deadline?: () => number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Scores one window and publishes what it decided, in this order (README: "no alert lost or
+ * doubled"): (1) read the series item; (2) score and commit state + alert outbox in one
+ * conditional write on `version` (on conflict re-read and re-apply, bounded); (3) publish the
+ * outbox with deterministic CloudEvent ids; (4) remove the published entries. A crash between
+ * (2) and (4) leaves the alert in the outbox, and the redelivered window, now a no-op for the
+ * detector, publishes it with the same id. Throws (so the record is reported as a batch item
+ * failure) when an alert could not be published or the conflicts did not settle.
+ */
+export async function processWindow(
+  window: MetricsWindow,
+  deps: ProcessorDeps,
+  counters: ProcessCounters = emptyCounters(),
+): Promise<ScoreOutcome> {
+  const now = deps.now ?? Date.now;
+  const series = window.data.series;
+  let outcome: ScoreOutcome | undefined;
+  let committed: SeriesItem | undefined;
+  for (let attempt = 0; attempt <= deps.maxConflictRetries; attempt++) {
+    const item = await deps.store.get(series);
+    outcome = scoreWindow(
+      item,
+      window,
+      new Date(now()).toISOString(),
+      deps.detector,
+      deps.alerting,
+    );
+    if (outcome.kind === 'skip') {
+      committed = item;
+      break;
+    }
+    if (await deps.store.put(outcome.item, item?.version ?? 0)) {
+      committed = outcome.item;
+      break;
+    }
+    counters.conflicts += 1;
+    outcome = undefined;
+  }
+  if (!outcome) {
+    throw new StateConflictError(
+      `series ${series}: state changed concurrently ${deps.maxConflictRetries + 1} times`,
+    );
+  }
+  if (outcome.kind === 'skip') {
+    counters.skipped[outcome.reason] = (counters.skipped[outcome.reason] ?? 0) + 1;
+  } else {
+    counters.scored += 1;
+    if (outcome.alert?.data.status === 'open') counters.alertsOpened += 1;
+    if (outcome.alert?.data.status === 'recovered') counters.alertsRecovered += 1;
+    if (outcome.suppressed) counters.suppressed += 1;
+  }
+  const ownId = outcome.kind === 'apply' ? outcome.alert?.id : undefined;
+  await drainOutbox(series, committed, ownId, deps, counters);
+  return outcome;
+}
+
+/**
+ * Publishes the outbox entries this invocation owns (the one it just committed) or whose lease
+ * expired (their committer crashed), then removes them. Entries another live invocation owns are
+ * waited for (bounded by the lease and the deadline) rather than published twice.
+ */
+async function drainOutbox(
+  series: string,
+  item: SeriesItem | undefined,
+  ownId: string | undefined,
+  deps: ProcessorDeps,
+  counters: ProcessCounters,
+): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const deadline = deps.deadline ?? (() => Number.POSITIVE_INFINITY);
+  let current = item;
+  for (;;) {
+    const pending = current?.outbox ?? [];
+    if (pending.length === 0) return;
+    const t = now();
+    const mine = pending.filter((e) => e.id === ownId || e.committedAtMs + deps.outboxLeaseMs <= t);
+    if (mine.length > 0) {
+      const { failed } = await deps.publisher.publish(mine);
+      const failedIds = new Set(failed.map((f) => f.id));
+      const done = new Set(mine.filter((e) => !failedIds.has(e.id)).map((e) => e.id));
+      counters.published += done.size;
+      if (done.size > 0) await removeFromOutbox(series, done, deps, counters);
+      if (failed.length > 0) {
+        throw new PublishError(
+          `series ${series}: ${failed.length} alert(s) not published (${failed.map((f) => f.code).join(', ')}); kept in the outbox`,
+          failed,
+        );
+      }
+      return;
+    }
+    // Someone else committed these moments ago and is publishing them: wait for the lease.
+    const waitUntil = Math.min(...pending.map((e) => e.committedAtMs + deps.outboxLeaseMs));
+    if (waitUntil > deadline()) return; // a later delivery will find them (lease expired by then)
+    await sleep(Math.max(50, Math.min(500, waitUntil - t)));
+    current = await deps.store.get(series);
+  }
+}
+
+async function removeFromOutbox(
+  series: string,
+  ids: ReadonlySet<string>,
+  deps: ProcessorDeps,
+  counters: ProcessCounters,
+): Promise<void> {
+  for (let attempt = 0; attempt <= deps.maxConflictRetries; attempt++) {
+    const item = await deps.store.get(series);
+    if (!item) return;
+    const outbox = item.outbox.filter((e) => !ids.has(e.id));
+    if (outbox.length === item.outbox.length) return;
+    if (await deps.store.put({ ...item, outbox, version: item.version + 1 }, item.version)) return;
+    counters.conflicts += 1;
+  }
+  // Left in the outbox: published again (same ids) after its lease; subscribers de-duplicate by id.
+}
