@@ -4,7 +4,10 @@ import { alphaFor, clamp } from './math.js';
 import { histAdd, tailProbability } from './rarity.js';
 import { cloneState, type DetectorState, PREDICTORS } from './state.js';
 
-/** One observation: a closed window's representative value (the mean) and optional extras. */
+/**
+ * One observation: a closed window's representative value (the mean). The optional extras are part
+ * of the contract so the service can pass them; this version of the model scores `value` only.
+ */
 export interface Point {
   timestampMs: number;
   value: number;
