@@ -1,0 +1,204 @@
+import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
+import { parseEventJson } from '@streamlens/schema';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import {
+  type BulkIndexOptions,
+  type BulkSend,
+  bulkIndex,
+  type Rejection,
+  toBulkItem,
+  type Unfinished,
+} from './bulk.js';
+import type { DeadLetter, DeadLetterSink } from './dead-letter.js';
+import { type IndexDoc, toIndexDoc } from './document.js';
+
+/** Options of `indexBatch` (from config.ts). */
+export interface IndexerOptions {
+  /** Index prefix: documents go to `<prefix>-YYYY.MM.DD`. */
+  readonly indexPrefix: string;
+  /** Largest event accepted, in bytes (bigger ones are dead-lettered as OVERSIZE). */
+  readonly maxEventBytes: number;
+  readonly bulk: Omit<BulkIndexOptions, 'deadline' | 'onRetry'>;
+}
+
+/** What `indexBatch` needs from the outside world. */
+export interface IndexerDeps {
+  readonly send: BulkSend;
+  /**
+   * Where rejected documents and invalid events go with their reason. Without one, their records
+   * are reported as failed instead, so that bisect isolates them and the on-failure destination
+   * receives their position once retries run out (README: "Nothing is silently lost").
+   */
+  readonly deadLetter?: DeadLetterSink;
+  readonly onRetry?: BulkIndexOptions['onRetry'];
+}
+
+/** Counters of one batch (logged and emitted as metrics by observe.ts). */
+export interface IndexCounts {
+  records: number;
+  events: number;
+  indexed: number;
+  rejected: number;
+  invalid: number;
+  deadLettered: number;
+  unfinished: number;
+  decodeFailures: number;
+  failedRecords: number;
+  requests: number;
+  retriedItems: number;
+}
+
+/** Result of `indexBatch`. */
+export interface IndexBatchResult {
+  readonly response: KinesisStreamBatchResponse;
+  readonly counts: IndexCounts;
+  readonly rejected: readonly Rejection[];
+  readonly unfinished: readonly Unfinished[];
+  readonly invalid: readonly DeadLetter[];
+  /** Set when the dead-letter sink failed (those records are reported failed). */
+  readonly deadLetterError?: unknown;
+}
+
+interface RecordState {
+  readonly sequenceNumber: string;
+  readonly shardKey: string;
+  failed: boolean;
+}
+
+/**
+ * Indexes a Kinesis batch of events into OpenSearch and answers Lambda:
+ * 1. decode (KPL de-aggregation) and validate every record; an invalid event is a dead letter;
+ * 2. `_bulk`-index every valid event by id (bounded requests, 429s retried until `deadline`);
+ * 3. documents rejected with a 4xx become dead letters with their reason, written to the sink;
+ * 4. a record fails when one of its events is unfinished (still throttled at the deadline), its
+ *    dead letters could not be stored, or it could not be decoded; per shard, the first failed
+ *    record and every later one are reported in `batchItemFailures` (lambda-kit's
+ *    stop-at-first-failure semantics: Lambda resumes there; the later records that were indexed
+ *    are indexed again on redelivery, which overwrites them by id).
+ */
+export async function indexBatch(
+  event: KinesisStreamEvent,
+  deps: IndexerDeps,
+  opts: IndexerOptions,
+  deadline: number,
+  requestId?: string,
+): Promise<IndexBatchResult> {
+  const counts: IndexCounts = {
+    records: 0,
+    events: 0,
+    indexed: 0,
+    rejected: 0,
+    invalid: 0,
+    deadLettered: 0,
+    unfinished: 0,
+    decodeFailures: 0,
+    failedRecords: 0,
+    requests: 0,
+    retriedItems: 0,
+  };
+  const records: RecordState[] = [];
+  const owners = new Map<
+    IndexDoc,
+    { state: RecordState; shardId: string; subSequenceNumber?: number }
+  >();
+  const docs: IndexDoc[] = [];
+  const invalid: DeadLetter[] = [];
+  const invalidOwners: RecordState[] = [];
+  for (const raw of event.Records ?? []) {
+    counts.records++;
+    const state: RecordState = {
+      sequenceNumber: raw.kinesis.sequenceNumber,
+      shardKey: `${raw.eventSourceARN}|${shardIdOf(raw)}`,
+      failed: false,
+    };
+    records.push(state);
+    const decoded = decodeKinesisRecord(raw);
+    if (!decoded.ok) {
+      counts.decodeFailures++;
+      state.failed = true;
+      continue;
+    }
+    for (const user of decoded.records) {
+      counts.events++;
+      const parsed = parseEventJson(user.data, { maxBytes: opts.maxEventBytes });
+      if (!parsed.ok) {
+        invalid.push({
+          reason: {
+            type: parsed.error.code,
+            message: parsed.error.message,
+            path: parsed.error.path,
+          },
+          shardId: user.shardId,
+          sequenceNumber: user.sequenceNumber,
+          subSequenceNumber: user.subSequenceNumber,
+          raw: Buffer.from(user.data).toString('base64'),
+        });
+        invalidOwners.push(state);
+        continue;
+      }
+      const doc = toIndexDoc(parsed.value, opts.indexPrefix);
+      docs.push(doc);
+      owners.set(doc, { state, shardId: user.shardId, subSequenceNumber: user.subSequenceNumber });
+    }
+  }
+  counts.invalid = invalid.length;
+
+  const result = await bulkIndex(docs.map(toBulkItem), deps.send, {
+    ...opts.bulk,
+    deadline,
+    onRetry: deps.onRetry,
+  });
+  counts.indexed = result.indexed.length;
+  counts.rejected = result.rejected.length;
+  counts.unfinished = result.unfinished.length;
+  counts.requests = result.requests;
+  counts.retriedItems = result.retriedItems;
+  for (const u of result.unfinished) owners.get(u.doc)!.state.failed = true;
+
+  const letters: DeadLetter[] = [...invalid];
+  const letterOwners: RecordState[] = [...invalidOwners];
+  for (const r of result.rejected) {
+    const owner = owners.get(r.doc)!;
+    letters.push({
+      reason: { status: r.status, type: r.type, message: r.reason },
+      shardId: owner.shardId,
+      sequenceNumber: owner.state.sequenceNumber,
+      subSequenceNumber: owner.subSequenceNumber,
+      id: r.doc.id,
+      index: r.doc.index,
+      document: r.doc.source,
+    });
+    letterOwners.push(owner.state);
+  }
+  let deadLetterError: unknown;
+  if (letters.length > 0) {
+    if (!deps.deadLetter) {
+      for (const o of letterOwners) o.failed = true;
+    } else {
+      try {
+        await deps.deadLetter(letters, { requestId, deadline });
+        counts.deadLettered = letters.length;
+      } catch (error) {
+        deadLetterError = error;
+        for (const o of letterOwners) o.failed = true;
+      }
+    }
+  }
+
+  // Stop at the first failure per shard: that record and every later one of its shard.
+  const failedShards = new Set<string>();
+  const reported: string[] = [];
+  for (const r of records) {
+    if (r.failed) failedShards.add(r.shardKey);
+    if (failedShards.has(r.shardKey)) reported.push(r.sequenceNumber);
+  }
+  counts.failedRecords = records.filter((r) => r.failed).length;
+  return {
+    response: batchResponseFrom(reported),
+    counts,
+    rejected: result.rejected,
+    unfinished: result.unfinished,
+    invalid,
+    deadLetterError,
+  };
+}
