@@ -1,1 +1,38 @@
-export {};
+export { formatReconciliation, main, parseStartArgs, type StartOptions } from './cli.js';
+export {
+  type FunctionDefinition,
+  functionsOf,
+  resolveIntrinsics,
+  type S3EventSettings,
+  type StreamEventSettings,
+} from './config/functions.js';
+export { loadService, type ResolvedService, type ResolveOptions } from './config/serverless.js';
+export * from './errors.js';
+export {
+  EventSourceMapping,
+  type EventSourceMappingOptions,
+  type MappingStats,
+} from './esm/mapping.js';
+export * from './esm/records.js';
+export { feed, newLedger, type ProducedLedger } from './feed.js';
+export { type DeliveryStreamConfig, deliveryStreamsOf } from './firehose/config.js';
+export {
+  FirehoseEmulator,
+  type FirehoseOptions,
+  type FirehoseStats,
+  validateResponse,
+} from './firehose/delivery.js';
+export * from './firehose/prefix.js';
+export {
+  LOCAL_PARAM_DEFAULTS,
+  type Pipeline,
+  type PipelineOptions,
+  startPipeline,
+} from './pipeline.js';
+export { type Check, type Reconciliation, reconcile } from './reconcile.js';
+export {
+  bundleHandler,
+  type ContainerOptions,
+  FunctionContainer,
+  type InvokeOutcome,
+} from './runtime/container.js';

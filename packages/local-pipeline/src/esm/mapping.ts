@@ -124,6 +124,11 @@ export class EventSourceMapping {
     this.random = options.random ?? Math.random;
   }
 
+  /** The mapping's settings (from the function's `stream` event). */
+  get settings(): StreamEventSettings {
+    return this.options.settings;
+  }
+
   /** Discover the shards, get their iterators, start polling and invoking. */
   async start(): Promise<void> {
     const { settings, kinesis } = this.options;

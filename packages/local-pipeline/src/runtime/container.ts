@@ -194,6 +194,11 @@ export class FunctionContainer {
     return worker;
   }
 
+  /** Bundle and load the handler now (the init phase), so that the first invocation is not a cold start. */
+  async warm(): Promise<void> {
+    await this.ensureWorker();
+  }
+
   /** Invoke the handler with `event` (one at a time per container); never throws. */
   invoke(event: unknown): Promise<InvokeOutcome> {
     const run = this.queue.then(() => this.invokeNow(event));

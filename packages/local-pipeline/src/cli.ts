@@ -1,0 +1,234 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalAws } from '@streamlens/local-aws';
+import { feed, newLedger } from './feed.js';
+import { envLines, type Pipeline, startPipeline } from './pipeline.js';
+import { type Reconciliation, reconcile } from './reconcile.js';
+
+/** Parsed `pnpm start` options. */
+export interface StartOptions {
+  rate: number;
+  durationSeconds?: number;
+  seed: number;
+  scenario: string;
+  chaos: boolean;
+  verbose: boolean;
+  summaryJson?: string;
+  standinsOnly: boolean;
+  params: Record<string, string>;
+  root: string;
+  lakeIntervalSeconds: number;
+}
+
+const USAGE = `pnpm start [options]
+  --rate N            events per second (default 200)
+  --duration S        stop after S seconds (default: until Ctrl-C)
+  --seed N            generator seed (default 1)
+  --scenario NAME     steady | anomalies | noisy | invalid-heavy | logs (default anomalies)
+  --chaos             handler crashes, sink throttling, redeliveries
+  --verbose           function logs and mapping notices
+  --summary-json F    write the reconciliation to F
+  --lake-interval S   local Firehose S3 buffering interval (default 10)
+  --param k=v         service param, as compose passes it (repeatable)
+  --standins-only     start the stand-ins, print their env, wait for Ctrl-C`;
+
+/** Parse argv (without node and script). */
+export function parseStartArgs(argv: readonly string[], root: string): StartOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rate: { type: 'string', default: '200' },
+      duration: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      scenario: { type: 'string', default: 'anomalies' },
+      chaos: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      'summary-json': { type: 'string' },
+      'standins-only': { type: 'boolean', default: false },
+      'lake-interval': { type: 'string', default: '10' },
+      param: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const params: Record<string, string> = {};
+  for (const p of values.param ?? []) {
+    const eq = p.indexOf('=');
+    if (eq > 0) params[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return {
+    rate: Number(values.rate),
+    ...(values.duration !== undefined ? { durationSeconds: Number(values.duration) } : {}),
+    seed: Number(values.seed),
+    scenario: String(values.scenario),
+    chaos: values.chaos === true,
+    verbose: values.verbose === true,
+    ...(values['summary-json'] ? { summaryJson: resolve(values['summary-json']) } : {}),
+    standinsOnly: values['standins-only'] === true,
+    params,
+    root,
+    lakeIntervalSeconds: Number(values['lake-interval']),
+  };
+}
+
+function statusLine(pipeline: Pipeline, produced: number, startedAt: number): string {
+  const secs = Math.max(1, (Date.now() - startedAt) / 1000);
+  const parts = [`${Math.round(secs)}s produced ${produced} (${Math.round(produced / secs)}/s)`];
+  let maxAge = 0;
+  for (const fn of pipeline.functions) {
+    for (const m of fn.mappings) {
+      parts.push(`${fn.definition.key} ${m.stats.recordsProcessed}`);
+      maxAge = Math.max(maxAge, m.stats.iteratorAgeMs);
+    }
+  }
+  for (const f of pipeline.firehoses) {
+    parts.push(`lake ${f.stats.ok} rec/${f.stats.objectsWritten} obj`);
+  }
+  const failed = pipeline.failures.records.length;
+  parts.push(`iterator age ${(maxAge / 1000).toFixed(1)}s`);
+  if (failed) parts.push(`on-failure ${failed}`);
+  return parts.join(' | ');
+}
+
+/** Print the reconciliation as a table. */
+export function formatReconciliation(r: Reconciliation): string {
+  const lines = [
+    '',
+    `reconciliation: ${r.ok ? 'OK' : 'FAILED'}`,
+    `  produced: ${r.produced.valid} valid, ${r.produced.invalid} invalid, ${r.produced.rejected} rejected; ${r.produced.anomalies} anomalies injected`,
+  ];
+  for (const c of r.checks) {
+    const mark = c.status === 'ok' ? '✓' : c.status === 'failed' ? '✗' : '–';
+    lines.push(`  ${mark} ${c.name}: ${c.detail}`);
+  }
+  for (const f of r.failures) {
+    lines.push(`  on-failure ${f.destination}: ${f.batches} batches, ${f.records} records`);
+  }
+  for (const n of r.notWired) lines.push(`  not wired: ${n}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `pnpm start`: returns the process exit code. */
+export async function main(argv: readonly string[], root: string): Promise<number> {
+  const options = parseStartArgs(argv, root);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  const stopRequested = new AbortController();
+  const onSignal = () => {
+    if (stopRequested.signal.aborted) process.exit(130);
+    err('\nstopping: draining (Ctrl-C again to quit at once)');
+    stopRequested.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  if (options.standinsOnly) {
+    const aws = await startLocalAws({ quiet: false });
+    process.stdout.write(`${envLines(aws.env).join('\n')}\n`);
+    err('stand-ins running; Ctrl-C to stop');
+    await new Promise((r) => stopRequested.signal.addEventListener('abort', r));
+    await aws.stop();
+    return 0;
+  }
+
+  const runDir = mkdtempSync(join(tmpdir(), 'streamlens-run-'));
+  err(`streamlens local pipeline (run folder ${runDir})`);
+  const t0 = Date.now();
+  const pipeline = await startPipeline({
+    root: options.root,
+    runDir,
+    params: options.params,
+    chaos: options.chaos,
+    seed: options.seed,
+    lakeBufferIntervalSeconds: options.lakeIntervalSeconds,
+    log: err,
+    ...(options.verbose
+      ? {
+          onFunctionLog: (fn: string, line: string) => err(`[${fn}] ${line}`),
+          onNotice: (m: string) => err(`! ${m}`),
+        }
+      : {}),
+  });
+  err(
+    `ready in ${Date.now() - t0} ms: stand-ins ${Object.entries(pipeline.aws.timings)
+      .map(([k, v]) => `${k} ${v} ms`)
+      .join(', ')}; params ${Object.entries(pipeline.params)
+      .filter(([k]) => !k.endsWith('Arn'))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  for (const n of pipeline.notWired) err(`not wired: ${n}`);
+  if (options.chaos)
+    err(
+      'chaos: 3% handler crashes before responding, 3% redeliveries, DynamoDB/S3 throttling via the fault proxy',
+    );
+
+  const ledger = newLedger();
+  const startedAt = Date.now();
+  const tty = process.stderr.isTTY;
+  let lastPrinted = 0;
+  const ticker = setInterval(() => {
+    const line = statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt);
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (Date.now() - lastPrinted >= 5000) {
+      lastPrinted = Date.now();
+      err(line);
+    }
+  }, 1000);
+  let exitCode = 1;
+  try {
+    await feed(
+      {
+        kinesis: pipeline.aws.clients().kinesis,
+        streamName: pipeline.eventsStream,
+        rate: options.rate,
+        ...(options.durationSeconds !== undefined
+          ? { durationSeconds: options.durationSeconds }
+          : {}),
+        seed: options.seed,
+        scenario: options.scenario,
+        signal: stopRequested.signal,
+      },
+      ledger,
+    );
+    const producedFor = (Date.now() - startedAt) / 1000;
+    if (tty) process.stderr.write('\n');
+    err(
+      `produced ${ledger.valid.size + ledger.invalid} records in ${producedFor.toFixed(1)} s; draining…`,
+    );
+    const drainStart = Date.now();
+    const drained = await pipeline.drain(120_000);
+    err(
+      `drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s${drained ? '' : ' (TIMED OUT)'}`,
+    );
+    clearInterval(ticker);
+    err(statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt));
+    const result = await reconcile(pipeline, ledger);
+    process.stdout.write(formatReconciliation(result));
+    const summary = {
+      ...result,
+      run: {
+        rate: options.rate,
+        seed: options.seed,
+        scenario: options.scenario,
+        chaos: options.chaos,
+        producedSeconds: producedFor,
+        drainSeconds: (Date.now() - drainStart) / 1000,
+        runDir,
+      },
+    };
+    if (options.summaryJson)
+      writeFileSync(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    exitCode = result.ok && drained ? 0 : 1;
+  } finally {
+    clearInterval(ticker);
+    await pipeline.stop().catch((e: unknown) => err(`stop: ${String(e)}`));
+  }
+  return exitCode;
+}

@@ -1,0 +1,376 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  type FaultProxy,
+  type LocalAws,
+  registeredServices,
+  type ServiceName,
+  startFaultProxy,
+  startLocalAws,
+} from '@streamlens/local-aws';
+import {
+  type FunctionDefinition,
+  functionsOf,
+  physicalName,
+  resourcesOf,
+} from './config/functions.js';
+import { loadService, type ResolvedService } from './config/serverless.js';
+import { EventSourceMapping } from './esm/mapping.js';
+import { NdjsonFailureSink } from './esm/records.js';
+import { deliveryStreamsOf } from './firehose/config.js';
+import { FirehoseEmulator } from './firehose/delivery.js';
+import { FunctionContainer } from './runtime/container.js';
+
+/** Options of a local pipeline run. */
+export interface PipelineOptions {
+  /** Repository root (holds services/). */
+  readonly root: string;
+  readonly stage?: string;
+  readonly region?: string;
+  /** Service params, as compose would pass them (`--param k=v`); local defaults below. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Run folder (on-failure records, bundles, summary). */
+  readonly runDir: string;
+  /** Chaos: handler crashes, sink throttling, redeliveries. */
+  readonly chaos?: boolean;
+  readonly seed?: number;
+  /** Function logs to this callback (`--verbose`); discarded when absent. */
+  readonly onFunctionLog?: (fn: string, line: string) => void;
+  readonly onNotice?: (message: string) => void;
+  /** Local override of the lake's S3 buffering interval (AWS default of the service: 300 s). */
+  readonly lakeBufferIntervalSeconds?: number;
+  /** Local override of the Firehose processor buffering interval. */
+  readonly processorBufferIntervalSeconds?: number;
+  /** Shard poll interval of the mappings (Lambda: ~1 s). */
+  readonly pollIntervalMs?: number;
+  /** Stand-ins to start (default: every registered one). */
+  readonly services?: readonly ServiceName[];
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Local params: shorter windows than the deployed defaults so that a run of a minute closes
+ * windows (each is printed at start and can be overridden with --param).
+ */
+export const LOCAL_PARAM_DEFAULTS: Readonly<Record<string, string>> = {
+  windowSeconds: '10',
+  allowedLatenessSeconds: '5',
+};
+
+/** A wired function: its definition, container and event sources. */
+export interface WiredFunction {
+  readonly definition: FunctionDefinition;
+  readonly container: FunctionContainer;
+  readonly mappings: EventSourceMapping[];
+}
+
+/** A running local pipeline. */
+export interface Pipeline {
+  readonly aws: LocalAws;
+  readonly services: ResolvedService[];
+  readonly functions: WiredFunction[];
+  readonly firehoses: FirehoseEmulator[];
+  readonly failures: NdjsonFailureSink;
+  readonly eventsStream: string;
+  readonly lakeBucket: string;
+  /** Function environments point at these when --chaos is on. */
+  readonly proxies: FaultProxy[];
+  /** What is not wired (and why), for the reconciliation. */
+  readonly notWired: string[];
+  /** Params given to every service. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Drain every source: events consumers and Firehose first, then downstream streams. */
+  drain(timeoutMs: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+const FUNCTION_SERVICES_EXCLUDED = new Set(['resources']);
+
+/** Service folders with a serverless.yml. */
+export function serviceDirs(root: string): string[] {
+  const base = join(root, 'services');
+  return readdirSync(base)
+    .filter((name) => existsSync(join(base, name, 'serverless.yml')))
+    .sort()
+    .map((name) => join(base, name));
+}
+
+function tableInput(props: Record<string, unknown>): CreateTableCommandInput {
+  const keep = [
+    'TableName',
+    'KeySchema',
+    'AttributeDefinitions',
+    'GlobalSecondaryIndexes',
+    'LocalSecondaryIndexes',
+    'StreamSpecification',
+  ];
+  const input: Record<string, unknown> = { BillingMode: 'PAY_PER_REQUEST' };
+  for (const key of keep) if (props[key] !== undefined) input[key] = props[key];
+  const gsis = input.GlobalSecondaryIndexes as Record<string, unknown>[] | undefined;
+  if (gsis) {
+    input.GlobalSecondaryIndexes = gsis.map(
+      ({ ContributorInsightsSpecification: _c, ...rest }) => rest,
+    );
+  }
+  return input as unknown as CreateTableCommandInput;
+}
+
+/**
+ * Start the stand-ins, create what the services declare, and wire every function to its event
+ * sources as its serverless.yml says. Traffic is fed separately (see `feed.ts`).
+ */
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const stage = options.stage ?? 'local';
+  const region = options.region ?? 'us-east-1';
+  mkdirSync(options.runDir, { recursive: true });
+  const aws = await startLocalAws({
+    services: options.services ?? registeredServices(),
+    region,
+    quiet: true,
+  });
+  const notWired: string[] = [];
+  try {
+    // The shared resources and the params compose would hand every consumer.
+    const resourcesDir = join(options.root, 'services', 'resources');
+    const resources = loadService(resourcesDir, { stage, region });
+    const rcustom = (resources.doc.custom ?? {}) as Record<string, string>;
+    const eventsStream = String(rcustom.eventsStreamName ?? `streamlens-${stage}-events`);
+    const aggregatesStream = String(
+      rcustom.aggregatesStreamName ?? `streamlens-${stage}-aggregates`,
+    );
+    const lakeBucket = `streamlens-${stage}-lake`;
+    const alertsTopic = String(rcustom.alertsTopicName ?? `streamlens-${stage}-alerts`);
+    const streamArn = (name: string) => `arn:aws:kinesis:${region}:000000000000:stream/${name}`;
+    const params: Record<string, string> = {
+      eventsStreamName: eventsStream,
+      eventsStreamArn: streamArn(eventsStream),
+      aggregatesStreamName: aggregatesStream,
+      aggregatesStreamArn: streamArn(aggregatesStream),
+      lakeBucketName: lakeBucket,
+      lakeBucketArn: `arn:aws:s3:::${lakeBucket}`,
+      alertsTopicName: alertsTopic,
+      alertsTopicArn: `arn:aws:sns:${region}:000000000000:${alertsTopic}`,
+      ...LOCAL_PARAM_DEFAULTS,
+      ...options.params,
+    };
+    const services = serviceDirs(options.root)
+      .filter((dir) => !FUNCTION_SERVICES_EXCLUDED.has(dir.split('/').pop() ?? ''))
+      .map((dir) => loadService(dir, { stage, region, params }));
+
+    // Streams (shard counts from the resources service's params), bucket, topic, tables.
+    const rparams = ((resources.doc.params as Record<string, Record<string, unknown>>)?.default ??
+      {}) as Record<string, unknown>;
+    const streams = [
+      { name: eventsStream, shardCount: Number(rparams.eventsShardCount ?? 2) },
+      { name: aggregatesStream, shardCount: Number(rparams.aggregatesShardCount ?? 1) },
+    ];
+    const tables: CreateTableCommandInput[] = [];
+    for (const svc of services) {
+      for (const [id, raw] of Object.entries(resourcesOf(svc))) {
+        const resource = raw as { Type?: string; Properties?: Record<string, unknown> };
+        if (resource.Type === 'AWS::DynamoDB::Table') {
+          tables.push(tableInput({ ...resource.Properties, TableName: physicalName(svc, id) }));
+        }
+      }
+    }
+    const spec: Record<string, unknown> = { streams, buckets: [lakeBucket] };
+    if (aws.endpoints.dynamodb && tables.length > 0) spec.tables = tables;
+    if (aws.endpoints.sns) spec.topics = [{ name: alertsTopic }];
+    else notWired.push('SNS stand-in not registered: alerts topic not created');
+    await aws.createResources(spec as Parameters<LocalAws['createResources']>[0]);
+
+    // Chaos: the functions talk to DynamoDB and S3 through fault proxies (throttling, partial writes).
+    const proxies: FaultProxy[] = [];
+    const functionEnv: Record<string, string> = { ...aws.env };
+    if (options.chaos) {
+      const seed = options.seed ?? 1;
+      if (aws.endpoints.dynamodb) {
+        const proxy = await startFaultProxy({
+          target: aws.endpoints.dynamodb,
+          seed,
+          rules: [
+            { kind: 'batchWriteUnprocessed', operation: 'BatchWriteItem', itemProbability: 0.05 },
+            {
+              kind: 'error',
+              status: 400,
+              errorType: 'ProvisionedThroughputExceededException',
+              probability: 0.02,
+            },
+          ],
+        });
+        proxies.push(proxy);
+        functionEnv.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+      }
+      if (aws.endpoints.s3) {
+        const proxy = await startFaultProxy({
+          target: aws.endpoints.s3,
+          seed: seed + 1,
+          rules: [
+            {
+              kind: 'error',
+              operation: 'PutObject',
+              status: 503,
+              errorType: 'SlowDown',
+              probability: 0.05,
+            },
+          ],
+        });
+        proxies.push(proxy);
+        functionEnv.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
+      }
+    }
+
+    const failures = new NdjsonFailureSink(join(options.runDir, 'on-failure'));
+    const functions: WiredFunction[] = [];
+    const byArn = new Map<string, FunctionContainer>();
+    const kinesis = aws.clients().kinesis;
+    const existingStreams = new Set(streams.map((s) => s.name));
+    let chaosSeed = (options.seed ?? 1) * 7919;
+    const random = () => {
+      // Small seeded LCG so a chaos run is repeatable.
+      chaosSeed = (chaosSeed * 1103515245 + 12345) % 2147483648;
+      return chaosSeed / 2147483648;
+    };
+    for (const svc of services) {
+      for (const definition of functionsOf(svc)) {
+        const container = new FunctionContainer({
+          functionName: definition.name,
+          functionArn: definition.arn,
+          entry: definition.entry,
+          exportName: definition.exportName,
+          timeoutSeconds: definition.timeoutSeconds,
+          memorySize: definition.memorySize,
+          environment: { ...definition.environment, ...functionEnv },
+          workDir: join(options.runDir, 'bundles'),
+          ...(options.onFunctionLog
+            ? { onLog: (line: string) => options.onFunctionLog?.(definition.key, line) }
+            : {}),
+          ...(options.chaos ? { crashProbability: 0.03, random } : {}),
+        });
+        byArn.set(definition.arn, container);
+        const mappings: EventSourceMapping[] = [];
+        for (const settings of definition.streams) {
+          if (!settings.enabled) continue;
+          if (!existingStreams.has(settings.streamName)) {
+            notWired.push(`${definition.name}: stream ${settings.streamName} does not exist`);
+            continue;
+          }
+          mappings.push(
+            new EventSourceMapping({
+              functionName: definition.name,
+              functionArn: definition.arn,
+              settings,
+              invoke: (event) => container.invoke(event),
+              kinesis,
+              region,
+              failureSink: failures,
+              pollIntervalMs: options.pollIntervalMs ?? 250,
+              ...(options.chaos ? { redeliveryProbability: 0.03, random } : {}),
+              ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+            }),
+          );
+        }
+        for (const s3 of definition.s3) {
+          notWired.push(
+            `${definition.name}: s3 event on ${s3.bucket} (S3 notifications not emulated yet)`,
+          );
+        }
+        functions.push({ definition, container, mappings });
+      }
+    }
+
+    const firehoses: FirehoseEmulator[] = [];
+    for (const svc of services) {
+      for (const config of deliveryStreamsOf(svc)) {
+        const transform = config.processor ? byArn.get(config.processor.lambdaArn) : undefined;
+        if (config.processor && !transform) {
+          notWired.push(
+            `firehose ${config.name}: processor ${config.processor.lambdaArn} not found`,
+          );
+          continue;
+        }
+        const emulator = new FirehoseEmulator({
+          config,
+          ...(transform ? { invoke: (event: unknown) => transform.invoke(event) } : {}),
+          kinesis,
+          s3: aws.clients().s3,
+          region,
+          bufferIntervalSecondsOverride: options.lakeBufferIntervalSeconds ?? 10,
+          processorIntervalSecondsOverride: options.processorBufferIntervalSeconds ?? 2,
+          pollIntervalMs: options.pollIntervalMs ?? 250,
+          ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+        });
+        firehoses.push(emulator);
+        const b = emulator.buffering;
+        log(
+          `firehose ${config.name}: ${config.sourceStreamName} → λ ${config.processor?.lambdaArn.split(':').pop()} → s3://${config.bucket}/${config.prefix} ` +
+            `(processor buffer ${b.processorSizeMb} MB / ${b.processorIntervalSeconds} s, lake buffer ${b.destinationSizeMb} MB / ${b.destinationIntervalSeconds} s [local override of ${config.bufferIntervalSeconds} s], ${config.compression})`,
+        );
+      }
+    }
+
+    // Bundle every handler before traffic starts (cold starts happen on first invocation).
+    for (const fn of functions) {
+      for (const m of fn.mappings) {
+        const s = m.settings;
+        log(
+          `λ ${fn.definition.name} ← ${s.streamName}: batchSize ${s.batchSize}, window ${s.batchWindowSeconds} s, parallelization ${s.parallelizationFactor}, ${s.startingPosition}, retries ${s.maximumRetryAttempts}, maxAge ${s.maximumRecordAgeInSeconds} s, bisect ${s.bisectBatchOnFunctionError}, ${s.reportBatchItemFailures ? 'ReportBatchItemFailures' : 'whole-batch'}${s.tumblingWindowInSeconds ? `, tumbling ${s.tumblingWindowInSeconds} s` : ''}, on-failure ${s.onFailureArn ?? 'none'}`,
+        );
+      }
+    }
+    const t0 = Date.now();
+    await Promise.all(functions.map((fn) => fn.container.warm()));
+    log(`${functions.length} functions bundled and loaded in ${Date.now() - t0} ms`);
+    for (const fn of functions) await fn.mappings[0]?.start();
+    for (const fn of functions) for (const m of fn.mappings.slice(1)) await m.start();
+    for (const f of firehoses) await f.start();
+
+    const eventsConsumers = () =>
+      functions.flatMap((f) => f.mappings.filter((m) => m.settings.streamName === eventsStream));
+    const otherConsumers = () =>
+      functions.flatMap((f) => f.mappings).filter((m) => !eventsConsumers().includes(m));
+
+    writeFileSync(join(options.runDir, 'env.sh'), `${envLines(aws.env).join('\n')}\n`);
+    return {
+      aws,
+      services,
+      functions,
+      firehoses,
+      failures,
+      eventsStream,
+      lakeBucket,
+      proxies,
+      notWired,
+      params,
+      async drain(timeoutMs) {
+        const deadline = Date.now() + timeoutMs;
+        const left = () => Math.max(1000, deadline - Date.now());
+        const first = await Promise.all([
+          ...eventsConsumers().map((m) => m.drain(left())),
+          ...firehoses.map((f) => f.drain(left())),
+        ]);
+        const second = await Promise.all(otherConsumers().map((m) => m.drain(left())));
+        return [...first, ...second].every(Boolean);
+      },
+      async stop() {
+        await Promise.allSettled([
+          ...functions.flatMap((f) => f.mappings.map((m) => m.stop())),
+          ...firehoses.map((f) => f.stop()),
+        ]);
+        await Promise.allSettled(functions.map((f) => f.container.stop()));
+        await Promise.allSettled(proxies.map((p) => p.stop()));
+        await aws.stop();
+      },
+    };
+  } catch (error) {
+    await aws.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `export NAME=value` lines for the stand-ins' environment. */
+export function envLines(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).map(([k, v]) => `export ${k}=${v}`);
+}

@@ -1,0 +1,221 @@
+import { gunzipSync } from 'node:zlib';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { ProducedLedger } from './feed.js';
+import type { Pipeline } from './pipeline.js';
+
+/** One reconciliation check. */
+export interface Check {
+  readonly name: string;
+  readonly status: 'ok' | 'failed' | 'skipped';
+  readonly detail: string;
+  readonly expected?: number;
+  readonly actual?: number;
+}
+
+/** The reconciliation printed at the end of a run (and written by --summary-json). */
+export interface Reconciliation {
+  readonly ok: boolean;
+  readonly produced: { valid: number; invalid: number; rejected: number; anomalies: number };
+  readonly checks: Check[];
+  readonly failures: { destination: string; batches: number; records: number }[];
+  readonly firehose: Record<string, unknown>[];
+  readonly functions: Record<string, unknown>[];
+  readonly notWired: string[];
+}
+
+const str = (v: AttributeValue | undefined) => (v && 'S' in v ? v.S : undefined);
+const numOf = (v: AttributeValue | undefined) => (v && 'N' in v ? Number(v.N) : undefined);
+
+function fnEnv(pipeline: Pipeline, service: string, variable: string): string | undefined {
+  return pipeline.functions.find((f) => f.definition.service === service)?.definition.environment[
+    variable
+  ];
+}
+
+async function lakeCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check[]> {
+  if (pipeline.firehoses.length === 0) {
+    return [{ name: 'lake', status: 'skipped', detail: 'no Firehose delivery stream wired' }];
+  }
+  const objects = await pipeline.aws.getObjects(pipeline.lakeBucket);
+  const ids = new Set<string>();
+  let lines = 0;
+  let errorRecords = 0;
+  for (const o of objects) {
+    const text = (o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body).toString('utf8');
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      if (o.key.startsWith('errors/')) {
+        errorRecords++;
+        continue;
+      }
+      if (!o.key.startsWith('events/')) continue;
+      lines++;
+      try {
+        const id = (JSON.parse(line) as { id?: unknown }).id;
+        if (typeof id === 'string') ids.add(id);
+      } catch {
+        // counted below as unexpected
+      }
+    }
+  }
+  let missing = 0;
+  for (const id of ledger.valid.keys()) if (!ids.has(id)) missing++;
+  const unexpected = [...ids].filter((id) => !ledger.valid.has(id)).length;
+  const dropped = pipeline.firehoses.reduce((n, f) => n + f.stats.dropped, 0);
+  return [
+    {
+      name: 'lake: every valid event in an events/ object',
+      status: missing === 0 && unexpected === 0 ? 'ok' : 'failed',
+      detail: `${ids.size} distinct ids in ${lines} lines of ${objects.filter((o) => o.key.startsWith('events/')).length} objects; missing ${missing}, unexpected ${unexpected}`,
+      expected: ledger.valid.size,
+      actual: ids.size - unexpected,
+    },
+    {
+      name: 'lake: every invalid record at the error prefix or dropped',
+      status: errorRecords + dropped === ledger.invalid ? 'ok' : 'failed',
+      detail: `${errorRecords} error records + ${dropped} dropped for ${ledger.invalid} invalid produced`,
+      expected: ledger.invalid,
+      actual: errorRecords + dropped,
+    },
+  ];
+}
+
+async function eventsTableCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check> {
+  const service = 'streamlens-dynamodb-indexer';
+  const env = pipeline.functions.find((f) => f.definition.service === service)?.definition
+    .environment;
+  const table = env ? Object.entries(env).find(([k]) => k.includes('TABLE'))?.[1] : undefined;
+  if (!table)
+    return { name: 'events table', status: 'skipped', detail: 'dynamodb-indexer not wired' };
+  const items = await pipeline.aws.scanTable(table);
+  const ids = new Set<string>();
+  for (const item of items) {
+    const id = str(item.id);
+    if (id) ids.add(id);
+  }
+  let missing = 0;
+  for (const id of ledger.valid.keys()) if (!ids.has(id)) missing++;
+  return {
+    name: 'events table: every valid event stored once by id',
+    status: missing === 0 ? 'ok' : 'failed',
+    detail: `${ids.size} distinct ids in ${items.length} items of ${table}; missing ${missing}`,
+    expected: ledger.valid.size,
+    actual: ledger.valid.size - missing,
+  };
+}
+
+async function windowsCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check> {
+  const table = fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE_NAME');
+  const seconds = Number(fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_SECONDS') ?? 60);
+  if (!table) return { name: 'windows', status: 'skipped', detail: 'stream-aggregator not wired' };
+  const items = await pipeline.aws.scanTable(table);
+  const perStart = new Map<string, { count: number; allFinal: boolean }>();
+  for (const item of items) {
+    if (str(item.kind) !== 'telemetry') continue;
+    const start = str(item.windowStart) ?? '';
+    let final = false;
+    try {
+      final =
+        (JSON.parse(str(item.event) ?? '{}') as { data?: { final?: boolean } }).data?.final ===
+        true;
+    } catch {
+      final = false;
+    }
+    const entry = perStart.get(start) ?? { count: 0, allFinal: true };
+    entry.count += numOf(item.count) ?? 0;
+    entry.allFinal &&= final;
+    perStart.set(start, entry);
+  }
+  const expected = new Map<string, number>();
+  for (const { type, timeMs } of ledger.valid.values()) {
+    if (type !== 'telemetry.reading') continue;
+    const start = new Date(Math.floor(timeMs / (seconds * 1000)) * seconds * 1000).toISOString();
+    expected.set(start, (expected.get(start) ?? 0) + 1);
+  }
+  let compared = 0;
+  let events = 0;
+  const mismatches: string[] = [];
+  for (const [start, { count, allFinal }] of perStart) {
+    if (!allFinal) continue;
+    compared++;
+    events += count;
+    const want = expected.get(start) ?? 0;
+    if (want !== count) mismatches.push(`${start}: ${count} ≠ ${want}`);
+  }
+  const open = [...expected.entries()]
+    .filter(([start]) => !perStart.get(start)?.allFinal)
+    .reduce((n, [, c]) => n + c, 0);
+  if (compared === 0) {
+    return {
+      name: 'windows: final telemetry window counts equal the telemetry events',
+      status: 'skipped',
+      detail: `no final window yet (${perStart.size} window starts emitted, ${open} events in open windows)`,
+    };
+  }
+  return {
+    name: 'windows: final telemetry window counts equal the telemetry events',
+    status: mismatches.length === 0 ? 'ok' : 'failed',
+    detail: `${compared} closed window starts (${seconds} s) hold ${events} events; ${open} events in windows still open${mismatches.length ? `; mismatches: ${mismatches.slice(0, 5).join(', ')}` : ''}`,
+    expected: events - mismatches.length,
+    actual: events,
+  };
+}
+
+/** Check every sink against what was produced. */
+export async function reconcile(
+  pipeline: Pipeline,
+  ledger: ProducedLedger,
+): Promise<Reconciliation> {
+  const checks: Check[] = [
+    ...(await lakeCheck(pipeline, ledger)),
+    await eventsTableCheck(pipeline, ledger),
+    await windowsCheck(pipeline, ledger),
+  ];
+  const wired = new Set(pipeline.functions.map((f) => f.definition.service));
+  if (!wired.has('streamlens-opensearch-indexer')) {
+    checks.push({
+      name: 'search index',
+      status: 'skipped',
+      detail: 'opensearch-indexer not wired (no serverless.yml yet)',
+    });
+  }
+  if (!wired.has('streamlens-anomaly-alerts')) {
+    checks.push({
+      name: 'alerts vs injected anomalies',
+      status: 'skipped',
+      detail: `anomaly-alerts not wired (no serverless.yml yet); ${ledger.truth.length} anomalies injected`,
+    });
+  }
+  if (ledger.rejected > 0) {
+    checks.push({
+      name: 'producer: every record accepted by Kinesis',
+      status: 'failed',
+      detail: `${ledger.rejected} records rejected after the producer's retries`,
+    });
+  }
+  const byDestination = new Map<string, { batches: number; records: number }>();
+  for (const { destinationArn, record } of pipeline.failures.records) {
+    const entry = byDestination.get(destinationArn) ?? { batches: 0, records: 0 };
+    entry.batches++;
+    entry.records += record.KinesisBatchInfo.batchSize;
+    byDestination.set(destinationArn, entry);
+  }
+  return {
+    ok: checks.every((c) => c.status !== 'failed'),
+    produced: {
+      valid: ledger.valid.size,
+      invalid: ledger.invalid,
+      rejected: ledger.rejected,
+      anomalies: ledger.truth.length,
+    },
+    checks,
+    failures: [...byDestination].map(([destination, v]) => ({ destination, ...v })),
+    firehose: pipeline.firehoses.map((f) => ({ ...f.stats })),
+    functions: pipeline.functions.map((f) => ({
+      name: f.definition.name,
+      container: { ...f.container.stats },
+      mappings: f.mappings.map((m) => ({ stream: m.settings.streamName, ...m.stats })),
+    })),
+    notWired: pipeline.notWired,
+  };
+}
