@@ -14,7 +14,12 @@ export function recordOutcome(
 ): void {
   const { stats } = result;
   for (const report of result.invalid) {
-    logger.warn('Invalid record quarantined', { ...report });
+    // `message` is reserved by the Powertools logger: the reason goes under `reason`.
+    const { message, ...rest } = report;
+    logger.warn(report.quarantined ? 'Invalid record quarantined' : 'Invalid record not stored', {
+      ...rest,
+      reason: message,
+    });
     metrics.addMetric(`InvalidRecords_${report.code}`, COUNT, 1);
   }
   if (result.writeFailures.length > 0) {
