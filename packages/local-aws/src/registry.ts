@@ -11,7 +11,7 @@ export const registry: Partial<Record<ServiceName, () => Promise<StandInPlugin>>
   s3: () => import('./s3/index.js').then((m) => m.s3Plugin),
   sns: () => import('./sns/index.js').then((m) => m.snsPlugin),
   opensearch: () => import('./opensearch/index.js').then((m) => m.opensearchPlugin),
-  // redshift: () => import('./redshift-data/index.js').then((m) => m.redshiftPlugin),
+  redshift: () => import('./redshift-data/index.js').then((m) => m.redshiftPlugin),
 };
 
 /** Names of the registered stand-ins, in start order of the defaults. */

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bindNamedParameters,
+  parseCopy,
+  parseJsonAutoRows,
+  planStatement,
+  stripPhysicalDesign,
+  TranslationError,
+  translateTypesAndFunctions,
+} from '../../src/redshift-data/translate.js';
+
+describe('Redshift SQL translation', () => {
+  it('strips DISTKEY, SORTKEY, DISTSTYLE and ENCODE clauses', () => {
+    // Prepare
+    const ddl = `CREATE TABLE t (id VARCHAR(64) NOT NULL ENCODE zstd DISTKEY, at TIMESTAMP ENCODE az64)
+      DISTSTYLE KEY COMPOUND SORTKEY (at, id)`;
+    // Act
+    const out = stripPhysicalDesign(ddl);
+    // Assess
+    expect(out).not.toMatch(/distkey|sortkey|diststyle|encode/i);
+    expect(out).toContain('id VARCHAR(64) NOT NULL');
+    expect(out).toContain('at TIMESTAMP');
+  });
+
+  it('strips table-level DISTKEY(col) SORTKEY(col) and leaves string literals alone', () => {
+    const out = stripPhysicalDesign(
+      `CREATE TABLE t (a int) DISTKEY(a) SORTKEY(a); SELECT 'sortkey(a)'`,
+    );
+    expect(out).toMatch(/CREATE TABLE t \(a int\)\s*;/);
+    expect(out).toContain("'sortkey(a)'");
+  });
+
+  it('maps SUPER to jsonb and GETDATE() to now()', () => {
+    expect(
+      translateTypesAndFunctions('CREATE TABLE t (d SUPER, at TIMESTAMP DEFAULT GETDATE())'),
+    ).toBe('CREATE TABLE t (d jsonb, at TIMESTAMP DEFAULT now())');
+    expect(translateTypesAndFunctions(`SELECT 'super', "getdate()"`)).toBe(
+      `SELECT 'super', "getdate()"`,
+    );
+  });
+
+  it('binds :named parameters to $n and keeps ::casts', () => {
+    const out = bindNamedParameters("SELECT :a::int, :b, :a, 'x:c' WHERE y = :b");
+    expect(out.sql).toBe("SELECT $1::int, $2, $1, 'x:c' WHERE y = $2");
+    expect(out.parameterNames).toEqual(['a', 'b']);
+  });
+
+  it('parses COPY FROM s3 with JSON auto and GZIP', () => {
+    const plan = parseCopy(
+      "COPY staging.events_x FROM 's3://lake/events/type=a/dt=2026-01-01/hour=00/f.gz' IAM_ROLE 'arn:aws:iam::1:role/r' FORMAT AS JSON 'auto' GZIP TIMEFORMAT 'auto';",
+    );
+    expect(plan).toEqual({
+      kind: 'copy',
+      table: 'staging.events_x',
+      bucket: 'lake',
+      key: 'events/type=a/dt=2026-01-01/hour=00/f.gz',
+      gzip: true,
+      format: 'json-auto',
+    });
+  });
+
+  it('rejects COPY without authorization or with an unsupported format', () => {
+    expect(() => parseCopy("COPY t FROM 's3://b/k' FORMAT AS JSON 'auto'")).toThrow(
+      TranslationError,
+    );
+    expect(() => parseCopy("COPY t FROM 's3://b/k' IAM_ROLE 'r' FORMAT AS CSV")).toThrow(
+      /JSON 'auto'/,
+    );
+  });
+
+  it('plans plain SQL as PostgreSQL', () => {
+    expect(planStatement('SELECT GETDATE()')).toEqual({
+      kind: 'sql',
+      sql: 'SELECT now()',
+      parameterNames: [],
+    });
+  });
+
+  it('reads NDJSON rows with lower-cased keys and a readable error for bad lines', () => {
+    expect(parseJsonAutoRows('{"ID":"a","Data":{"x":1}}\n\n{"id":"b"}\n', 's3://b/k')).toEqual([
+      { id: 'a', data: { x: 1 } },
+      { id: 'b' },
+    ]);
+    expect(() => parseJsonAutoRows('{"id":"a"}\n{oops\n', 's3://b/k')).toThrow(
+      /Load from 's3:\/\/b\/k' failed: invalid JSON on line 2/,
+    );
+    expect(() => parseJsonAutoRows('[1]\n', 's3://b/k')).toThrow(/line 1 is not a JSON object/);
+  });
+});
