@@ -6,7 +6,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { DynamoStateStore } from './adapters/dynamo-store.js';
 import { AggregatesSink, S3RejectSink } from './adapters/sinks.js';
 import { loadConfig } from './config.js';
-import { toInputRecords } from './decode.js';
+import { KinesisRecordSource } from './decode.js';
 import { Aggregator } from './domain/engine.js';
 import { recordOutcome } from './observe.js';
 import { batchResponse } from './response.js';
@@ -41,7 +41,7 @@ const aggregator = new Aggregator(config.engine, {
 export const handler = lambdaHandler(
   async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
     deadline = deadlineFromContext(context, config.deadlineSafetyMs);
-    const records = toInputRecords(event, config);
+    const records = new KinesisRecordSource(event, config);
     const outcome = await aggregator.processBatch(records, deadline);
     recordOutcome(outcome, records.length, { logger, metrics });
     return batchResponse(event, outcome.failures);

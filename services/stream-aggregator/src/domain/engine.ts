@@ -7,6 +7,7 @@ import type {
   DirtyMarker,
   InputRecord,
   MetricsWindowEvent,
+  RecordSource,
   RejectedRecord,
   RejectSink,
   SeriesMeta,
@@ -79,6 +80,8 @@ export type EngineDeps = {
 };
 
 type Delta = {
+  /** {@link partialKey} of (lane, series, window). */
+  key: string;
   lane: string;
   meta: SeriesMeta;
   windowStartMs: number;
@@ -90,7 +93,9 @@ type Plan = {
   first?: Position;
   last?: Position;
   lanes: Map<string, Checkpoint>;
-  deltas: Map<string, Delta>;
+  /** Deltas by series. */
+  deltas: Map<string, Delta[]>;
+  deltaCount: number;
   rejected: RejectedRecord[];
   applied: number;
   duplicates: number;
@@ -122,7 +127,11 @@ export class Aggregator {
   }
 
   /** Processes one invocation's records; never throws for per-record or sink problems. */
-  async processBatch(records: readonly InputRecord[], deadlineMs: number): Promise<BatchOutcome> {
+  async processBatch(
+    input: readonly InputRecord[] | RecordSource,
+    deadlineMs: number,
+  ): Promise<BatchOutcome> {
+    const src: RecordSource = Array.isArray(input) ? arraySource(input) : (input as RecordSource);
     const out: BatchOutcome = {
       failures: [],
       applied: 0,
@@ -134,18 +143,27 @@ export class Aggregator {
       conflicts: 0,
       emitted: 0,
     };
-    const byShard = new Map<string, InputRecord[]>();
-    for (const r of records) {
-      let list = byShard.get(r.shardId);
+    // Lambda sends one shard per invocation; grouping keeps shard order if a caller mixes them.
+    const byShard = new Map<string, number[]>();
+    for (let i = 0; i < src.length; i++) {
+      const shardId = src.shardIdAt(i);
+      let list = byShard.get(shardId);
       if (!list) {
         list = [];
-        byShard.set(r.shardId, list);
+        byShard.set(shardId, list);
       }
-      list.push(r);
+      list.push(i);
     }
     let laneWatermark = Number.NEGATIVE_INFINITY;
-    for (const list of byShard.values()) {
-      const wm = await this.processShard(list, deadlineMs, out);
+    for (const [shardId, idx] of byShard) {
+      const view: ShardView = {
+        shardId,
+        length: idx.length,
+        at: (j) => src.at(idx[j]!),
+        laneAt: (j) =>
+          this.cfg.laneByPartitionKey ? `${shardId}#${src.partitionKeyAt(idx[j]!)}` : shardId,
+      };
+      const wm = await this.processShard(view, deadlineMs, out);
       if (wm > laneWatermark) laneWatermark = wm;
     }
     if (this.now() >= deadlineMs) return out;
@@ -160,26 +178,24 @@ export class Aggregator {
     return out;
   }
 
-  private laneOf(r: InputRecord): string {
-    return this.cfg.laneByPartitionKey ? `${r.shardId}#${r.partitionKey}` : r.shardId;
-  }
-
   /** Returns the highest lane watermark seen on the shard. */
   private async processShard(
-    records: readonly InputRecord[],
+    records: ShardView,
     deadlineMs: number,
     out: BatchOutcome,
   ): Promise<number> {
-    const shardId = records[0]!.shardId;
+    const shardId = records.shardId;
     const fail = (index: number, error: unknown): void => {
-      const r = records[index]!;
+      const r = records.at(index);
       out.failures.push({ shardId, seq: r.seq, sub: r.sub, error });
       this.deps.onError?.('batch stopped at first unapplied record', error, {
         shardId,
         sequenceNumber: r.seq,
       });
     };
-    const lanes = [...new Set(records.map((r) => this.laneOf(r)))];
+    const laneSet = new Set<string>();
+    for (let j = 0; j < records.length; j++) laneSet.add(records.laneAt(j));
+    const lanes = [...laneSet];
     let ckpts: Map<string, Checkpoint>;
     try {
       ckpts = await this.deps.store.loadCheckpoints(lanes);
@@ -227,8 +243,7 @@ export class Aggregator {
       out.duplicates += plan.duplicates;
       i = plan.end;
       if (plan.stop) {
-        const r = records[i]!;
-        fail(i, new Error(r.parsed.ok ? 'invalid record' : r.parsed.error.message));
+        fail(i, new Error(records.at(i).error?.message ?? 'invalid record'));
         break;
       }
     }
@@ -241,16 +256,13 @@ export class Aggregator {
   }
 
   /** Plans the next sub-batch from `start`: as many records as fit in one transaction. */
-  private plan(
-    records: readonly InputRecord[],
-    start: number,
-    ckpts: Map<string, Checkpoint>,
-  ): Plan {
+  private plan(records: ShardView, start: number, ckpts: Map<string, Checkpoint>): Plan {
     const cfg = this.cfg;
     const p: Plan = {
       end: records.length,
       lanes: new Map(),
       deltas: new Map(),
+      deltaCount: 0,
       rejected: [],
       applied: 0,
       duplicates: 0,
@@ -260,8 +272,8 @@ export class Aggregator {
       stop: false,
     };
     for (let j = start; j < records.length; j++) {
-      const r = records[j]!;
-      const lane = this.laneOf(r);
+      const r = records.at(j);
+      const lane = records.laneAt(j);
       let ck = p.lanes.get(lane);
       const base = ck ?? ckpts.get(lane) ?? emptyCheckpoint(lane);
       const pos: Position = { seq: r.seq, sub: r.sub };
@@ -269,17 +281,20 @@ export class Aggregator {
         p.duplicates++;
         continue;
       }
-      if (!r.parsed.ok && cfg.invalidRecords === 'report') {
+      const obs = r.obs;
+      if (obs === undefined && cfg.invalidRecords === 'report') {
         p.end = j;
         p.stop = true;
         break;
       }
-      let key: string | undefined;
       let obsWindow = 0;
       let cls: Lateness = Lateness.OnTime;
       let maxEventMs = base.maxEventMs;
-      if (r.parsed.ok) {
-        const obs = r.parsed.value;
+      // Deltas are found by series first (one string hash per record, as the floor does), then
+      // by lane and window in a short list.
+      let bySeries: Delta[] | undefined;
+      let d: Delta | undefined;
+      if (obs !== undefined) {
         if (obs.timeMs > maxEventMs) maxEventMs = obs.timeMs;
         obsWindow = windowStartOf(obs.timeMs, cfg.windowMs);
         cls = classifyLateness(
@@ -287,15 +302,25 @@ export class Aggregator {
           maxEventMs - cfg.allowedLatenessMs,
           cfg.maxLatenessMs,
         );
-        if (cls !== Lateness.TooLate) key = `${lane}\u0000${obs.series}\u0000${obsWindow}`;
+        if (cls !== Lateness.TooLate) {
+          bySeries = p.deltas.get(obs.series);
+          if (bySeries !== undefined) {
+            for (const x of bySeries) {
+              if (x.windowStartMs === obsWindow && x.lane === lane) {
+                d = x;
+                break;
+              }
+            }
+          }
+        }
       }
       // Would this record overflow the transaction? Each partial costs 2 actions (partial +
       // marker), each lane checkpoint 1.
       const newLane = ck === undefined ? 1 : 0;
-      const newDelta = key !== undefined && !p.deltas.has(key) ? 1 : 0;
+      const newDelta = obs !== undefined && cls !== Lateness.TooLate && d === undefined ? 1 : 0;
       if (
-        (newDelta && p.deltas.size >= cfg.maxPartialsPerCommit) ||
-        p.lanes.size + newLane + 2 * (p.deltas.size + newDelta) > MAX_TRANSACT_ACTIONS
+        (newDelta && p.deltaCount >= cfg.maxPartialsPerCommit) ||
+        p.lanes.size + newLane + 2 * (p.deltaCount + newDelta) > MAX_TRANSACT_ACTIONS
       ) {
         p.end = j;
         break;
@@ -308,20 +333,19 @@ export class Aggregator {
       ck.maxEventMs = maxEventMs;
       p.first ??= pos;
       p.last = pos;
-      if (!r.parsed.ok) {
+      if (obs === undefined) {
         p.invalid++;
-        p.rejected.push(rejected(r, 'invalid', r.parsed.error));
+        p.rejected.push(rejected(r, 'invalid', r.error));
         continue;
       }
-      const obs = r.parsed.value;
-      if (key === undefined) {
+      if (cls === Lateness.TooLate) {
         p.tooLate++;
         p.rejected.push({ ...rejected(r, 'too-late'), windowStart: isoMs(obsWindow) });
         continue;
       }
-      let d = p.deltas.get(key);
-      if (!d) {
+      if (d === undefined) {
         d = {
+          key: partialKey(lane, obs.series, obsWindow),
           lane,
           meta: {
             series: obs.series,
@@ -332,7 +356,9 @@ export class Aggregator {
           windowStartMs: obsWindow,
           partial: new PartialAggregate(cfg.alpha, cfg.maxBins),
         };
-        p.deltas.set(key, d);
+        if (bySeries === undefined) p.deltas.set(obs.series, [d]);
+        else bySeries.push(d);
+        p.deltaCount++;
       }
       d.partial.add(obs.value);
       if (cls === Lateness.Correction) {
@@ -371,7 +397,8 @@ export class Aggregator {
         plan.rejected,
       );
     }
-    const deltas = [...plan.deltas.values()];
+    const deltas: Delta[] = [];
+    for (const list of plan.deltas.values()) for (const d of list) deltas.push(d);
     const existing = await store.loadPartials(
       deltas.map((d) => ({ lane: d.lane, series: d.meta.series, windowStartMs: d.windowStartMs })),
     );
@@ -379,7 +406,7 @@ export class Aggregator {
     const markers: DirtyMarker[] = [];
     const marked = new Set<string>();
     for (const d of deltas) {
-      const prev = existing.get(partialKey(d.lane, d.meta.series, d.windowStartMs));
+      const prev = existing.size > 0 ? existing.get(d.key) : undefined;
       const merged = prev ? prev.partial.clone() : d.partial;
       if (prev) merged.merge(d.partial);
       const next: StoredPartial = {
@@ -390,11 +417,17 @@ export class Aggregator {
         partial: merged,
       };
       partials.push({ expectedVersion: prev?.version ?? 0, next, meta: d.meta });
-      const mk = `${d.meta.series}\u0000${d.windowStartMs}`;
-      if (!marked.has(mk)) {
-        marked.add(mk);
+      // Several lanes may touch one window in a sub-batch (parallelized shards): one marker each.
+      // (With one lane, every delta is a distinct window: no set needed.)
+      const mk = plan.lanes.size > 1 ? `${d.meta.series}\u0000${d.windowStartMs}` : undefined;
+      if (mk === undefined || !marked.has(mk)) {
+        if (mk !== undefined) marked.add(mk);
+        // Explicit fields, not a spread: V8 builds spread-then-extend literals on a slow path.
         markers.push({
-          ...d.meta,
+          series: d.meta.series,
+          kind: d.meta.kind,
+          metric: d.meta.metric,
+          dimensions: d.meta.dimensions,
           windowStartMs: d.windowStartMs,
           windowEndMs: d.windowStartMs + this.cfg.windowMs,
           token,
@@ -487,6 +520,23 @@ export class Aggregator {
     };
     return event;
   }
+}
+
+/** One shard's records of an invocation, in order. */
+type ShardView = {
+  shardId: string;
+  length: number;
+  at(j: number): InputRecord;
+  laneAt(j: number): string;
+};
+
+function arraySource(records: readonly InputRecord[]): RecordSource {
+  return {
+    length: records.length,
+    shardIdAt: (i) => records[i]!.shardId,
+    partitionKeyAt: (i) => records[i]!.partitionKey,
+    at: (i) => records[i]!,
+  };
 }
 
 /** Key of a partial in maps: lane, series, window start. */

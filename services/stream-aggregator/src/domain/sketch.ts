@@ -30,11 +30,16 @@ export class DDSketch {
   readonly maxBins: number;
   private readonly gamma: number;
   private readonly invLogGamma: number;
-  /** Store of positive values, keyed by bin index. */
-  readonly positive: BinStore;
-  /** Store of negative values, keyed by the bin index of |x|. */
-  readonly negative: BinStore;
-  zeroCount = 0;
+  private readonly pos: BinStore;
+  private readonly neg: BinStore;
+  private zeros = 0;
+  /**
+   * Values added but not yet binned. Most partial aggregates of a batch see a handful of values
+   * spread over hundreds of bins; binning them lazily (at most PENDING_LIMIT at a time, and before
+   * any read) avoids growing a dense bin array per partial. Binning is a pure function of the value,
+   * so the result is identical to binning eagerly.
+   */
+  private pending: number[] = [];
 
   constructor(alpha: number = DEFAULT_ALPHA, maxBins: number = DEFAULT_MAX_BINS) {
     if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
@@ -45,24 +50,62 @@ export class DDSketch {
     this.maxBins = maxBins;
     this.gamma = (1 + alpha) / (1 - alpha);
     this.invLogGamma = 1 / Math.log(this.gamma);
-    this.positive = new BinStore(maxBins, 'low');
-    this.negative = new BinStore(maxBins, 'high');
+    this.pos = new BinStore(maxBins, 'low');
+    this.neg = new BinStore(maxBins, 'high');
+  }
+
+  /** Store of positive values, keyed by bin index. */
+  get positive(): BinStore {
+    this.settle();
+    return this.pos;
+  }
+
+  /** Store of negative values, keyed by the bin index of |x|. */
+  get negative(): BinStore {
+    this.settle();
+    return this.neg;
+  }
+
+  /** Values counted in the zero bin. */
+  get zeroCount(): number {
+    this.settle();
+    return this.zeros;
   }
 
   /** Total number of values added (including merged sketches). */
   get count(): number {
-    return this.positive.total + this.negative.total + this.zeroCount;
+    return this.pos.total + this.neg.total + this.zeros + this.pending.length;
   }
 
-  /** Adds one value (`weight` times). Non-finite values are the caller's to reject. */
-  add(value: number, weight = 1): void {
+  /** Adds one value. Non-finite values are the caller's to reject. */
+  add(value: number): void {
+    const p = this.pending;
+    p.push(value);
+    if (p.length >= PENDING_LIMIT) this.settle();
+  }
+
+  /** Adds one value `weight` times, binned at once. */
+  addWeighted(value: number, weight: number): void {
+    this.settle();
+    this.bin(value, weight);
+  }
+
+  private bin(value: number, weight: number): void {
     if (value >= MIN_INDEXABLE) {
-      this.positive.add(Math.ceil(Math.log(value) * this.invLogGamma), weight);
+      this.pos.add(Math.ceil(Math.log(value) * this.invLogGamma), weight);
     } else if (value <= -MIN_INDEXABLE) {
-      this.negative.add(Math.ceil(Math.log(-value) * this.invLogGamma), weight);
+      this.neg.add(Math.ceil(Math.log(-value) * this.invLogGamma), weight);
     } else {
-      this.zeroCount += weight;
+      this.zeros += weight;
     }
+  }
+
+  /** Bins the pending values. */
+  private settle(): void {
+    const p = this.pending;
+    if (p.length === 0) return;
+    for (let i = 0; i < p.length; i++) this.bin(p[i]!, 1);
+    p.length = 0;
   }
 
   /** Merges `other` into this sketch; both must have the same alpha and maxBins. */
@@ -72,9 +115,11 @@ export class DDSketch {
         `cannot merge sketches with different parameters (alpha ${this.alpha}/${other.alpha}, maxBins ${this.maxBins}/${other.maxBins})`,
       );
     }
-    this.positive.mergeFrom(other.positive);
-    this.negative.mergeFrom(other.negative);
-    this.zeroCount += other.zeroCount;
+    this.settle();
+    other.settle();
+    this.pos.mergeFrom(other.pos);
+    this.neg.mergeFrom(other.neg);
+    this.zeros += other.zeros;
   }
 
   /**
@@ -82,20 +127,21 @@ export class DDSketch {
    * Callers that know the exact min/max should clamp to them (see {@link PartialAggregate}).
    */
   quantile(q: number): number {
+    this.settle();
     const n = this.count;
     if (n === 0 || !(q >= 0 && q <= 1)) return Number.NaN;
     const rank = Math.floor(q * (n - 1));
     // Ascending value order: negative store from the most negative (highest |x| index) down, zeros,
     // then the positive store from the lowest index up.
     let seen = 0;
-    const neg = this.negative;
+    const neg = this.neg;
     for (let i = neg.bins.length - 1; i >= 0; i--) {
       seen += neg.bins[i]!;
       if (seen > rank) return -this.valueOf(neg.offset + i);
     }
-    seen += this.zeroCount;
+    seen += this.zeros;
     if (seen > rank) return 0;
-    const pos = this.positive;
+    const pos = this.pos;
     for (let i = 0; i < pos.bins.length; i++) {
       seen += pos.bins[i]!;
       if (seen > rank) return this.valueOf(pos.offset + i);
@@ -113,21 +159,22 @@ export class DDSketch {
 
   /** Compact JSON form: contiguous bin arrays with their starting index. */
   toJSON(): SerializedSketch {
+    this.settle();
     return {
       alpha: this.alpha,
       maxBins: this.maxBins,
-      zero: this.zeroCount,
-      pos: this.positive.toJSON(),
-      neg: this.negative.toJSON(),
+      zero: this.zeros,
+      pos: this.pos.toJSON(),
+      neg: this.neg.toJSON(),
     };
   }
 
   /** Rebuilds a sketch from {@link DDSketch.toJSON}'s output. */
   static fromJSON(s: SerializedSketch): DDSketch {
     const d = new DDSketch(s.alpha, s.maxBins);
-    d.zeroCount = s.zero;
-    d.positive.load(s.pos);
-    d.negative.load(s.neg);
+    d.zeros = s.zero;
+    d.pos.load(s.pos);
+    d.neg.load(s.neg);
     return d;
   }
 
@@ -145,6 +192,7 @@ export const DEFAULT_ALPHA = 0.01;
 export const DEFAULT_MAX_BINS = 2048;
 /** Values with a smaller magnitude count as zero (below it log() loses the relative guarantee). */
 export const MIN_INDEXABLE = 2.2250738585072014e-308;
+const PENDING_LIMIT = 64;
 
 /** Serialised {@link DDSketch}: what `MetricsWindow.data.sketch` and the state table hold. */
 export type SerializedSketch = {

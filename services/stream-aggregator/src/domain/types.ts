@@ -24,10 +24,28 @@ export type InputRecord = {
   sub: number;
   partitionKey: string;
   arrivalTimeMs: number;
-  parsed: { ok: true; value: Observation } | { ok: false; error: RecordIssue };
-  /** The record's bytes (or text), kept only to route rejected records. */
+  /** The observation of a valid record; undefined when `error` is set. */
+  obs: Observation | undefined;
+  /** Why the record is invalid; undefined for a valid record. */
+  error: RecordIssue | undefined;
+  /**
+   * The record's bytes, kept only to route rejected records: raw bytes, or a string holding their
+   * base64 (the Kinesis event's own `data`, so that valid records cost no copy).
+   */
   payload: Uint8Array | string;
 };
+
+/**
+ * An invocation's records, possibly decoded on demand: the engine reads each record once in the
+ * normal path, so a lazily decoding source lets records die young instead of being retained (and
+ * copied by the garbage collector) for the whole batch. `at(i)` may return a new object per call.
+ */
+export interface RecordSource {
+  readonly length: number;
+  shardIdAt(i: number): string;
+  partitionKeyAt(i: number): string;
+  at(i: number): InputRecord;
+}
 
 /** Series metadata carried with partials and dirty markers so windows can be emitted without parsing keys. */
 export type SeriesMeta = Pick<Observation, 'series' | 'kind' | 'metric' | 'dimensions'>;

@@ -24,8 +24,9 @@ export function obsRecord(
     sub,
     partitionKey: value.series,
     arrivalTimeMs: value.timeMs,
-    parsed: { ok: true, value },
-    payload: JSON.stringify(value),
+    obs: value,
+    error: undefined,
+    payload: Buffer.from(JSON.stringify(value)).toString('base64'),
   };
 }
 
@@ -37,8 +38,9 @@ export function badRecord(shardId: string, seq: string, sub = 0): InputRecord {
     sub,
     partitionKey: 'bad',
     arrivalTimeMs: 0,
-    parsed: { ok: false, error: { code: 'INVALID_JSON', message: 'not JSON', path: '$' } },
-    payload: '{not json',
+    obs: undefined,
+    error: { code: 'INVALID_JSON', message: 'not JSON', path: '$' },
+    payload: Buffer.from('{not json').toString('base64'),
   };
 }
 
