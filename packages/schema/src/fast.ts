@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import { LOG_LEVELS } from './events.js';
 
 /**
@@ -165,4 +166,142 @@ export function fastAlertAnomaly(e: Any): boolean {
   if (typeof d.explanation !== 'string') return false;
   if (d.features !== undefined && !numberMap(d.features)) return false;
   return nonEmpty(d.windowEventId) && nonEmpty(d.episodeId);
+}
+
+/*
+ * Hand-written explanations of the common rejections of the input types. Each walks the fields in
+ * the order of its zod schema (the order zod reports issues in) and returns the issue that the zod
+ * path (validate.ts) would derive from zod's first issue: same code, same path, a plain message.
+ * They return `undefined` for what they do not cover (a bad entry in a map, a value they cannot
+ * classify): the caller then asks zod. A test checks them against zod on every case they cover.
+ */
+
+function jsonTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function issue(code: ErrorCode, message: string, path: string): ValidationIssue {
+  return { code, message, path };
+}
+
+function missing(expected: string, path: string): ValidationIssue {
+  return issue(ErrorCode.MISSING_FIELD, `missing required field (expected ${expected})`, path);
+}
+
+function wrongType(expected: string, v: unknown, path: string): ValidationIssue {
+  return issue(ErrorCode.WRONG_TYPE, `expected ${expected}, got ${jsonTypeOf(v)}`, path);
+}
+
+/** A required non-empty string (`z.string().min(1)`). */
+function checkNonEmpty(v: unknown, path: string): ValidationIssue | undefined {
+  if (typeof v === 'string') {
+    return v.length > 0
+      ? undefined
+      : issue(ErrorCode.INVALID_VALUE, 'expected a non-empty string', path);
+  }
+  return v === undefined ? missing('string', path) : wrongType('string', v, path);
+}
+
+function checkOptNonEmpty(v: unknown, path: string): ValidationIssue | undefined {
+  return v === undefined ? undefined : checkNonEmpty(v, path);
+}
+
+function checkTime(v: unknown, path: string): ValidationIssue | undefined {
+  if (typeof v === 'string') {
+    return DATETIME.test(v)
+      ? undefined
+      : issue(ErrorCode.INVALID_VALUE, 'expected an RFC 3339 date-time with an offset', path);
+  }
+  return v === undefined ? missing('string', path) : wrongType('string', v, path);
+}
+
+/** `z.number()`: zod reports NaN and ±Infinity as a wrong type, which validate.ts calls non-finite. */
+function checkFinite(v: unknown, path: string): ValidationIssue | undefined {
+  if (typeof v === 'number') {
+    return Number.isFinite(v)
+      ? undefined
+      : issue(ErrorCode.NON_FINITE_NUMBER, `expected a finite number, got ${v}`, path);
+  }
+  return v === undefined ? missing('number', path) : wrongType('number', v, path);
+}
+
+/** Sentinel: the map is malformed in a way left to zod to explain. */
+const ASK_ZOD: ValidationIssue = issue(ErrorCode.INVALID_VALUE, 'ask zod', '$');
+
+function checkEnvelope(e: Any): ValidationIssue | undefined {
+  // specversion and type are checked by the caller (validate.ts) before a schema is chosen.
+  return (
+    checkNonEmpty(e.id, '$.id') ??
+    checkNonEmpty(e.source, '$.source') ??
+    checkTime(e.time, '$.time') ??
+    checkOptNonEmpty(e.subject, '$.subject') ??
+    checkOptNonEmpty(e.datacontenttype, '$.datacontenttype') ??
+    checkOptNonEmpty(e.dataschema, '$.dataschema') ??
+    (isObject(e.data)
+      ? undefined
+      : e.data === undefined
+        ? missing('object', '$.data')
+        : wrongType('object', e.data, '$.data'))
+  );
+}
+
+/** `z.record(nonEmpty, z.string())`: covers a non-object map and a non-string value only. */
+function checkStringMap(o: unknown, path: string): ValidationIssue | undefined {
+  if (!isPlainObject(o))
+    return Array.isArray(o) || o === null || typeof o !== 'object'
+      ? wrongType('record', o, path)
+      : ASK_ZOD;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k) || k === '__proto__') continue;
+    if (k.length === 0) return ASK_ZOD;
+    const v = o[k];
+    if (typeof v !== 'string') {
+      const at = jsonPath(['data', 'dimensions', k]);
+      return v === undefined ? missing('string', at) : wrongType('string', v, at);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Explains why a `telemetry.reading` (an object whose `specversion` and `type` are right) fails its
+ * schema, or returns `undefined` when the case is left to zod.
+ */
+export function explainTelemetryReading(e: Any): ValidationIssue | undefined {
+  const env = checkEnvelope(e);
+  if (env !== undefined) return env;
+  const d = e.data;
+  const found =
+    checkNonEmpty(d.metric, '$.data.metric') ??
+    checkFinite(d.value, '$.data.value') ??
+    checkOptNonEmpty(d.unit, '$.data.unit') ??
+    (d.dimensions === undefined ? undefined : checkStringMap(d.dimensions, '$.data.dimensions'));
+  return found === ASK_ZOD ? undefined : found;
+}
+
+/** Like `explainTelemetryReading`, for `app.log` (a bad `attributes` map is left to zod). */
+export function explainAppLog(e: Any): ValidationIssue | undefined {
+  const env = checkEnvelope(e);
+  if (env !== undefined) return env;
+  const d = e.data;
+  if (!LOG_LEVELS.includes(d.level)) {
+    // z.enum reports any value outside it (absent included) as an invalid value.
+    return issue(
+      ErrorCode.INVALID_VALUE,
+      `expected one of ${LOG_LEVELS.join('|')}`,
+      '$.data.level',
+    );
+  }
+  const found =
+    (typeof d.message === 'string'
+      ? undefined
+      : d.message === undefined
+        ? missing('string', '$.data.message')
+        : wrongType('string', d.message, '$.data.message')) ??
+    checkNonEmpty(d.service, '$.data.service') ??
+    checkOptNonEmpty(d.traceId, '$.data.traceId');
+  if (found !== undefined) return found;
+  return undefined;
 }
