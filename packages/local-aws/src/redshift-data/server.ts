@@ -1,3 +1,4 @@
+/// <reference path="./pg.d.ts" />
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -6,7 +7,13 @@ import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import { clientOptions } from '../clients.js';
 import { LocalAwsError } from '../errors.js';
 import { listenEphemeral } from '../internal/net.js';
-import { type CopyPlan, parseJsonAutoRows, planStatement, TranslationError } from './translate.js';
+import {
+  COMPAT_FUNCTIONS_SQL,
+  type CopyPlan,
+  parseJsonAutoRows,
+  planStatement,
+  TranslationError,
+} from './translate.js';
 
 // Redshift returns timestamps/numerics as strings in GetStatementResult; keep pg from parsing them.
 for (const oid of [1082, 1114, 1184, 1700, 20]) pg.types.setTypeParser(oid, (v) => v);
@@ -122,6 +129,7 @@ export async function startRedshiftDataServer(opts: {
     max: 8,
   });
   pool.on('error', () => {});
+  await pool.query(COMPAT_FUNCTIONS_SQL);
   const databases = new Map<string, Pool>([['postgres', pool]]);
   const poolFor = async (database: string): Promise<Pool> => {
     const existing = databases.get(database);
@@ -141,6 +149,7 @@ export async function startRedshiftDataServer(opts: {
       max: 8,
     });
     created.on('error', () => {});
+    await created.query(COMPAT_FUNCTIONS_SQL);
     databases.set(database, created);
     return created;
   };

@@ -214,3 +214,14 @@ export function parseJsonAutoRows(text: string, source: string): Record<string, 
   }
   return rows;
 }
+
+/**
+ * Redshift functions PostgreSQL lacks (or has only for json, not text), installed in every
+ * database of the stand-in: JSON_EXTRACT_PATH_TEXT over VARCHAR JSON, JSON_PARSE into SUPER.
+ */
+export const COMPAT_FUNCTIONS_SQL = `
+CREATE OR REPLACE FUNCTION public.json_extract_path_text(json_text text, VARIADIC path text[])
+  RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT pg_catalog.json_extract_path_text(json_text::json, VARIADIC path) $$;
+CREATE OR REPLACE FUNCTION public.json_parse(json_text text)
+  RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$ SELECT json_text::jsonb $$;
+`;
