@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
+import { AlertWatcher, formatAlert } from './alerts.js';
 import { feed, newLedger } from './feed.js';
 import { envLines, type Pipeline, startPipeline } from './pipeline.js';
 import { type Reconciliation, reconcile } from './reconcile.js';
@@ -77,7 +78,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
   };
 }
 
-function statusLine(pipeline: Pipeline, produced: number, startedAt: number): string {
+function statusLine(pipeline: Pipeline, produced: number, startedAt: number, alerts = 0): string {
   const secs = Math.max(1, (Date.now() - startedAt) / 1000);
   const parts = [`${Math.round(secs)}s produced ${produced} (${Math.round(produced / secs)}/s)`];
   let maxAge = 0;
@@ -93,6 +94,7 @@ function statusLine(pipeline: Pipeline, produced: number, startedAt: number): st
   const failed = pipeline.failures.records.length;
   parts.push(`iterator age ${(maxAge / 1000).toFixed(1)}s`);
   if (failed) parts.push(`on-failure ${failed}`);
+  parts.push(`alerts ${alerts}`);
   return parts.join(' | ');
 }
 
@@ -111,6 +113,12 @@ export function formatReconciliation(r: Reconciliation): string {
     lines.push(`  on-failure ${f.destination}: ${f.batches} batches, ${f.records} records`);
   }
   for (const n of r.notWired) lines.push(`  not wired: ${n}`);
+  const { crashes, redeliveries, sinkFaults } = r.chaos;
+  if (crashes + redeliveries + sinkFaults > 0) {
+    lines.push(
+      `  chaos: ${crashes} handler crashes, ${redeliveries} redeliveries, ${sinkFaults} sink faults injected`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -166,15 +174,25 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   for (const n of pipeline.notWired) err(`not wired: ${n}`);
   if (options.chaos)
     err(
-      'chaos: 3% handler crashes before responding, 3% redeliveries, DynamoDB/S3 throttling via the fault proxy',
+      'chaos: 10% handler crashes before responding, 10% redeliveries, DynamoDB/S3 throttling via the fault proxy',
     );
 
   const ledger = newLedger();
   const startedAt = Date.now();
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
+  const watcher = new AlertWatcher(pipeline.alertsFile, (alert) => {
+    if (tty) process.stderr.write('\r\x1b[2K');
+    err(formatAlert(alert));
+  });
   const ticker = setInterval(() => {
-    const line = statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt);
+    watcher.poll();
+    const line = statusLine(
+      pipeline,
+      ledger.valid.size + ledger.invalid,
+      startedAt,
+      watcher.alerts.length,
+    );
     if (tty) process.stderr.write(`\r\x1b[2K${line}`);
     else if (Date.now() - lastPrinted >= 5000) {
       lastPrinted = Date.now();
@@ -209,7 +227,8 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     );
     clearInterval(ticker);
     err(statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt));
-    const result = await reconcile(pipeline, ledger);
+    watcher.poll();
+    const result = await reconcile(pipeline, ledger, watcher.alerts);
     process.stdout.write(formatReconciliation(result));
     const summary = {
       ...result,

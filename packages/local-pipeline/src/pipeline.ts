@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import {
+  connectLocalAws,
   type FaultProxy,
   type LocalAws,
+  type LocalAwsConnection,
   registeredServices,
   type ServiceName,
   startFaultProxy,
@@ -65,9 +67,69 @@ export interface WiredFunction {
   readonly mappings: EventSourceMapping[];
 }
 
+/** Stand-ins started for a run: one connection over all of them. */
+export interface StandIns extends LocalAwsConnection {
+  readonly timings: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+const CORE_SERVICES: readonly ServiceName[] = ['kinesis', 'dynamodb', 's3'];
+
+/**
+ * Start the core stand-ins (Kinesis, DynamoDB, S3: a failure is fatal) and every other wanted
+ * one on its own, so that one optional stand-in that fails to start (SNS, OpenSearch, Redshift)
+ * is reported and skipped instead of stopping the run.
+ */
+export async function startStandIns(
+  wanted: readonly ServiceName[],
+  region: string,
+  onSkip: (message: string) => void,
+): Promise<StandIns> {
+  const started: LocalAws[] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(started.map((s) => s.stop()));
+  };
+  try {
+    started.push(
+      await startLocalAws({
+        services: CORE_SERVICES.filter((s) => wanted.includes(s)),
+        region,
+        quiet: true,
+      }),
+    );
+    const optional = wanted.filter((s) => !CORE_SERVICES.includes(s));
+    const results = await Promise.allSettled(
+      optional.map((name) => startLocalAws({ services: [name], region, quiet: true })),
+    );
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') started.push(result.value);
+      else {
+        const cause = (result.reason as { cause?: unknown })?.cause ?? result.reason;
+        onSkip(
+          `${optional[i]} stand-in failed to start (${String((cause as Error)?.message ?? cause)})`,
+        );
+      }
+    });
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const env: Record<string, string> = Object.assign({}, ...started.map((s) => s.env));
+  const timings: Record<string, number> = Object.assign({}, ...started.map((s) => s.timings));
+  const connection = connectLocalAws(env);
+  return {
+    ...connection,
+    timings,
+    async stop() {
+      connection.close();
+      await stopAll();
+    },
+  };
+}
+
 /** A running local pipeline. */
 export interface Pipeline {
-  readonly aws: LocalAws;
+  readonly aws: StandIns;
   readonly services: ResolvedService[];
   readonly functions: WiredFunction[];
   readonly firehoses: FirehoseEmulator[];
@@ -78,6 +140,8 @@ export interface Pipeline {
   readonly proxies: FaultProxy[];
   /** What is not wired (and why), for the reconciliation. */
   readonly notWired: string[];
+  /** Where the alerts topic's `file` subscription writes (when the SNS stand-in runs). */
+  readonly alertsFile: string;
   /** Params given to every service. */
   readonly params: Readonly<Record<string, string>>;
   /** Drain every source: events consumers and Firehose first, then downstream streams. */
@@ -125,12 +189,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const stage = options.stage ?? 'local';
   const region = options.region ?? 'us-east-1';
   mkdirSync(options.runDir, { recursive: true });
-  const aws = await startLocalAws({
-    services: options.services ?? registeredServices(),
-    region,
-    quiet: true,
-  });
   const notWired: string[] = [];
+  const aws = await startStandIns(options.services ?? registeredServices(), region, (m) =>
+    notWired.push(m),
+  );
   try {
     // The shared resources and the params compose would hand every consumer.
     const resourcesDir = join(options.root, 'services', 'resources');
@@ -177,9 +239,13 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     }
     const spec: Record<string, unknown> = { streams, buckets: [lakeBucket] };
     if (aws.endpoints.dynamodb && tables.length > 0) spec.tables = tables;
-    if (aws.endpoints.sns) spec.topics = [{ name: alertsTopic }];
-    else notWired.push('SNS stand-in not registered: alerts topic not created');
-    await aws.createResources(spec as Parameters<LocalAws['createResources']>[0]);
+    const alertsFile = join(options.runDir, 'alerts.ndjson');
+    if (aws.endpoints.sns) {
+      spec.topics = [
+        { name: alertsTopic, subscriptions: [{ protocol: 'file', endpoint: alertsFile }] },
+      ];
+    } else notWired.push('SNS stand-in not registered: alerts topic not created');
+    await aws.createResources(spec as Parameters<StandIns['createResources']>[0]);
 
     // Chaos: the functions talk to DynamoDB and S3 through fault proxies (throttling, partial writes).
     const proxies: FaultProxy[] = [];
@@ -247,7 +313,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           ...(options.onFunctionLog
             ? { onLog: (line: string) => options.onFunctionLog?.(definition.key, line) }
             : {}),
-          ...(options.chaos ? { crashProbability: 0.03, random } : {}),
+          ...(options.chaos ? { crashProbability: 0.1, random } : {}),
         });
         byArn.set(definition.arn, container);
         const mappings: EventSourceMapping[] = [];
@@ -267,7 +333,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
               region,
               failureSink: failures,
               pollIntervalMs: options.pollIntervalMs ?? 250,
-              ...(options.chaos ? { redeliveryProbability: 0.03, random } : {}),
+              ...(options.chaos ? { redeliveryProbability: 0.1, random } : {}),
               ...(options.onNotice ? { onNotice: options.onNotice } : {}),
             }),
           );
@@ -343,6 +409,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       lakeBucket,
       proxies,
       notWired,
+      alertsFile,
       params,
       async drain(timeoutMs) {
         const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { matchAlerts, type SeenAlert } from './alerts.js';
 import type { ProducedLedger } from './feed.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -21,6 +22,8 @@ export interface Reconciliation {
   readonly firehose: Record<string, unknown>[];
   readonly functions: Record<string, unknown>[];
   readonly notWired: string[];
+  /** What chaos injected (zeros without --chaos). */
+  readonly chaos: { crashes: number; redeliveries: number; sinkFaults: number };
 }
 
 const str = (v: AttributeValue | undefined) => (v && 'S' in v ? v.S : undefined);
@@ -165,6 +168,7 @@ async function windowsCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise
 export async function reconcile(
   pipeline: Pipeline,
   ledger: ProducedLedger,
+  alerts: readonly SeenAlert[] = [],
 ): Promise<Reconciliation> {
   const checks: Check[] = [
     ...(await lakeCheck(pipeline, ledger)),
@@ -179,7 +183,14 @@ export async function reconcile(
       detail: 'opensearch-indexer not wired (no serverless.yml yet)',
     });
   }
-  if (!wired.has('streamlens-anomaly-alerts')) {
+  if (wired.has('streamlens-anomaly-alerts')) {
+    const m = matchAlerts(alerts, ledger.truth);
+    checks.push({
+      name: 'alerts vs injected anomalies',
+      status: ledger.truth.length === 0 || m.found > 0 ? 'ok' : 'failed',
+      detail: `${ledger.truth.length} injected: ${m.found} found, ${m.missed} missed; ${m.falseAlerts} false alerts (${alerts.length} alerts in all)`,
+    });
+  } else {
     checks.push({
       name: 'alerts vs injected anomalies',
       status: 'skipped',
@@ -217,5 +228,16 @@ export async function reconcile(
       mappings: f.mappings.map((m) => ({ stream: m.settings.streamName, ...m.stats })),
     })),
     notWired: pipeline.notWired,
+    chaos: {
+      crashes: pipeline.functions.reduce((n, f) => n + f.container.stats.crashes, 0),
+      redeliveries: pipeline.functions.reduce(
+        (n, f) => n + f.mappings.reduce((m, x) => m + x.stats.redeliveries, 0),
+        0,
+      ),
+      sinkFaults: pipeline.proxies.reduce(
+        (n, p) => n + Object.values(p.stats().injected).reduce((a, b) => a + b, 0),
+        0,
+      ),
+    },
   };
 }

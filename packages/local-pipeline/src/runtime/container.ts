@@ -127,7 +127,15 @@ export class FunctionContainer {
   private nextId = 1;
   private queue: Promise<unknown> = Promise.resolve();
   /** Invocations run, cold starts, crashes injected. */
-  readonly stats = { invocations: 0, coldStarts: 0, errors: 0, crashes: 0, timeouts: 0 };
+  readonly stats = {
+    invocations: 0,
+    coldStarts: 0,
+    errors: 0,
+    crashes: 0,
+    timeouts: 0,
+    /** Time spent in invocations (ms): processed records / busyMs is the function's throughput. */
+    busyMs: 0,
+  };
 
   constructor(private readonly options: ContainerOptions) {}
 
@@ -242,6 +250,7 @@ export class FunctionContainer {
       worker.postMessage({ id, requestId: randomUUID(), deadline: Date.now() + timeoutMs, event });
     });
     const durationMs = performance.now() - started;
+    this.stats.busyMs += Math.round(durationMs);
     const random = this.options.random ?? Math.random;
     if (
       result.ok &&

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { AnomalyTruth } from '@streamlens/producer';
+
+/** An alert as the anomaly service publishes it (the `alert.anomaly` CloudEvent's data). */
+export interface SeenAlert {
+  readonly id: string;
+  readonly series: string;
+  readonly status: string;
+  readonly severity: string;
+  readonly observed: number;
+  readonly expectedLow: number;
+  readonly expectedHigh: number;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly explanation: string;
+}
+
+/**
+ * Follows the alerts topic through the SNS stand-in's `file` subscription (one delivery JSON per
+ * line) and hands each new alert to `onAlert` as it fires.
+ */
+export class AlertWatcher {
+  readonly alerts: SeenAlert[] = [];
+  private offset = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly onAlert?: (alert: SeenAlert) => void,
+  ) {}
+
+  /** Read what arrived since the last poll. */
+  poll(): void {
+    if (!existsSync(this.file)) return;
+    const text = readFileSync(this.file, 'utf8');
+    const fresh = text.slice(this.offset);
+    const end = fresh.lastIndexOf('\n');
+    if (end < 0) return;
+    this.offset += end + 1;
+    for (const line of fresh.slice(0, end).split('\n')) {
+      if (!line) continue;
+      try {
+        const delivery = JSON.parse(line) as { message: string };
+        const event = JSON.parse(delivery.message) as { id: string; data: Omit<SeenAlert, 'id'> };
+        const alert: SeenAlert = { id: event.id, ...event.data };
+        this.alerts.push(alert);
+        this.onAlert?.(alert);
+      } catch {
+        // Not an alert CloudEvent: ignored (counted nowhere on purpose: the topic is ours).
+      }
+    }
+  }
+}
+
+/** One readable line per alert. */
+export function formatAlert(a: SeenAlert): string {
+  const at = a.windowStart.slice(11, 19);
+  return `ALERT [${a.severity}] ${a.status} ${a.series} at ${at}: observed ${round(a.observed)} (expected ${round(a.expectedLow)}–${round(a.expectedHigh)}) ${a.explanation}`;
+}
+
+const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : n);
+
+/** Injected anomalies found, missed, and alerts that match none (false alerts). */
+export function matchAlerts(
+  alerts: readonly SeenAlert[],
+  truth: readonly AnomalyTruth[],
+  slackMs = 60_000,
+): { found: number; missed: number; falseAlerts: number } {
+  const open = alerts.filter((a) => a.status === 'open');
+  const matched = new Set<SeenAlert>();
+  let found = 0;
+  for (const t of truth) {
+    const start = Date.parse(t.start);
+    const end = Date.parse(t.end) + slackMs;
+    const hits = open.filter(
+      (a) =>
+        a.series === t.series &&
+        Date.parse(a.windowEnd) >= start &&
+        Date.parse(a.windowStart) <= end,
+    );
+    if (hits.length > 0) found++;
+    for (const h of hits) matched.add(h);
+  }
+  return { found, missed: truth.length - found, falseAlerts: open.length - matched.size };
+}

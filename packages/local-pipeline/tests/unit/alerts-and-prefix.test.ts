@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { matchAlerts, type SeenAlert } from '../../src/alerts.js';
+import { formatTimestamp, objectName, renderPrefix } from '../../src/firehose/prefix.js';
+
+const alert = (series: string, windowStart: string, status = 'open'): SeenAlert => ({
+  id: `${series}|${windowStart}`,
+  series,
+  status,
+  severity: 'high',
+  observed: 99,
+  expectedLow: 10,
+  expectedHigh: 50,
+  windowStart,
+  windowEnd: new Date(Date.parse(windowStart) + 10_000).toISOString(),
+  explanation: 'spike',
+});
+
+describe('alerts against injected anomalies', () => {
+  it('counts found, missed and false alerts by series and time overlap', () => {
+    // Prepare
+    const truth = [
+      {
+        id: 'a1',
+        kind: 'spike',
+        series: 'cpu|host=a',
+        metric: 'cpu',
+        dimensions: {},
+        start: '2026-01-01T00:00:00.000Z',
+        end: '2026-01-01T00:01:00.000Z',
+        magnitude: 3,
+      },
+      {
+        id: 'a2',
+        kind: 'spike',
+        series: 'cpu|host=b',
+        metric: 'cpu',
+        dimensions: {},
+        start: '2026-01-01T00:00:00.000Z',
+        end: '2026-01-01T00:01:00.000Z',
+        magnitude: 3,
+      },
+    ] as Parameters<typeof matchAlerts>[1];
+    const alerts = [
+      alert('cpu|host=a', '2026-01-01T00:00:30.000Z'),
+      alert('cpu|host=a', '2026-01-01T00:00:40.000Z', 'recovered'),
+      alert('cpu|host=c', '2026-01-01T00:00:30.000Z'),
+      alert('cpu|host=b', '2026-01-01T05:00:00.000Z'),
+    ];
+    // Act
+    const result = matchAlerts(alerts, truth);
+    // Assess
+    expect(result).toEqual({ found: 1, missed: 1, falseAlerts: 2 });
+  });
+});
+
+describe('firehose prefixes', () => {
+  it('renders partition keys, timestamps and the error output type; a missing key fails the record', () => {
+    // Prepare
+    const ms = Date.parse('2026-03-04T05:06:07.000Z');
+    // Act
+    const ok = renderPrefix(
+      'events/type=!{partitionKeyFromLambda:type}/dt=!{timestamp:yyyy-MM-dd}/h=!{timestamp:HH}/',
+      {
+        partitionKeys: { type: 'app.log' },
+        timestampMs: ms,
+      },
+    );
+    const error = renderPrefix('errors/!{firehose:error-output-type}/', {
+      timestampMs: ms,
+      errorOutputType: 'processing-failed',
+    });
+    const missing = renderPrefix('events/!{partitionKeyFromLambda:type}/', {
+      partitionKeys: {},
+      timestampMs: ms,
+    });
+    // Assess
+    expect(ok).toBe('events/type=app.log/dt=2026-03-04/h=05/');
+    expect(error).toBe('errors/processing-failed/');
+    expect(missing).toBeUndefined();
+    expect(formatTimestamp('yyyy-MM-dd-HH-mm-ss', ms)).toBe('2026-03-04-05-06-07');
+    expect(objectName('lake', ms, 'u', true)).toBe('lake-1-2026-03-04-05-06-07-u.gz');
+  });
+});
