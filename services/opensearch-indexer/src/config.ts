@@ -8,7 +8,7 @@ export interface Config {
   readonly indexer: IndexerOptions;
   /** Put the index template once per container before the first batch. */
   readonly ensureTemplate: boolean;
-  /** Dead-letter bucket and prefix; empty bucket: rejected records are reported failed instead. */
+  /** Dead-letter bucket and prefix; empty (or `none`): rejected records are reported failed instead. */
   readonly deadLetterBucket: string;
   readonly deadLetterPrefix: string;
   /** Time kept free at the end of the invocation to answer Lambda (ms). */
@@ -37,7 +37,8 @@ export function loadConfig(): Config {
       },
     },
     ensureTemplate: envBool('ENSURE_TEMPLATE', true),
-    deadLetterBucket: envString('DEAD_LETTER_BUCKET', ''),
+    // `none` (or empty) turns dead-lettering off: rejected records are then reported failed.
+    deadLetterBucket: envString('DEAD_LETTER_BUCKET', '').replace(/^none$/, ''),
     deadLetterPrefix: envString('DEAD_LETTER_PREFIX', 'dead-letter/opensearch-indexer/'),
     deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 3_000, { min: 0, max: 60_000 }),
   };
