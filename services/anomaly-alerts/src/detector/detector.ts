@@ -89,7 +89,9 @@ export function update(
   point: Point,
   config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
 ): { state: DetectorState; scored: Scored } {
-  const x = point.value;
+  // `+ 0` turns -0 into 0: JSON has no -0, so a state holding one would not survive persistence
+  // unchanged (found by the round-trip property).
+  const x = point.value + 0;
   const ts = point.timestampMs;
   // Squares of larger values overflow to Infinity and would poison the state.
   if (!Number.isFinite(x) || !Number.isFinite(ts) || Math.abs(x) > MAX_ABS_VALUE) {
