@@ -73,11 +73,14 @@ export interface KinesisProducerOptions {
   /** Concurrent PutRecords calls (default 4). */
   maxConcurrentRequests?: number;
   /**
-   * Per-partition-key order: at most one in-flight Kinesis record per key, so a retried record can
-   * never be overtaken by a later one of its key (default false). Pair it with `aggregate` for hot
-   * keys: aggregation puts many records of a key in one Kinesis record.
+   * Per-partition-key order. `true`: at most one in-flight PutRecords call per key, so a batch
+   * retried after a failed call is never overtaken by a later one; inside one call, an entry that
+   * fails alone is retried after later entries of its key that succeeded. `'strict'`: also at most
+   * one entry per key per call, so order holds under partial failures too (one round trip per
+   * record of a key: pair it with `aggregate` for hot keys, which puts a key's records in one
+   * Kinesis record). Default false.
    */
-  ordered?: boolean;
+  ordered?: boolean | 'strict';
   /** Per-shard token buckets at the Kinesis write limits (default true; needs ListShards). */
   rateLimit?: boolean;
   /** Re-read the shard map at least this often (default 60 000 ms). */
@@ -169,6 +172,7 @@ export class KinesisProducer {
   private readonly backoffMaxMs: number;
   private readonly maxConcurrent: number;
   private readonly ordered: boolean;
+  private readonly strictOrder: boolean;
   private readonly rateLimit: boolean;
   private readonly shardMapMaxAgeMs: number;
   private readonly partitionKeyOf: (event: StreamlensEvent) => string;
@@ -219,7 +223,8 @@ export class KinesisProducer {
     this.backoffBaseMs = opts.backoffBaseMs ?? 100;
     this.backoffMaxMs = opts.backoffMaxMs ?? 5000;
     this.maxConcurrent = opts.maxConcurrentRequests ?? 4;
-    this.ordered = opts.ordered ?? false;
+    this.ordered = opts.ordered !== undefined && opts.ordered !== false;
+    this.strictOrder = opts.ordered === 'strict';
     this.rateLimit = opts.rateLimit ?? true;
     this.shardMapMaxAgeMs = opts.shardMapMaxAgeMs ?? 60_000;
     this.partitionKeyOf = opts.partitionKeyOf ?? ((e) => e.subject ?? e.id);
@@ -495,7 +500,9 @@ export class KinesisProducer {
       if (
         this.ordered &&
         (this.lockedKeys.has(r.partitionKey) ||
-          (!(this.aggregate && shard !== undefined) && batchKeys.has(r.partitionKey)))
+          (this.strictOrder &&
+            !(this.aggregate && shard !== undefined) &&
+            batchKeys.has(r.partitionKey)))
       ) {
         keep.push(r);
         continue;

@@ -264,7 +264,7 @@ export class Agent {
     const first = !flow.scanned;
     flow.scanned = true;
     const seen = new Set<string>();
-    const fresh: { path: string; dev: number; ino: number; size: number }[] = [];
+    const fresh: { path: string; dev: number; ino: number; size: number; mtimeMs: number }[] = [];
     for (const path of (await matchFiles(flow.pattern)).sort()) {
       let s: Awaited<ReturnType<typeof stat>>;
       try {
@@ -283,10 +283,12 @@ export class Agent {
         }
         t.goneSince = undefined;
       } else if (!flow.ignored.has(key) && !flow.copies.has(key)) {
-        fresh.push({ path, dev: s.dev, ino: s.ino, size: s.size });
+        fresh.push({ path, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
       }
     }
     for (const key of flow.ignored) if (!seen.has(key)) flow.ignored.delete(key);
+    // Oldest first: after a restart, a rotated file (older) is read before its successor.
+    fresh.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
     for (const f of fresh) await this.track(flow, f, first);
     for (const t of [...flow.tracked.values()]) {
       if (!seen.has(t.key) && t.goneSince === undefined) t.goneSince = now;
@@ -462,23 +464,27 @@ export class Agent {
             : (parsed.partitionKey ?? t.fileId);
       puts.push({ data: parsed.data, partitionKey });
     }
-    await this.sendAll(flow, puts);
+    if (!(await this.sendAll(flow, puts))) return;
     t.offset = (records[records.length - 1] as LineRecord).end;
     await this.commit(flow, t);
   }
 
-  /** Sends records until every one is acknowledged (the producer keeps their order per key). */
+  /**
+   * Sends records until every one is acknowledged (the producer keeps their order per key).
+   * Returns false when the agent is stopping with records still refused: nothing is committed.
+   */
   private async sendAll(
     flow: FlowState,
     records: { data: string; partitionKey: string }[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     let pending = records;
     let attempt = 0;
     while (pending.length > 0) {
+      if (attempt > 0 && this.stopping) return false;
       const results = await Promise.allSettled(pending.map((r) => flow.sink.put(r)));
       const failed = pending.filter((_, i) => results[i]?.status === 'rejected');
       this.counters.recordsSent += pending.length - failed.length;
-      if (failed.length === 0) return;
+      if (failed.length === 0) return true;
       attempt++;
       this.counters.sinkRetries += failed.length;
       const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
@@ -490,6 +496,7 @@ export class Agent {
       );
       pending = failed;
     }
+    return true;
   }
 
   private async commit(flow: FlowState, t: Tracked): Promise<void> {

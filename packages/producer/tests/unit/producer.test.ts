@@ -278,7 +278,44 @@ describe('KinesisProducer failures', () => {
 });
 
 describe('KinesisProducer ordering, backpressure and pacing', () => {
-  it('keeps per-key order under partial failures when ordered', async () => {
+  it('keeps per-key order across failed calls when ordered', async () => {
+    // Prepare: every third call is throttled as a whole.
+    const throttle = Object.assign(new Error('slow down'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
+    const client = new NullKinesisClient(2, {
+      keep: true,
+      failCall: (c) => (c % 3 === 1 ? throttle : undefined),
+    });
+    const producer = new KinesisProducer({
+      client,
+      streamName: 's',
+      ordered: true,
+      rateLimit: false,
+      backoffBaseMs: 1,
+      backoffMaxMs: 3,
+      maxAttempts: 50,
+      lingerMs: 1,
+      maxBatchRecords: 7,
+    });
+    // Act
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        producer.put({ data: `${i % 3}:${Math.floor(i / 3)}`, partitionKey: `key-${i % 3}` }),
+      ),
+    );
+    await producer.close();
+    // Assess
+    expect(client.calls).toBeGreaterThan(40);
+    for (let k = 0; k < 3; k++) {
+      const seq = client.accepted
+        .filter((a) => a.partitionKey === `key-${k}`)
+        .map((a) => Number(dec.decode(a.data).split(':')[1]));
+      expect(seq).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    }
+  });
+
+  it('keeps per-key order under partial failures when strictly ordered', async () => {
     // Prepare
     const rng = new Random(8);
     const client = new NullKinesisClient(2, {
@@ -288,7 +325,7 @@ describe('KinesisProducer ordering, backpressure and pacing', () => {
     const producer = new KinesisProducer({
       client,
       streamName: 's',
-      ordered: true,
+      ordered: 'strict',
       rateLimit: false,
       backoffBaseMs: 1,
       backoffMaxMs: 3,
