@@ -265,6 +265,29 @@ function checkStringMap(o: unknown, path: string): ValidationIssue | undefined {
   return undefined;
 }
 
+/** `z.record(nonEmpty, string | number | boolean)`: a non-object map and a bad value. */
+function checkAttributeMap(o: unknown): ValidationIssue | undefined {
+  if (!isPlainObject(o)) {
+    return Array.isArray(o) || o === null || typeof o !== 'object'
+      ? wrongType('record', o, '$.data.attributes')
+      : ASK_ZOD;
+  }
+  for (const k in o) {
+    if (!Object.hasOwn(o, k) || k === '__proto__') continue;
+    if (k.length === 0) return ASK_ZOD;
+    const v = o[k];
+    const t = typeof v;
+    if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v))) continue;
+    // No member of the union matches: zod reports the union itself, an invalid value.
+    return issue(
+      ErrorCode.INVALID_VALUE,
+      `expected a string, a finite number or a boolean, got ${t === 'number' ? v : jsonTypeOf(v)}`,
+      jsonPath(['data', 'attributes', k]),
+    );
+  }
+  return undefined;
+}
+
 /**
  * Explains why a `telemetry.reading` (an object whose `specversion` and `type` are right) fails its
  * schema, or returns `undefined` when the case is left to zod.
@@ -281,7 +304,7 @@ export function explainTelemetryReading(e: Any): ValidationIssue | undefined {
   return found === ASK_ZOD ? undefined : found;
 }
 
-/** Like `explainTelemetryReading`, for `app.log` (a bad `attributes` map is left to zod). */
+/** Like `explainTelemetryReading`, for `app.log`. */
 export function explainAppLog(e: Any): ValidationIssue | undefined {
   const env = checkEnvelope(e);
   if (env !== undefined) return env;
@@ -301,7 +324,7 @@ export function explainAppLog(e: Any): ValidationIssue | undefined {
         ? missing('string', '$.data.message')
         : wrongType('string', d.message, '$.data.message')) ??
     checkNonEmpty(d.service, '$.data.service') ??
-    checkOptNonEmpty(d.traceId, '$.data.traceId');
-  if (found !== undefined) return found;
-  return undefined;
+    checkOptNonEmpty(d.traceId, '$.data.traceId') ??
+    (d.attributes === undefined ? undefined : checkAttributeMap(d.attributes));
+  return found === ASK_ZOD ? undefined : found;
 }

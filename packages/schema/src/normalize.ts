@@ -57,8 +57,40 @@ function sortedMap<V>(m: Readonly<Record<string, V>>, value: (v: V) => V): Recor
   return out;
 }
 
+/**
+ * `sortedMap(m, trimValue)` for string maps (dimensions, the common case on the hot path),
+ * without the callback, in one pass that checks and sorts at once: the keys are insertion-sorted
+ * (maps hold a handful of keys) and a copy is built only when something changes.
+ */
+function sortedStringMap(m: Readonly<Record<string, string>>): Record<string, string> {
+  const keys = Object.keys(m);
+  const n = keys.length;
+  let canonical = true;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i] as string;
+    const v = m[k] as string;
+    if (trim(k) !== k || trim(v) !== v) canonical = false;
+    // Insertion sort (a no-op on a sorted map); equal keys cannot occur in an object.
+    let j = i - 1;
+    if (j >= 0 && (keys[j] as string) > k) {
+      canonical = false;
+      do {
+        keys[j + 1] = keys[j] as string;
+        j--;
+      } while (j >= 0 && (keys[j] as string) > k);
+      keys[j + 1] = k;
+    }
+  }
+  if (canonical) return m as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (let i = 0; i < n; i++) {
+    const k = keys[i] as string;
+    out[trim(k)] = trim(m[k] as string);
+  }
+  return out;
+}
+
 const same = <V>(v: V): V => v;
-const trimValue = (v: string): string => trim(v);
 
 /**
  * Canonical form of an event: `time` (and window times) in UTC with milliseconds, identifiers and
@@ -95,8 +127,7 @@ function normalizeData(e: StreamlensEvent): StreamlensEvent['data'] {
       const d = e.data;
       const metric = trim(d.metric);
       const unit = trimOpt(d.unit);
-      const dimensions =
-        d.dimensions === undefined ? undefined : sortedMap(d.dimensions, trimValue);
+      const dimensions = d.dimensions === undefined ? undefined : sortedStringMap(d.dimensions);
       if (metric === d.metric && unit === d.unit && dimensions === d.dimensions) return d;
       const out = { ...d, metric };
       if (unit !== undefined) out.unit = unit;

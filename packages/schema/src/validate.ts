@@ -131,10 +131,10 @@ function decodeText(bytes: Uint8Array | string, maxBytes: number): Result<string
   if (bytes.byteLength > maxBytes) {
     return fail(ErrorCode.OVERSIZE, `record is ${bytes.byteLength} bytes, over ${maxBytes}`);
   }
-  return {
-    ok: true,
-    value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-  };
+  // A Buffer (what the base64 decoders return) is read in place; other views get a Buffer view.
+  const view =
+    bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { ok: true, value: view.toString('utf8') };
 }
 
 function parseJson(text: string): Result<unknown> {

@@ -51,14 +51,19 @@ for (const name of selected) {
   };
   const keys = Object.keys(impls);
   const samples: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-  for (let i = 0; i < 3; i++) for (const k of keys) await impls[k]!();
+  // Process CPU time too: on a box with a load of 10+ on 2 cores, wall time mostly measures waiting.
+  const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let i = 0; i < 10; i++) for (const k of keys) await impls[k]!();
   for (let r = 0; r < rounds; r++) {
     for (let j = 0; j < keys.length; j++) {
       const k = keys[(j + r) % keys.length]!;
       gc();
+      const c = process.cpuUsage();
       const t = performance.now();
       await impls[k]!();
       samples[k]!.push(performance.now() - t);
+      const used = process.cpuUsage(c);
+      cpu[k]!.push((used.user + used.system) / 1000);
     }
   }
   const floor = median(samples.floor!);
@@ -70,5 +75,12 @@ for (const name of selected) {
     `${name} (${data.event.records.length} records, ${rounds} rounds): floor ${floor.toFixed(1)} ms, ` +
       `streamlens ${ours.toFixed(1)} ms ×${(ours / floor).toFixed(2)} (per-round median ×${median(perRound).toFixed(2)}), ` +
       `powertools ${pt.toFixed(1)} ms ×${(pt / floor).toFixed(2)}; powertools/streamlens ${(pt / ours).toFixed(2)}`,
+  );
+  const cFloor = median(cpu.floor!);
+  const cOurs = median(cpu.streamlens!);
+  const cPt = median(cpu.powertools!);
+  console.log(
+    `  cpu time: floor ${cFloor.toFixed(1)} ms, streamlens ${cOurs.toFixed(1)} ms ×${(cOurs / cFloor).toFixed(2)}, ` +
+      `powertools ${cPt.toFixed(1)} ms ×${(cPt / cFloor).toFixed(2)}; powertools/streamlens ${(cPt / cOurs).toFixed(2)}`,
   );
 }

@@ -106,6 +106,8 @@ describe('hand-written explanations agree with zod', () => {
         ['data', 'message'],
         ['data', 'service'],
         ['data', 'traceId'],
+        ['data', 'attributes'],
+        ['data', 'attributes', 'a'],
       ],
     ],
   ] as const)('on every field of a %s replaced by edge values', (_type, event, paths) => {
@@ -157,5 +159,17 @@ describe('hand-written explanations agree with zod', () => {
         path: '$.data.value',
       },
     });
+  });
+
+  it('covers a non-finite log attribute (a union no member matches)', () => {
+    // Prepare
+    const value = withField(appLog(), ['data', 'attributes'], {
+      durationMs: Number.POSITIVE_INFINITY,
+    });
+    // Act
+    const mine = explainAppLog(value);
+    // Assess
+    expect(mine).toMatchObject({ code: 'INVALID_VALUE', path: '$.data.attributes.durationMs' });
+    expect(compare(value)).toBe('covered');
   });
 });
