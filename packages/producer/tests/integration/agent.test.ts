@@ -213,7 +213,11 @@ describe('agent against kinesalite', () => {
       // In order, apart from one re-sent stretch after the crash: first occurrences ascend.
       const firsts: number[] = [];
       const seen = new Set<number>();
-      for (const n of seq) if (!seen.has(n)) seen.add(n), firsts.push(n);
+      for (const n of seq) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        firsts.push(n);
+      }
       expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
       // Duplicates come only from the batches sent but not committed before the kill.
       expect(seq.length - seen.size).toBeLessThanOrEqual(400);
