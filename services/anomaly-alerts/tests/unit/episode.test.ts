@@ -11,6 +11,7 @@ import type { Scored } from '../../src/detector/index.js';
 const cfg = {
   ...DEFAULT_ALERTING_CONFIG,
   threshold: 0.75,
+  severityCuts: { medium: 0.85, high: 0.95, critical: 0.99 },
   recoveryWindows: 2,
   cooldownSeconds: 600,
 };
