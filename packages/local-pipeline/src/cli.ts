@@ -21,6 +21,8 @@ export interface StartOptions {
   params: Record<string, string>;
   root: string;
   lakeIntervalSeconds: number;
+  drainTimeoutSeconds: number;
+  anomalyEverySeconds?: number;
 }
 
 const USAGE = `pnpm start [options]
@@ -32,6 +34,8 @@ const USAGE = `pnpm start [options]
   --verbose           function logs and mapping notices
   --summary-json F    write the reconciliation to F
   --lake-interval S   local Firehose S3 buffering interval (default 10)
+  --drain-timeout S   give up draining after S seconds (default 300)
+  --anomaly-every S   mean seconds between injected anomalies (scenario default)
   --param k=v         service param, as compose passes it (repeatable)
   --standins-only     start the stand-ins, print their env, wait for Ctrl-C`;
 
@@ -49,6 +53,8 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       'summary-json': { type: 'string' },
       'standins-only': { type: 'boolean', default: false },
       'lake-interval': { type: 'string', default: '10' },
+      'drain-timeout': { type: 'string', default: '300' },
+      'anomaly-every': { type: 'string' },
       param: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -75,6 +81,10 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     params,
     root,
     lakeIntervalSeconds: Number(values['lake-interval']),
+    drainTimeoutSeconds: Number(values['drain-timeout']),
+    ...(values['anomaly-every'] !== undefined
+      ? { anomalyEverySeconds: Number(values['anomaly-every']) }
+      : {}),
   };
 }
 
@@ -84,7 +94,9 @@ function statusLine(pipeline: Pipeline, produced: number, startedAt: number, ale
   let maxAge = 0;
   for (const fn of pipeline.functions) {
     for (const m of fn.mappings) {
-      parts.push(`${fn.definition.key} ${m.stats.recordsProcessed}`);
+      parts.push(
+        `${fn.definition.service.replace(/^streamlens-/, '')} ${m.stats.recordsProcessed}`,
+      );
       maxAge = Math.max(maxAge, m.stats.iteratorAgeMs);
     }
   }
@@ -212,6 +224,9 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
         seed: options.seed,
         scenario: options.scenario,
         signal: stopRequested.signal,
+        ...(options.anomalyEverySeconds !== undefined
+          ? { anomalyEverySeconds: options.anomalyEverySeconds }
+          : {}),
       },
       ledger,
     );
@@ -221,7 +236,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       `produced ${ledger.valid.size + ledger.invalid} records in ${producedFor.toFixed(1)} s; draining…`,
     );
     const drainStart = Date.now();
-    const drained = await pipeline.drain(120_000);
+    const drained = await pipeline.drain(options.drainTimeoutSeconds * 1000);
     err(
       `drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s${drained ? '' : ' (TIMED OUT)'}`,
     );

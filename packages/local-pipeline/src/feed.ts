@@ -30,6 +30,8 @@ export interface FeedOptions {
   readonly seed: number;
   readonly scenario: string;
   readonly signal: AbortSignal;
+  /** Overrides the scenario's mean seconds between injected anomalies. */
+  readonly anomalyEverySeconds?: number;
 }
 
 /**
@@ -44,6 +46,9 @@ export async function feed(options: FeedOptions, ledger: ProducedLedger): Promis
     seed: options.seed,
     rate: options.rate,
     scenario: options.scenario,
+    ...(options.anomalyEverySeconds !== undefined
+      ? { anomalyEverySeconds: options.anomalyEverySeconds }
+      : {}),
   });
   const producer = new KinesisProducer({
     client: options.kinesis,

@@ -288,6 +288,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       }
     }
 
+    const firehoseProcessorArns = new Set(
+      services.flatMap((svc) => deliveryStreamsOf(svc).map((c) => c.processor?.lambdaArn ?? '')),
+    );
     const failures = new NdjsonFailureSink(join(options.runDir, 'on-failure'));
     const functions: WiredFunction[] = [];
     const byArn = new Map<string, FunctionContainer>();
@@ -341,6 +344,15 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         for (const s3 of definition.s3) {
           notWired.push(
             `${definition.name}: s3 event on ${s3.bucket} (S3 notifications not emulated yet)`,
+          );
+        }
+        if (
+          mappings.length === 0 &&
+          definition.s3.length === 0 &&
+          !firehoseProcessorArns.has(definition.arn)
+        ) {
+          notWired.push(
+            `${definition.name}: no emulated event source (its events: ${eventKinds(svc, definition.key)})`,
           );
         }
         functions.push({ definition, container, mappings });
@@ -435,6 +447,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     await aws.stop().catch(() => undefined);
     throw error;
   }
+}
+
+function eventKinds(svc: ResolvedService, key: string): string {
+  const fn = (svc.doc.functions as Record<string, { events?: Record<string, unknown>[] }>)[key];
+  return (fn?.events ?? []).map((e) => Object.keys(e)[0]).join(', ') || 'none';
 }
 
 /** `export NAME=value` lines for the stand-ins' environment. */

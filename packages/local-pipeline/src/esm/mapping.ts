@@ -57,6 +57,8 @@ export interface MappingStats {
   recordsRead: number;
   /** Age of the last record of the last batch when it was invoked (Lambda's IteratorAge). */
   iteratorAgeMs: number;
+  /** Highest iterator age seen. */
+  maxIteratorAgeMs: number;
   /** Tumbling windows finished (final invocation succeeded). */
   windowsClosed: number;
 }
@@ -108,6 +110,7 @@ export class EventSourceMapping {
     redeliveries: 0,
     recordsRead: 0,
     iteratorAgeMs: 0,
+    maxIteratorAgeMs: 0,
     windowsClosed: 0,
   };
   private readonly shards: ShardState[] = [];
@@ -439,7 +442,10 @@ export class EventSourceMapping {
   private async invoke(shard: ShardState, lane: Lane, records: readonly PolledRecord[]) {
     this.stats.invocations++;
     const last = records[records.length - 1];
-    if (last) this.stats.iteratorAgeMs = Math.max(0, Date.now() - last.arrivalMs);
+    if (last) {
+      this.stats.iteratorAgeMs = Math.max(0, Date.now() - last.arrivalMs);
+      this.stats.maxIteratorAgeMs = Math.max(this.stats.maxIteratorAgeMs, this.stats.iteratorAgeMs);
+    }
     return this.options.invoke(this.buildEvent(shard, lane, records));
   }
 

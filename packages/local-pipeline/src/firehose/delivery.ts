@@ -212,9 +212,17 @@ export class FirehoseEmulator {
   private takeRequest(): SourceRecord[] {
     const batch: SourceRecord[] = [];
     let bytes = 0;
+    let raw = 0;
+    // A request holds one processor buffer (BufferSizeInMBs of source data), never over 6 MB.
+    const bufferBytes = (this.options.config.processor?.bufferSizeMb ?? 6) * MB;
     for (const record of this.processorBuffer) {
       const size = Math.ceil(record.bytes / 3) * 4 + 300;
-      if (batch.length > 0 && bytes + size > MAX_REQUEST_BYTES) break;
+      if (
+        batch.length > 0 &&
+        (bytes + size > MAX_REQUEST_BYTES || raw + record.bytes > bufferBytes)
+      )
+        break;
+      raw += record.bytes;
       batch.push(record);
       bytes += size;
     }
