@@ -2,7 +2,7 @@ import { ConfigError, envBool, envInt, envString } from '@streamlens/lambda-kit'
 import type { LoaderConfig } from './loader.js';
 
 /** Loader configuration from the environment (fails fast at cold start; README: config). */
-export function loadConfig(): LoaderConfig & { deadlineSafetyMs: number } {
+export function loadConfig(): LoaderConfig & { deadlineSafetyMs: number; copyRoleName: string } {
   const workgroupName = envString('WAREHOUSE_WORKGROUP', '');
   const clusterIdentifier = envString('WAREHOUSE_CLUSTER_ID', '');
   if (!workgroupName && !clusterIdentifier) {
@@ -13,11 +13,13 @@ export function loadConfig(): LoaderConfig & { deadlineSafetyMs: number } {
   }
   const dbUser = envString('WAREHOUSE_DB_USER', '');
   const copyRoleArn = envString('COPY_ROLE_ARN', '');
-  if (!copyRoleArn)
+  const copyRoleName = envString('COPY_ROLE_NAME', '');
+  if (!copyRoleArn && !copyRoleName) {
     throw new ConfigError(
-      'COPY_ROLE_ARN',
-      'COPY_ROLE_ARN is required (the role COPY assumes to read the lake)',
+      'COPY_ROLE_NAME',
+      'COPY_ROLE_NAME or COPY_ROLE_ARN is required (the role COPY assumes to read the lake)',
     );
+  }
   return {
     warehouse: {
       database: envString('WAREHOUSE_DATABASE', 'dev'),
@@ -26,6 +28,7 @@ export function loadConfig(): LoaderConfig & { deadlineSafetyMs: number } {
       ...(dbUser ? { dbUser } : {}),
     },
     copyRoleArn,
+    copyRoleName,
     tables: {
       events: envString('EVENTS_TABLE', 'events'),
       windows: envString('WINDOWS_TABLE', 'metrics_windows'),
@@ -40,4 +43,14 @@ export function loadConfig(): LoaderConfig & { deadlineSafetyMs: number } {
     pollMaxDelayMs: envInt('POLL_MAX_DELAY_MS', 2_000, { min: 10, max: 60_000 }),
     deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 5_000, { min: 0, max: 60_000 }),
   };
+}
+
+/**
+ * The COPY role's ARN from its name and the function's own ARN (same account and partition): a
+ * literal name in serverless.yml keeps `invoke local` working, where a GetAtt cannot resolve.
+ */
+export function copyRoleArnFor(roleName: string, invokedFunctionArn: string | undefined): string {
+  // `serverless invoke local` gives no function ARN: a placeholder account is right offline.
+  const [, partition = 'aws', , , account = '000000000000'] = (invokedFunctionArn ?? '').split(':');
+  return `arn:${partition}:iam::${account}:role/${roleName}`;
 }

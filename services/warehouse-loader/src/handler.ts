@@ -6,7 +6,7 @@ import {
   lambdaHandler,
 } from '@streamlens/lambda-kit';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { loadConfig } from './config.js';
+import { copyRoleArnFor, loadConfig } from './config.js';
 import { loadBatch } from './loader.js';
 
 // Built once per container: configuration (fails fast at cold start), observability, client.
@@ -18,11 +18,19 @@ const client = new RedshiftDataClient(clientConfig({ maxAttempts: 3 }));
 export const handler = lambdaHandler(
   async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
     const deadline = deadlineFromContext(context, config.deadlineSafetyMs);
-    const { response, outcomes } = await loadBatch(event, client, config, deadline, {
-      info: (message, extra) => logger.info(message, extra ?? {}),
-      warn: (message, extra) => logger.warn(message, extra ?? {}),
-      error: (message, extra) => logger.error(message, extra ?? {}),
-    });
+    const copyRoleArn =
+      config.copyRoleArn || copyRoleArnFor(config.copyRoleName, context.invokedFunctionArn);
+    const { response, outcomes } = await loadBatch(
+      event,
+      client,
+      { ...config, copyRoleArn },
+      deadline,
+      {
+        info: (message, extra) => logger.info(message, extra ?? {}),
+        warn: (message, extra) => logger.warn(message, extra ?? {}),
+        error: (message, extra) => logger.error(message, extra ?? {}),
+      },
+    );
     const objects = outcomes.flatMap((o) => o.objects);
     metrics.addMetric(
       'ObjectsLoaded',

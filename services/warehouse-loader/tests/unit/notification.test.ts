@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { copyRoleArnFor } from '../../src/config.js';
 import { NotificationError } from '../../src/errors.js';
 import { parseNotification, targetOf } from '../../src/notification.js';
 
@@ -64,5 +65,19 @@ describe('targetOf', () => {
     expect(targetOf('errors/processing-failed/dt=2026-11-25/f')).toBeUndefined();
     expect(targetOf('events/no-type/f.gz')).toBeUndefined();
     expect(targetOf('late-data/stream-aggregator/dt=2026-11-25/x')).toBeUndefined();
+  });
+});
+
+describe('copyRoleArnFor', () => {
+  it('builds the role ARN in the function account and partition', () => {
+    expect(copyRoleArnFor('r', 'arn:aws-cn:lambda:cn-north-1:123456789012:function:f')).toBe(
+      'arn:aws-cn:iam::123456789012:role/r',
+    );
+  });
+});
+
+describe('copyRoleArnFor offline', () => {
+  it('uses a placeholder account when the context has no function ARN (invoke local)', () => {
+    expect(copyRoleArnFor('r', undefined)).toBe('arn:aws:iam::000000000000:role/r');
   });
 });
