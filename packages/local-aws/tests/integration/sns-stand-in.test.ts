@@ -242,24 +242,20 @@ describe('SNS stand-in driven by the real SNSClient', () => {
       ],
     });
     const arn = created.topics?.[name] as string;
-    await aws
-      .clients()
-      .sns.send(
-        new PublishCommand({
-          TopicArn: arn,
-          Message: 'x',
-          MessageAttributes: { severity: attr('high') },
-        }),
-      );
-    await aws
-      .clients()
-      .sns.send(
-        new PublishCommand({
-          TopicArn: arn,
-          Message: 'y',
-          MessageAttributes: { severity: attr('low') },
-        }),
-      );
+    await aws.clients().sns.send(
+      new PublishCommand({
+        TopicArn: arn,
+        Message: 'x',
+        MessageAttributes: { severity: attr('high') },
+      }),
+    );
+    await aws.clients().sns.send(
+      new PublishCommand({
+        TopicArn: arn,
+        Message: 'y',
+        MessageAttributes: { severity: attr('low') },
+      }),
+    );
     // Assess
     expect(aws.endpoints.sns).toBeDefined();
     expect(
