@@ -166,12 +166,11 @@ async function main(): Promise<number> {
   }
 }
 
+// Exit explicitly: the SDK clients' keep-alive sockets would otherwise hold the process open.
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-    process.exitCode = err instanceof ProducerConfigError ? 2 : 1;
+    process.exit(err instanceof ProducerConfigError ? 2 : 1);
   },
 );
