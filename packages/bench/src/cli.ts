@@ -198,8 +198,13 @@ async function main(): Promise<void> {
 
 // Run only when executed, not when a test imports parseArgs.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 1;
-  });
+  main()
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    })
+    // Suites that start stand-ins (DynamoDB Local, the OpenSearch stand-in) or keep sockets alive
+    // would otherwise hold the process open after the results are written; local-aws stops its
+    // child processes on exit.
+    .finally(() => process.exit());
 }
