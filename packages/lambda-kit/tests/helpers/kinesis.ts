@@ -1,4 +1,5 @@
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { kinesisRecord as sharedRecord } from '../../src/testing.js';
 
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-test-events';
 
@@ -9,23 +10,11 @@ export function kinesisRecord(
   data: string | Uint8Array = '{}',
   overrides: { partitionKey?: string; arrivalSeconds?: number; eventSourceARN?: string } = {},
 ): KinesisStreamRecord {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: overrides.partitionKey ?? 'pk-1',
-      sequenceNumber,
-      data: bytes.toString('base64'),
-      approximateArrivalTimestamp: overrides.arrivalSeconds ?? 1_764_097_200.123,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shardId}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
-    awsRegion: 'us-east-1',
-    eventSourceARN: overrides.eventSourceARN ?? STREAM_ARN,
-  };
+  return sharedRecord(shardId, sequenceNumber, data, {
+    partitionKey: overrides.partitionKey ?? 'pk-1',
+    arrivalSeconds: overrides.arrivalSeconds ?? 1_764_097_200.123,
+    streamArn: overrides.eventSourceARN ?? STREAM_ARN,
+  });
 }
 
 /** An event holding `records` in the given order. */

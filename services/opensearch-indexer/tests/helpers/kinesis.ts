@@ -1,3 +1,7 @@
+import {
+  lambdaContext as sharedContext,
+  kinesisRecord as sharedRecord,
+} from '@streamlens/lambda-kit/testing';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-dev-events';
@@ -8,23 +12,10 @@ export function kinesisRecord(
   sequenceNumber: string,
   data: unknown,
 ): KinesisStreamRecord {
-  const bytes = Buffer.from(typeof data === 'string' ? data : JSON.stringify(data));
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: 'pk',
-      sequenceNumber,
-      data: bytes.toString('base64'),
-      approximateArrivalTimestamp: 1_764_072_000.5,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shardId}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/streamlens-opensearch-indexer',
-    awsRegion: 'us-east-1',
-    eventSourceARN: STREAM_ARN,
-  };
+  return sharedRecord(shardId, sequenceNumber, data, {
+    streamArn: STREAM_ARN,
+    roleArn: 'arn:aws:iam::000000000000:role/streamlens-opensearch-indexer',
+  });
 }
 
 /** A Kinesis event of `items` spread round-robin over `shards` shards, sequence numbers increasing. */
@@ -42,20 +33,5 @@ export function kinesisEventOf(items: readonly unknown[], shards = 1): KinesisSt
 
 /** A Lambda context with `ms` left. */
 export function lambdaContext(ms = 60_000): Context {
-  const end = Date.now() + ms;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'streamlens-opensearch-indexer-dev-index',
-    functionVersion: '$LATEST',
-    invokedFunctionArn:
-      'arn:aws:lambda:us-east-1:000000000000:function:streamlens-opensearch-indexer-dev-index',
-    memoryLimitInMB: '512',
-    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
-    logGroupName: '/aws/lambda/streamlens-opensearch-indexer-dev-index',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => end - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return sharedContext('streamlens-opensearch-indexer-dev-index', ms);
 }
