@@ -2,13 +2,15 @@
  * `pnpm detect --data DIR --out DIR`: run the production anomaly detector (default configuration,
  * the same code as the Lambda) over every `timestamp,value` CSV under DIR and write
  * `timestamp,value,anomaly_score` CSVs at the same relative paths under OUT (NAB's results layout).
+ * `DETECTOR_WARMUP_POINTS` applies as in the Lambda (unset: the default 30, NAB's numbers).
  *
  * `--config JSON` overrides configuration keys, for experiments only; production never does.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from '../src/detector/config.js';
+import { detectorConfigFromEnv } from '../src/config.js';
+import type { DetectorConfig } from '../src/detector/config.js';
 import { update } from '../src/detector/detector.js';
 import { initialState } from '../src/detector/state.js';
 
@@ -67,9 +69,11 @@ function main(): void {
     console.error('usage: pnpm detect --data DIR --out DIR');
     process.exit(2);
   }
+  // The Lambda's configuration (DETECTOR_WARMUP_POINTS honoured the same way).
+  const base = detectorConfigFromEnv();
   const config: DetectorConfig = values.config
-    ? { ...DEFAULT_DETECTOR_CONFIG, ...(JSON.parse(values.config) as Partial<DetectorConfig>) }
-    : DEFAULT_DETECTOR_CONFIG;
+    ? { ...base, ...(JSON.parse(values.config) as Partial<DetectorConfig>) }
+    : base;
   const started = process.hrtime.bigint();
   let total = 0;
   const files = csvFiles(values.data);

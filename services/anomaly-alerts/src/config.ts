@@ -14,6 +14,23 @@ export interface AnomalyAlertsConfig {
   readonly deadlineSafetyMs: number;
 }
 
+/** Smallest accepted warm-up: below it the predictors have not seen enough residuals to score. */
+export const MIN_WARMUP_POINTS = DEFAULT_DETECTOR_CONFIG.predictorMinN;
+
+/**
+ * The detector configuration: `DEFAULT_DETECTOR_CONFIG` with `DETECTOR_WARMUP_POINTS` (default 30,
+ * 10..100000) applied. The Lambda and `pnpm detect` both read it, so the two stay the same; only a
+ * short local run should lower it (the first score comes after about twice the warm-up).
+ */
+export function detectorConfigFromEnv(): DetectorConfig {
+  const d = DEFAULT_DETECTOR_CONFIG;
+  const warmupPoints = envInt('DETECTOR_WARMUP_POINTS', d.warmupPoints, {
+    min: MIN_WARMUP_POINTS,
+    max: 100_000,
+  });
+  return warmupPoints === d.warmupPoints ? d : Object.freeze({ ...d, warmupPoints });
+}
+
 /** Reads and checks the configuration; throws a ConfigError naming the variable at fault. */
 export function loadConfig(): AnomalyAlertsConfig {
   const d = DEFAULT_ALERTING_CONFIG;
@@ -21,7 +38,7 @@ export function loadConfig(): AnomalyAlertsConfig {
     stateTableName: requireEnv('STATE_TABLE_NAME'),
     alertsTopicArn: requireEnv('ALERTS_TOPIC_ARN'),
     // One detector configuration for every series, the same as `pnpm detect` (no per-series tuning).
-    detector: DEFAULT_DETECTOR_CONFIG,
+    detector: detectorConfigFromEnv(),
     alerting: {
       threshold: envNumber('ALERT_THRESHOLD', d.threshold, { min: 0, max: 1 }),
       severityCuts: d.severityCuts,
