@@ -6,8 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_TYPES, type EventType } from '../src/events.js';
+import type { EventType } from '../src/events.js';
 import { jsonSchemaFileName, jsonSchemaOf } from '../src/json-schema.js';
+import { EVENT_TYPES } from '../src/schemas.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'json-schema');
 mkdirSync(outDir, { recursive: true });

@@ -7,13 +7,13 @@ import { createRequire } from 'node:module';
 import {
   aggregate,
   deaggregate,
-  EVENT_TYPES,
   type KplUserRecord,
   normalizeEvent,
   parseInputEventJson,
   toNdjsonLine,
 } from '../src/index.js';
 import { appLog, telemetryReading } from '../src/testing/index.js';
+import { EVENT_TYPES } from '../src/zod.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { RFC3339_DATETIME } from './datetime.js';
 import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import { LOG_LEVELS } from './events.js';
 
@@ -11,7 +11,7 @@ import { LOG_LEVELS } from './events.js';
  */
 
 // The very regex zod's `z.iso.datetime({ offset: true })` uses, so both always agree.
-const DATETIME = z.regexes.datetime({ offset: true, local: false });
+const DATETIME = RFC3339_DATETIME;
 
 // biome-ignore lint/suspicious/noExplicitAny: validators inspect untrusted values field by field
 type Any = any;

@@ -1,9 +1,12 @@
+// The runtime API, free of zod (a test bundles this entry and fails if zod appears in it); the
+// zod schemas are at `@streamlens/schema/zod`.
 export * from './cloudwatch.js';
 export * from './codecs.js';
+export * from './datetime.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './evolution.js';
-export * from './json-schema.js';
+export * from './explain.js';
 export * from './kpl.js';
 export * from './normalize.js';
 export * from './series.js';

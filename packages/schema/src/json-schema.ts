@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { EVENT_TYPES, type EventType } from './events.js';
+import type { EventType } from './events.js';
+import { EVENT_TYPES } from './schemas.js';
 
 /** File name of a type's generated JSON Schema: `<type>.v<N>.schema.json`. */
 export function jsonSchemaFileName(type: string, version: number): string {

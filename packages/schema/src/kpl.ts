@@ -324,6 +324,102 @@ function decodeUserRecord(
   return { partitionKey, explicitHashKey, data: buf.subarray(dataStart, dataEnd) };
 }
 
+/**
+ * Decodes the canonical layout every KPL writer emits (key tables first, then records of exactly
+ * `08 pk [10 ehk] 1a data`, short varints) in one pass, without intermediate arrays. Returns
+ * undefined for anything else, valid or not: `decodeGeneral` then decides, so both paths accept
+ * and reject exactly the same inputs (a test checks they agree).
+ */
+function decodeCanonical(buf: Buffer, end: number): KplUserRecord[] | undefined {
+  const pks: string[] = [];
+  const ehks: string[] = [];
+  let pos = 4;
+  let b = 0;
+  let len = 0;
+  // Key tables: field 1 (0x0a) and field 2 (0x12), length-delimited.
+  while (pos < end) {
+    const tag = buf[pos] as number;
+    if (tag !== 0x0a && tag !== 0x12) break;
+    pos++;
+    if (pos >= end) return undefined;
+    len = buf[pos++] as number;
+    if (len >= 0x80) {
+      if (pos >= end) return undefined;
+      b = buf[pos++] as number;
+      if (b >= 0x80) return undefined;
+      len = (len & 0x7f) | (b << 7);
+    }
+    if (pos + len > end) return undefined;
+    (tag === 0x0a ? pks : ehks).push(buf.toString('utf8', pos, pos + len));
+    pos += len;
+  }
+  const npk = pks.length;
+  const nehk = ehks.length;
+  const out: KplUserRecord[] = [];
+  while (pos < end) {
+    // Record (field 3, 0x1a): its length, then partition_key_index.
+    if (buf[pos] !== 0x1a || pos + 1 >= end) return undefined;
+    len = buf[pos + 1] as number;
+    pos += 2;
+    if (len >= 0x80) {
+      if (pos >= end) return undefined;
+      b = buf[pos++] as number;
+      if (b >= 0x80) {
+        if (pos >= end) return undefined;
+        const c = buf[pos++] as number;
+        if (c >= 0x80) return undefined;
+        len = (len & 0x7f) | ((b & 0x7f) << 7) | (c << 14);
+      } else {
+        len = (len & 0x7f) | (b << 7);
+      }
+    }
+    const recordEnd = pos + len;
+    if (recordEnd > end || len < 4 || buf[pos] !== 0x08) return undefined;
+    let pk = buf[pos + 1] as number;
+    pos += 2;
+    if (pk >= 0x80) {
+      b = buf[pos++] as number;
+      if (b >= 0x80) return undefined;
+      pk = (pk & 0x7f) | (b << 7);
+    }
+    if (pk >= npk) return undefined;
+    let ehk = -1;
+    if (buf[pos] === 0x10) {
+      ehk = buf[pos + 1] as number;
+      pos += 2;
+      if (ehk >= 0x80) {
+        b = buf[pos++] as number;
+        if (b >= 0x80) return undefined;
+        ehk = (ehk & 0x7f) | (b << 7);
+      }
+      if (ehk >= nehk) return undefined;
+    }
+    // data (field 3 of Record, 0x1a): must end exactly where the record ends.
+    if (pos >= recordEnd || buf[pos] !== 0x1a) return undefined;
+    len = buf[pos + 1] as number;
+    pos += 2;
+    if (len >= 0x80) {
+      b = buf[pos++] as number;
+      if (b >= 0x80) {
+        const c = buf[pos++] as number;
+        if (c >= 0x80) return undefined;
+        len = (len & 0x7f) | ((b & 0x7f) << 7) | (c << 14);
+      } else {
+        len = (len & 0x7f) | (b << 7);
+      }
+    }
+    if (pos + len !== recordEnd) return undefined;
+    const data = buf.subarray(pos, recordEnd);
+    out.push(
+      ehk < 0
+        ? { partitionKey: pks[pk] as string, data }
+        : { partitionKey: pks[pk] as string, explicitHashKey: ehks[ehk] as string, data },
+    );
+    pos = recordEnd;
+  }
+  return out;
+}
+
 function malformed(message: string): Result<never> {
   return fail(ErrorCode.KPL_MALFORMED, message);
 }
@@ -344,6 +440,17 @@ export function deaggregate(bytes: Uint8Array): Result<KplUserRecord[]> {
       'KPL record MD5 checksum does not match its contents',
     );
   }
+  const fast = decodeCanonical(buf, end);
+  if (fast !== undefined) return { ok: true, value: fast };
+  return decodeGeneral(buf, end);
+}
+
+/**
+ * Decodes any valid protobuf encoding of `AggregatedRecord` (fields in any order, unknown fields
+ * skipped, long varints) and explains what is wrong with an invalid one. Exported for the test
+ * that checks the canonical fast path against it.
+ */
+export function decodeGeneral(buf: Buffer, end: number): Result<KplUserRecord[]> {
   const pks: string[] = [];
   const ehks: string[] = [];
   // Record bodies are decoded after the tables: protobuf allows the fields in any order.

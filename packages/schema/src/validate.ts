@@ -1,11 +1,6 @@
 import { ErrorCode, fail, type Result } from './errors.js';
-import {
-  EVENT_TYPES,
-  type EventType,
-  type InputEvent,
-  SPEC_VERSION,
-  type StreamlensEvent,
-} from './events.js';
+import { type InputEvent, isEventType, SPEC_VERSION, type StreamlensEvent } from './events.js';
+import { explainEvent } from './explain.js';
 import {
   explainAppLog,
   explainTelemetryReading,
@@ -14,7 +9,6 @@ import {
   fastMetricsWindow,
   fastTelemetryReading,
 } from './fast.js';
-import { zodIssueOf } from './zod-explain.js';
 
 /** Default `maxBytes` of the parsers: the largest Kinesis record (1 MiB). */
 export const DEFAULT_MAX_EVENT_BYTES = 1_048_576;
@@ -47,15 +41,15 @@ function explain<T>(value: unknown, allowed: (t: unknown) => boolean): Result<T>
   if (e.type === undefined)
     return fail(ErrorCode.MISSING_FIELD, 'missing required field', '$.type');
   if (typeof e.type !== 'string') return fail(ErrorCode.WRONG_TYPE, 'expected a string', '$.type');
-  if (!Object.hasOwn(EVENT_TYPES, e.type) || !allowed(e.type)) {
+  if (!isEventType(e.type) || !allowed(e.type)) {
     return fail(
       ErrorCode.UNKNOWN_TYPE,
       `unknown event type ${JSON.stringify(e.type.slice(0, 100))}`,
       '$.type',
     );
   }
-  // The common failures of the input types are explained by hand (zod costs ~50 µs per rejected
-  // record); zod explains the rest, and is the judge when the hand-written check finds nothing.
+  // The common failures of the input types have a tuned explanation (fast.ts); explain.ts, which
+  // mirrors the zod schemas without loading zod, explains the rest.
   const quick =
     e.type === 'telemetry.reading'
       ? explainTelemetryReading(e)
@@ -63,10 +57,9 @@ function explain<T>(value: unknown, allowed: (t: unknown) => boolean): Result<T>
         ? explainAppLog(e)
         : undefined;
   if (quick !== undefined) return { ok: false, error: quick };
-  const entry = EVENT_TYPES[e.type as EventType];
-  const found = zodIssueOf(value, entry.schema);
-  // Only undefined if the fast validator and zod disagree (the differential test guards this):
-  // zod is the source of truth, so accept.
+  const found = explainEvent(value, e.type);
+  // Only undefined if the fast validator and the explanation disagree (the differential tests
+  // against zod guard both): the explanation mirrors zod field by field, so accept.
   if (found === undefined) return { ok: true, value: value as T };
   return { ok: false, error: found };
 }
@@ -147,7 +140,7 @@ function parseJson(text: string): Result<unknown> {
 
 /**
  * Parses and validates one JSON-encoded event (UTF-8 bytes or a string). The hot path of every
- * consumer: one `JSON.parse` plus a hand-written check; zod runs only to explain a rejection.
+ * consumer: one `JSON.parse` plus a hand-written check (no zod at run time).
  */
 export function parseEventJson(
   bytes: Uint8Array | string,

@@ -6,7 +6,8 @@ import {
   fastMetricsWindow,
   fastTelemetryReading,
 } from '../../src/fast.js';
-import { EVENT_TYPES, type EventType, validateEvent } from '../../src/index.js';
+import { type EventType, validateEvent } from '../../src/index.js';
+import { EVENT_TYPES } from '../../src/zod.js';
 import {
   alertAnomalyArb,
   appLogArb,

@@ -2,13 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  classifySchemaChange,
-  EVENT_TYPES,
-  type EventType,
-  jsonSchemaFileName,
-  jsonSchemaOf,
-} from '../../src/index.js';
+import { classifySchemaChange, type EventType } from '../../src/index.js';
+import { EVENT_TYPES, jsonSchemaFileName, jsonSchemaOf } from '../../src/zod.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8'));

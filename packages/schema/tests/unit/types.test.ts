@@ -1,15 +1,12 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
+import type { AlertAnomaly, AppLog, MetricsWindow, TelemetryReading } from '../../src/index.js';
 import type {
-  AlertAnomaly,
-  AppLog,
   alertAnomalySchema,
   appLogSchema,
-  MetricsWindow,
   metricsWindowSchema,
-  TelemetryReading,
   telemetryReadingSchema,
-} from '../../src/index.js';
+} from '../../src/zod.js';
 
 // The exported event types must be exactly what the zod schemas accept (checked by tsc --noEmit,
 // which type-checks this file, and by Vitest's expectTypeOf).

@@ -1,0 +1,148 @@
+import * as z from 'zod';
+import {
+  ALERT_ANOMALY,
+  APP_LOG,
+  type EventType,
+  LOG_LEVELS,
+  METRICS_WINDOW,
+  SPEC_VERSION,
+  TELEMETRY_READING,
+} from './events.js';
+
+/**
+ * The zod schemas are the source of truth for every registered type: the TypeScript types in
+ * `events.ts` are inferred from them, the JSON Schemas in `json-schema/` are generated from them,
+ * and the hand-written validators (`fast.ts`) and explanations (`explain.ts`) that run in the
+ * Lambdas are checked against them by differential property tests.
+ *
+ * Nothing on the runtime path imports this module: zod costs ~100 KiB of bundle and tens of
+ * milliseconds of cold start, so with `"sideEffects": false` esbuild leaves it (and zod) out of
+ * every function that only validates.
+ *
+ * The envelope is a loose object because CloudEvents allows extension attributes; `data` objects
+ * are plain objects whose unknown fields are tolerated (and kept), so that a producer on a newer
+ * minor version with an added optional field does not break older consumers.
+ */
+
+const nonEmpty = z.string().min(1);
+/** RFC 3339 date-time with a mandatory `Z` or numeric offset (upper-case `T`, seconds required). */
+export const rfc3339 = z.iso.datetime({ offset: true });
+const stringMap = z.record(nonEmpty, z.string());
+
+function envelope<TType extends string, TData extends z.ZodType>(type: TType, data: TData) {
+  return z.looseObject({
+    specversion: z.literal(SPEC_VERSION),
+    id: nonEmpty,
+    source: nonEmpty,
+    type: z.literal(type),
+    time: rfc3339,
+    subject: nonEmpty.optional(),
+    datacontenttype: nonEmpty.optional(),
+    dataschema: nonEmpty.optional(),
+    data,
+  });
+}
+
+export const telemetryReadingDataSchema = z.object({
+  metric: nonEmpty,
+  value: z.number(),
+  unit: nonEmpty.optional(),
+  dimensions: stringMap.optional(),
+});
+
+export const appLogDataSchema = z.object({
+  level: z.enum(LOG_LEVELS),
+  message: z.string(),
+  service: nonEmpty,
+  traceId: nonEmpty.optional(),
+  attributes: z.record(nonEmpty, z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+const nonNegInt = z.number().int().nonnegative();
+
+export const metricsWindowDataSchema = z.object({
+  series: nonEmpty,
+  kind: z.enum(['telemetry', 'log']),
+  metric: nonEmpty,
+  dimensions: stringMap,
+  windowStart: rfc3339,
+  windowEnd: rfc3339,
+  windowSeconds: z.number().positive(),
+  revision: nonNegInt,
+  count: nonNegInt,
+  sum: z.number(),
+  min: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  /** Serialised DDSketch; only `alpha` is fixed here, the aggregator owns the rest of its shape. */
+  sketch: z.looseObject({ alpha: z.number().positive().lt(1) }).optional(),
+  lateCount: nonNegInt.optional(),
+  final: z.boolean(),
+});
+
+export const alertAnomalyDataSchema = z.object({
+  series: nonEmpty,
+  metric: nonEmpty,
+  dimensions: stringMap,
+  windowStart: rfc3339,
+  windowEnd: rfc3339,
+  status: z.enum(['open', 'recovered']),
+  observed: z.number(),
+  expectedLow: z.number(),
+  expectedHigh: z.number(),
+  score: z.number().min(0).max(1),
+  severity: z.enum(['low', 'medium', 'high', 'critical']),
+  explanation: z.string(),
+  features: z.record(nonEmpty, z.number()).optional(),
+  windowEventId: nonEmpty,
+  episodeId: nonEmpty,
+});
+
+export const telemetryReadingSchema = envelope(TELEMETRY_READING, telemetryReadingDataSchema);
+export const appLogSchema = envelope(APP_LOG, appLogDataSchema);
+export const metricsWindowSchema = envelope(METRICS_WINDOW, metricsWindowDataSchema);
+export const alertAnomalySchema = envelope(ALERT_ANOMALY, alertAnomalyDataSchema);
+
+/** A registered type: its current version and its zod schema (the envelope with its `data`). */
+export interface EventTypeEntry {
+  readonly type: EventType;
+  readonly version: number;
+  readonly input: boolean;
+  readonly schema: z.ZodType;
+  readonly dataSchema: z.ZodType;
+}
+
+/** The registry: type → version and zod schema. */
+export const EVENT_TYPES = {
+  [TELEMETRY_READING]: {
+    type: TELEMETRY_READING,
+    version: 1,
+    input: true,
+    schema: telemetryReadingSchema,
+    dataSchema: telemetryReadingDataSchema,
+  },
+  [APP_LOG]: {
+    type: APP_LOG,
+    version: 1,
+    input: true,
+    schema: appLogSchema,
+    dataSchema: appLogDataSchema,
+  },
+  [METRICS_WINDOW]: {
+    type: METRICS_WINDOW,
+    version: 1,
+    input: false,
+    schema: metricsWindowSchema,
+    dataSchema: metricsWindowDataSchema,
+  },
+  [ALERT_ANOMALY]: {
+    type: ALERT_ANOMALY,
+    version: 1,
+    input: false,
+    schema: alertAnomalySchema,
+    dataSchema: alertAnomalyDataSchema,
+  },
+} as const satisfies Record<EventType, EventTypeEntry>;
