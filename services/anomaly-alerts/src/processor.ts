@@ -22,6 +22,12 @@ export interface ProcessCounters {
   suppressed: number;
   published: number;
   conflicts: number;
+  /** Corrections applied: of the last scored window (re-scored) and of earlier ones. */
+  correctionsLatest: number;
+  correctionsOlder: number;
+  /** Unpublished alerts a correction took back, and messages answering published ones. */
+  alertsWithdrawn: number;
+  alertsCompensated: number;
 }
 
 export function emptyCounters(): ProcessCounters {
@@ -33,6 +39,10 @@ export function emptyCounters(): ProcessCounters {
     suppressed: 0,
     published: 0,
     conflicts: 0,
+    correctionsLatest: 0,
+    correctionsOlder: 0,
+    alertsWithdrawn: 0,
+    alertsCompensated: 0,
   };
 }
 
@@ -104,9 +114,17 @@ export async function processWindow(
     if (outcome.alert?.data.status === 'open') counters.alertsOpened += 1;
     if (outcome.alert?.data.status === 'recovered') counters.alertsRecovered += 1;
     if (outcome.suppressed) counters.suppressed += 1;
+    if (outcome.mode === 'latest') counters.correctionsLatest += 1;
+    if (outcome.mode === 'older') counters.correctionsOlder += 1;
+    counters.alertsWithdrawn += outcome.withdrawn?.length ?? 0;
+    if (outcome.compensation) counters.alertsCompensated += 1;
   }
-  const ownId = outcome.kind === 'apply' ? outcome.alert?.id : undefined;
-  await drainOutbox(series, committed, ownId, deps, counters);
+  const ownIds = new Set<string>();
+  if (outcome.kind === 'apply') {
+    if (outcome.compensation) ownIds.add(outcome.compensation.id);
+    if (outcome.alert) ownIds.add(outcome.alert.id);
+  }
+  await drainOutbox(series, committed, ownIds, deps, counters);
   return outcome;
 }
 
@@ -118,7 +136,7 @@ export async function processWindow(
 async function drainOutbox(
   series: string,
   item: SeriesItem | undefined,
-  ownId: string | undefined,
+  ownIds: ReadonlySet<string>,
   deps: ProcessorDeps,
   counters: ProcessCounters,
 ): Promise<void> {
@@ -130,7 +148,9 @@ async function drainOutbox(
     const pending = current?.outbox ?? [];
     if (pending.length === 0) return;
     const t = now();
-    const mine = pending.filter((e) => e.id === ownId || e.committedAtMs + deps.outboxLeaseMs <= t);
+    const mine = pending.filter(
+      (e) => ownIds.has(e.id) || e.committedAtMs + deps.outboxLeaseMs <= t,
+    );
     if (mine.length > 0) {
       const { failed } = await deps.publisher.publish(mine);
       const failedIds = new Set(failed.map((f) => f.id));

@@ -57,6 +57,10 @@ export function recordCounters(
   metrics.addMetric('AlertsPublished', COUNT, c.published);
   metrics.addMetric('AlertsSuppressed', COUNT, c.suppressed);
   metrics.addMetric('StateConflicts', COUNT, c.conflicts);
+  metrics.addMetric('CorrectionsLatest', COUNT, c.correctionsLatest);
+  metrics.addMetric('CorrectionsOlder', COUNT, c.correctionsOlder);
+  metrics.addMetric('AlertsWithdrawn', COUNT, c.alertsWithdrawn);
+  metrics.addMetric('AlertsCompensated', COUNT, c.alertsCompensated);
   for (const [reason, n] of Object.entries(c.skipped)) {
     metrics.addMetric(`WindowsSkipped_${reason}`, COUNT, n);
   }

@@ -8,6 +8,7 @@ import {
 import { buildAlertEvent, type OutboxEntry, toOutboxEntry } from './alerting/message.js';
 import {
   type DetectorConfig,
+  type DetectorState,
   deserializeState,
   initialState,
   type Point,
@@ -16,19 +17,50 @@ import {
   update,
 } from './detector/index.js';
 
+/** Recent windows an item remembers (start, revision, covered) to recognise corrections of them. */
+export const RECENT_WINDOWS = 64;
+
+/**
+ * A recent window as the item remembers it: `[windowStartMs, highest revision handled, covered]`,
+ * covered = 1 when the window scored at or above the threshold or fell inside an episode.
+ */
+export type RecentWindow = [number, number, number];
+
+/** The alert the last scored window emitted: a correction of that window replaces or withdraws it. */
+export interface AlertRef {
+  id: string;
+  status: AlertAnomaly['data']['status'];
+  episodeId: string;
+  severity: AlertAnomaly['data']['severity'];
+}
+
 /** One DynamoDB item per series: detector state, what was scored last, episodes, pending alerts. */
 export interface SeriesItem {
   series: string;
   /** Incremented by every write; writes are conditional on it (optimistic concurrency). */
   version: number;
-  /** Serialised detector state (`serializeState`). */
+  /**
+   * Serialised detector state (`serializeState`) *before* the last scored window, whose point is
+   * kept in `pending`: a correction of that window is scored from here, so the model learns each
+   * window exactly once, from its latest revision. (Items written before `pending` existed hold
+   * the state after the last window.)
+   */
   state: string;
+  /** The last scored window's detector point (latest revision), learnt when the next window comes. */
+  pending?: Point;
   lastWindowStart: string;
   lastRevision: number;
   lastWindowEventId: string;
-  /** Windows scored so far. */
+  /** Windows scored so far (a correction does not count again). */
   points: number;
+  /** Episode state after the last scored window. */
   episodes: EpisodeState;
+  /** Episode state before it (a correction of the last window re-decides from here). */
+  prevEpisodes?: EpisodeState;
+  /** The alert the last scored window emitted, if any. */
+  lastAlert?: AlertRef | null;
+  /** The last RECENT_WINDOWS windows handled, oldest first. */
+  recent?: RecentWindow[];
   /** Alerts committed with the state but not yet confirmed published (transactional outbox). */
   outbox: OutboxEntry[];
   updatedAt: string;
@@ -38,24 +70,36 @@ export interface SeriesItem {
 export const SKIP_REASONS = {
   /** Not a final window: its value may still change. */
   notFinal: 'not-final',
-  /** The same window and revision (or an older revision) was scored: a redelivery. */
+  /** This revision of the window (or a newer one) was handled already: a redelivery. */
   duplicate: 'duplicate',
-  /** A correction of the window scored last: the detector already absorbed its first revision. */
+  /** A correction of the last window of an item written before corrections were re-scored. */
   correction: 'correction',
-  /** Older than the last scored window: the online detector only moves forward. */
+  /** Older than every window the item remembers: the online detector only moves forward. */
   stale: 'stale',
 } as const;
 export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
+
+/**
+ * How a window was applied: `new` (the next window of the series), `latest` (a correction of the
+ * last scored window: replaces its contribution), `older` (a correction of an earlier window:
+ * scored against the current model without teaching it, may open an episode).
+ */
+export type ApplyMode = 'new' | 'latest' | 'older';
 
 /** What scoring one window decided. */
 export type ScoreOutcome =
   | { kind: 'skip'; reason: SkipReason }
   | {
       kind: 'apply';
+      mode: ApplyMode;
       item: SeriesItem;
       scored: Scored;
       observed: number;
       alert?: AlertAnomaly;
+      /** A correction's message about an alert already published for the window's first revision. */
+      compensation?: AlertAnomaly;
+      /** Ids of unpublished alerts of the replaced revision taken out of the outbox. */
+      withdrawn?: string[];
       suppressed?: string;
     };
 
@@ -64,21 +108,63 @@ export function observedOf(window: MetricsWindow): number {
   return window.data.kind === 'log' ? window.data.count : window.data.mean;
 }
 
-/** The detector point of a window (its start, the observed value and the extras that help). */
+/**
+ * The detector point of a window: its start and observed value, plus for telemetry the count and
+ * p99 (a log series' count is its value already). `+ 0` turns -0 into 0 (JSON has no -0, and the
+ * point is stored).
+ */
 export function pointOf(window: MetricsWindow): Point {
   const d = window.data;
+  const point: Point = { timestampMs: Date.parse(d.windowStart), value: observedOf(window) + 0 };
+  if (d.kind !== 'log') {
+    point.count = d.count + 0;
+    point.p99 = d.p99 + 0;
+  }
+  return point;
+}
+
+function refOf(alert: AlertAnomaly): AlertRef {
   return {
-    timestampMs: Date.parse(d.windowStart),
-    value: observedOf(window),
-    count: d.count,
-    ...(d.kind === 'log' ? {} : { p99: d.p99, min: d.min, max: d.max }),
+    id: alert.id,
+    status: alert.data.status,
+    episodeId: alert.data.episodeId,
+    severity: alert.data.severity,
   };
 }
 
+function coveredOf(scored: Scored, episodes: EpisodeState, config: AlertingConfig): number {
+  return (!scored.warmingUp && scored.score >= config.threshold) || episodes.open ? 1 : 0;
+}
+
+/** The recent-window list with `entry` set (replacing the same window), oldest first, bounded. */
+function withRecent(recent: readonly RecentWindow[], entry: RecentWindow): RecentWindow[] {
+  const out = recent.filter((r) => r[0] !== entry[0]);
+  let at = out.length;
+  while (at > 0 && (out[at - 1] as RecentWindow)[0] > entry[0]) at--;
+  out.splice(at, 0, entry);
+  return out.length > RECENT_WINDOWS ? out.slice(out.length - RECENT_WINDOWS) : out;
+}
+
+/** The detector state after the last scored window (its pending point learnt). */
+function currentModel(item: SeriesItem, config: DetectorConfig): DetectorState {
+  const state = deserializeState(item.state);
+  return item.pending ? update(state, item.pending, config).state : state;
+}
+
 /**
- * Scores one `metrics.window` against the stored item of its series, purely: skips what was
- * scored already (so replaying a window is a no-op), else updates the detector, runs the episode
- * logic and returns the next item (version + 1, the alert appended to the outbox).
+ * Scores one `metrics.window` against the stored item of its series, purely, and returns the next
+ * item (version + 1, alerts appended to the outbox) or why it was skipped. Every revision of every
+ * window is handled at most once, and an older revision after a newer one is a no-op:
+ * - the next window: the pending point of the previous one is learnt, the new one scored;
+ * - a correction of the last scored window: re-scored from the state before it (so the model
+ *   learns the window once, from its latest revision) and its alert re-decided from the episode
+ *   state before it. An alert of the replaced revision still in the outbox is replaced or
+ *   withdrawn; one already published is answered: an `open` the correction no longer supports by
+ *   a `recovered` withdrawal, a `recovered` it no longer supports by an `open` reopening;
+ * - a correction of an earlier remembered window: scored against the current model without
+ *   teaching it (the model moved on), and it opens an episode when it is anomalous, no episode is
+ *   open and the window was not anomalous or covered by an episode before; it never withdraws;
+ * - anything older: stale.
  *
  * @example
  * const outcome = scoreWindow(await store.get(series), window, now, detectorConfig, alertingConfig);
@@ -92,42 +178,64 @@ export function scoreWindow(
 ): ScoreOutcome {
   const d = window.data;
   if (!d.final) return { kind: 'skip', reason: SKIP_REASONS.notFinal };
-  if (item) {
-    if (d.windowStart < item.lastWindowStart) return { kind: 'skip', reason: SKIP_REASONS.stale };
-    if (d.windowStart === item.lastWindowStart) {
-      return {
-        kind: 'skip',
-        reason: d.revision <= item.lastRevision ? SKIP_REASONS.duplicate : SKIP_REASONS.correction,
-      };
-    }
+  if (!item || d.windowStart > item.lastWindowStart) {
+    return scoreNext(item, window, nowIso, detectorConfig, alertingConfig);
   }
-  const state = item ? deserializeState(item.state) : initialState(detectorConfig);
+  if (d.windowStart === item.lastWindowStart) {
+    if (d.revision <= item.lastRevision) return { kind: 'skip', reason: SKIP_REASONS.duplicate };
+    if (!item.pending || !item.prevEpisodes) {
+      return { kind: 'skip', reason: SKIP_REASONS.correction };
+    }
+    return rescoreLast(item, window, nowIso, detectorConfig, alertingConfig);
+  }
+  const startMs = Date.parse(d.windowStart);
+  const seen = item.recent?.find((r) => r[0] === startMs);
+  if (!seen) return { kind: 'skip', reason: SKIP_REASONS.stale };
+  if (d.revision <= seen[1]) return { kind: 'skip', reason: SKIP_REASONS.duplicate };
+  return scoreOlder(item, seen, window, nowIso, detectorConfig, alertingConfig);
+}
+
+function scoreNext(
+  item: SeriesItem | undefined,
+  window: MetricsWindow,
+  nowIso: string,
+  detectorConfig: DetectorConfig,
+  alertingConfig: AlertingConfig,
+): ScoreOutcome {
+  const d = window.data;
+  const model = item ? currentModel(item, detectorConfig) : initialState(detectorConfig);
   const observed = observedOf(window);
-  const { state: next, scored } = update(state, pointOf(window), detectorConfig);
-  const decision = decideAlert(
-    item?.episodes ?? INITIAL_EPISODE_STATE,
-    d,
-    observed,
-    scored,
-    alertingConfig,
-  );
+  const point = pointOf(window);
+  const { scored } = update(model, point, detectorConfig);
+  const before = item?.episodes ?? INITIAL_EPISODE_STATE;
+  const decision = decideAlert(before, d, observed, scored, alertingConfig);
   const alert = decision.alert
     ? buildAlertEvent(window, observed, scored, decision.alert)
     : undefined;
   const outbox = [...(item?.outbox ?? [])];
-  if (alert && !outbox.some((e) => e.id === alert.id))
+  if (alert && !outbox.some((e) => e.id === alert.id)) {
     outbox.push(toOutboxEntry(alert, Date.parse(nowIso)));
+  }
   return {
     kind: 'apply',
+    mode: 'new',
     item: {
       series: d.series,
       version: (item?.version ?? 0) + 1,
-      state: serializeState(next),
+      state: serializeState(model),
+      pending: point,
       lastWindowStart: d.windowStart,
       lastRevision: d.revision,
       lastWindowEventId: window.id,
       points: (item?.points ?? 0) + 1,
       episodes: decision.episodes,
+      prevEpisodes: before,
+      lastAlert: alert ? refOf(alert) : null,
+      recent: withRecent(item?.recent ?? [], [
+        point.timestampMs,
+        d.revision,
+        coveredOf(scored, decision.episodes, alertingConfig),
+      ]),
       outbox,
       updatedAt: nowIso,
     },
@@ -135,5 +243,142 @@ export function scoreWindow(
     observed,
     ...(alert ? { alert } : {}),
     ...(decision.suppressed ? { suppressed: decision.suppressed } : {}),
+  };
+}
+
+function rescoreLast(
+  item: SeriesItem,
+  window: MetricsWindow,
+  nowIso: string,
+  detectorConfig: DetectorConfig,
+  alertingConfig: AlertingConfig,
+): ScoreOutcome {
+  const d = window.data;
+  const before = item.prevEpisodes as EpisodeState;
+  const observed = observedOf(window);
+  const point = pointOf(window);
+  const { scored } = update(deserializeState(item.state), point, detectorConfig);
+  const decision = decideAlert(before, d, observed, scored, alertingConfig);
+  let alert = decision.alert
+    ? buildAlertEvent(window, observed, scored, decision.alert)
+    : undefined;
+  let outbox = [...item.outbox];
+  let lastAlert: AlertRef | null = alert ? refOf(alert) : null;
+  let compensation: AlertAnomaly | undefined;
+  const withdrawn: string[] = [];
+  const old = item.lastAlert;
+  if (old) {
+    const sameDecision =
+      alert !== undefined &&
+      alert.data.status === old.status &&
+      alert.data.episodeId === old.episodeId;
+    if (outbox.some((e) => e.id === old.id)) {
+      // Never confirmed published: the replaced revision's alert is taken back silently.
+      outbox = outbox.filter((e) => e.id !== old.id);
+      withdrawn.push(old.id);
+    } else if (sameDecision) {
+      // Published, and the correction says the same: no second message for one decision.
+      alert = undefined;
+      lastAlert = old;
+    } else {
+      // Published, and the correction no longer supports it: say so under the same episode.
+      const status = old.status === 'open' ? 'recovered' : 'open';
+      const note =
+        old.status === 'open'
+          ? `Withdrawn: revision ${d.revision} of window ${d.windowStart} is no longer anomalous`
+          : `Reopened: revision ${d.revision} of window ${d.windowStart} is not back to normal`;
+      compensation = buildAlertEvent(
+        window,
+        observed,
+        scored,
+        { status, episodeId: old.episodeId, severity: old.severity, score: scored.score },
+        note,
+      );
+      outbox.push(toOutboxEntry(compensation, Date.parse(nowIso)));
+    }
+  }
+  if (alert && !outbox.some((e) => e.id === alert?.id)) {
+    outbox.push(toOutboxEntry(alert, Date.parse(nowIso)));
+  }
+  return {
+    kind: 'apply',
+    mode: 'latest',
+    item: {
+      ...item,
+      version: item.version + 1,
+      pending: point,
+      lastRevision: d.revision,
+      lastWindowEventId: window.id,
+      episodes: decision.episodes,
+      lastAlert,
+      recent: withRecent(item.recent ?? [], [
+        point.timestampMs,
+        d.revision,
+        coveredOf(scored, decision.episodes, alertingConfig),
+      ]),
+      outbox,
+      updatedAt: nowIso,
+    },
+    scored,
+    observed,
+    ...(alert ? { alert } : {}),
+    ...(compensation ? { compensation } : {}),
+    ...(withdrawn.length > 0 ? { withdrawn } : {}),
+    ...(decision.suppressed ? { suppressed: decision.suppressed } : {}),
+  };
+}
+
+function scoreOlder(
+  item: SeriesItem,
+  seen: RecentWindow,
+  window: MetricsWindow,
+  nowIso: string,
+  detectorConfig: DetectorConfig,
+  alertingConfig: AlertingConfig,
+): ScoreOutcome {
+  const d = window.data;
+  const observed = observedOf(window);
+  // Scored against the current model, whose next state is dropped: the model already learnt this
+  // window (from the revision it had then) and must not learn it twice.
+  const { scored } = update(currentModel(item, detectorConfig), pointOf(window), detectorConfig);
+  let episodes = item.episodes;
+  let prevEpisodes = item.prevEpisodes;
+  let alert: AlertAnomaly | undefined;
+  let suppressed: string | undefined;
+  const wasCovered = seen[2] === 1;
+  // Not while an episode is open after the last window or was open before it (the last window's
+  // own decision is then about that episode and a correction of it must stay consistent).
+  if (!wasCovered && !item.episodes.open && !item.prevEpisodes?.open) {
+    const decision = decideAlert(item.episodes, d, observed, scored, alertingConfig);
+    // Only an onset counts: a late window neither reopens a closed episode (its cool-down) nor
+    // moves a recovery forward.
+    if (decision.alert?.status === 'open') {
+      episodes = decision.episodes;
+      // The episode began before the last window: a correction of that window re-decides with it.
+      if (prevEpisodes) prevEpisodes = { ...prevEpisodes, open: decision.episodes.open };
+      alert = buildAlertEvent(window, observed, scored, decision.alert);
+    } else if (decision.suppressed) suppressed = decision.suppressed;
+  }
+  const outbox = [...item.outbox];
+  if (alert && !outbox.some((e) => e.id === alert?.id)) {
+    outbox.push(toOutboxEntry(alert, Date.parse(nowIso)));
+  }
+  const covered = wasCovered || (!scored.warmingUp && scored.score >= alertingConfig.threshold);
+  return {
+    kind: 'apply',
+    mode: 'older',
+    item: {
+      ...item,
+      version: item.version + 1,
+      episodes,
+      ...(prevEpisodes ? { prevEpisodes } : {}),
+      recent: withRecent(item.recent ?? [], [seen[0], d.revision, covered ? 1 : 0]),
+      outbox,
+      updatedAt: nowIso,
+    },
+    scored,
+    observed,
+    ...(alert ? { alert } : {}),
+    ...(suppressed ? { suppressed } : {}),
   };
 }

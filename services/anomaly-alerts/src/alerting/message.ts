@@ -23,9 +23,17 @@ export interface OutboxEntry {
  * The deterministic CloudEvent id of an alert: one per (episode, status, window), so that a
  * redelivered batch or a retried publish carries the same id and subscribers can de-duplicate.
  */
-export function alertIdOf(episodeId: string, status: string, windowStart: string): string {
+export function alertIdOf(
+  episodeId: string,
+  status: string,
+  windowStart: string,
+  revision = 0,
+): string {
+  // A revised window's alert gets its own id: it says something new (a withdrawal, a reopening,
+  // or an alert the first revision did not raise) and must not be dropped as a duplicate.
+  const key = `${episodeId}\u0000${status}\u0000${windowStart}`;
   return createHash('sha256')
-    .update(`${episodeId}\u0000${status}\u0000${windowStart}`)
+    .update(revision > 0 ? `${key}\u0000r${revision}` : key)
     .digest('hex')
     .slice(0, 32);
 }
@@ -37,28 +45,31 @@ function round(x: number): number {
 /**
  * Builds the `alert.anomaly` CloudEvent for a decision on a window: what was observed, the
  * expected range, score, severity, explanation, the detector's features, the window's event id.
+ * `note` (corrections: a withdrawal or reopening) goes in front of the explanation.
  */
 export function buildAlertEvent(
   window: MetricsWindow,
   observed: number,
   scored: Scored,
   alert: NonNullable<AlertDecision['alert']>,
+  note?: string,
 ): AlertAnomaly {
   const w = window.data;
   const what =
     w.kind === 'log'
       ? `${w.metric} (${w.dimensions.level ?? 'logs'} of ${w.dimensions.service ?? 'unknown'})`
       : w.metric;
-  const explanation =
+  const base =
     alert.status === 'open'
       ? `${what} ${round(observed)} in window ${w.windowStart}: expected ${round(scored.expectedLow)}–${round(scored.expectedHigh)}. ${scored.explanation}`
       : `${what} back to normal (${round(observed)}, expected ${round(scored.expectedLow)}–${round(scored.expectedHigh)}) since window ${w.windowStart}`;
+  const explanation = note ? `${note}. ${base}` : base;
   const features: Record<string, number> = {};
   for (const [k, v] of Object.entries(scored.features))
     if (Number.isFinite(v)) features[k] = round(v);
   return {
     specversion: '1.0',
-    id: alertIdOf(alert.episodeId, alert.status, w.windowStart),
+    id: alertIdOf(alert.episodeId, alert.status, w.windowStart, w.revision),
     source: ALERT_SOURCE,
     type: 'alert.anomaly',
     time: w.windowEnd,

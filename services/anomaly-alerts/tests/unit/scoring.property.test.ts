@@ -92,7 +92,7 @@ describe('scoreWindow properties', () => {
 });
 
 describe('scoreWindow rules', () => {
-  it('skips non-final windows, corrections of the last window and stale windows', () => {
+  it('skips non-final windows, re-scores a correction of the last window, scores one of an earlier window, applies the next', () => {
     // Prepare
     const item = run([1, 2, 3]);
     const notFinal = windowAt(3, 4);
@@ -123,11 +123,11 @@ describe('scoreWindow rules', () => {
       ),
     ];
     // Assess
-    expect(outcomes.map((o) => (o.kind === 'skip' ? o.reason : o.kind))).toEqual([
+    expect(outcomes.map((o) => (o.kind === 'skip' ? o.reason : o.mode))).toEqual([
       'not-final',
-      'correction',
-      'stale',
-      'apply',
+      'latest',
+      'older',
+      'new',
     ]);
   });
 
