@@ -431,7 +431,9 @@ function malformed(message: string): Result<never> {
 export function deaggregate(bytes: Uint8Array): Result<KplUserRecord[]> {
   if (!isKplAggregated(bytes)) return malformed('not a KPL aggregated record (no magic bytes)');
   if (bytes.length < OVERHEAD) return malformed('KPL record shorter than magic + checksum');
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = buf.length - MD5_BYTES;
   const digest = createHash('md5').update(buf.subarray(4, end)).digest();
   if (digest.compare(buf, end, buf.length) !== 0) {

@@ -12,6 +12,7 @@ import {
   KplEncodeError,
   type KplUserRecord,
 } from '../../src/index.js';
+import { decodeGeneral } from '../../src/kpl.js';
 
 // aws-kinesis-agg (awslabs) is the oracle. Its typings import aws-sdk v2, so type it locally.
 interface OracleUserRecord {
@@ -271,6 +272,103 @@ describe('KPL deaggregate', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** Magic + protobuf + its MD5: a KPL record whose checksum is valid whatever the protobuf. */
+function withChecksum(proto: Uint8Array): Buffer {
+  const md5 = createHash('md5').update(proto).digest();
+  return Buffer.concat([Buffer.from(KPL_MAGIC), proto, md5]);
+}
+
+/** A Result as a comparable value. */
+function comparable(result: ReturnType<typeof deaggregate>) {
+  return result.ok ? { ok: true, records: plain(result.value) } : result;
+}
+
+describe('KPL deaggregate fast path', () => {
+  it('agrees with the general decoder on mutated records with valid checksums', () => {
+    fc.assert(
+      fc.property(
+        userRecords,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (records, edits) => {
+          // Prepare: overwrite or insert bytes anywhere in the protobuf, then re-checksum
+          const valid = Buffer.from(aggregate(records));
+          const bytes = [...valid.subarray(4, valid.length - 16)];
+          for (const [at, value, insert] of edits) {
+            const i = at % (bytes.length + 1);
+            if (insert || i === bytes.length) bytes.splice(i, 0, value);
+            else bytes[i] = value;
+          }
+          const kpl = withChecksum(Uint8Array.from(bytes));
+          // Act
+          const fast = deaggregate(kpl);
+          const general = decodeGeneral(kpl, kpl.length - 16);
+          // Assess
+          expect(comparable(fast)).toEqual(comparable(general));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('decodes valid encodings no KPL writer emits (tables after records, unknown and reordered fields, long varints)', () => {
+    // Prepare: record 0 has ehk before pk and an unknown varint field 7; record 1 has a
+    // non-minimal pk index (0x81 0x80 0x00 = 1) and comes before the ehk table entry
+    const proto = Buffer.from([
+      0x0a,
+      0x01,
+      0x61, // pk table: "a"
+      0x0a,
+      0x01,
+      0x62, // pk table: "b"
+      0x1a,
+      0x0a,
+      0x10,
+      0x00,
+      0x08,
+      0x00,
+      0x38,
+      0x05,
+      0x1a,
+      0x02,
+      0x68,
+      0x69, // {pk 0, ehk 0, "hi"}
+      0x1a,
+      0x07,
+      0x08,
+      0x81,
+      0x80,
+      0x00,
+      0x1a,
+      0x01,
+      0x78, // {pk 1, "x"}
+      0x12,
+      0x01,
+      0x39, // ehk table: "9"
+    ]);
+    // Act
+    const result = deaggregate(withChecksum(proto));
+    // Assess
+    expect(result.ok && plain(result.value)).toEqual(
+      plain([
+        { partitionKey: 'a', explicitHashKey: '9', data: Buffer.from('hi') },
+        { partitionKey: 'b', data: Buffer.from('x') },
+      ]),
+    );
+  });
+
+  it('rejects a record whose data runs past its declared length', () => {
+    // Prepare: record length 4 but data claims 2 bytes (the fast path must not accept it)
+    const proto = Buffer.from([0x0a, 0x01, 0x61, 0x1a, 0x04, 0x08, 0x00, 0x1a, 0x02, 0x68, 0x69]);
+    // Act
+    const result = deaggregate(withChecksum(proto));
+    // Assess
+    expect(!result.ok && result.error.code).toBe(ErrorCode.KPL_MALFORMED);
   });
 });
 
