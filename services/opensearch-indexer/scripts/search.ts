@@ -3,6 +3,7 @@
  * against OPENSEARCH_ENDPOINT (signed on AWS, plain on localhost). Prints one line per hit, newest first.
  */
 import { createOpenSearchClient } from '../src/client.js';
+import { lazyDefaultCredentials } from '../src/credentials.js';
 
 const endpoint = process.env.OPENSEARCH_ENDPOINT;
 if (!endpoint) {
@@ -16,14 +17,17 @@ const client = createOpenSearchClient({
   service: 'es',
   signing: 'auto',
   requestTimeoutMs: 30_000,
+  // Your credentials, wherever the SDK's chain finds them (profile, SSO, environment).
+  credentials: lazyDefaultCredentials(),
 });
 const must = text ? [{ match: { message: text } }] : [{ match_all: {} }];
 const filter = level ? [{ term: { level } }] : [];
-const res = await client.search({
-  index: process.env.INDEX_PREFIX ?? 'events',
-  body: { query: { bool: { must, filter } }, sort: [{ time: 'desc' }], size: 50 } as never,
+const res = await client.search(process.env.INDEX_PREFIX ?? 'events', {
+  query: { bool: { must, filter } },
+  sort: [{ time: 'desc' }],
+  size: 50,
 });
-const hits = res.body.hits.hits as Array<{ _id: string; _source: Record<string, unknown> }>;
+const hits = res.body.hits.hits;
 for (const h of hits) {
   const s = h._source;
   process.stdout.write(

@@ -5,6 +5,7 @@
  * Idempotent; run it once after the first deploy and after changing template.ts.
  */
 import { createOpenSearchClient } from '../src/client.js';
+import { lazyDefaultCredentials } from '../src/credentials.js';
 import { ensureIndexTemplate, ensureRetentionPolicy, templateName } from '../src/template.js';
 
 const endpoint = process.env.OPENSEARCH_ENDPOINT;
@@ -20,6 +21,8 @@ const client = createOpenSearchClient({
   service: process.env.OPENSEARCH_SERVICE === 'aoss' ? 'aoss' : 'es',
   signing: 'auto',
   requestTimeoutMs: 30_000,
+  // Your credentials, wherever the SDK's chain finds them (profile, SSO, environment).
+  credentials: lazyDefaultCredentials(),
 });
 await ensureIndexTemplate(client, prefix);
 await ensureRetentionPolicy(client, prefix, retentionDays);

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { retryWithBackoff } from '@streamlens/lambda-kit';
+import { DeadLetterError } from './errors.js';
 
 /**
  * A record that cannot be indexed however often it is retried (invalid event, or a document
@@ -19,10 +18,13 @@ export interface DeadLetter {
   readonly shardId: string;
   readonly sequenceNumber: string;
   readonly subSequenceNumber?: number;
+  /** Approximate arrival time of the Kinesis record (epoch ms): the same on every delivery. */
+  readonly arrivalTimeMs: number;
   /** The event id and target index, when the record was a valid event. */
   readonly id?: string;
   readonly index?: string;
-  /** The document that was refused (valid events) ... */
+  /** For a valid event OpenSearch refused: the event as it arrived, and the document refused ... */
+  readonly event?: unknown;
   readonly document?: Record<string, unknown>;
   /** ... or the raw record bytes, base64 (records that are not valid events). */
   readonly raw?: string;
@@ -31,40 +33,72 @@ export interface DeadLetter {
 /** Stores dead letters durably; throws when it could not (the records are then reported failed). */
 export type DeadLetterSink = (
   entries: readonly DeadLetter[],
-  ctx: { requestId?: string; deadline: number },
+  ctx: { deadline: number },
 ) => Promise<void>;
 
+/** Writes (creates or overwrites) one object; throws when it could not. */
+export type ObjectPut = (key: string, body: string) => Promise<void>;
+
 /**
- * A sink writing one NDJSON object per invocation to
- * `s3://<bucket>/<prefix>dt=YYYY-MM-DD/<epoch ms>-<request id>.ndjson` (one line per dead letter).
- * The key is unique per attempt, so a retried invocation writes a second object rather than
- * overwriting: readers de-duplicate by (sequenceNumber, subSequenceNumber).
+ * The object key of a dead letter: `<prefix>dt=YYYY-MM-DD/<shardId>/<sequenceNumber>[-<sub>].json`,
+ * the day being the record's arrival day (UTC). Everything in it is fixed by the record's stream
+ * position, so a redelivery (a retried or bisected batch) overwrites the same object instead of
+ * adding a second one, and `dt=` partitions stay queryable.
  */
-export function s3DeadLetterSink(
-  s3: S3Client,
-  bucket: string,
+export function deadLetterKey(prefix: string, letter: DeadLetter): string {
+  const day = new Date(letter.arrivalTimeMs).toISOString().slice(0, 10);
+  const sub = letter.subSequenceNumber === undefined ? '' : `-${letter.subSequenceNumber}`;
+  return `${prefix}dt=${day}/${letter.shardId}/${letter.sequenceNumber}${sub}.json`;
+}
+
+/** Options of {@link objectDeadLetterSink}. */
+export interface ObjectSinkOptions {
+  /** Objects written at the same time (default 8). */
+  readonly concurrency?: number;
+  /** Attempts per object, the first included (default 3). */
+  readonly maxAttempts?: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A sink writing one JSON object per dead letter at {@link deadLetterKey} (the letter plus
+ * `deadLetteredAt`), each retried with backoff until the deadline. Dead letters are rare, so an
+ * object each costs little and makes redelivery idempotent. Throws a `DeadLetterError` when any
+ * object could not be written; those written stay, and are overwritten by the redelivery.
+ */
+export function objectDeadLetterSink(
+  put: ObjectPut,
   prefix: string,
-  now: () => number = Date.now,
+  opts: ObjectSinkOptions = {},
 ): DeadLetterSink {
+  const now = opts.now ?? Date.now;
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
   return async (entries, ctx) => {
     if (entries.length === 0) return;
-    const at = now();
-    const day = new Date(at).toISOString().slice(0, 10);
-    const key = `${prefix}dt=${day}/${at}-${ctx.requestId ?? randomUUID()}.ndjson`;
-    const body = entries
-      .map((e) => `${JSON.stringify({ ...e, deadLetteredAt: new Date(at).toISOString() })}\n`)
-      .join('');
-    await retryWithBackoff(
-      () =>
-        s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentType: 'application/x-ndjson',
-          }),
-        ),
-      { maxAttempts: 3, deadline: ctx.deadline },
-    );
+    const deadLetteredAt = new Date(now()).toISOString();
+    const failures: unknown[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const letter = entries[next++]!;
+        const body = JSON.stringify({ ...letter, deadLetteredAt });
+        try {
+          await retryWithBackoff(() => put(deadLetterKey(prefix, letter), body), {
+            maxAttempts: opts.maxAttempts ?? 3,
+            deadline: ctx.deadline,
+            sleep: opts.sleep,
+          });
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, worker));
+    if (failures.length > 0)
+      throw new DeadLetterError(
+        `${failures.length} of ${entries.length} dead letters could not be stored`,
+        { cause: failures[0] },
+      );
   };
 }

@@ -23,3 +23,19 @@ export class BulkRequestError extends OpenSearchIndexerError {
     this.name = 'BulkRequestError';
   }
 }
+
+/** Dead letters could not all be stored (their records are reported failed and retried). */
+export class DeadLetterError extends OpenSearchIndexerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeadLetterError';
+  }
+}
+
+/** No credentials to sign a request with. */
+export class CredentialsError extends OpenSearchIndexerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialsError';
+  }
+}

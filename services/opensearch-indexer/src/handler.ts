@@ -1,20 +1,33 @@
 import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
-import { createS3Client } from '@streamlens/lambda-kit/s3';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { bulkSender, createOpenSearchClient } from './client.js';
 import { loadConfig } from './config.js';
-import { s3DeadLetterSink } from './dead-letter.js';
+import { envCredentials } from './credentials.js';
+import { objectDeadLetterSink } from './dead-letter.js';
 import { indexBatch } from './indexer.js';
 import { recordOutcome } from './observe.js';
+import { s3ObjectPut } from './s3-put.js';
 import { ensureIndexTemplate } from './template.js';
 
 // Built once per container: configuration (fails fast at cold start), observability, clients.
 const config = loadConfig();
 const { logger, metrics } = createObservability('opensearch-indexer');
-const client = createOpenSearchClient(config.client);
+// On Lambda the runtime puts the role's credentials in the environment (credentials.ts).
+const credentials = envCredentials();
+const client = createOpenSearchClient({ ...config.client, credentials });
 const send = bulkSender(client);
+
+// Rejected documents and invalid events: one object each in the dead-letter bucket (README).
 const deadLetter = config.deadLetterBucket
-  ? s3DeadLetterSink(createS3Client(), config.deadLetterBucket, config.deadLetterPrefix)
+  ? objectDeadLetterSink(
+      s3ObjectPut({
+        bucket: config.deadLetterBucket,
+        region: config.client.region,
+        endpoint: config.s3Endpoint,
+        credentials,
+      }),
+      config.deadLetterPrefix,
+    )
   : undefined;
 // The template must exist before the first daily index is auto-created; one PUT per container.
 let templateReady: Promise<void> | undefined;
@@ -32,13 +45,7 @@ export const handler = lambdaHandler(
       await templateReady;
     }
     const deadline = deadlineFromContext(context, config.deadlineSafetyMs);
-    const result = await indexBatch(
-      event,
-      { send, deadLetter, onRetry },
-      config.indexer,
-      deadline,
-      context.awsRequestId,
-    );
+    const result = await indexBatch(event, { send, deadLetter, onRetry }, config.indexer, deadline);
     recordOutcome(result, { logger, metrics });
     return result.response;
   },

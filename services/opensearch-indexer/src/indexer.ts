@@ -1,5 +1,5 @@
 import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
-import { parseEventJson } from '@streamlens/schema';
+import { parseEventJson, type StreamlensEvent } from '@streamlens/schema';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
   type BulkIndexOptions,
@@ -81,7 +81,6 @@ export async function indexBatch(
   deps: IndexerDeps,
   opts: IndexerOptions,
   deadline: number,
-  requestId?: string,
 ): Promise<IndexBatchResult> {
   const counts: IndexCounts = {
     records: 0,
@@ -99,7 +98,13 @@ export async function indexBatch(
   const records: RecordState[] = [];
   const owners = new Map<
     IndexDoc,
-    { state: RecordState; shardId: string; subSequenceNumber?: number }
+    {
+      state: RecordState;
+      shardId: string;
+      subSequenceNumber?: number;
+      arrivalTimeMs: number;
+      event: StreamlensEvent;
+    }
   >();
   const docs: IndexDoc[] = [];
   const invalid: DeadLetter[] = [];
@@ -131,6 +136,7 @@ export async function indexBatch(
           shardId: user.shardId,
           sequenceNumber: user.sequenceNumber,
           subSequenceNumber: user.subSequenceNumber,
+          arrivalTimeMs: user.arrivalTimeMs,
           raw: Buffer.from(user.data).toString('base64'),
         });
         invalidOwners.push(state);
@@ -138,7 +144,13 @@ export async function indexBatch(
       }
       const doc = toIndexDoc(parsed.value, opts.indexPrefix);
       docs.push(doc);
-      owners.set(doc, { state, shardId: user.shardId, subSequenceNumber: user.subSequenceNumber });
+      owners.set(doc, {
+        state,
+        shardId: user.shardId,
+        subSequenceNumber: user.subSequenceNumber,
+        arrivalTimeMs: user.arrivalTimeMs,
+        event: parsed.value,
+      });
     }
   }
   counts.invalid = invalid.length;
@@ -164,8 +176,10 @@ export async function indexBatch(
       shardId: owner.shardId,
       sequenceNumber: owner.state.sequenceNumber,
       subSequenceNumber: owner.subSequenceNumber,
+      arrivalTimeMs: owner.arrivalTimeMs,
       id: r.doc.id,
       index: r.doc.index,
+      event: owner.event,
       document: r.doc.source,
     });
     letterOwners.push(owner.state);
@@ -176,7 +190,7 @@ export async function indexBatch(
       for (const o of letterOwners) o.failed = true;
     } else {
       try {
-        await deps.deadLetter(letters, { requestId, deadline });
+        await deps.deadLetter(letters, { deadline });
         counts.deadLettered = letters.length;
       } catch (error) {
         deadLetterError = error;

@@ -1,4 +1,4 @@
-import type { Client } from '@opensearch-project/opensearch';
+import type { OpenSearchClient } from './client.js';
 
 /** Name of the index template (and of the ISM policy) for a prefix. */
 export function templateName(prefix: string): string {
@@ -93,29 +93,29 @@ export function retentionPolicy(prefix: string, retentionDays: number) {
 }
 
 /** Puts the index template (idempotent). The handler calls it once per container. */
-export async function ensureIndexTemplate(client: Client, prefix: string): Promise<void> {
-  await client.indices.putIndexTemplate({
-    name: templateName(prefix),
-    body: indexTemplate(prefix) as never,
-  });
+export async function ensureIndexTemplate(client: OpenSearchClient, prefix: string): Promise<void> {
+  await client.putIndexTemplate(templateName(prefix), indexTemplate(prefix));
 }
 
 /** Puts the ISM retention policy (scripts/setup.ts; needs the ISM plugin, as on Amazon OpenSearch). */
 export async function ensureRetentionPolicy(
-  client: Client,
+  client: OpenSearchClient,
   prefix: string,
   retentionDays: number,
 ): Promise<void> {
   const path = `/_plugins/_ism/policies/${encodeURIComponent(templateName(prefix))}`;
   const body = retentionPolicy(prefix, retentionDays);
   try {
-    await client.transport.request({ method: 'PUT', path, body });
+    await client.request({ method: 'PUT', path, body });
   } catch (error) {
     // ISM refuses to overwrite a policy without its sequence number: read it, then update.
     if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-    const current = await client.transport.request({ method: 'GET', path });
-    const { _seq_no, _primary_term } = current.body as { _seq_no: number; _primary_term: number };
-    await client.transport.request({
+    const current = await client.request<{ _seq_no: number; _primary_term: number }>({
+      method: 'GET',
+      path,
+    });
+    const { _seq_no, _primary_term } = current.body;
+    await client.request({
       method: 'PUT',
       path,
       querystring: { if_seq_no: _seq_no, if_primary_term: _primary_term },

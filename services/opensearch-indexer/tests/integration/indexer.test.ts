@@ -46,8 +46,8 @@ async function searchIds(
   query: unknown,
   sort: unknown = [{ time: 'asc' }, { id: 'asc' }],
 ): Promise<string[]> {
-  const res = await client.search({ index: prefix, body: { query, sort, size: 1000 } as never });
-  return (res.body.hits.hits as Array<{ _id: string }>).map((h) => h._id);
+  const res = await client.search(prefix, { query, sort, size: 1000 });
+  return res.body.hits.hits.map((h) => h._id);
 }
 
 describe('opensearch-indexer against the OpenSearch stand-in', () => {
@@ -68,12 +68,9 @@ describe('opensearch-indexer against the OpenSearch stand-in', () => {
     // Assess
     expect(first).toEqual({ batchItemFailures: [] });
     expect(second).toEqual({ batchItemFailures: [] });
-    const count = await client.count({
-      index: prefix,
-      body: { query: { term: { subject: tag } } },
-    });
+    const count = await client.count(prefix, { query: { term: { subject: tag } } });
     expect(count.body.count).toBe(30);
-    const doc = await client.get({ index: `${prefix}-2026.02.01`, id: `redeliver-${tag}-0` });
+    const doc = await client.getDocument(`${prefix}-2026.02.01`, `redeliver-${tag}-0`);
     expect(doc.body._version).toBe(2);
   });
 

@@ -50,7 +50,9 @@ describe('indexBatch', () => {
         id: 'b',
         index: 'events-2026.01.01',
         reason: { status: 400, type: 'mapper_parsing_exception', message: 'injected 400' },
+        event: events[1],
         document: expect.objectContaining({ id: 'b' }),
+        arrivalTimeMs: expect.any(Number),
       }),
     ]);
   });
