@@ -62,6 +62,15 @@ export interface DetectorConfig {
   readonly suppressBump: number;
   /** A gap longer than this many nominal steps counts as a gap. */
   readonly gapSteps: number;
+  /**
+   * Window shape (service windows only; a bare `timestamp,value` point has none): EWMA rate of the
+   * log count and log spread (p99 − mean) models, the floor of their residual scale (log units:
+   * 0.1 ≈ a 10% change per scale) and the weights of their z-scores in the evidence.
+   */
+  readonly shapeAlpha: number;
+  readonly shapeScaleFloor: number;
+  readonly countWeight: number;
+  readonly spreadWeight: number;
 }
 
 /** The production configuration (the Lambda and `pnpm detect` use exactly this). */
@@ -99,4 +108,8 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   suppressFactor: 0.1,
   suppressBump: 0.1,
   gapSteps: 3,
+  shapeAlpha: 0.05,
+  shapeScaleFloor: 0.1,
+  countWeight: 1,
+  spreadWeight: 1,
 } as const);

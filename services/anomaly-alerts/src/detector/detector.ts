@@ -5,16 +5,16 @@ import { histAdd, tailProbability } from './rarity.js';
 import { cloneState, type DetectorState, PREDICTORS } from './state.js';
 
 /**
- * One observation: a closed window's representative value (the mean). The optional extras are part
- * of the contract so the service can pass them; this version of the model scores `value` only.
+ * One observation: a closed window's representative value (the mean). A service window also gives
+ * its `count` (records in the window) and `p99`: the model then watches the count (a source that
+ * reports half as often, or floods) and the spread p99 − mean (a tail that blows up while the mean
+ * holds). A bare `timestamp,value` point (NAB) has neither and is scored on `value` alone.
  */
 export interface Point {
   timestampMs: number;
   value: number;
   count?: number;
   p99?: number;
-  min?: number;
-  max?: number;
 }
 
 /** The detector's verdict on one point. */
@@ -56,6 +56,33 @@ function fmt(x: number): string {
 function visitAlpha(periodAlpha: number, binMs: number, stepMs: number, visits: number): number {
   const perPeriod = stepMs > 0 ? Math.max(1, binMs / stepMs) : 1;
   return Math.max(1 - (1 - periodAlpha) ** (1 / perPeriod), 1 / (visits + 1));
+}
+
+/**
+ * z-score of `x` against a robust EWMA model (mean `m`, mean absolute residual `sc`, `n` seen),
+ * 0 until it has seen `minN` values; the scale never goes below `floor`.
+ */
+function shapeZ(x: number, m: number, sc: number, n: number, minN: number, floor: number): number {
+  if (n < minN) return 0;
+  return clamp((x - m) / Math.max(sc * MAD_TO_SIGMA, floor), -Z_CAP, Z_CAP);
+}
+
+/** Next [mean, scale, n] of a shape model after `x` (residual clipped once the model is ready). */
+function shapeLearn(
+  x: number,
+  m: number,
+  sc: number,
+  n: number,
+  steps: number,
+  config: DetectorConfig,
+): [number, number, number] {
+  if (n === 0) return [x, 0, 1];
+  const a = Math.max(alphaFor(config.shapeAlpha, steps), 1 / (n + 1));
+  let r = Math.abs(x - m);
+  if (n >= config.predictorMinN) {
+    r = Math.min(r, config.clipZ * Math.max(sc * MAD_TO_SIGMA, config.shapeScaleFloor));
+  }
+  return [m + a * (x - m), sc + Math.max(1 / (n + 1), config.residualAlpha) * (r - sc), n + 1];
 }
 
 function resize(s: DetectorState, config: DetectorConfig): void {
@@ -208,6 +235,20 @@ export function update(
     s.msScale[j] = s.msScale[j]! + am * (absM - s.msScale[j]!);
   }
 
+  // ---- window shape: log count and log spread (p99 − mean), when the point carries them ----
+  const hasCount = point.count !== undefined && Number.isFinite(point.count) && point.count > 0;
+  const lc = hasCount ? Math.log(point.count as number) : 0;
+  const zCount = hasCount
+    ? shapeZ(lc, s.cntM, s.cntS, s.cntN, config.predictorMinN, config.shapeScaleFloor)
+    : 0;
+  const hasSpread = point.p99 !== undefined && Number.isFinite(point.p99);
+  const ls = hasSpread
+    ? Math.log(Math.max(0, (point.p99 as number) - x) + 1e-6 * Math.abs(x) + 1e-12)
+    : 0;
+  const zSpread = hasSpread
+    ? shapeZ(ls, s.sprM, s.sprS, s.sprN, config.predictorMinN, config.shapeScaleFloor)
+    : 0;
+
   // ---- combine: the strongest evidence, in z-score units ----
   const feats = [
     zPoint,
@@ -215,6 +256,9 @@ export function update(
     varEvidence,
     ...msZ.map((z) => Math.abs(z) * config.multiScaleWeight),
   ];
+  // Appended only when present, so a bare value point (NAB) is scored exactly as before.
+  if (hasCount) feats.push(Math.abs(zCount) * config.countWeight);
+  if (hasSpread) feats.push(Math.abs(zSpread) * config.spreadWeight);
   const raw = Math.max(...feats);
 
   // ---- anomaly likelihood: how rare the recent surprise is for this series ----
@@ -290,6 +334,10 @@ export function update(
   const d2 = d * d;
   s.dvS += alphaFor(config.varShortAlpha, 1) * (d2 - s.dvS);
   s.dvL += Math.max(config.varLongAlpha, 1 / s.n) * (Math.min(d2, 16 * s.dvL + 1e-18) - s.dvL);
+  const usualCount = Math.exp(s.cntM);
+  const usualSpread = Math.exp(s.sprM);
+  if (hasCount) [s.cntM, s.cntS, s.cntN] = shapeLearn(lc, s.cntM, s.cntS, s.cntN, steps, config);
+  if (hasSpread) [s.sprM, s.sprS, s.sprN] = shapeLearn(ls, s.sprM, s.sprS, s.sprN, steps, config);
   if (gap) s.recent = [];
   s.n += 1;
   s.last = x;
@@ -312,15 +360,30 @@ export function update(
   msZ.forEach((z, j) => {
     features[`zSustained${j}`] = z;
   });
+  if (hasCount) features.zCount = zCount;
+  if (hasSpread) features.zSpread = zSpread;
   for (const k of Object.keys(features)) if (!Number.isFinite(features[k])) delete features[k];
-  const msEvidence = Math.max(0, ...feats.slice(3));
-  const strongest = Math.max(zPoint, cusEvidence, varEvidence, msEvidence);
+  const msEvidence = Math.max(0, ...feats.slice(3, 3 + msZ.length));
+  const countEvidence = hasCount ? Math.abs(zCount) * config.countWeight : 0;
+  const spreadEvidence = hasSpread ? Math.abs(zSpread) * config.spreadWeight : 0;
+  const strongest = Math.max(
+    zPoint,
+    cusEvidence,
+    varEvidence,
+    msEvidence,
+    countEvidence,
+    spreadEvidence,
+  );
   let driver = `${fmt(zBest)} residual scales from the ${PREDICTORS[best] ?? 'level'} model`;
   if (strongest === cusEvidence && cusEvidence > zPoint) driver = 'a sustained level shift';
   else if (strongest === msEvidence && msEvidence > zPoint) {
     driver = `a sustained deviation from the ${PREDICTORS[base] ?? 'level'} baseline`;
   } else if (strongest === varEvidence && varEvidence > zPoint) {
     driver = varRatio < 0 ? 'variability collapsed (flat line)' : 'variability jumped';
+  } else if (strongest === countEvidence && countEvidence > zPoint) {
+    driver = `the window count (${fmt(point.count as number)}, usually about ${fmt(usualCount)})`;
+  } else if (strongest === spreadEvidence && spreadEvidence > zPoint) {
+    driver = `the spread p99 − mean (${fmt((point.p99 as number) - x)}, usually about ${fmt(usualSpread)})`;
   }
   const explanation = warming
     ? `learning (${s.n} points seen)`

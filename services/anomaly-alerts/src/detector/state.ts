@@ -2,7 +2,9 @@ import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorStateError } from './errors.js';
 
 /** Current version of the serialised state; bump when the shape changes. */
-export const STATE_VERSION = 2 as const;
+export const STATE_VERSION = 3 as const;
+/** Older versions still read: v2 lacks the window-shape models (they start fresh). */
+const READABLE_VERSIONS: readonly number[] = [2, STATE_VERSION];
 
 /** Predictors the detector keeps a residual scale for. */
 export const PREDICTORS = ['level', 'previous value', 'daily profile', 'weekly profile'] as const;
@@ -51,6 +53,13 @@ export interface DetectorState {
   recent: number[];
   /** Decaying peak of scores (episode suppression). */
   peak: number;
+  /** Window shape: log count and log spread (p99 − mean) EWMAs, their residual scales, counts. */
+  cntM: number;
+  cntS: number;
+  cntN: number;
+  sprM: number;
+  sprS: number;
+  sprN: number;
 }
 
 /** A fresh state for a series never seen before. */
@@ -82,6 +91,12 @@ export function initialState(config: DetectorConfig = DEFAULT_DETECTOR_CONFIG): 
     hist: zeros(config.histBins),
     recent: [],
     peak: 0,
+    cntM: 0,
+    cntS: 0,
+    cntN: 0,
+    sprM: 0,
+    sprS: 0,
+    sprN: 0,
   };
 }
 
@@ -110,6 +125,8 @@ const NUMBER_FIELDS = [
   'likN',
   'peak',
 ] as const;
+/** Fields added in v3 (0 in a v2 state). */
+const SHAPE_FIELDS = ['cntM', 'cntS', 'cntN', 'sprM', 'sprS', 'sprN'] as const;
 const NULLABLE_FIELDS = ['t0', 'lastTs', 'last'] as const;
 /** Upper bound on any array in a valid state (keeps a corrupted item from costing memory). */
 const MAX_ARRAY = 2048;
@@ -145,13 +162,18 @@ export function deserializeState(json: string): DetectorState {
     throw new DetectorStateError('detector state is not an object');
   }
   const o = raw as Record<string, unknown>;
-  if (o.v !== STATE_VERSION) {
+  if (typeof o.v !== 'number' || !READABLE_VERSIONS.includes(o.v)) {
     throw new DetectorStateError(`unsupported detector state version ${String(o.v)}`);
   }
   const out: Record<string, unknown> = { v: STATE_VERSION };
   for (const k of NUMBER_FIELDS) {
     if (!isFiniteNumber(o[k])) throw new DetectorStateError(`detector state field ${k} is invalid`);
     out[k] = o[k];
+  }
+  for (const k of SHAPE_FIELDS) {
+    const x = o.v === 2 ? 0 : o[k];
+    if (!isFiniteNumber(x)) throw new DetectorStateError(`detector state field ${k} is invalid`);
+    out[k] = x;
   }
   for (const k of NULLABLE_FIELDS) {
     if (o[k] !== null && !isFiniteNumber(o[k])) {
