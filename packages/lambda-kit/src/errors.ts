@@ -31,3 +31,14 @@ export class RetryExhaustedError extends StreamlensError {
     this.attempts = attempts;
   }
 }
+
+/**
+ * A deployed bundle found no AWS credentials in its environment (see `aws-credentials.ts`: the
+ * bundles carry only the environment provider, which is where Lambda puts them).
+ */
+export class MissingCredentialsError extends StreamlensError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MissingCredentialsError';
+  }
+}

@@ -9,7 +9,12 @@ export {
   type NumberBounds,
   requireEnv,
 } from './env.js';
-export { ConfigError, RetryExhaustedError, StreamlensError } from './errors.js';
+export {
+  ConfigError,
+  MissingCredentialsError,
+  RetryExhaustedError,
+  StreamlensError,
+} from './errors.js';
 export { type LambdaHandlerOptions, lambdaHandler } from './handler.js';
 export { createObservability, type Observability } from './observability.js';
 export {

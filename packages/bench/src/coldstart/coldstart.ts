@@ -36,6 +36,8 @@ interface Target {
   readonly bundleOptions: BundleOptions;
   readonly env: Record<string, string>;
   readonly notes: string[];
+  /** esbuild's working directory: the service folder, where osls runs esbuild. */
+  readonly workDir?: string;
   bundle?: string;
   error?: string;
 }
@@ -47,10 +49,14 @@ const UNRESOLVED = '$' + '{?}';
 
 const unquote = (value: string): string => value.trim().replace(/^['"]|['"]$/g, '');
 
-/** Top-level `custom:` entries (`  key: value`), unresolved. */
+/**
+ * Top-level `custom:` entries (`  key: value`), unresolved, and one level of maps under them
+ * (`  map:` then `    "key": value`) as `map.key`, which `${self:custom.map.${...}}` selects from.
+ */
 function customBlock(text: string): Record<string, string> {
   const custom: Record<string, string> = {};
   let inside = false;
+  let map: string | undefined;
   for (const line of text.split('\n')) {
     if (/^custom:\s*$/.test(line)) {
       inside = true;
@@ -61,6 +67,13 @@ function customBlock(text: string): Record<string, string> {
       inside = false;
       continue;
     }
+    const nested = /^ {4}('[^']*'|"[^"]*"|[\w.-]+):\s*(.+)$/.exec(line);
+    if (nested && map !== undefined) {
+      custom[`${map}.${unquote(nested[1] as string)}`] = unquote(nested[2] as string);
+      continue;
+    }
+    const opener = /^ {2}([\w.-]+):\s*$/.exec(line);
+    map = opener ? (opener[1] as string) : undefined;
     const entry = /^ {2}([\w.-]+):\s*(.+)$/.exec(line);
     if (entry) custom[entry[1] as string] = unquote(entry[2] as string);
   }
@@ -82,6 +95,11 @@ export function resolveServerlessValue(
       .replace(/\$\{(aws:region|opt:region[^{}]*)\}/g, 'us-east-1')
       .replace(/\$\{(sls:stage|opt:stage[^{}]*)\}/g, 'dev')
       .replace(/\$\{self:custom\.([\w.-]+)\}/g, (_, key: string) => custom[key] ?? UNRESOLVED)
+      // A fallback may itself be a variable without `${}` (`${param:x, self:custom.y}`).
+      .replace(
+        /\$\{[^{}]*?,\s*((?:self|sls|aws|opt|param):[\w.-]+)\s*\}/g,
+        (_, ref: string) => `\${${ref}}`,
+      )
       .replace(/\$\{[^{}]*?,\s*'([^'{}]*)'\s*\}/g, '$1')
       .replace(/\$\{[^{}]*?,\s*([^'\s{}][^{}]*?)\s*\}/g, '$1');
   }
@@ -130,15 +148,20 @@ export interface BundleOptions {
   sourcemap?: boolean | 'external' | 'linked' | 'inline';
   external?: string[];
   keepNames?: boolean;
+  /** Import paths replaced by others (resolved from the working directory, as esbuild does). */
+  alias?: Record<string, string>;
 }
 
 /**
- * Reads the top-level `esbuild:` block of config/serverless-common.yml (scalars and `[a, b]`
- * lists), keeping the keys that change the bundle, so the bench bundles exactly as deployed.
+ * Reads the top-level `esbuild:` block of config/serverless-common.yml (scalars, `[a, b]` lists and
+ * one level of `key: value` maps such as `alias`), keeping the keys that change the bundle, so the
+ * bench bundles exactly as deployed.
  */
 export function esbuildOptionsFromYml(text: string): BundleOptions {
   const raw: Record<string, string> = {};
+  const maps: Record<string, Record<string, string>> = {};
   let inside = false;
+  let map: Record<string, string> | undefined;
   for (const line of text.split('\n')) {
     if (/^esbuild:\s*$/.test(line)) {
       inside = true;
@@ -146,6 +169,18 @@ export function esbuildOptionsFromYml(text: string): BundleOptions {
     }
     if (!inside || line.trim() === '' || line.trim().startsWith('#')) continue;
     if (!line.startsWith(' ')) break;
+    const nested = /^ {4,}('[^']*'|"[^"]*"|[^\s:]+):\s*(.+)$/.exec(line);
+    if (nested && map) {
+      map[unquote(nested[1] as string)] = unquote(nested[2] as string);
+      continue;
+    }
+    const opener = /^ {2}(\w+):\s*$/.exec(line);
+    if (opener) {
+      map = {};
+      maps[opener[1] as string] = map;
+      continue;
+    }
+    map = undefined;
     const entry = /^ {2}(\w+):\s*(.+)$/.exec(line);
     if (entry) raw[entry[1] as string] = unquote(entry[2] as string);
   }
@@ -163,6 +198,7 @@ export function esbuildOptionsFromYml(text: string): BundleOptions {
   if (raw.format === 'cjs' || raw.format === 'esm') options.format = raw.format;
   if (raw.mainFields) options.mainFields = list(raw.mainFields);
   if (raw.external) options.external = list(raw.external);
+  if (maps.alias) options.alias = maps.alias;
   if (raw.sourcemap !== undefined) {
     const v = raw.sourcemap;
     options.sourcemap =
@@ -246,6 +282,7 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
         bundleOptions: deployed,
         env,
         notes: [],
+        workDir: join(servicesDir, service),
       });
     }
     targets.push(
@@ -289,6 +326,7 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
           target: 'node20',
           ...target.bundleOptions,
           entryPoints: [target.entry],
+          absWorkingDir: target.workDir ?? options.root,
           outfile,
           bundle: true,
           logLevel: 'silent',
