@@ -7,13 +7,14 @@ import {
   isKplAggregated,
   logEventToAppLog,
   normalizeEvent,
+  normalizeEventInPlace,
   parseEventJson,
   type StreamlensEvent,
   type ValidationIssue,
   validateEvent,
 } from '@streamlens/schema';
-import { decodeBase64Strict } from './base64.js';
 import { levelRank, type TransformConfig } from './config.js';
+import { LineBuffer } from './line-buffer.js';
 import {
   DropReason,
   type FirehoseInputRecord,
@@ -107,6 +108,7 @@ export class RecordTransformer {
   #secondPrefix = '';
   #sourceArn: string | undefined;
   #sourceJson = '';
+  readonly #lines = new LineBuffer();
 
   constructor(config: TransformConfig) {
     this.#config = config;
@@ -116,22 +118,31 @@ export class RecordTransformer {
 
   /** Transforms one record (the event size limit applies per event, inside aggregates too). */
   transform(record: FirehoseInputRecord, source: InvocationSource): RecordOutcome {
-    const bytes = decodeBase64Strict(record.data);
-    if (bytes === undefined) {
-      return failed(ErrorCode.INVALID_BASE64, 'record data is not padded base64', '$');
+    const lines = this.#lines;
+    const n = lines.decodeBase64(record.data);
+    if (n < 0) return failed(ErrorCode.INVALID_BASE64, 'record data is not padded base64', '$');
+    const bytes = lines.bytes;
+    if (n >= 2 && (bytes[0] === 0x1f || bytes[0] === 0xf3)) {
+      // Kept beyond this record (payloads, re-ingested parts): a copy, not the reused buffer.
+      const own = Buffer.from(bytes.subarray(0, n));
+      if (isGzip(own)) return this.#cloudWatch(record, source, own);
+      if (isKplAggregated(own)) return this.#kpl(record, source, own);
     }
-    if (isGzip(bytes)) return this.#cloudWatch(record, source, bytes);
-    if (isKplAggregated(bytes)) return this.#kpl(record, source, bytes);
-
-    const parsed = parseEventJson(bytes, this.#parseOptions);
+    // The size check parseEventJson would make on the bytes, with the same issue.
+    const max = this.#config.maxEventBytes;
+    if (n > max) return failed(ErrorCode.OVERSIZE, `record is ${n} bytes, over ${max}`, '$');
+    const text = bytes.toString('utf8', 0, n);
+    const parsed = parseEventJson(text, NO_SIZE_LIMIT);
     if (!parsed.ok) return { kind: 'failed', issue: parsed.error };
     const event = parsed.value;
     const dropped = this.#filter(event);
     if (dropped !== undefined) return dropped;
-    const normalized = normalizeEvent(event) as Extended;
+    // The parsed event is this call's own: normalised in place, without copying it.
+    const normalized = normalizeEventInPlace(event) as Extended;
+    const suffix = this.#suffix(record, source, undefined);
     return {
       kind: 'ok',
-      data: base64Of(this.#line(normalized, record, source, undefined)),
+      data: lines.encodeLine(JSON.stringify(withoutExtensions(normalized)), suffix),
       partitionKeys: this.keys.keysOf(normalized.type, normalized.time),
       events: 1,
     };
@@ -160,16 +171,16 @@ export class RecordTransformer {
     source: InvocationSource,
     subsequence: number | undefined,
   ): string {
-    if (
-      Extension.ingestedAt in event ||
-      Extension.source in event ||
-      Extension.shard in event ||
-      Extension.sequence in event ||
-      Extension.subsequence in event
-    ) {
-      for (const name of EXTENSION_NAMES) delete event[name];
-    }
-    const json = JSON.stringify(event);
+    const json = JSON.stringify(withoutExtensions(event));
+    return `${json.slice(0, -1)}${this.#suffix(record, source, subsequence)}}\n`;
+  }
+
+  /** The enrichment attributes as `,"name":value` pairs, to splice before an event's `}`. */
+  #suffix(
+    record: FirehoseInputRecord,
+    source: InvocationSource,
+    subsequence: number | undefined,
+  ): string {
     let suffix = this.#ingestedAtJson(record.approximateArrivalTimestamp);
     const sourceArn = source.sourceKinesisStreamArn ?? source.deliveryStreamArn;
     if (sourceArn !== this.#sourceArn) {
@@ -189,7 +200,7 @@ export class RecordTransformer {
       sub ??= toSafeInt(meta.subsequenceNumber);
     }
     if (sub !== undefined) suffix += `,"${Extension.subsequence}":${sub}`;
-    return `${json.slice(0, -1)}${suffix}}\n`;
+    return suffix;
   }
 
   /** `,"streamlensingestedat":"…"`, cached: records of one batch often share their arrival ms. */
@@ -304,6 +315,26 @@ export class RecordTransformer {
     if (issues.length > 0) ok.issues = issues;
     return ok;
   }
+}
+
+/** The size limit is checked on the bytes before parsing (same issue), so none on the text. */
+const NO_SIZE_LIMIT = { maxBytes: Number.MAX_SAFE_INTEGER };
+
+/** Whether the event carries one of our extension attributes (a producer sent it). */
+function hasExtension(event: Extended): boolean {
+  return (
+    Extension.ingestedAt in event ||
+    Extension.source in event ||
+    Extension.shard in event ||
+    Extension.sequence in event ||
+    Extension.subsequence in event
+  );
+}
+
+/** The event without producer-sent values under our extension names (so none can be forged). */
+function withoutExtensions(event: Extended): Extended {
+  if (hasExtension(event)) for (const name of EXTENSION_NAMES) delete event[name];
+  return event;
 }
 
 function base64Of(text: string): string {

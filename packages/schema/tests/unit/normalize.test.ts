@@ -1,6 +1,20 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeEvent, normalizeTime, toNdjsonLine, validateEvent } from '../../src/index.js';
+import {
+  normalizeEvent,
+  normalizeEventInPlace,
+  normalizeTime,
+  type StreamlensEvent,
+  toNdjsonLine,
+  validateEvent,
+} from '../../src/index.js';
 import { alertAnomaly, appLog, metricsWindow, telemetryReading } from '../../src/testing/index.js';
+import {
+  alertAnomalyArb,
+  appLogArb,
+  metricsWindowArb,
+  telemetryReadingArb,
+} from '../helpers/arbitraries.js';
 
 describe('normalizeEvent', () => {
   it('converts time to UTC with milliseconds', () => {
@@ -77,6 +91,56 @@ describe('normalizeEvent', () => {
     const out = normalizeEvent(event as ReturnType<typeof telemetryReading>);
     // Assess
     expect('subject' in out).toBe(false);
+  });
+});
+
+describe('normalizeEventInPlace', () => {
+  const anyEvent = fc.oneof(telemetryReadingArb, appLogArb, metricsWindowArb, alertAnomalyArb);
+
+  it('serialises exactly as normalizeEvent does, for every type', () => {
+    fc.assert(
+      fc.property(anyEvent, (generated) => {
+        // Prepare: a parsed copy, as a consumer owns it (JSON key order, no shared objects)
+        const event = JSON.parse(JSON.stringify(generated)) as StreamlensEvent;
+        const expected = JSON.stringify(normalizeEvent(event));
+        // Act
+        const out = normalizeEventInPlace(JSON.parse(JSON.stringify(generated)));
+        // Assess
+        expect(JSON.stringify(out)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('changes the event it is given and returns it', () => {
+    // Prepare
+    const event = telemetryReading({
+      id: ' id-1 ',
+      time: '2026-03-01T01:30:00+01:30',
+      data: { metric: ' cpu ', dimensions: { z: '1', a: '2' } },
+    });
+    const data = event.data;
+    // Act
+    const out = normalizeEventInPlace(event);
+    // Assess
+    expect(out).toBe(event);
+    expect(out.data).toBe(data);
+    expect(event.id).toBe('id-1');
+    expect(event.time).toBe('2026-03-01T00:00:00.000Z');
+    expect(Object.keys(event.data.dimensions ?? {})).toEqual(['a', 'z']);
+  });
+
+  it('does not add absent optional fields', () => {
+    // Prepare: no subject, unit or dimensions, and a time to normalise
+    const event = telemetryReading({ time: '2026-01-01T00:00:00Z' });
+    delete (event as { subject?: string }).subject;
+    event.data = { metric: ' cpu ', value: 1 };
+    // Act
+    const out = normalizeEventInPlace(event);
+    // Assess
+    expect('subject' in out).toBe(false);
+    expect(out.data).toEqual({ metric: 'cpu', value: 1 });
+    expect(Object.keys(out.data)).toEqual(['metric', 'value']);
   });
 });
 
