@@ -21,6 +21,11 @@ export interface StartLocalAwsOptions {
   readonly quiet?: boolean;
   /** Where log lines go (default stderr). */
   readonly log?: (line: string) => void;
+  /**
+   * Stand-ins already running (e.g. started by another `startLocalAws` call), by name, with their
+   * env: a plug-in that depends on one gets this env instead of a second instance being started.
+   */
+  readonly running?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
 }
 
 /** Running stand-ins: a connection plus what only the starter has. */
@@ -33,10 +38,14 @@ export interface LocalAws extends LocalAwsConnection {
   stop(): Promise<void>;
 }
 
-async function resolvePlugins(names: readonly ServiceName[]): Promise<StandInPlugin[]> {
+async function resolvePlugins(
+  names: readonly ServiceName[],
+  external: ReadonlySet<ServiceName> = new Set(),
+): Promise<StandInPlugin[]> {
   const resolved = new Map<ServiceName, StandInPlugin>();
   const visit = async (name: ServiceName, path: ServiceName[]): Promise<void> => {
     if (resolved.has(name)) return;
+    if (external.has(name) && path.length > 0) return;
     if (path.includes(name)) {
       throw new ServiceUnavailableError(
         `stand-in dependency cycle: ${[...path, name].join(' → ')}`,
@@ -71,7 +80,11 @@ async function resolvePlugins(names: readonly ServiceName[]): Promise<StandInPlu
 export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise<LocalAws> {
   const region = options.region ?? 'us-east-1';
   const write = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const plugins = await resolvePlugins(options.services ?? registeredServices());
+  const external = options.running ?? {};
+  const plugins = await resolvePlugins(
+    options.services ?? registeredServices(),
+    new Set(Object.keys(external) as ServiceName[]),
+  );
   const ownsRoot = options.dataDir === undefined;
   const root = options.dataDir ?? mkdtempSync(join(tmpdir(), 'streamlens-local-aws-'));
   if (ownsRoot) trackFolder(root);
@@ -88,6 +101,8 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     promise = (async () => {
       const dependencies = await Promise.all(
         (plugin.dependsOn ?? []).map((name) => {
+          const given = external[name];
+          if (given && !plugins.some((p) => p.name === name)) return { env: given };
           const dependency = plugins.find((p) => p.name === name);
           if (!dependency) throw new ServiceUnavailableError(`missing dependency ${name}`);
           return startOne(dependency);

@@ -4,9 +4,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
 import { AlertWatcher, formatAlert } from './alerts.js';
-import { feed, newLedger } from './feed.js';
+import { feed, newLedger, type ProducedLedger } from './feed.js';
+import { AggregatesTap, WindowLagTracker } from './lag.js';
 import { envLines, type Pipeline, startPipeline } from './pipeline.js';
 import { type Reconciliation, reconcile } from './reconcile.js';
+import { formatThroughput, throughputVerdict } from './throughput.js';
 
 /** Parsed `pnpm start` options. */
 export interface StartOptions {
@@ -23,6 +25,9 @@ export interface StartOptions {
   lakeIntervalSeconds: number;
   drainTimeoutSeconds: number;
   anomalyEverySeconds?: number;
+  timeScale: number;
+  devices?: number;
+  queueVisibilitySeconds?: number;
 }
 
 const USAGE = `pnpm start [options]
@@ -35,7 +40,12 @@ const USAGE = `pnpm start [options]
   --summary-json F    write the reconciliation to F
   --lake-interval S   local Firehose S3 buffering interval (default 10)
   --drain-timeout S   give up draining after S seconds (default 300)
-  --anomaly-every S   mean seconds between injected anomalies (scenario default)
+  --anomaly-every S   mean seconds (event time) between injected anomalies (scenario default)
+  --time-scale X      event time runs X times faster than wall time (default 1): with
+                      windowSeconds=10 and X=10 a window closes every wall second
+  --devices N         telemetry devices, 5 series each (default 20)
+  --sqs-visibility S  local override of the SQS queues' visibility timeout (default 10; the
+                      yml's own value with --sqs-visibility yml)
   --param k=v         service param, as compose passes it (repeatable)
   --standins-only     start the stand-ins, print their env, wait for Ctrl-C`;
 
@@ -55,6 +65,9 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       'lake-interval': { type: 'string', default: '10' },
       'drain-timeout': { type: 'string', default: '300' },
       'anomaly-every': { type: 'string' },
+      'time-scale': { type: 'string', default: '1' },
+      devices: { type: 'string' },
+      'sqs-visibility': { type: 'string', default: '10' },
       param: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -85,29 +98,60 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     ...(values['anomaly-every'] !== undefined
       ? { anomalyEverySeconds: Number(values['anomaly-every']) }
       : {}),
+    timeScale: Number(values['time-scale']),
+    ...(values.devices !== undefined ? { devices: Number(values.devices) } : {}),
+    ...(values['sqs-visibility'] !== 'yml'
+      ? { queueVisibilitySeconds: Number(values['sqs-visibility']) }
+      : {}),
   };
 }
 
-function statusLine(pipeline: Pipeline, produced: number, startedAt: number, alerts = 0): string {
+function statusLine(
+  pipeline: Pipeline,
+  produced: number,
+  startedAt: number,
+  alerts = 0,
+  lag?: WindowLagTracker,
+  mainBusy?: number,
+): string {
   const secs = Math.max(1, (Date.now() - startedAt) / 1000);
   const parts = [`${Math.round(secs)}s produced ${produced} (${Math.round(produced / secs)}/s)`];
-  let maxAge = 0;
   for (const fn of pipeline.functions) {
     for (const m of fn.mappings) {
+      // Per function: records done and its iterator age (the one whose age grows is the bottleneck).
       parts.push(
-        `${fn.definition.service.replace(/^streamlens-/, '')} ${m.stats.recordsProcessed}`,
+        `${fn.definition.service.replace(/^streamlens-/, '')} ${m.stats.recordsProcessed} age ${(m.stats.iteratorAgeMs / 1000).toFixed(1)}s`,
       );
-      maxAge = Math.max(maxAge, m.stats.iteratorAgeMs);
     }
   }
   for (const f of pipeline.firehoses) {
     parts.push(`lake ${f.stats.ok} rec/${f.stats.objectsWritten} obj`);
   }
+  for (const fn of pipeline.functions) {
+    for (const m of fn.sqsMappings) {
+      parts.push(
+        `${fn.definition.service.replace(/^streamlens-/, '')} ${m.stats.messagesDeleted}/${m.queue.stats.sent} msg`,
+      );
+    }
+  }
   const failed = pipeline.failures.records.length;
-  parts.push(`iterator age ${(maxAge / 1000).toFixed(1)}s`);
+  if (lag) {
+    const latest = lag.latestWindowLagMs();
+    parts.push(
+      `windows ${lag.storedAt.size} lag ${latest === undefined ? '–' : `${(latest / 1000).toFixed(1)}s`}`,
+    );
+  }
   if (failed) parts.push(`on-failure ${failed}`);
+  if (mainBusy !== undefined) parts.push(`main thread ${Math.round(mainBusy * 100)}%`);
   parts.push(`alerts ${alerts}`);
   return parts.join(' | ');
+}
+
+function* producedEvents(ledger: ProducedLedger) {
+  for (const [id, { timeMs }] of ledger.valid) {
+    const sentAtMs = ledger.sentAt.get(id);
+    if (sentAtMs !== undefined) yield { eventTimeMs: timeMs, sentAtMs };
+  }
 }
 
 /** Print the reconciliation as a table. */
@@ -167,6 +211,9 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     chaos: options.chaos,
     seed: options.seed,
     lakeBufferIntervalSeconds: options.lakeIntervalSeconds,
+    ...(options.queueVisibilitySeconds !== undefined
+      ? { queueVisibilitySeconds: options.queueVisibilitySeconds }
+      : {}),
     log: err,
     ...(options.verbose
       ? {
@@ -190,6 +237,11 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     );
 
   const ledger = newLedger();
+  const windowSeconds = Number(pipeline.params.windowSeconds ?? 60);
+  const latenessSeconds = Number(pipeline.params.allowedLatenessSeconds ?? 0);
+  const lag = new WindowLagTracker(windowSeconds * 1000);
+  const tap = new AggregatesTap(pipeline.aws.clients().kinesis, pipeline.aggregatesStream, lag);
+  await tap.start();
   const startedAt = Date.now();
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
@@ -197,13 +249,23 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     if (tty) process.stderr.write('\r\x1b[2K');
     err(formatAlert(alert));
   });
+  // Event-loop utilisation of this process: kinesalite, the emulators and the feed share it, so a
+  // main thread near 100 % is a bottleneck of the harness, not of the functions.
+  const eluStart = performance.eventLoopUtilization();
+  let eluLast = eluStart;
+  let mainBusy = 0;
   const ticker = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    mainBusy = performance.eventLoopUtilization(now, eluLast).utilization;
+    eluLast = now;
     watcher.poll();
     const line = statusLine(
       pipeline,
       ledger.valid.size + ledger.invalid,
       startedAt,
       watcher.alerts.length,
+      lag,
+      mainBusy,
     );
     if (tty) process.stderr.write(`\r\x1b[2K${line}`);
     else if (Date.now() - lastPrinted >= 5000) {
@@ -227,6 +289,9 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
         ...(options.anomalyEverySeconds !== undefined
           ? { anomalyEverySeconds: options.anomalyEverySeconds }
           : {}),
+        timeScale: options.timeScale,
+        ...(options.devices !== undefined ? { devices: options.devices } : {}),
+        onProduced: (eventTimeMs, sentAtMs) => lag.produced(eventTimeMs, sentAtMs),
       },
       ledger,
     );
@@ -240,20 +305,45 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     err(
       `drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s${drained ? '' : ' (TIMED OUT)'}`,
     );
+    const drainSeconds = (Date.now() - drainStart) / 1000;
+    await tap.stop();
     clearInterval(ticker);
-    err(statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt));
+    err(statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt, 0, lag));
     watcher.poll();
     const result = await reconcile(pipeline, ledger, watcher.alerts);
+    const boundMs = ((windowSeconds + latenessSeconds) / options.timeScale) * 1000 + 5000;
+    const mainThreadUtilization =
+      Math.round(performance.eventLoopUtilization(eluStart).utilization * 1000) / 1000;
+    const throughput = throughputVerdict({
+      mainThreadUtilization,
+      requestedRate: options.rate,
+      produced: ledger.valid.size + ledger.invalid,
+      producedSeconds: producedFor,
+      drainSeconds,
+      lag: lag.summarize(producedEvents(ledger), boundMs),
+      mappings: pipeline.functions.flatMap((f) =>
+        f.mappings.map((m) => ({
+          function: f.definition.name,
+          batchWindowSeconds: m.settings.batchWindowSeconds,
+          maxIteratorAgeMs: m.stats.maxIteratorAgeMs,
+          busyMs: f.container.stats.busyMs,
+          recordsProcessed: m.stats.recordsProcessed,
+        })),
+      ),
+    });
     process.stdout.write(formatReconciliation(result));
+    process.stdout.write(formatThroughput(throughput));
     const summary = {
       ...result,
+      throughput,
       run: {
         rate: options.rate,
         seed: options.seed,
         scenario: options.scenario,
         chaos: options.chaos,
+        timeScale: options.timeScale,
         producedSeconds: producedFor,
-        drainSeconds: (Date.now() - drainStart) / 1000,
+        drainSeconds,
         runDir,
       },
     };
@@ -262,6 +352,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     exitCode = result.ok && drained ? 0 : 1;
   } finally {
     clearInterval(ticker);
+    await tap.stop().catch(() => undefined);
     await pipeline.stop().catch((e: unknown) => err(`stop: ${String(e)}`));
   }
   return exitCode;

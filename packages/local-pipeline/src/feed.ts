@@ -32,6 +32,12 @@ export interface FeedOptions {
   readonly signal: AbortSignal;
   /** Overrides the scenario's mean seconds between injected anomalies. */
   readonly anomalyEverySeconds?: number;
+  /** Event time runs this many times faster than wall time (the generator's `timeScale`). */
+  readonly timeScale?: number;
+  /** Telemetry devices (5 series each; the generator's default is 20). */
+  readonly devices?: number;
+  /** Each valid event Kinesis accepted: its event time and when it was sent (wall ms). */
+  readonly onProduced?: (eventTimeMs: number, sentAtMs: number) => void;
 }
 
 /**
@@ -49,6 +55,8 @@ export async function feed(options: FeedOptions, ledger: ProducedLedger): Promis
     ...(options.anomalyEverySeconds !== undefined
       ? { anomalyEverySeconds: options.anomalyEverySeconds }
       : {}),
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.devices !== undefined ? { devices: options.devices } : {}),
   });
   const producer = new KinesisProducer({
     client: options.kinesis,
@@ -72,6 +80,7 @@ export async function feed(options: FeedOptions, ledger: ProducedLedger): Promis
                 timeMs: record.eventTimeMs,
               });
               ledger.sentAt.set(record.event.id, now);
+              options.onProduced?.(record.eventTimeMs, now);
               ledger.firstEventMs = Math.min(ledger.firstEventMs, record.eventTimeMs);
               ledger.lastEventMs = Math.max(ledger.lastEventMs, record.eventTimeMs);
             } else ledger.invalid++;

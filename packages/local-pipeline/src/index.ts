@@ -23,6 +23,7 @@ export {
   validateResponse,
 } from './firehose/delivery.js';
 export * from './firehose/prefix.js';
+export { AggregatesTap, type LagSummary, WindowLagTracker } from './lag.js';
 export {
   LOCAL_PARAM_DEFAULTS,
   type Pipeline,
@@ -34,5 +35,27 @@ export {
   bundleHandler,
   type ContainerOptions,
   FunctionContainer,
+  forgetBundles,
   type InvokeOutcome,
 } from './runtime/container.js';
+export {
+  BucketNotifier,
+  type EventBridgeEvent,
+  type EventRule,
+  LocalEventBus,
+  matchesPattern,
+  objectCreatedEvent,
+} from './sqs/eventbridge.js';
+export {
+  type SqsEventSettings,
+  SqsEventSourceMapping,
+  type SqsMappingOptions,
+  type SqsMappingStats,
+} from './sqs/mapping.js';
+export {
+  LocalQueue,
+  type LocalQueueOptions,
+  type QueueStats,
+  type ReceivedMessage,
+} from './sqs/queue.js';
+export { formatThroughput, type ThroughputVerdict, throughputVerdict } from './throughput.js';

@@ -15,6 +15,8 @@ import {
   type FunctionDefinition,
   functionsOf,
   physicalName,
+  resolveIntrinsics,
+  resourceArn,
   resourcesOf,
 } from './config/functions.js';
 import { loadService, type ResolvedService } from './config/serverless.js';
@@ -22,7 +24,16 @@ import { EventSourceMapping } from './esm/mapping.js';
 import { NdjsonFailureSink } from './esm/records.js';
 import { deliveryStreamsOf } from './firehose/config.js';
 import { FirehoseEmulator } from './firehose/delivery.js';
-import { FunctionContainer } from './runtime/container.js';
+import { bundleHandler, FunctionContainer } from './runtime/container.js';
+import { BucketNotifier, type EventRule, LocalEventBus } from './sqs/eventbridge.js';
+import { SqsEventSourceMapping } from './sqs/mapping.js';
+import { LocalQueue } from './sqs/queue.js';
+import {
+  runStatement,
+  sqlStatements,
+  type WarehouseTarget,
+  warehouseTargetOf,
+} from './sqs/warehouse.js';
 
 /** Options of a local pipeline run. */
 export interface PipelineOptions {
@@ -49,6 +60,10 @@ export interface PipelineOptions {
   /** Stand-ins to start (default: every registered one). */
   readonly services?: readonly ServiceName[];
   readonly log?: (line: string) => void;
+  /** Local override of the SQS queues' VisibilityTimeout (seconds); the yml's value when absent. */
+  readonly queueVisibilitySeconds?: number;
+  /** Bundle cache (default node_modules/.cache/streamlens-local-pipeline/bundles under root). */
+  readonly bundleCacheDir?: string;
 }
 
 /**
@@ -58,6 +73,8 @@ export interface PipelineOptions {
 export const LOCAL_PARAM_DEFAULTS: Readonly<Record<string, string>> = {
   windowSeconds: '10',
   allowedLatenessSeconds: '5',
+  // The detector's minimum (anomaly-alerts README): first scores at about window 2 × 10 + 1.
+  detectorWarmupPoints: '10',
 };
 
 /** A wired function: its definition, container and event sources. */
@@ -65,6 +82,7 @@ export interface WiredFunction {
   readonly definition: FunctionDefinition;
   readonly container: FunctionContainer;
   readonly mappings: EventSourceMapping[];
+  readonly sqsMappings: SqsEventSourceMapping[];
 }
 
 /** Stand-ins started for a run: one connection over all of them. */
@@ -90,16 +108,15 @@ export async function startStandIns(
     await Promise.allSettled(started.map((s) => s.stop()));
   };
   try {
-    started.push(
-      await startLocalAws({
-        services: CORE_SERVICES.filter((s) => wanted.includes(s)),
-        region,
-        quiet: true,
-      }),
-    );
+    const coreNames = CORE_SERVICES.filter((s) => wanted.includes(s));
+    const core = await startLocalAws({ services: coreNames, region, quiet: true });
+    started.push(core);
+    // Optional stand-ins get the core ones' env (the Redshift stand-in's COPY reads the lake's
+    // S3 stand-in, not a second one of its own).
+    const running = Object.fromEntries(coreNames.map((name) => [name, core.env]));
     const optional = wanted.filter((s) => !CORE_SERVICES.includes(s));
     const results = await Promise.allSettled(
-      optional.map((name) => startLocalAws({ services: [name], region, quiet: true })),
+      optional.map((name) => startLocalAws({ services: [name], region, quiet: true, running })),
     );
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') started.push(result.value);
@@ -114,7 +131,12 @@ export async function startStandIns(
     await stopAll();
     throw error;
   }
-  const env: Record<string, string> = Object.assign({}, ...started.map((s) => s.env));
+  // Core env last: an optional stand-in's env must not replace a core endpoint.
+  const env: Record<string, string> = Object.assign(
+    {},
+    ...started.slice(1).map((s) => s.env),
+    started[0]?.env,
+  );
   const timings: Record<string, number> = Object.assign({}, ...started.map((s) => s.timings));
   const connection = connectLocalAws(env);
   return {
@@ -135,7 +157,15 @@ export interface Pipeline {
   readonly firehoses: FirehoseEmulator[];
   readonly failures: NdjsonFailureSink;
   readonly eventsStream: string;
+  readonly aggregatesStream: string;
   readonly lakeBucket: string;
+  /** Every `AWS::SQS::Queue` of the services, by ARN (in-process SQS). */
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** S3 → EventBridge for the lake bucket (when a rule wants its events). */
+  readonly lakeNotifier?: BucketNotifier;
+  readonly eventBus?: LocalEventBus;
+  /** Warehouse statements (Data API) when a function loads one; tables it reconciles. */
+  readonly warehouse?: { readonly target: WarehouseTarget };
   /** Function environments point at these when --chaos is on. */
   readonly proxies: FaultProxy[];
   /** What is not wired (and why), for the reconciliation. */
@@ -180,6 +210,35 @@ function tableInput(props: Record<string, unknown>): CreateTableCommandInput {
   return input as unknown as CreateTableCommandInput;
 }
 
+/** The services' files resolved with the params compose would hand every consumer. */
+function loadConfig(options: PipelineOptions, stage: string, region: string) {
+  const resourcesDir = join(options.root, 'services', 'resources');
+  const resources = loadService(resourcesDir, { stage, region });
+  const rcustom = (resources.doc.custom ?? {}) as Record<string, string>;
+  const eventsStream = String(rcustom.eventsStreamName ?? `streamlens-${stage}-events`);
+  const aggregatesStream = String(rcustom.aggregatesStreamName ?? `streamlens-${stage}-aggregates`);
+  const lakeBucket = `streamlens-${stage}-lake`;
+  const alertsTopic = String(rcustom.alertsTopicName ?? `streamlens-${stage}-alerts`);
+  const streamArn = (name: string) => `arn:aws:kinesis:${region}:000000000000:stream/${name}`;
+  const params: Record<string, string> = {
+    eventsStreamName: eventsStream,
+    eventsStreamArn: streamArn(eventsStream),
+    aggregatesStreamName: aggregatesStream,
+    aggregatesStreamArn: streamArn(aggregatesStream),
+    lakeBucketName: lakeBucket,
+    lakeBucketArn: `arn:aws:s3:::${lakeBucket}`,
+    alertsTopicName: alertsTopic,
+    alertsTopicArn: `arn:aws:sns:${region}:000000000000:${alertsTopic}`,
+    ...LOCAL_PARAM_DEFAULTS,
+    ...options.params,
+  };
+  const services = serviceDirs(options.root)
+    .filter((dir) => !FUNCTION_SERVICES_EXCLUDED.has(dir.split('/').pop() ?? ''))
+    .map((dir) => loadService(dir, { stage, region, params }));
+
+  return { resources, eventsStream, aggregatesStream, lakeBucket, alertsTopic, params, services };
+}
+
 /**
  * Start the stand-ins, create what the services declare, and wire every function to its event
  * sources as its serverless.yml says. Traffic is fed separately (see `feed.ts`).
@@ -190,37 +249,27 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const region = options.region ?? 'us-east-1';
   mkdirSync(options.runDir, { recursive: true });
   const notWired: string[] = [];
+  const bundleDir =
+    options.bundleCacheDir ??
+    join(options.root, 'node_modules', '.cache', 'streamlens-local-pipeline', 'bundles');
+  const config = loadConfig(options, stage, region);
+  // Bundling (esbuild, or the content-hash cache) runs while the stand-ins start: neither needs
+  // the other, and DynamoDB Local's JVM takes seconds.
+  const t0 = Date.now();
+  const bundling = Promise.all(
+    config.services
+      .flatMap((svc) => functionsOf(svc))
+      .map((d) => bundleHandler(d.entry, bundleDir)),
+  ).then(
+    () => Date.now() - t0,
+    (error: unknown) => error as Error,
+  );
   const aws = await startStandIns(options.services ?? registeredServices(), region, (m) =>
     notWired.push(m),
   );
   try {
-    // The shared resources and the params compose would hand every consumer.
-    const resourcesDir = join(options.root, 'services', 'resources');
-    const resources = loadService(resourcesDir, { stage, region });
-    const rcustom = (resources.doc.custom ?? {}) as Record<string, string>;
-    const eventsStream = String(rcustom.eventsStreamName ?? `streamlens-${stage}-events`);
-    const aggregatesStream = String(
-      rcustom.aggregatesStreamName ?? `streamlens-${stage}-aggregates`,
-    );
-    const lakeBucket = `streamlens-${stage}-lake`;
-    const alertsTopic = String(rcustom.alertsTopicName ?? `streamlens-${stage}-alerts`);
-    const streamArn = (name: string) => `arn:aws:kinesis:${region}:000000000000:stream/${name}`;
-    const params: Record<string, string> = {
-      eventsStreamName: eventsStream,
-      eventsStreamArn: streamArn(eventsStream),
-      aggregatesStreamName: aggregatesStream,
-      aggregatesStreamArn: streamArn(aggregatesStream),
-      lakeBucketName: lakeBucket,
-      lakeBucketArn: `arn:aws:s3:::${lakeBucket}`,
-      alertsTopicName: alertsTopic,
-      alertsTopicArn: `arn:aws:sns:${region}:000000000000:${alertsTopic}`,
-      ...LOCAL_PARAM_DEFAULTS,
-      ...options.params,
-    };
-    const services = serviceDirs(options.root)
-      .filter((dir) => !FUNCTION_SERVICES_EXCLUDED.has(dir.split('/').pop() ?? ''))
-      .map((dir) => loadService(dir, { stage, region, params }));
-
+    const { resources, eventsStream, aggregatesStream, lakeBucket, alertsTopic, params, services } =
+      config;
     // Streams (shard counts from the resources service's params), bucket, topic, tables.
     const rparams = ((resources.doc.params as Record<string, Record<string, unknown>>)?.default ??
       {}) as Record<string, unknown>;
@@ -291,6 +340,20 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const firehoseProcessorArns = new Set(
       services.flatMap((svc) => deliveryStreamsOf(svc).map((c) => c.processor?.lambdaArn ?? '')),
     );
+    const queues = createQueues(services, options.queueVisibilitySeconds);
+    const rules = services.flatMap((svc) => eventRulesOf(svc));
+    const eventBus =
+      rules.length > 0
+        ? new LocalEventBus(rules, (arn, event) => {
+            const queue = queues.get(arn);
+            if (!queue) return false;
+            queue.send(JSON.stringify(event));
+            return true;
+          })
+        : undefined;
+    const lakeNotifier = eventBus
+      ? new BucketNotifier(aws.clients().s3, lakeBucket, eventBus, region)
+      : undefined;
     const failures = new NdjsonFailureSink(join(options.runDir, 'on-failure'));
     const functions: WiredFunction[] = [];
     const byArn = new Map<string, FunctionContainer>();
@@ -312,7 +375,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           timeoutSeconds: definition.timeoutSeconds,
           memorySize: definition.memorySize,
           environment: { ...definition.environment, ...functionEnv },
-          workDir: join(options.runDir, 'bundles'),
+          workDir: bundleDir,
           ...(options.onFunctionLog
             ? { onLog: (line: string) => options.onFunctionLog?.(definition.key, line) }
             : {}),
@@ -348,6 +411,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         }
         if (
           mappings.length === 0 &&
+          definition.sqs.length === 0 &&
           definition.s3.length === 0 &&
           !firehoseProcessorArns.has(definition.arn)
         ) {
@@ -355,7 +419,26 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             `${definition.name}: no emulated event source (its events: ${eventKinds(svc, definition.key)})`,
           );
         }
-        functions.push({ definition, container, mappings });
+        const sqsMappings: SqsEventSourceMapping[] = [];
+        for (const settings of definition.sqs) {
+          const queue = queues.get(settings.queueArn);
+          if (!settings.enabled) continue;
+          if (!queue) {
+            notWired.push(`${definition.name}: sqs queue ${settings.queueArn} not declared`);
+            continue;
+          }
+          sqsMappings.push(
+            new SqsEventSourceMapping({
+              functionName: definition.name,
+              settings,
+              queue,
+              invoke: (event) => container.invoke(event),
+              region,
+              ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+            }),
+          );
+        }
+        functions.push({ definition, container, mappings, sqsMappings });
       }
     }
 
@@ -398,12 +481,49 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         );
       }
     }
-    const t0 = Date.now();
+    for (const fn of functions) {
+      for (const m of fn.sqsMappings) {
+        const s = m.settings;
+        const q = m.queue.options;
+        log(
+          `λ ${fn.definition.name} ← sqs ${q.name}: batchSize ${s.batchSize}, window ${s.maximumBatchingWindowSeconds} s, ${s.reportBatchItemFailures ? 'ReportBatchItemFailures' : 'whole-batch'}, visibility ${m.queue.visibilityTimeoutMs / 1000} s${options.queueVisibilitySeconds !== undefined ? ' [local override]' : ''}, ${q.redrive ? `redrive to ${q.redrive.deadLetter.name} after ${q.redrive.maxReceiveCount} receives` : 'no DLQ'}`,
+        );
+      }
+    }
+    for (const rule of rules) {
+      log(
+        `eventbridge rule ${rule.name}: ${JSON.stringify(rule.pattern)} → ${rule.targetArns.join(', ')}`,
+      );
+    }
+    // The warehouse a wired SQS consumer loads: its DDL (sql/*.sql of the service) applied first,
+    // as `pnpm warehouse migrate` does before a deployment's first load.
+    let warehouse: Pipeline['warehouse'];
+    for (const fn of functions) {
+      const target = warehouseTargetOf(fn.definition.environment);
+      if (!target || fn.sqsMappings.length === 0) continue;
+      if (!aws.endpoints.redshift) {
+        notWired.push(`${fn.definition.name}: no Redshift stand-in, warehouse not loaded`);
+        fn.sqsMappings.splice(0);
+        continue;
+      }
+      const svc = services.find((s) => s.service === fn.definition.service);
+      for (const sql of sqlStatements(join(svc?.dir ?? '', 'sql'))) {
+        await runStatement(aws.clients().redshiftData, target, sql);
+      }
+      warehouse = { target };
+    }
+    const bundled = await bundling;
+    if (bundled instanceof Error) throw bundled;
+    const t1 = Date.now();
     await Promise.all(functions.map((fn) => fn.container.warm()));
-    log(`${functions.length} functions bundled and loaded in ${Date.now() - t0} ms`);
+    log(
+      `${functions.length} functions bundled in ${bundled} ms (cache ${bundleDir}, alongside the stand-ins), loaded in ${Date.now() - t1} ms`,
+    );
     for (const fn of functions) await fn.mappings[0]?.start();
     for (const fn of functions) for (const m of fn.mappings.slice(1)) await m.start();
     for (const f of firehoses) await f.start();
+    for (const fn of functions) for (const m of fn.sqsMappings) m.start();
+    lakeNotifier?.start();
 
     const eventsConsumers = () =>
       functions.flatMap((f) => f.mappings.filter((m) => m.settings.streamName === eventsStream));
@@ -418,7 +538,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       firehoses,
       failures,
       eventsStream,
+      aggregatesStream,
       lakeBucket,
+      queues,
+      ...(lakeNotifier ? { lakeNotifier } : {}),
+      ...(eventBus ? { eventBus } : {}),
+      ...(warehouse ? { warehouse } : {}),
       proxies,
       notWired,
       alertsFile,
@@ -431,12 +556,20 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           ...firehoses.map((f) => f.drain(left())),
         ]);
         const second = await Promise.all(otherConsumers().map((m) => m.drain(left())));
-        return [...first, ...second].every(Boolean);
+        // Every lake object is written by now: one more listing notifies the last ones, then the
+        // SQS consumers empty their queues.
+        await lakeNotifier?.scan().catch(() => undefined);
+        const third = await Promise.all(
+          functions.flatMap((f) => f.sqsMappings).map((m) => m.drain(left())),
+        );
+        return [...first, ...second, ...third].every(Boolean);
       },
       async stop() {
         await Promise.allSettled([
           ...functions.flatMap((f) => f.mappings.map((m) => m.stop())),
+          ...functions.flatMap((f) => f.sqsMappings.map((m) => m.stop())),
           ...firehoses.map((f) => f.stop()),
+          ...(lakeNotifier ? [lakeNotifier.stop()] : []),
         ]);
         await Promise.allSettled(functions.map((f) => f.container.stop()));
         await Promise.allSettled(proxies.map((p) => p.stop()));
@@ -447,6 +580,78 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     await aws.stop().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Every `AWS::SQS::Queue` of the services as an in-process queue keyed by ARN, with its
+ * VisibilityTimeout and RedrivePolicy (dead-letter queues resolved to their queue).
+ */
+function createQueues(
+  services: readonly ResolvedService[],
+  visibilityOverride?: number,
+): Map<string, LocalQueue> {
+  const declared: {
+    arn: string;
+    name: string;
+    props: Record<string, unknown>;
+    svc: ResolvedService;
+  }[] = [];
+  for (const svc of services) {
+    for (const [id, raw] of Object.entries(resourcesOf(svc))) {
+      const r = raw as { Type?: string; Properties?: Record<string, unknown> };
+      if (r.Type !== 'AWS::SQS::Queue') continue;
+      declared.push({
+        arn: resourceArn(svc, id) ?? '',
+        name: physicalName(svc, id),
+        props: (resolveIntrinsics(svc, r.Properties ?? {}) ?? {}) as Record<string, unknown>,
+        svc,
+      });
+    }
+  }
+  const queues = new Map<string, LocalQueue>();
+  const build = (d: (typeof declared)[number], depth: number): LocalQueue => {
+    const existing = queues.get(d.arn);
+    if (existing) return existing;
+    const policy = d.props.RedrivePolicy as
+      | { deadLetterTargetArn?: string; maxReceiveCount?: unknown }
+      | undefined;
+    const dlq = declared.find((x) => x.arn === policy?.deadLetterTargetArn);
+    const queue = new LocalQueue({
+      name: d.name,
+      arn: d.arn,
+      visibilityTimeoutSeconds: visibilityOverride ?? Number(d.props.VisibilityTimeout ?? 30),
+      ...(dlq && depth < 5
+        ? {
+            redrive: {
+              deadLetter: build(dlq, depth + 1),
+              maxReceiveCount: Number(policy?.maxReceiveCount ?? 10),
+            },
+          }
+        : {}),
+    });
+    queues.set(d.arn, queue);
+    return queue;
+  };
+  for (const d of declared) build(d, 0);
+  return queues;
+}
+
+/** `AWS::Events::Rule`s of a service (default bus) with their target ARNs. */
+function eventRulesOf(svc: ResolvedService): EventRule[] {
+  const rules: EventRule[] = [];
+  for (const [id, raw] of Object.entries(resourcesOf(svc))) {
+    const r = raw as { Type?: string; Properties?: Record<string, unknown> };
+    if (r.Type !== 'AWS::Events::Rule') continue;
+    const props = resolveIntrinsics(svc, r.Properties ?? {}) as Record<string, unknown>;
+    if (props.State === 'DISABLED' || !props.EventPattern) continue;
+    const targets = (props.Targets ?? []) as { Arn?: unknown }[];
+    rules.push({
+      name: `${svc.service}.${id}`,
+      pattern: props.EventPattern,
+      targetArns: targets.map((t) => String(t.Arn ?? '')),
+    });
+  }
+  return rules;
 }
 
 function eventKinds(svc: ResolvedService, key: string): string {

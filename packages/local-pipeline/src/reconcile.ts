@@ -3,6 +3,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { matchAlerts, type SeenAlert } from './alerts.js';
 import type { ProducedLedger } from './feed.js';
 import type { Pipeline } from './pipeline.js';
+import { runStatement } from './sqs/warehouse.js';
 
 /** One reconciliation check. */
 export interface Check {
@@ -191,6 +192,76 @@ async function searchCheck(
   }
 }
 
+async function warehouseChecks(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check[]> {
+  const loader = pipeline.functions.find((f) => f.sqsMappings.length > 0 && pipeline.warehouse);
+  if (!pipeline.warehouse || !loader) {
+    return [{ name: 'warehouse', status: 'skipped', detail: 'warehouse-loader not wired' }];
+  }
+  const env = loader.definition.environment;
+  const eventsTable = env.EVENTS_TABLE || 'events';
+  const windowsTable = env.WINDOWS_TABLE || 'metrics_windows';
+  const client = pipeline.aws.clients().redshiftData;
+  const target = pipeline.warehouse.target;
+  const checks: Check[] = [];
+  try {
+    const [row] = await runStatement(
+      client,
+      target,
+      `SELECT COUNT(*), COUNT(DISTINCT id) FROM ${eventsTable}`,
+    );
+    const rows = Number(row?.[0] ?? 0);
+    const distinct = Number(row?.[1] ?? 0);
+    checks.push({
+      name: `warehouse: ${eventsTable} holds every valid event once`,
+      status: rows === ledger.valid.size && distinct === rows ? 'ok' : 'failed',
+      detail: `${rows} rows (${distinct} distinct ids) for ${ledger.valid.size} valid events`,
+      expected: ledger.valid.size,
+      actual: rows,
+    });
+    // Windows: one row per (series, window start, revision) archived under aggregates/.
+    const prefix = env.WINDOWS_PREFIX || 'aggregates/';
+    const objects = await pipeline.aws.getObjects(pipeline.lakeBucket, prefix);
+    const keys = new Set<string>();
+    for (const o of objects) {
+      const text = Buffer.from(o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body).toString(
+        'utf8',
+      );
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          const e = JSON.parse(line) as {
+            data?: { series?: string; windowStart?: string; revision?: number };
+          };
+          keys.add(`${e.data?.series}|${e.data?.windowStart}|${e.data?.revision}`);
+        } catch {
+          // an unparseable line cannot be loaded either
+        }
+      }
+    }
+    const [wrow] = await runStatement(client, target, `SELECT COUNT(*) FROM ${windowsTable}`);
+    const windows = Number(wrow?.[0] ?? 0);
+    checks.push({
+      name: `warehouse: ${windowsTable} holds every archived window revision once`,
+      status: windows === keys.size ? 'ok' : 'failed',
+      detail: `${windows} rows for ${keys.size} window revisions in ${objects.length} ${prefix} objects`,
+      expected: keys.size,
+      actual: windows,
+    });
+  } catch (error) {
+    checks.push({ name: 'warehouse', status: 'failed', detail: `cannot query: ${String(error)}` });
+  }
+  for (const m of loader.sqsMappings) {
+    const dlq = m.queue.options.redrive?.deadLetter;
+    const notified = pipeline.lakeNotifier?.stats.objects ?? 0;
+    checks.push({
+      name: `warehouse: every lake object notification consumed (${m.queue.name})`,
+      status: m.queue.size() === 0 && (dlq?.size() ?? 0) === 0 ? 'ok' : 'failed',
+      detail: `${notified} objects notified, ${m.queue.stats.sent} messages, ${m.stats.messagesDeleted} deleted after a load, ${m.queue.size()} left, ${dlq?.size() ?? 0} in ${dlq?.name ?? 'no DLQ'}`,
+    });
+  }
+  return checks;
+}
+
 /** Check every sink against what was produced. */
 export async function reconcile(
   pipeline: Pipeline,
@@ -204,12 +275,15 @@ export async function reconcile(
   ];
   const wired = new Set(pipeline.functions.map((f) => f.definition.service));
   checks.push(await searchCheck(pipeline, ledger, wired.has('streamlens-opensearch-indexer')));
+  checks.push(...(await warehouseChecks(pipeline, ledger)));
   if (wired.has('streamlens-anomaly-alerts')) {
     const m = matchAlerts(alerts, ledger.truth);
     checks.push({
       name: 'alerts vs injected anomalies',
       status: ledger.truth.length === 0 || m.found > 0 ? 'ok' : 'failed',
       detail: `${ledger.truth.length} injected: ${m.found} found, ${m.missed} missed; ${m.falseAlerts} false alerts (${alerts.length} alerts in all)`,
+      expected: ledger.truth.length,
+      actual: m.found,
     });
   } else {
     checks.push({
@@ -247,6 +321,11 @@ export async function reconcile(
       name: f.definition.name,
       container: { ...f.container.stats },
       mappings: f.mappings.map((m) => ({ stream: m.settings.streamName, ...m.stats })),
+      sqs: f.sqsMappings.map((m) => ({
+        queue: m.queue.name,
+        ...m.stats,
+        queueStats: { ...m.queue.stats },
+      })),
     })),
     notWired: pipeline.notWired,
     chaos: {

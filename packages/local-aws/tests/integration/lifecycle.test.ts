@@ -77,4 +77,25 @@ describe('startLocalAws lifecycle', () => {
     expect(aliveWhileRunning).toBe(true);
     expect(isAlive(pid)).toBe(false);
   }, 150_000);
+
+  it('hands a dependency that is already running to its dependant instead of starting a second one', async () => {
+    // Prepare
+    const s3 = await startLocalAws({ services: ['s3'], quiet: true });
+    await s3.createResources({ buckets: ['running-dep'] });
+
+    // Act
+    const redshift = await startLocalAws({
+      services: ['redshift'],
+      quiet: true,
+      running: { s3: s3.env },
+    });
+    const started = Object.keys(redshift.timings).sort();
+    await redshift.stop();
+    await s3.stop();
+
+    // Assess
+    expect(started).toEqual(['redshift']);
+    expect(redshift.env.AWS_ENDPOINT_URL_S3).toBeUndefined();
+    expect(redshift.env.AWS_ENDPOINT_URL_REDSHIFT_DATA).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  }, 120_000);
 });

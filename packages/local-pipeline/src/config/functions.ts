@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceConfigError } from '../errors.js';
+import type { SqsEventSettings } from '../sqs/mapping.js';
 import type { ResolvedService } from './serverless.js';
 
 export const ACCOUNT_ID = '000000000000';
@@ -49,6 +50,7 @@ export interface FunctionDefinition {
   readonly environment: Record<string, string>;
   readonly streams: StreamEventSettings[];
   readonly s3: S3EventSettings[];
+  readonly sqs: SqsEventSettings[];
 }
 
 /** ARN of a CloudFormation resource of the service, the way AWS would name it locally. */
@@ -228,6 +230,20 @@ function streamSettings(svc: ResolvedService, raw: unknown): StreamEventSettings
   };
 }
 
+function sqsSettings(svc: ResolvedService, raw: unknown): SqsEventSettings {
+  const e = (
+    typeof raw === 'object' && raw !== null && !('Fn::GetAtt' in raw) ? raw : { arn: raw }
+  ) as Record<string, unknown>;
+  return {
+    queueArn: String(resolveIntrinsics(svc, e.arn)),
+    // AWS's and the Framework's default batch size for SQS is 10.
+    batchSize: num(e.batchSize, 10),
+    maximumBatchingWindowSeconds: num(e.maximumBatchingWindow, 0),
+    reportBatchItemFailures: e.functionResponseType === 'ReportBatchItemFailures',
+    enabled: e.enabled !== false,
+  };
+}
+
 /** Every function of a resolved service with its handler module, environment and events. */
 export function functionsOf(svc: ResolvedService): FunctionDefinition[] {
   const provider = (svc.doc.provider ?? {}) as Record<string, unknown>;
@@ -252,7 +268,9 @@ export function functionsOf(svc: ResolvedService): FunctionDefinition[] {
     const events = (fn.events ?? []) as Record<string, unknown>[];
     const streams: StreamEventSettings[] = [];
     const s3: S3EventSettings[] = [];
+    const sqs: SqsEventSettings[] = [];
     for (const event of events) {
+      if (event.sqs !== undefined) sqs.push(sqsSettings(svc, event.sqs));
       if (event.stream !== undefined) {
         const settings = streamSettings(svc, event.stream);
         if (settings) streams.push(settings);
@@ -283,6 +301,7 @@ export function functionsOf(svc: ResolvedService): FunctionDefinition[] {
       environment,
       streams,
       s3,
+      sqs,
     };
   });
 }

@@ -1,6 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { FunctionRuntimeError } from '../errors.js';
@@ -86,25 +95,104 @@ parentPort.on('message', async (msg) => {
 
 const bundles = new Map<string, Promise<string>>();
 
-/** Bundle a handler module to one CommonJS file (what serverless-esbuild deploys), once per entry. */
+/** Forget the bundles built by this process (the on-disk cache stays); for tests. */
+export function forgetBundles(): void {
+  bundles.clear();
+}
+
+/** Bump when the esbuild options below change: cached bundles of older options are not reused. */
+const BUNDLE_FORMAT = 'cjs-node20-linked-v2';
+
+/** sha256 of a file's bytes, or undefined when it cannot be read (deleted since). */
+function fileHash(path: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A cached bundle of `entry` in `workDir` whose every input file still has the content it had
+ * when it was bundled (sha256 per input, recorded from esbuild's metafile), else undefined.
+ */
+function cachedBundle(manifestPath: string): string | undefined {
+  if (!existsSync(manifestPath)) return undefined;
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      format?: string;
+      bundle?: string;
+      inputs?: Record<string, string>;
+    };
+    if (manifest.format !== BUNDLE_FORMAT || !manifest.bundle || !manifest.inputs) return undefined;
+    if (!existsSync(manifest.bundle)) return undefined;
+    for (const [path, hash] of Object.entries(manifest.inputs)) {
+      if (fileHash(path) !== hash) return undefined;
+    }
+    return manifest.bundle;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remove this entry's bundles older than an hour (a run still starting may use a recent one). */
+function pruneBundles(workDir: string, key: string, keep: string): void {
+  const cutoff = Date.now() - 3_600_000;
+  for (const name of readdirSync(workDir)) {
+    const path = join(workDir, name);
+    if (!name.startsWith(`${key}-`) || path === keep || path === `${keep}.map`) continue;
+    try {
+      if (statSync(path).mtimeMs < cutoff) unlinkSync(path);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * Bundle a handler module to one CommonJS file (what serverless-esbuild deploys), once per entry
+ * and process. Bundles are cached in `workDir` by the content of every input file (esbuild's
+ * metafile lists them), so a second `pnpm start` with unchanged sources bundles nothing.
+ */
 export function bundleHandler(entry: string, workDir: string): Promise<string> {
   let promise = bundles.get(`${entry}|${workDir}`);
   if (!promise) {
     promise = (async () => {
       mkdirSync(workDir, { recursive: true });
-      const outfile = join(workDir, `${randomUUID()}.cjs`);
-      await build({
+      const key = createHash('sha256')
+        .update(`${BUNDLE_FORMAT}|${entry}`)
+        .digest('hex')
+        .slice(0, 24);
+      const manifestPath = join(workDir, `${key}.json`);
+      const cached = cachedBundle(manifestPath);
+      if (cached) return cached;
+      // A fresh name per build: a worker may still hold an older bundle of the same entry.
+      const outfile = join(workDir, `${key}-${randomUUID().slice(0, 8)}.cjs`);
+      const result = await build({
         entryPoints: [entry],
         bundle: true,
         platform: 'node',
         format: 'cjs',
         target: 'node20',
         outfile,
-        sourcemap: 'inline',
+        // Linked, not inline: an inline map doubles what every cold start parses.
+        sourcemap: 'linked',
+        metafile: true,
         logLevel: 'silent',
       }).catch((error: unknown) => {
         throw new FunctionRuntimeError(`cannot bundle ${entry}`, { cause: error });
       });
+      const inputs: Record<string, string> = {};
+      const base = process.cwd();
+      for (const input of Object.keys(result.metafile?.inputs ?? {})) {
+        const path = isAbsolute(input) ? input : resolve(base, input);
+        const hash = fileHash(path);
+        if (hash) inputs[path] = hash;
+      }
+      pruneBundles(workDir, key, outfile);
+      const tmp = `${manifestPath}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ format: BUNDLE_FORMAT, entry, bundle: outfile, inputs }));
+      renameSync(tmp, manifestPath);
       return outfile;
     })();
     bundles.set(`${entry}|${workDir}`, promise);

@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionContainer } from '../../src/runtime/container.js';
+import { bundleHandler, FunctionContainer, forgetBundles } from '../../src/runtime/container.js';
 
 const handlerModule = join(import.meta.dirname, '../helpers/handlers/echo-context.mjs');
 const containers: FunctionContainer[] = [];
@@ -81,5 +81,29 @@ describe('function container', () => {
     // Assess
     expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
     expect(c.stats.crashes).toBe(1);
+  });
+
+  it('reuses a cached bundle while every input file is unchanged, rebundles when one changes', async () => {
+    // Prepare
+    const src = mkdtempSync(join(tmpdir(), 'lp-bundle-src-'));
+    const cache = mkdtempSync(join(tmpdir(), 'lp-bundle-cache-'));
+    const entry = join(src, 'handler.mjs');
+    writeFileSync(
+      entry,
+      "import { word } from './dep.mjs';\nexport const handler = async () => word;\n",
+    );
+    writeFileSync(join(src, 'dep.mjs'), "export const word = 'first';\n");
+    // Act
+    const built = await bundleHandler(entry, cache);
+    forgetBundles();
+    const reused = await bundleHandler(entry, cache);
+    writeFileSync(join(src, 'dep.mjs'), "export const word = 'second';\n");
+    forgetBundles();
+    const rebuilt = await bundleHandler(entry, cache);
+    // Assess
+    expect(reused).toBe(built);
+    expect(rebuilt).not.toBe(built);
+    expect(readFileSync(rebuilt, 'utf8')).toContain('second');
+    expect(readFileSync(built, 'utf8')).toContain('first');
   });
 });

@@ -102,3 +102,23 @@ describe('serverless.yml resolution', () => {
     expect(fn?.streams[0]?.streamName).toBe('streamlens-dev-events');
   });
 });
+
+describe('sqs events', () => {
+  it('reads the warehouse loader sqs event as its serverless.yml declares it', () => {
+    // Prepare
+    const dir = join(import.meta.dirname, '../../../../services/warehouse-loader');
+    const svc = loadService(dir, { stage: 'local', params: { warehouseBatchSize: '7' } });
+    // Act
+    const [load] = functionsOf(svc);
+    // Assess
+    expect(load?.sqs).toEqual([
+      {
+        queueArn: 'arn:aws:sqs:us-east-1:000000000000:streamlens-local-warehouse-loader',
+        batchSize: 7,
+        maximumBatchingWindowSeconds: 5,
+        reportBatchItemFailures: true,
+        enabled: true,
+      },
+    ]);
+  });
+});

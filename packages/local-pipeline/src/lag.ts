@@ -1,0 +1,169 @@
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+
+/** End-to-end lag of a run: event produced → its window's aggregate stored. */
+export interface LagSummary {
+  /** Window starts (event time) whose aggregate was seen on the aggregates stream. */
+  readonly windowsStored: number;
+  /** Valid events whose window was stored (the others are in windows still open). */
+  readonly eventsMeasured: number;
+  /** Per-event lag (ms): aggregate stored − event produced. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /**
+   * The bound checked (ms): the window and the allowed lateness in wall time (a window cannot
+   * close before its end plus the lateness) + 5 s of processing (PERFORMANCE.md).
+   */
+  readonly boundMs: number;
+  readonly withinBound: boolean;
+}
+
+/**
+ * Follows when each window's aggregate is stored: the first `metrics.window` of a window start
+ * on the aggregates stream (the aggregator writes the window table and the stream in the same
+ * flush), keyed by the Kinesis arrival time. Produce times come from the ledger; `windowMs` is
+ * the aggregator's window in event time.
+ */
+export class WindowLagTracker {
+  /** Window start (ms, event time) → first arrival of one of its aggregates (ms, wall time). */
+  readonly storedAt = new Map<number, number>();
+  /** Window start → earliest produce time of its events (wall ms), kept by `produced`. */
+  private readonly firstSent = new Map<number, number>();
+  private lastStored: { start: number; at: number } | undefined;
+
+  constructor(readonly windowMs: number) {}
+
+  /** Window start (ms) of an event time. */
+  windowOf(eventTimeMs: number): number {
+    return Math.floor(eventTimeMs / this.windowMs) * this.windowMs;
+  }
+
+  /** One event was produced at `sentAtMs` (wall) with event time `eventTimeMs`. */
+  produced(eventTimeMs: number, sentAtMs: number): void {
+    const start = this.windowOf(eventTimeMs);
+    const first = this.firstSent.get(start);
+    if (first === undefined || sentAtMs < first) this.firstSent.set(start, sentAtMs);
+  }
+
+  /** An aggregate of the window starting at `windowStartMs` arrived at `atMs`. */
+  stored(windowStartMs: number, atMs: number): void {
+    const seen = this.storedAt.get(windowStartMs);
+    if (seen !== undefined && seen <= atMs) return;
+    this.storedAt.set(windowStartMs, atMs);
+    if (!this.lastStored || windowStartMs >= this.lastStored.start) {
+      this.lastStored = { start: windowStartMs, at: atMs };
+    }
+  }
+
+  /** Lag of the oldest event of the latest stored window (ms), for the progress line. */
+  latestWindowLagMs(): number | undefined {
+    if (!this.lastStored) return undefined;
+    const first = this.firstSent.get(this.lastStored.start);
+    return first === undefined ? undefined : this.lastStored.at - first;
+  }
+
+  /** Exact per-event lag over the events whose window was stored. */
+  summarize(
+    events: Iterable<{ eventTimeMs: number; sentAtMs: number }>,
+    boundMs: number,
+  ): LagSummary {
+    const lags: number[] = [];
+    for (const { eventTimeMs, sentAtMs } of events) {
+      const at = this.storedAt.get(this.windowOf(eventTimeMs));
+      if (at !== undefined) lags.push(at - sentAtMs);
+    }
+    lags.sort((a, b) => a - b);
+    const pick = (q: number) =>
+      lags.length === 0
+        ? 0
+        : (lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)] ?? 0);
+    const maxMs = lags.length === 0 ? 0 : (lags[lags.length - 1] ?? 0);
+    return {
+      windowsStored: this.storedAt.size,
+      eventsMeasured: lags.length,
+      p50Ms: pick(0.5),
+      p99Ms: pick(0.99),
+      maxMs,
+      boundMs,
+      withinBound: lags.length > 0 && maxMs <= boundMs,
+    };
+  }
+}
+
+/**
+ * Reads the aggregates stream on its own (every shard from TRIM_HORIZON, like one more consumer)
+ * and reports each window's arrival to a tracker. Polls every `intervalMs`.
+ */
+export class AggregatesTap {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly streamName: string,
+    private readonly tracker: WindowLagTracker,
+    private readonly intervalMs = 250,
+  ) {}
+
+  /** Start following the stream. */
+  async start(): Promise<void> {
+    const shards = await this.kinesis.send(new ListShardsCommand({ StreamName: this.streamName }));
+    const iterators: (string | undefined)[] = [];
+    for (const shard of shards.Shards ?? []) {
+      const it = await this.kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: this.streamName,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      iterators.push(it.ShardIterator);
+    }
+    this.loop = this.run(iterators);
+  }
+
+  private async run(iterators: (string | undefined)[]): Promise<void> {
+    const decoder = new TextDecoder();
+    while (!this.stopped) {
+      let read = 0;
+      for (let i = 0; i < iterators.length; i++) {
+        const iterator = iterators[i];
+        if (!iterator) continue;
+        try {
+          const page = await this.kinesis.send(
+            new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
+          );
+          iterators[i] = page.NextShardIterator;
+          for (const record of page.Records ?? []) {
+            read++;
+            try {
+              const event = JSON.parse(decoder.decode(record.Data)) as {
+                data?: { windowStart?: string };
+              };
+              const start = Date.parse(event.data?.windowStart ?? '');
+              const at = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+              if (Number.isFinite(start)) this.tracker.stored(start, at);
+            } catch {
+              // Not a window event: not ours to judge here.
+            }
+          }
+        } catch {
+          // A failed poll is retried on the next round.
+        }
+      }
+      if (read === 0) await new Promise((r) => setTimeout(r, this.intervalMs));
+    }
+  }
+
+  /** Stop following, after two more polling rounds so that the last windows are seen. */
+  async stop(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 2 * this.intervalMs));
+    this.stopped = true;
+    await this.loop;
+  }
+}

@@ -1,0 +1,107 @@
+import type { LagSummary } from './lag.js';
+
+/** One event source mapping's load during a run. */
+export interface MappingLoad {
+  readonly function: string;
+  readonly batchWindowSeconds: number;
+  readonly maxIteratorAgeMs: number;
+  /** Time the function's container spent in invocations (ms). */
+  readonly busyMs: number;
+  readonly recordsProcessed: number;
+}
+
+/** Did the pipeline keep up with the rate it was fed? (`--summary-json` → `throughput`). */
+export interface ThroughputVerdict {
+  readonly requestedRate: number;
+  /** Records sent per second of the produce phase. */
+  readonly achievedRate: number;
+  readonly producedSeconds: number;
+  readonly drainSeconds: number;
+  /** Event-loop utilisation of the harness process (kinesalite, emulators, feed), 0..1. */
+  readonly mainThreadUtilization?: number;
+  readonly lag: LagSummary;
+  readonly mappings: readonly (MappingLoad & { readonly recordsPerBusySecond: number })[];
+  /** Highest max iterator age over the mappings, and whose it is (the bottleneck). */
+  readonly slowest?: { readonly function: string; readonly maxIteratorAgeMs: number };
+  readonly keptUp: boolean;
+  /** Why not, one reason per failed criterion. */
+  readonly reasons: readonly string[];
+}
+
+/** Iterator age above the batching window that still counts as keeping up (ms). */
+export const ITERATOR_AGE_SLACK_MS = 10_000;
+
+/**
+ * The verdict: kept up when the feed reached ≥ 95 % of the requested rate, every mapping's
+ * iterator age stayed within its batching window + 10 s, and every measured event's window was
+ * stored within the lag bound (window + allowed lateness in wall time + 5 s).
+ */
+export function throughputVerdict(input: {
+  requestedRate: number;
+  produced: number;
+  producedSeconds: number;
+  drainSeconds: number;
+  mainThreadUtilization?: number;
+  lag: LagSummary;
+  mappings: readonly MappingLoad[];
+}): ThroughputVerdict {
+  const achievedRate = input.producedSeconds > 0 ? input.produced / input.producedSeconds : 0;
+  const reasons: string[] = [];
+  if (achievedRate < 0.95 * input.requestedRate) {
+    reasons.push(
+      `feed reached ${Math.round(achievedRate)}/s of the ${input.requestedRate}/s requested`,
+    );
+  }
+  let slowest: ThroughputVerdict['slowest'];
+  for (const m of input.mappings) {
+    if (!slowest || m.maxIteratorAgeMs > slowest.maxIteratorAgeMs) {
+      slowest = { function: m.function, maxIteratorAgeMs: m.maxIteratorAgeMs };
+    }
+    const limit = m.batchWindowSeconds * 1000 + ITERATOR_AGE_SLACK_MS;
+    if (m.maxIteratorAgeMs > limit) {
+      reasons.push(
+        `${m.function}: iterator age reached ${(m.maxIteratorAgeMs / 1000).toFixed(1)} s (limit ${(limit / 1000).toFixed(0)} s)`,
+      );
+    }
+  }
+  if (input.lag.eventsMeasured === 0) reasons.push('no window stored: lag not measured');
+  else if (!input.lag.withinBound) {
+    reasons.push(
+      `end-to-end lag max ${(input.lag.maxMs / 1000).toFixed(1)} s over the ${(input.lag.boundMs / 1000).toFixed(1)} s bound`,
+    );
+  }
+  return {
+    requestedRate: input.requestedRate,
+    achievedRate: Math.round(achievedRate),
+    producedSeconds: input.producedSeconds,
+    drainSeconds: input.drainSeconds,
+    ...(input.mainThreadUtilization !== undefined
+      ? { mainThreadUtilization: input.mainThreadUtilization }
+      : {}),
+    lag: input.lag,
+    mappings: input.mappings.map((m) => ({
+      ...m,
+      recordsPerBusySecond: m.busyMs > 0 ? Math.round((m.recordsProcessed * 1000) / m.busyMs) : 0,
+    })),
+    ...(slowest ? { slowest } : {}),
+    keptUp: reasons.length === 0,
+    reasons,
+  };
+}
+
+/** The verdict as a few lines. */
+export function formatThroughput(t: ThroughputVerdict): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const lines = [
+    `throughput: ${t.keptUp ? 'KEPT UP' : 'FELL BEHIND'} at ${t.achievedRate}/s (requested ${t.requestedRate}/s, produced for ${t.producedSeconds.toFixed(1)} s, drained in ${t.drainSeconds.toFixed(1)} s)`,
+    `  lag (event produced → its window's aggregate stored): p50 ${s(t.lag.p50Ms)}, p99 ${s(t.lag.p99Ms)}, max ${s(t.lag.maxMs)} over ${t.lag.eventsMeasured} events in ${t.lag.windowsStored} windows; bound ${s(t.lag.boundMs)}`,
+    ...(t.mainThreadUtilization !== undefined
+      ? [
+          `  harness main thread (kinesalite, emulators, feed) busy ${Math.round(t.mainThreadUtilization * 100)} % of the run`,
+        ]
+      : []),
+    `  max iterator age: ${t.mappings.map((m) => `${m.function.replace(/^streamlens-/, '')} ${s(m.maxIteratorAgeMs)} (${m.recordsPerBusySecond} rec/busy s)`).join(', ')}`,
+  ];
+  for (const r of t.reasons) lines.push(`  ✗ ${r}`);
+  return `${lines.join('\n')}\n`;
+}
