@@ -5,14 +5,14 @@ import {
 } from '@aws-sdk/client-firehose';
 import type { StreamlensEvent } from '@streamlens/schema';
 import {
-  DeliveryFailedError,
-  ProducerClosedError,
-  ProducerConfigError,
-  RecordRejectedError,
-} from './errors.js';
-import { errorName, isRetryable } from './producer.js';
-import { backoffMs } from './rate.js';
-import { ByteBudget, LatencyStats } from './stats.js';
+  BatchingProducer,
+  errorMessage,
+  errorName,
+  type FailedRecord,
+  isRetryable,
+  type PendingRecord,
+} from './core.js';
+import { ProducerClosedError, ProducerConfigError, RecordRejectedError } from './errors.js';
 
 /** Firehose PutRecordBatch limits. */
 export const FIREHOSE_LIMITS = {
@@ -54,13 +54,7 @@ export interface FirehosePutResult {
   attempts: number;
 }
 
-interface FRecord {
-  data: Uint8Array;
-  attempts: number;
-  putAt: number;
-  resolve: (r: FirehosePutResult) => void;
-  reject: (e: Error) => void;
-}
+interface FRecord extends PendingRecord<FirehosePutResult> {}
 
 const encoder = new TextEncoder();
 
@@ -69,52 +63,25 @@ const encoder = new TextEncoder();
  * ≤ 1000 KiB), per-record failures (`FailedPutCount`, `ErrorCode`) retried with backoff and
  * jitter, bounded in-flight bytes. `put` settles when Firehose accepted the record.
  */
-export class FirehoseProducer {
+export class FirehoseProducer extends BatchingProducer<FirehosePutResult, FRecord> {
   private readonly client: FirehoseSendClient;
   readonly deliveryStreamName: string;
-  private readonly lingerMs: number;
   private readonly maxBatchRecords: number;
   private readonly maxBatchBytes: number;
-  private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
-  private readonly maxConcurrent: number;
   private readonly newline: boolean;
-  private readonly random: () => number;
-  private readonly budget: ByteBudget;
-  private readonly latency = new LatencyStats();
-  private queue: FRecord[] = [];
   private inflight = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
-  private outstanding = 0;
-  private idleWaiters: (() => void)[] = [];
-  private closed = false;
-  private readonly counters = {
-    recordsPut: 0,
-    recordsFailed: 0,
-    bytesPut: 0,
-    requests: 0,
-    retries: 0,
-  };
 
   constructor(opts: FirehoseProducerOptions) {
+    super(opts);
     this.client = opts.client as FirehoseSendClient;
     this.deliveryStreamName = opts.deliveryStreamName;
     if (!this.deliveryStreamName) throw new ProducerConfigError('deliveryStreamName is required');
-    this.lingerMs = opts.lingerMs ?? 50;
     this.maxBatchRecords = Math.min(opts.maxBatchRecords ?? 500, FIREHOSE_LIMITS.maxRecordsPerCall);
     this.maxBatchBytes = Math.min(
       opts.maxBatchBytes ?? FIREHOSE_LIMITS.maxBytesPerCall,
       FIREHOSE_LIMITS.maxBytesPerCall,
     );
-    this.maxAttempts = opts.maxAttempts ?? 10;
-    this.backoffBaseMs = opts.backoffBaseMs ?? 100;
-    this.backoffMaxMs = opts.backoffMaxMs ?? 5000;
-    this.maxConcurrent = opts.maxConcurrentRequests ?? 4;
     this.newline = opts.newlineDelimited ?? true;
-    this.random = opts.random ?? Math.random;
-    this.budget = new ByteBudget(opts.maxInFlightBytes ?? 32 * 1024 * 1024);
   }
 
   /** Queues a record; resolves once Firehose accepted it (see `KinesisProducer.put`). */
@@ -129,78 +96,21 @@ export class FirehoseProducer {
     if (data.length > FIREHOSE_LIMITS.maxRecordBytes) {
       throw new RecordRejectedError(`record of ${data.length} bytes exceeds Firehose's 1000 KiB`);
     }
-    const cost = data.length + 32;
-    const wait = this.budget.acquire(cost);
-    if (wait !== undefined) await wait;
-    this.outstanding++;
-    return new Promise((resolve, reject) => {
-      const rec: FRecord = {
-        data,
-        attempts: 0,
-        putAt: performance.now(),
-        resolve: (r) => {
-          this.done(rec, cost);
-          this.counters.recordsPut++;
-          this.counters.bytesPut += data.length;
-          resolve(r);
-        },
-        reject: (e) => {
-          this.done(rec, cost);
-          this.counters.recordsFailed++;
-          reject(e);
-        },
-      };
-      this.queue.push(rec);
-      this.schedule(this.queue.length >= this.maxBatchRecords || this.closed ? 0 : this.lingerMs);
-    });
+    const record: FRecord = { data, attempts: 0, putAt: 0, resolve: () => {}, reject: () => {} };
+    return this.admit(record, data.length + 32);
   }
 
-  async flush(): Promise<void> {
-    if (this.outstanding === 0) return;
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    this.schedule(0);
-    await idle;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.flush();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-  }
-
+  /** Counters (records, bytes, requests, retries), in-flight bytes, queue length, latency. */
   metrics() {
-    return {
-      ...this.counters,
-      inFlightBytes: this.budget.inUse,
-      queued: this.queue.length,
-      latencyMs: this.latency.summary(),
-    };
+    return this.coreMetrics();
   }
 
-  private done(rec: FRecord, cost: number): void {
-    this.latency.add(performance.now() - rec.putAt);
-    this.budget.release(cost);
-    this.outstanding--;
-    if (this.outstanding === 0) {
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const f of w) f();
-    }
+  protected enqueue(record: FRecord): void {
+    this.queue.push(record);
+    this.schedule(this.queue.length >= this.maxBatchRecords || this.closed ? 0 : this.lingerMs);
   }
 
-  private schedule(ms: number): void {
-    const at = performance.now() + ms;
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.drain();
-    }, ms);
-  }
-
-  private drain(): void {
+  protected drain(): void {
     while (this.inflight < this.maxConcurrent && this.queue.length > 0) {
       let bytes = 0;
       let n = 0;
@@ -217,11 +127,8 @@ export class FirehoseProducer {
   private async send(batch: FRecord[]): Promise<void> {
     this.inflight++;
     this.counters.requests++;
-    for (const r of batch) {
-      r.attempts++;
-      if (r.attempts > 1) this.counters.retries++;
-    }
-    const failed: { rec: FRecord; code: string; message: string }[] = [];
+    this.startAttempt(batch);
+    const failed: FailedRecord<FRecord>[] = [];
     try {
       const out = (await this.client.send(
         new PutRecordBatchCommand({
@@ -230,47 +137,31 @@ export class FirehoseProducer {
         }),
       )) as PutRecordBatchCommandOutput;
       const responses = out.RequestResponses ?? [];
-      batch.forEach((rec, i) => {
+      batch.forEach((record, i) => {
         const res = responses[i];
         if (res === undefined || res.ErrorCode) {
           failed.push({
-            rec,
+            record,
             code: res?.ErrorCode ?? 'MissingResult',
             message: res?.ErrorMessage ?? '',
           });
         } else {
-          rec.resolve({ recordId: res.RecordId ?? '', attempts: rec.attempts });
+          record.resolve({ recordId: res.RecordId ?? '', attempts: record.attempts });
         }
       });
     } catch (err) {
-      const name = errorName(err);
-      const message = err instanceof Error ? err.message : String(err);
-      if (isRetryable(err)) for (const rec of batch) failed.push({ rec, code: name, message });
-      else
-        for (const rec of batch)
-          rec.reject(new DeliveryFailedError(name, message, rec.attempts, { cause: err }));
+      if (isRetryable(err)) {
+        const code = errorName(err);
+        const message = errorMessage(err);
+        for (const record of batch) failed.push({ record, code, message });
+      } else {
+        this.rejectAll(batch, err);
+      }
     } finally {
       this.inflight--;
     }
-    const again: FRecord[] = [];
-    let maxAttempt = 1;
-    for (const { rec, code, message } of failed) {
-      if (rec.attempts >= this.maxAttempts)
-        rec.reject(new DeliveryFailedError(code, message, rec.attempts));
-      else {
-        again.push(rec);
-        maxAttempt = Math.max(maxAttempt, rec.attempts);
-      }
-    }
-    if (again.length > 0) {
-      setTimeout(
-        () => {
-          this.queue = [...again, ...this.queue];
-          this.schedule(0);
-        },
-        backoffMs(maxAttempt, this.backoffBaseMs, this.backoffMaxMs, this.random),
-      );
-    }
+    const { again, maxAttempt } = this.triage(failed);
+    if (again.length > 0) this.retryLater(again, maxAttempt);
     if (this.queue.length > 0) this.schedule(0);
   }
 }

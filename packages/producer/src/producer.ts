@@ -8,14 +8,18 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { KplAggregator, type StreamlensEvent } from '@streamlens/schema';
 import {
-  DeliveryFailedError,
-  ProducerClosedError,
-  ProducerConfigError,
-  RecordRejectedError,
-} from './errors.js';
-import { backoffMs, TokenBucket } from './rate.js';
+  BatchingProducer,
+  errorMessage,
+  errorName,
+  type FailedRecord,
+  isRetryable,
+  type PendingRecord,
+} from './core.js';
+import { ProducerClosedError, ProducerConfigError, RecordRejectedError } from './errors.js';
+import { TokenBucket } from './rate.js';
 import { hashKeyOf, isValidExplicitHashKey, type ShardMap, shardMapFrom } from './shards.js';
-import { ByteBudget, LatencyStats } from './stats.js';
+
+export { errorName, isRetryable } from './core.js';
 
 /** Kinesis limits (PutRecords API reference). */
 export const KINESIS_LIMITS = {
@@ -111,16 +115,11 @@ export interface ProducerMetrics {
   latencyMs: { count: number; p50: number; p90: number; p99: number; max: number };
 }
 
-interface UserRecord {
-  data: Uint8Array;
+interface UserRecord extends PendingRecord<PutResult> {
   partitionKey: string;
   explicitHashKey: string | undefined;
   hashKey: bigint;
   bytes: number;
-  attempts: number;
-  putAt: number;
-  resolve: (r: PutResult) => void;
-  reject: (e: Error) => void;
 }
 
 interface Entry {
@@ -135,17 +134,6 @@ interface Entry {
 const encoder = new TextEncoder();
 /** Per-record accounting overhead, so millions of tiny records still count against the budget. */
 const RECORD_OVERHEAD = 64;
-/** Call-level errors worth retrying (besides 5xx and network errors without a status). */
-const RETRYABLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'LimitExceededException',
-  'ThrottlingException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'KMSThrottlingException',
-  'RequestTimeout',
-  'TimeoutError',
-]);
 
 /**
  * A KPL-style producer for Kinesis Data Streams: batches `put`s into PutRecords calls within the
@@ -159,28 +147,19 @@ const RETRYABLE_NAMES = new Set([
  * await producer.put(event); // resolves with { shardId, sequenceNumber }
  * await producer.close();
  */
-export class KinesisProducer {
+export class KinesisProducer extends BatchingProducer<PutResult, UserRecord> {
   private readonly client: KinesisSendClient;
   readonly streamName: string;
-  private readonly lingerMs: number;
   private readonly maxBatchRecords: number;
   private readonly maxBatchBytes: number;
   private readonly aggregate: boolean;
   private readonly aggregateMaxBytes: number | undefined;
-  private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
-  private readonly maxConcurrent: number;
   private readonly ordered: boolean;
   private readonly strictOrder: boolean;
   private readonly rateLimit: boolean;
   private readonly shardMapMaxAgeMs: number;
   private readonly partitionKeyOf: (event: StreamlensEvent) => string;
-  private readonly random: () => number;
-  private readonly budget: ByteBudget;
-  private readonly latency = new LatencyStats();
 
-  private queue: UserRecord[] = [];
   private queueBytes = 0;
   private inflightRequests = 0;
   private readonly lockedKeys = new Map<string, number>();
@@ -189,29 +168,14 @@ export class KinesisProducer {
   private shardMapStale = false;
   private shardMapLoading: Promise<void> | undefined;
   private shardMapRetryAt = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
   private draining = false;
   private drainAgain = false;
-  private retryTimers = new Set<NodeJS.Timeout>();
-  private outstanding = 0;
-  private idleWaiters: (() => void)[] = [];
-  private closed = false;
-  private readonly counters = {
-    recordsPut: 0,
-    recordsFailed: 0,
-    bytesPut: 0,
-    kinesisRecords: 0,
-    requests: 0,
-    retries: 0,
-    throttled: 0,
-    shardMapRefreshes: 0,
-  };
+  private readonly kinesisCounters = { kinesisRecords: 0, throttled: 0, shardMapRefreshes: 0 };
 
   constructor(opts: KinesisProducerOptions) {
+    super(opts);
     this.client = opts.client as KinesisSendClient;
     this.streamName = opts.streamName;
-    this.lingerMs = opts.lingerMs ?? 50;
     this.maxBatchRecords = Math.min(opts.maxBatchRecords ?? 500, KINESIS_LIMITS.maxRecordsPerCall);
     this.maxBatchBytes = Math.min(
       opts.maxBatchBytes ?? KINESIS_LIMITS.maxBytesPerCall,
@@ -219,17 +183,11 @@ export class KinesisProducer {
     );
     this.aggregate = opts.aggregate ?? false;
     this.aggregateMaxBytes = opts.aggregateMaxBytes;
-    this.maxAttempts = opts.maxAttempts ?? 10;
-    this.backoffBaseMs = opts.backoffBaseMs ?? 100;
-    this.backoffMaxMs = opts.backoffMaxMs ?? 5000;
-    this.maxConcurrent = opts.maxConcurrentRequests ?? 4;
     this.ordered = opts.ordered !== undefined && opts.ordered !== false;
     this.strictOrder = opts.ordered === 'strict';
     this.rateLimit = opts.rateLimit ?? true;
     this.shardMapMaxAgeMs = opts.shardMapMaxAgeMs ?? 60_000;
     this.partitionKeyOf = opts.partitionKeyOf ?? ((e) => e.subject ?? e.id);
-    this.random = opts.random ?? Math.random;
-    this.budget = new ByteBudget(opts.maxInFlightBytes ?? 32 * 1024 * 1024);
     if (this.maxBatchRecords < 1 || this.maxAttempts < 1 || this.maxConcurrent < 1) {
       throw new ProducerConfigError(
         'maxBatchRecords, maxAttempts and maxConcurrentRequests must be ≥ 1',
@@ -247,52 +205,12 @@ export class KinesisProducer {
   async put(input: StreamlensEvent | ProducerRecord): Promise<PutResult> {
     if (this.closed) throw new ProducerClosedError();
     const record = this.toRecord(input);
-    const cost = record.bytes + RECORD_OVERHEAD;
-    const wait = this.budget.acquire(cost);
-    if (wait !== undefined) await wait;
-    this.outstanding++;
-    return new Promise<PutResult>((resolve, reject) => {
-      record.putAt = performance.now();
-      record.resolve = (r) => {
-        this.settle(record, cost);
-        this.counters.recordsPut++;
-        this.counters.bytesPut += record.data.length;
-        resolve(r);
-      };
-      record.reject = (e) => {
-        this.settle(record, cost);
-        this.counters.recordsFailed++;
-        reject(e);
-      };
-      this.enqueue(record);
-    });
-  }
-
-  /** Sends everything queued now (ignoring the linger) and waits until every record put so far settled. */
-  async flush(): Promise<void> {
-    if (this.outstanding === 0) return;
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    this.schedule(0);
-    await idle;
-  }
-
-  /** Refuses new records, flushes, and releases timers. Idempotent. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.flush();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    return this.admit(record, record.bytes + RECORD_OVERHEAD);
   }
 
   /** Current counters and latency percentiles. */
   metrics(): ProducerMetrics {
-    return {
-      ...this.counters,
-      inFlightBytes: this.budget.inUse,
-      queued: this.queue.length,
-      waitingPuts: this.budget.waiting,
-      latencyMs: this.latency.summary(),
-    };
+    return { ...this.coreMetrics(), ...this.kinesisCounters, waitingPuts: this.budget.waiting };
   }
 
   private toRecord(input: StreamlensEvent | ProducerRecord): UserRecord {
@@ -336,18 +254,7 @@ export class KinesisProducer {
     };
   }
 
-  private settle(record: UserRecord, cost: number): void {
-    this.latency.add(performance.now() - record.putAt);
-    this.budget.release(cost);
-    this.outstanding--;
-    if (this.outstanding === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
-  }
-
-  private enqueue(record: UserRecord): void {
+  protected enqueue(record: UserRecord): void {
     this.queue.push(record);
     this.queueBytes += record.bytes;
     const full =
@@ -356,20 +263,12 @@ export class KinesisProducer {
     this.schedule(full || this.closed ? 0 : this.lingerMs);
   }
 
-  /** Runs `drain` in `ms` (never later than an already scheduled, earlier run). */
-  private schedule(ms: number): void {
-    const at = performance.now() + ms;
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      void this.drain();
-    }, ms);
+  protected override requeue(records: UserRecord[]): void {
+    super.requeue(records);
+    this.queueBytes += records.reduce((n, r) => n + r.bytes, 0);
   }
 
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     if (this.draining) {
       this.drainAgain = true;
       return;
@@ -426,7 +325,7 @@ export class KinesisProducer {
     } while (nextToken);
     this.shardMap = shardMapFrom(shards);
     this.shardMapStale = false;
-    this.counters.shardMapRefreshes++;
+    this.kinesisCounters.shardMapRefreshes++;
   }
 
   private bucketOf(shardId: string): { bytes: TokenBucket; records: TokenBucket } {
@@ -607,10 +506,7 @@ export class KinesisProducer {
     this.counters.requests++;
     for (const e of entries) {
       this.lock(e);
-      for (const r of e.records) {
-        r.attempts++;
-        if (r.attempts > 1) this.counters.retries++;
-      }
+      this.startAttempt(e.records);
     }
     const request: PutRecordsRequestEntry[] = entries.map((e) =>
       e.explicitHashKey !== undefined
@@ -627,16 +523,13 @@ export class KinesisProducer {
       } catch (err) {
         const name = errorName(err);
         if (isRetryable(err)) {
-          if (name.includes('Throughput') || name.includes('Throttl')) this.counters.throttled++;
+          if (name.includes('Throughput') || name.includes('Throttl'))
+            this.kinesisCounters.throttled++;
           for (const e of entries) retry.push({ entry: e, code: name, message: errorMessage(err) });
         } else {
           for (const e of entries) {
             this.unlock(e);
-            for (const r of e.records) {
-              r.reject(
-                new DeliveryFailedError(name, errorMessage(err), r.attempts, { cause: err }),
-              );
-            }
+            this.rejectAll(e.records, err);
           }
         }
         return;
@@ -654,7 +547,7 @@ export class KinesisProducer {
         }
         if (res.ErrorCode) {
           if (res.ErrorCode === 'ProvisionedThroughputExceededException') {
-            this.counters.throttled++;
+            this.kinesisCounters.throttled++;
             if (e.predictedShard !== undefined && e.predictedShard !== '?')
               this.bucketOf(e.predictedShard).bytes.drain();
           }
@@ -670,7 +563,7 @@ export class KinesisProducer {
           this.shardMapStale = true;
         }
         this.unlock(e);
-        this.counters.kinesisRecords++;
+        this.kinesisCounters.kinesisRecords++;
         e.records.forEach((r, sub) => {
           const result: PutResult = {
             shardId: res.ShardId ?? '',
@@ -688,37 +581,29 @@ export class KinesisProducer {
     }
   }
 
-  /** Backs off, then puts the failed records back at the head of the queue (they were first). */
+  /**
+   * Rejects records out of attempts, then backs off and puts the others back at the head of the
+   * queue (they were first). Their keys stay locked during the backoff so that no later record of
+   * theirs overtakes.
+   */
   private scheduleRetry(failed: { entry: Entry; code: string; message: string }[]): void {
     const again: UserRecord[] = [];
     const toUnlock: Entry[] = [];
     let maxAttempt = 1;
     for (const { entry, code, message } of failed) {
-      const keepLocked: UserRecord[] = [];
-      for (const r of entry.records) {
-        if (r.attempts >= this.maxAttempts)
-          r.reject(new DeliveryFailedError(code, message, r.attempts));
-        else {
-          keepLocked.push(r);
-          maxAttempt = Math.max(maxAttempt, r.attempts);
-        }
-      }
-      again.push(...keepLocked);
-      // Keys stay locked during the backoff so that no later record of theirs overtakes.
-      const released = entry.records.filter((r) => !keepLocked.includes(r));
+      const triaged = this.triage(
+        entry.records.map((record): FailedRecord<UserRecord> => ({ record, code, message })),
+      );
+      again.push(...triaged.again);
+      maxAttempt = Math.max(maxAttempt, triaged.maxAttempt);
+      const released = entry.records.filter((r) => !triaged.again.includes(r));
       if (released.length > 0) this.unlock({ ...entry, records: released });
-      if (keepLocked.length > 0) toUnlock.push({ ...entry, records: keepLocked });
+      if (triaged.again.length > 0) toUnlock.push({ ...entry, records: triaged.again });
     }
     if (again.length === 0) return;
-    const delay = backoffMs(maxAttempt, this.backoffBaseMs, this.backoffMaxMs, this.random);
-    const t = setTimeout(() => {
-      this.retryTimers.delete(t);
+    this.retryLater(again, maxAttempt, () => {
       for (const e of toUnlock) this.unlock(e);
-      this.queue = [...again, ...this.queue];
-      this.queueBytes += again.reduce((n, r) => n + r.bytes, 0);
-      this.schedule(0);
-    }, delay);
-    this.retryTimers.add(t);
+    });
   }
 }
 
@@ -741,33 +626,4 @@ function toKpl(r: UserRecord): {
   return r.explicitHashKey !== undefined
     ? { partitionKey: r.partitionKey, data: r.data, explicitHashKey: r.explicitHashKey }
     : { partitionKey: r.partitionKey, data: r.data };
-}
-
-/** The error's name (`ProvisionedThroughputExceededException`, `TimeoutError`, ...). */
-export function errorName(err: unknown): string {
-  if (err instanceof Error) return err.name || 'Error';
-  return 'UnknownError';
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * Whether a failed call is worth retrying: throttling, 5xx, and network failures (no HTTP status
- * at all). Validation, missing stream, access denied: not.
- */
-export function isRetryable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & {
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-    code?: string;
-  };
-  if (RETRYABLE_NAMES.has(e.name)) return true;
-  if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500 || status === 429;
-  // No response: connection refused/reset, socket timeout.
-  return typeof e.code === 'string' || e.name === 'Error' || e.name === 'AbortError';
 }

@@ -477,6 +477,57 @@ describe('FirehoseProducer', () => {
     expect(producer.metrics().retries).toBeGreaterThan(0);
   });
 
+  it('rejects with the last error code after maxAttempts, and fails fast on a non-retryable call error', async () => {
+    // Prepare: record "bad" always fails; the second producer's calls are refused outright
+    let calls = 0;
+    const flaky = {
+      async send(cmd: PutRecordBatchCommand) {
+        calls++;
+        const recs = cmd.input.Records ?? [];
+        const RequestResponses = recs.map((r) =>
+          dec.decode(r.Data) === 'bad'
+            ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'busy' }
+            : { RecordId: 'ok' },
+        );
+        return { FailedPutCount: 1, RequestResponses, $metadata: {} };
+      },
+    };
+    const refused = Object.assign(new Error('no such stream'), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    let refusedCalls = 0;
+    const refusing = {
+      async send(): Promise<never> {
+        refusedCalls++;
+        throw refused;
+      },
+    };
+    const producer = new FirehoseProducer({
+      client: flaky,
+      deliveryStreamName: 'd',
+      backoffBaseMs: 1,
+      maxAttempts: 3,
+    });
+    const dead = new FirehoseProducer({ client: refusing, deliveryStreamName: 'd' });
+    // Act
+    const outcomes = await Promise.allSettled([producer.put('good'), producer.put('bad')]);
+    const deadOutcome = await dead.put('x').catch((e: unknown) => e);
+    await producer.close();
+    await dead.close();
+    // Assess
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: { recordId: 'ok', attempts: 1 } });
+    const reason = outcomes[1]?.status === 'rejected' ? outcomes[1].reason : undefined;
+    expect(reason).toBeInstanceOf(DeliveryFailedError);
+    expect(reason).toMatchObject({ code: 'ServiceUnavailableException', attempts: 3 });
+    expect(calls).toBe(3);
+    expect(deadOutcome).toBeInstanceOf(DeliveryFailedError);
+    expect(deadOutcome).toMatchObject({ code: 'ResourceNotFoundException', attempts: 1 });
+    expect((deadOutcome as Error).cause).toBe(refused);
+    expect(refusedCalls).toBe(1);
+    expect(producer.metrics()).toMatchObject({ recordsPut: 1, recordsFailed: 1, retries: 2 });
+  });
+
   it('appends a newline to events', async () => {
     const seen: Uint8Array[] = [];
     const client = {
