@@ -84,6 +84,69 @@ describe('KinesisProducer against kinesalite', () => {
     expect(new Set(inStream).size).toBe(inStream.length);
   });
 
+  it('delivers every aggregated user record exactly once or rejects it with a reason, under injected partial failures', async () => {
+    // Prepare: small aggregates so that every call carries several, 40% of them failing
+    const stream = await newStream(4);
+    const proxy = await startFaultProxy({
+      target: process.env.AWS_ENDPOINT_URL_KINESIS as string,
+      seed: 29,
+      rules: [
+        {
+          kind: 'putRecordsPartialFailure',
+          operation: 'PutRecords',
+          entryProbability: 0.4,
+          errorCode: ['ProvisionedThroughputExceededException', 'InternalFailure'],
+        },
+      ],
+    });
+    const client = new KinesisClient({
+      ...clientOptions(process.env, 'kinesis'),
+      endpoint: proxy.endpoint,
+      maxAttempts: 1,
+    });
+    const producer = new KinesisProducer({
+      client,
+      streamName: stream,
+      aggregate: true,
+      aggregateMaxBytes: 8192,
+      rateLimit: false,
+      maxAttempts: 3,
+      backoffBaseMs: 5,
+      backoffMaxMs: 50,
+    });
+    const records = createGenerator({ seed: 31, devices: 40 }).take(3000);
+    // Act
+    const outcomes = await Promise.allSettled(
+      records.map((r) => producer.put({ data: r.data, partitionKey: r.partitionKey })),
+    );
+    await producer.close();
+    await proxy.stop();
+    client.destroy();
+    // Assess
+    const inStream: string[] = [];
+    for (const rec of await aws.readStream(stream)) {
+      if (!isKplAggregated(rec.data)) {
+        inStream.push(dec.decode(rec.data));
+        continue;
+      }
+      const users = deaggregate(rec.data);
+      expect(users.ok).toBe(true);
+      if (users.ok) for (const u of users.value) inStream.push(dec.decode(u.data));
+    }
+    const accepted = records.filter((_, i) => outcomes[i]?.status === 'fulfilled');
+    const rejected = outcomes.filter((o) => o.status === 'rejected');
+    for (const o of rejected) {
+      expect(o.reason).toBeInstanceOf(DeliveryFailedError);
+      expect(['ProvisionedThroughputExceededException', 'InternalFailure']).toContain(
+        (o.reason as DeliveryFailedError).code,
+      );
+    }
+    expect(proxy.stats().failedEntries).toBeGreaterThan(20);
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(new Set(inStream).size).toBe(inStream.length);
+    expect([...inStream].sort()).toEqual(accepted.map((r) => r.data).sort());
+  });
+
   it('survives throttled calls with its own retries (SDK retries off)', async () => {
     const stream = await newStream(1);
     const proxy = await startFaultProxy({
