@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bulkSender, createOpenSearchClient, isLocalEndpoint } from '../../src/client.js';
 import { BulkRequestError } from '../../src/errors.js';
 import { recordingServer } from '../helpers/recording-server.js';
+import { verifySigV4 } from '../helpers/sigv4.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const credentials = async () => ({
@@ -50,6 +51,10 @@ describe('createOpenSearchClient', () => {
       expect(auth).toMatch(/SignedHeaders=[^,]*x-amz-date/);
       expect(req.headers['x-amz-content-sha256']).toBe(sha256(req.body));
       expect(req.headers['x-amz-security-token']).toBe('session-token-1');
+      const { expected, received } = verifySigV4(req, 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', {
+        doubleEncode: true,
+      });
+      expect(received).toBe(expected);
     }
     expect(remote.requests[0]).toMatchObject({ method: 'POST', url: '/_bulk', body: ndjson });
     expect(remote.requests[0]!.headers['content-type']).toBe('application/x-ndjson');

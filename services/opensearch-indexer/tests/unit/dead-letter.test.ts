@@ -5,6 +5,7 @@ import { type DeadLetter, deadLetterKey, objectDeadLetterSink } from '../../src/
 import { DeadLetterError } from '../../src/errors.js';
 import { objectLocation, s3ObjectPut } from '../../src/s3-put.js';
 import { recordingServer } from '../helpers/recording-server.js';
+import { verifySigV4 } from '../helpers/sigv4.js';
 
 const letter = (over: Partial<DeadLetter> = {}): DeadLetter => ({
   reason: { status: 400, type: 'mapper_parsing_exception', message: 'failed to parse field' },
@@ -164,6 +165,8 @@ describe('s3ObjectPut', () => {
     );
     expect(req.headers['x-amz-security-token']).toBe('token-1');
     expect(req.headers['content-type']).toBe('application/json');
+    const { expected, received } = verifySigV4(req, 'secret', { doubleEncode: false });
+    expect(received).toBe(expected);
   });
 
   it('throws DeadLetterError with the S3 error code on a non-2xx answer', async () => {
