@@ -151,13 +151,23 @@ export function formatColdStart(results: readonly ColdStartResult[]): string {
     r.stats ? ms(r.stats.median) : '-',
     r.stats ? `${ms(r.stats.min)}–${ms(r.stats.max)}` : '-',
     r.overEmptyMs === undefined ? '-' : `+${ms(r.overEmptyMs)}`,
+    r.cpuOverEmptyMs === undefined ? '-' : `+${ms(r.cpuOverEmptyMs)}`,
     r.kind === 'baseline' ? '-' : r.bundleKiB.toFixed(0),
     [r.stats ? `n=${r.stats.n}` : '', ...r.notes, r.error ? `ERROR ${r.error}` : '']
       .filter(Boolean)
       .join('; '),
   ]);
   return `coldstart: node -e "require(bundle)" in a fresh process, over an empty file\n${table(
-    ['bundle', 'kind', 'median ms', 'min–max ms', 'over empty ms', 'KiB', 'notes'],
+    [
+      'bundle',
+      'kind',
+      'median ms',
+      'min–max ms',
+      'over empty ms',
+      'CPU over empty ms',
+      'KiB',
+      'notes',
+    ],
     rows,
   )}`;
 }

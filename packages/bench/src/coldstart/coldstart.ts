@@ -24,6 +24,11 @@ export interface ColdStartResult {
   readonly stats?: SampleStats;
   /** Median over the empty file's median. */
   readonly overEmptyMs?: number;
+  /**
+   * Median process CPU time (user + system, read by the child right after the require) over the
+   * empty file's: steadier than wall time when other work loads the machine.
+   */
+  readonly cpuOverEmptyMs?: number;
   readonly notes: string[];
   readonly error?: string;
 }
@@ -207,9 +212,20 @@ export function esbuildOptionsFromYml(text: string): BundleOptions {
   return options;
 }
 
-function spawnOnce(file: string, env: Record<string, string>): { ms: number; error?: string } {
+/** The child requires the bundle, then prints its own CPU time (µs) since the process started. */
+const childScript = (file: string): string =>
+  `require(${JSON.stringify(file)});const u=process.cpuUsage();process.stdout.write('\\ncpu:'+(u.user+u.system))`;
+
+/**
+ * Spawns `node` requiring `file` once: wall time of the whole spawn, and the child's own CPU time
+ * (user + system) when the require finished.
+ */
+export function spawnOnce(
+  file: string,
+  env: Record<string, string>,
+): { ms: number; cpuMs?: number; error?: string } {
   const t0 = performance.now();
-  const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], {
+  const child = spawnSync(process.execPath, ['-e', childScript(file)], {
     env: { ...env, PATH: process.env.PATH ?? '' },
     encoding: 'utf8',
   });
@@ -220,7 +236,8 @@ function spawnOnce(file: string, env: Record<string, string>): { ms: number; err
       lines.find((l) => /^[A-Za-z]*Error\b( \[\w+\])?:/.test(l)) ?? `exit ${child.status}`;
     return { ms, error: err.trim().slice(0, 160) };
   }
-  return { ms };
+  const cpu = /\ncpu:(\d+)$/.exec(child.stdout ?? '');
+  return cpu ? { ms, cpuMs: Number(cpu[1]) / 1000 } : { ms };
 }
 
 /** Options of {@link runColdStart}. */
@@ -339,19 +356,27 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
     log(`  coldstart: ${targets.length - 1} bundles, ${options.runs} spawns each`);
 
     const samples = targets.map(() => [] as number[]);
+    const cpuSamples = targets.map(() => [] as number[]);
     for (let run = 0; run < options.runs; run++) {
       for (const [i, target] of targets.entries()) {
         if (!target.bundle || target.error) continue;
-        const { ms, error } = spawnOnce(target.bundle, target.env);
+        const { ms, cpuMs, error } = spawnOnce(target.bundle, target.env);
         if (error) target.error = `require failed: ${error}`;
-        else samples[i]?.push(ms);
+        else {
+          samples[i]?.push(ms);
+          if (cpuMs !== undefined) cpuSamples[i]?.push(cpuMs);
+        }
       }
     }
 
     const empty = samples[0] && samples[0].length > 0 ? summarize(samples[0]).median : undefined;
+    const emptyCpu =
+      cpuSamples[0] && cpuSamples[0].length > 0 ? summarize(cpuSamples[0]).median : undefined;
     return targets.map((target, i) => {
       const s = samples[i] ?? [];
       const stats = s.length > 0 ? summarize(s) : undefined;
+      const cpu = cpuSamples[i] ?? [];
+      const cpuMedian = cpu.length > 0 ? summarize(cpu).median : undefined;
       const bundleKiB = target.bundle ? statSync(target.bundle).size / 1024 : 0;
       return {
         name: target.name,
@@ -362,6 +387,9 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
         ...(stats ? { stats } : {}),
         ...(stats && empty !== undefined && target.kind !== 'baseline'
           ? { overEmptyMs: stats.median - empty }
+          : {}),
+        ...(cpuMedian !== undefined && emptyCpu !== undefined && target.kind !== 'baseline'
+          ? { cpuOverEmptyMs: cpuMedian - emptyCpu }
           : {}),
         ...(target.error ? { error: target.error } : {}),
       };

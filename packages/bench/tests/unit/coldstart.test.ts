@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -6,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   environmentFromServerlessYml,
   esbuildOptionsFromYml,
+  spawnOnce,
 } from '../../src/coldstart/coldstart.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -130,5 +132,50 @@ describe('the deployed esbuild options (config/serverless-common.yml)', () => {
     expect(
       Object.keys(result.metafile.inputs).filter((f) => CREDENTIAL_CHAIN.test(f)).length,
     ).toBeGreaterThan(5);
+  });
+});
+
+describe('spawnOnce', () => {
+  it("reports the child's CPU time, which grows with the work done at load", () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'coldstart-test-'));
+    const empty = join(dir, 'empty.cjs');
+    const busy = join(dir, 'busy.cjs');
+    writeFileSync(empty, '');
+    writeFileSync(
+      busy,
+      'const end = process.cpuUsage().user + 150000; while (process.cpuUsage().user < end);',
+    );
+    try {
+      // Act
+      const e = spawnOnce(empty, {});
+      const b = spawnOnce(busy, {});
+      // Assess
+      expect(e.error).toBeUndefined();
+      expect(e.cpuMs).toBeGreaterThan(0);
+      expect((b.cpuMs ?? 0) - (e.cpuMs ?? 0)).toBeGreaterThan(100);
+      expect(b.ms).toBeGreaterThanOrEqual(b.cpuMs ?? 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports the error line of a bundle that throws at load', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'coldstart-test-'));
+    const bad = join(dir, 'bad.cjs');
+    writeFileSync(
+      bad,
+      "class ConfigError extends Error { name = 'ConfigError' } throw new ConfigError('X is required');",
+    );
+    try {
+      // Act
+      const r = spawnOnce(bad, {});
+      // Assess
+      expect(r.error).toMatch(/ConfigError: X is required/);
+      expect(r.cpuMs).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
