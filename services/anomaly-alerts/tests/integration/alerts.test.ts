@@ -140,6 +140,41 @@ describe('anomaly-alerts against DynamoDB Local and the SNS stand-in', () => {
     });
   });
 
+  it('a correction of the spike window withdraws its published open, and the item keeps the pending point through DynamoDB', async () => {
+    // Prepare: a spike at the last window, published; then its revision 1 says it was ordinary.
+    const sns = new SNSClient({ maxAttempts: 1, region: 'us-east-1' });
+    const windows = series(`web-${run}-k`, 81, 80);
+    const key = windows[0]?.data.series as string;
+    await invoke(kinesisEventOf(windows), deps(sns));
+    const before = await itemOf(key);
+    const correction = windowAt(
+      80,
+      51,
+      { dimensions: { host: `web-${run}-k`, service: 'checkout' } },
+      1,
+    );
+    // Act
+    const res = await invoke(kinesisEventOf([correction, correction], 5000), deps(sns));
+    // Assess
+    expect(res.batchItemFailures).toEqual([]);
+    const alerts = await alertsIn(queueAll, key);
+    expect(alerts.map((a) => a.data.status)).toEqual(['open', 'recovered']);
+    expect(alerts[1].data.explanation).toMatch(/^Withdrawn: revision 1/);
+    expect(alerts[1].data.episodeId).toBe(alerts[0].data.episodeId);
+    const after = await itemOf(key);
+    expect(before?.pending).toMatchObject({ value: 500, count: 10 });
+    expect(after).toMatchObject({
+      points: 81,
+      lastRevision: 1,
+      pending: { value: 51 },
+      state: before?.state,
+      outbox: [],
+      episodes: { open: null },
+    });
+    expect(after?.recent?.at(-1)).toEqual([Date.parse(correction.data.windowStart), 1, 0]);
+    sns.destroy();
+  });
+
   it('two concurrent invocations on the same series apply each window once (conditional-write conflicts retried)', async () => {
     // Prepare
     const sns = new SNSClient({ maxAttempts: 1, region: 'us-east-1' });
