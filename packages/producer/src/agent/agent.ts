@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,7 +7,9 @@ import { ProducerConfigError } from '../errors.js';
 import { backoffMs } from '../rate.js';
 import { CheckpointStore } from './checkpoint.js';
 import { compileFilePattern, matchFiles } from './glob.js';
+import { EmfEmitter, type SinkMetrics } from './metrics.js';
 import { createParser, type LineParser, type ParserConfig } from './parsers.js';
+import { createProcessor, type DataProcessingOption, type Processed } from './processing.js';
 
 /** One source of files and where their records go (Kinesis Agent's "flow"). */
 export interface FlowConfig {
@@ -37,6 +40,11 @@ export interface FlowConfig {
   truncatedRecordTerminator?: string;
   /** KPL-aggregate Kinesis records (default false). */
   aggregate?: boolean;
+  /**
+   * Kinesis Agent's processing options (SINGLELINE, CSVTOJSON, LOGTOJSON, ADDMETADATA), applied in
+   * order to each record before `parser`. A record an option cannot convert counts as a parse error.
+   */
+  dataProcessingOptions?: DataProcessingOption[];
 }
 
 export interface AgentConfig {
@@ -61,6 +69,14 @@ export interface AgentConfig {
   /** Endpoints (default AWS_ENDPOINT_URL_KINESIS / _FIREHOSE) and region. */
   kinesis?: { endpoint?: string; region?: string };
   firehose?: { endpoint?: string; region?: string };
+  /** Emit metrics as CloudWatch Embedded Metric Format lines (Kinesis Agent's setting; default false). */
+  'cloudwatch.emitMetrics'?: boolean;
+  /** File the EMF lines are appended to (default stdout). */
+  'cloudwatch.metricsFile'?: string;
+  /** One EMF line per interval (default 60 000, Kinesis Agent's one-minute metrics). */
+  'cloudwatch.metricsIntervalMillis'?: number;
+  /** Metric namespace (default `StreamlensAgent`). */
+  'cloudwatch.namespace'?: string;
 }
 
 /** Where an agent sends records: a producer (ordered) or a test double. */
@@ -68,6 +84,8 @@ export interface AgentSink {
   put(record: { data: string; partitionKey: string }): Promise<unknown>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Producer metrics, reported in the agent's CloudWatch metrics when present. */
+  metrics?(): SinkMetrics;
 }
 
 export interface AgentStats {
@@ -113,6 +131,7 @@ interface FlowState {
   config: FlowConfig;
   pattern: { dir: string; re: RegExp };
   parser: LineParser;
+  process: ((text: string) => Processed) | undefined;
   multiStart: RegExp | undefined;
   sink: AgentSink;
   tracked: Map<string, Tracked>;
@@ -167,6 +186,8 @@ export class Agent {
     rotations: 0,
   };
   private readonly log: (line: string) => void;
+  private readonly emf: EmfEmitter | undefined;
+  private readonly metricsIntervalMillis: number;
 
   constructor(
     config: AgentConfig,
@@ -184,12 +205,27 @@ export class Agent {
       retryMaxBackoffMillis: config.retryMaxBackoffMillis ?? 10_000,
       source: config.source ?? hostname(),
     };
-    for (const flow of config.flows) {
+    const metricsFile = config['cloudwatch.metricsFile'];
+    this.emf = config['cloudwatch.emitMetrics']
+      ? new EmfEmitter({
+          namespace: config['cloudwatch.namespace'] ?? 'StreamlensAgent',
+          host: this.opts.source,
+          write: metricsFile
+            ? (line) => appendFileSync(metricsFile, line)
+            : (line) => process.stdout.write(line),
+        })
+      : undefined;
+    this.metricsIntervalMillis = config['cloudwatch.metricsIntervalMillis'] ?? 60_000;
+    config.flows.forEach((flow, i) => {
       this.flows.push({
         name: flow.name ?? flow.filePattern,
         config: flow,
         pattern: compileFilePattern(flow.filePattern),
         parser: createParser(flow.parser ?? { format: 'raw' }),
+        process: createProcessor(
+          flow.dataProcessingOptions,
+          `agent config: flows[${i}].dataProcessingOptions`,
+        ),
         multiStart: flow.multiLineStartPattern ? new RegExp(flow.multiLineStartPattern) : undefined,
         sink: deps.sinkFor(flow),
         tracked: new Map(),
@@ -197,7 +233,7 @@ export class Agent {
         ignored: new Set(),
         scanned: false,
       });
-    }
+    });
   }
 
   /** Loads checkpoints and polls until `stop()`. */
@@ -208,8 +244,11 @@ export class Agent {
 
   /** Finishes the batch in progress, commits, closes files and sinks. */
   async stop(): Promise<void> {
+    const wasStopping = this.stopping;
     this.stopping = true;
     await this.running;
+    // The last, partial interval is reported too.
+    if (!wasStopping) this.emitMetrics();
     for (const flow of this.flows) {
       await flow.sink.close();
       for (const t of flow.tracked.values()) await t.fh.close().catch(() => undefined);
@@ -229,11 +268,27 @@ export class Agent {
     return { files, bytesBehind: behind, ...this.counters };
   }
 
+  /** Writes one EMF metrics line now, if `cloudwatch.emitMetrics` is on. */
+  emitMetrics(): void {
+    if (this.emf === undefined) return;
+    const sinks: SinkMetrics[] = [];
+    for (const flow of this.flows) {
+      const m = flow.sink.metrics?.();
+      if (m !== undefined) sinks.push(m);
+    }
+    this.emf.emit(this.stats(), sinks);
+  }
+
   private async loop(): Promise<void> {
     await this.store.load();
     let nextProgress = performance.now() + this.opts.progressIntervalMillis;
+    let nextMetrics = performance.now() + this.metricsIntervalMillis;
     while (!this.stopping) {
       await this.pollOnce();
+      if (this.emf !== undefined && performance.now() >= nextMetrics) {
+        this.emitMetrics();
+        nextMetrics += this.metricsIntervalMillis;
+      }
       if (this.opts.progressIntervalMillis > 0 && performance.now() >= nextProgress) {
         const s = this.stats();
         this.log(
@@ -444,6 +499,14 @@ export class Agent {
           Buffer.from(text)
             .subarray(0, maxBytes - Buffer.byteLength(terminator))
             .toString() + terminator;
+      }
+      if (flow.process !== undefined) {
+        const processed = flow.process(text);
+        if (!processed.ok) {
+          this.counters.parseErrors++;
+          continue;
+        }
+        text = processed.text;
       }
       const parsed = flow.parser(text, {
         fileId: t.fileId,

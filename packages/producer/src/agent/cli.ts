@@ -36,6 +36,7 @@ export function sinkFor(config: AgentConfig, flow: FlowConfig): AgentSink {
     put: (r) => producer.put(`${r.data}\n`),
     flush: () => producer.flush(),
     close: () => producer.close(),
+    metrics: () => producer.metrics(),
   };
 }
 
