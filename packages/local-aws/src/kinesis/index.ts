@@ -1,4 +1,7 @@
 /// <reference path="../internal/modules.d.ts" />
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -6,25 +9,82 @@ import {
   ListStreamsCommand,
 } from '@aws-sdk/client-kinesis';
 import { clientOptions } from '../clients.js';
-import { ResourceError } from '../errors.js';
+import { ResourceError, StandInStartError } from '../errors.js';
 import { closeHttpServer, listenEphemeral } from '../internal/net.js';
+import { killChild, trackChild } from '../internal/processes.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
 import type { StandInPlugin } from '../types.js';
 
-/** Kinesis: kinesalite 3.3.3 in this process, in memory, streams ACTIVE at once. */
+// createStreamMs 0: streams are ACTIVE immediately; a high shardLimit so tests never hit it.
+const KINESALITE_OPTIONS = {
+  createStreamMs: 0,
+  deleteStreamMs: 0,
+  updateStreamMs: 0,
+  shardLimit: 10_000,
+};
+
+const CHILD_SCRIPT = fileURLToPath(new URL('./kinesalite-child.cjs', import.meta.url));
+
+/** Start kinesalite in a child Node process; its endpoint and how to stop it. */
+async function startChild(): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
+  const child: ChildProcess = fork(CHILD_SCRIPT, [JSON.stringify(KINESALITE_OPTIONS)], {
+    // Replace (not inherit) the parent's flags: loaders of vitest/tsx are not wanted there.
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  trackChild(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { type?: string; port?: number; message?: string }) => {
+      if (message.type === 'ready' && message.port) resolve(message.port);
+      else reject(new StandInStartError('kinesis', `kinesalite failed: ${message.message ?? ''}`));
+    });
+    child.once('error', (error) =>
+      reject(new StandInStartError('kinesis', 'fork failed', { cause: error })),
+    );
+    child.once('exit', (code, signal) =>
+      reject(
+        new StandInStartError('kinesis', `kinesalite exited (${code ?? signal}): ${stderr.trim()}`),
+      ),
+    );
+  }).catch(async (error: unknown) => {
+    await killChild(child);
+    throw error;
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
+    stop: () => killChild(child),
+  };
+}
+
+/**
+ * Kinesis: kinesalite 3.3.3, in memory, streams ACTIVE at once. In this process by default;
+ * in a child process of its own with `STREAMLENS_KINESIS_PROCESS=child` (what `pnpm start`
+ * uses: under sustained load kinesalite fills a core).
+ */
 export const kinesisPlugin: StandInPlugin = {
   name: 'kinesis',
   resourceKeys: ['streams'],
   async start(ctx) {
-    // createStreamMs 0: streams are ACTIVE immediately; a high shardLimit so tests never hit it.
-    const { default: kinesalite } = await import('kinesalite');
-    const server = kinesalite({
-      createStreamMs: 0,
-      deleteStreamMs: 0,
-      updateStreamMs: 0,
-      shardLimit: 10_000,
-    });
-    const endpoint = await listenEphemeral(server);
+    const inChild = process.env.STREAMLENS_KINESIS_PROCESS === 'child';
+    let stopServer: () => Promise<void>;
+    let endpoint: string;
+    let pid = process.pid;
+    if (inChild) {
+      const child = await startChild();
+      endpoint = child.endpoint;
+      pid = child.pid;
+      stopServer = child.stop;
+    } else {
+      const { default: kinesalite } = await import('kinesalite');
+      const server = kinesalite(KINESALITE_OPTIONS);
+      endpoint = await listenEphemeral(server);
+      stopServer = () => closeHttpServer(server);
+    }
     const env = { AWS_ENDPOINT_URL_KINESIS: endpoint };
     const client = new KinesisClient({
       ...clientOptions({ ...ctx.env, ...env }, 'kinesis'),
@@ -36,6 +96,9 @@ export const kinesisPlugin: StandInPlugin = {
         retryIf: isNotListeningYet,
         what: 'kinesalite ListStreams',
       });
+    } catch (error) {
+      await stopServer();
+      throw error;
     } finally {
       client.destroy();
     }
@@ -43,11 +106,11 @@ export const kinesisPlugin: StandInPlugin = {
     return {
       endpoint,
       env,
-      details: { engine: 'kinesalite 3.3.3' },
+      details: { engine: 'kinesalite 3.3.3', process: inChild ? 'child' : 'in-process', pid },
       async stop() {
         if (stopped) return;
         stopped = true;
-        await closeHttpServer(server);
+        await stopServer();
       },
     };
   },

@@ -98,4 +98,26 @@ describe('startLocalAws lifecycle', () => {
     expect(redshift.env.AWS_ENDPOINT_URL_S3).toBeUndefined();
     expect(redshift.env.AWS_ENDPOINT_URL_REDSHIFT_DATA).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   }, 120_000);
+
+  it('runs kinesalite in a child process with STREAMLENS_KINESIS_PROCESS=child and kills it on stop', async () => {
+    // Prepare
+    const saved = process.env.STREAMLENS_KINESIS_PROCESS;
+    process.env.STREAMLENS_KINESIS_PROCESS = 'child';
+    const aws = await startLocalAws({ services: ['kinesis'], quiet: true }).finally(() => {
+      if (saved === undefined) delete process.env.STREAMLENS_KINESIS_PROCESS;
+      else process.env.STREAMLENS_KINESIS_PROCESS = saved;
+    });
+    const pid = aws.details.kinesis?.pid as number;
+    // Act
+    await aws.createResources({ streams: [{ name: 'child-events', shardCount: 2 }] });
+    const streams = await aws.clients().kinesis.send(new ListStreamsCommand({}));
+    const aliveWhileRunning = isAlive(pid);
+    await aws.stop();
+    // Assess
+    expect(aws.details.kinesis?.process).toBe('child');
+    expect(pid).not.toBe(process.pid);
+    expect(aliveWhileRunning).toBe(true);
+    expect(streams.StreamNames).toEqual(['child-events']);
+    expect(isAlive(pid)).toBe(false);
+  });
 });
