@@ -1,4 +1,4 @@
-import { decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
+import { decodeKinesisRecord } from '@streamlens/lambda-kit/kinesis';
 import {
   type InputEvent,
   isKplAggregated,
@@ -7,105 +7,357 @@ import {
   seriesKeyOf,
 } from '@streamlens/schema';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { InputRecord, Observation, RecordIssue, RecordSource } from './domain/types.js';
+import type {
+  InputRecord,
+  Observation,
+  RecordIssue,
+  RecordSource,
+  SeriesMeta,
+} from './domain/types.js';
 
-/** Options of {@link toInputRecords}. */
+/** Options of {@link RecordDecoder}. */
 export type DecodeOptions = {
   /** Only these telemetry dimensions form the series (empty: all). */
   seriesDimensions: readonly string[];
   maxRecordBytes?: number;
 };
 
+/** One cached series: the raw dimension pairs it was seen with, and its canonical metadata. */
+type SeriesEntry = {
+  /** Dimension names in the raw object's own order (or the configured names). */
+  names: string[];
+  /** The values, index for index (undefined: a configured dimension the event lacks). */
+  values: Array<string | undefined>;
+  meta: SeriesMeta;
+  next: SeriesEntry | undefined;
+};
+
+/** Longest chain of entries per bucket: a cache, so the oldest entries give way. */
+const MAX_CHAIN = 16;
+
 /**
- * Turns one validated input event into what the aggregator needs. Event time comes from the
- * CloudEvent `time` (already checked as RFC 3339 by the schema).
+ * Canonical series metadata per raw (metric, dimensions), cached across records and invocations.
+ *
+ * The canonical key (sorted, escaped: the schema's `seriesKeyOf`, the single definition of a series
+ * key) costs more to build than anything else the aggregator does per record except JSON.parse,
+ * and a few thousand series recur in every batch. The cache finds a bucket by the metric and the
+ * first dimension value (logs: by service), then compares the event's dimension pairs, in the
+ * object's own order, with each entry's: equal strings, so a hit is exact and builds nothing (the
+ * names are JSON keys, interned, so comparing them is a pointer check). Two events share an entry
+ * only if they have the same metric and the same pairs, hence the same canonical key. Bounded:
+ * `maxEntries` in all, {@link MAX_CHAIN} per bucket.
  */
-export function observationOf(event: InputEvent, opts: DecodeOptions): Observation | RecordIssue {
-  const timeMs = Date.parse(event.time);
-  if (Number.isNaN(timeMs)) {
-    return { code: 'INVALID_VALUE', message: `unparseable time ${event.time}`, path: '$.time' };
+export class SeriesCache {
+  private buckets = new Map<string, SeriesEntry>();
+  private logBuckets = new Map<string, SeriesEntry>();
+  private entries = 0;
+
+  constructor(
+    private readonly dimensions: readonly string[],
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  /** Number of cached series (for tests). */
+  get size(): number {
+    return this.entries;
   }
-  const dims = opts.seriesDimensions.length > 0 ? { dimensions: opts.seriesDimensions } : undefined;
-  const series = seriesKeyOf(event, dims);
-  if (event.type === 'app.log') {
+
+  /** The series metadata of a valid input event (shared: callers must not mutate it). */
+  metaOf(event: InputEvent): SeriesMeta {
+    if (event.type === 'app.log') {
+      const level = event.data.level;
+      const head = this.logBuckets.get(event.data.service);
+      for (let e = head; e !== undefined; e = e.next) {
+        if (e.values[0] === level) return e.meta;
+      }
+      return this.insert(this.logBuckets, event.data.service, head, [], [level], event);
+    }
+    const dims = event.data.dimensions;
+    const configured = this.dimensions;
+    let first: string | undefined;
+    if (configured.length > 0) {
+      const name = configured[0]!;
+      first = dims !== undefined && Object.hasOwn(dims, name) ? dims[name] : undefined;
+    } else if (dims !== undefined) {
+      for (const name in dims) {
+        first = dims[name];
+        break;
+      }
+    }
+    const bucket = first === undefined ? event.data.metric : `${event.data.metric}\u0000${first}`;
+    const head = this.buckets.get(bucket);
+    search: for (let e = head; e !== undefined; e = e.next) {
+      const names = e.names;
+      const values = e.values;
+      if (configured.length > 0) {
+        for (let i = 0; i < configured.length; i++) {
+          const name = configured[i]!;
+          const v = dims !== undefined && Object.hasOwn(dims, name) ? dims[name] : undefined;
+          if (values[i] !== v) continue search;
+        }
+        if (e.meta.metric === event.data.metric) return e.meta;
+        continue;
+      }
+      let i = 0;
+      if (dims !== undefined) {
+        for (const name in dims) {
+          if (i >= names.length || names[i] !== name || values[i] !== dims[name]) continue search;
+          i++;
+        }
+      }
+      if (i === names.length && e.meta.metric === event.data.metric) return e.meta;
+    }
+    const names: string[] = [];
+    const values: Array<string | undefined> = [];
+    if (configured.length > 0) {
+      for (const name of configured) {
+        values.push(dims !== undefined && Object.hasOwn(dims, name) ? dims[name] : undefined);
+      }
+    } else if (dims !== undefined) {
+      for (const name in dims) {
+        names.push(name);
+        values.push(dims[name]);
+      }
+    }
+    return this.insert(this.buckets, bucket, head, names, values, event);
+  }
+
+  private insert(
+    map: Map<string, SeriesEntry>,
+    bucket: string,
+    head: SeriesEntry | undefined,
+    names: string[],
+    values: Array<string | undefined>,
+    event: InputEvent,
+  ): SeriesMeta {
+    if (this.entries >= this.maxEntries) {
+      this.buckets.clear();
+      this.logBuckets.clear();
+      this.entries = 0;
+      head = undefined;
+    }
+    let n = 0;
+    for (let e = head; e !== undefined; e = e.next) {
+      if (++n === MAX_CHAIN - 1) {
+        for (let x = e.next; x !== undefined; x = x.next) this.entries--;
+        e.next = undefined;
+        break;
+      }
+    }
+    const entry: SeriesEntry = { names, values, meta: this.build(event), next: head };
+    map.set(bucket, entry);
+    this.entries++;
+    return entry.meta;
+  }
+
+  private build(event: InputEvent): SeriesMeta {
+    const opts = this.dimensions.length > 0 ? { dimensions: this.dimensions } : undefined;
+    const series = seriesKeyOf(event, opts);
+    if (event.type === 'app.log') {
+      return {
+        series,
+        kind: 'log',
+        metric: LOG_COUNT_METRIC,
+        dimensions: { level: event.data.level, service: event.data.service },
+      };
+    }
+    // A sorted copy: the emitted `dimensions` then do not depend on which record of the series
+    // came first (producers may order keys differently).
+    const all = event.data.dimensions ?? {};
+    const names = this.dimensions.length > 0 ? this.dimensions : Object.keys(all);
+    const picked: string[] = [];
+    for (const name of names) {
+      if (all[name] !== undefined && Object.hasOwn(all, name)) picked.push(name);
+    }
+    picked.sort();
+    const dimensions: Record<string, string> = {};
+    for (const name of picked) dimensions[name] = all[name]!;
+    return { series, kind: 'telemetry', metric: event.data.metric, dimensions };
+  }
+}
+
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * `Date.parse` for event times, with a fast path for the canonical forms
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` and `YYYY-MM-DDTHH:MM:SSZ`: the date and hour part is parsed once per
+ * hour seen (by `Date.parse` itself) and minutes, seconds and milliseconds are added. Any other
+ * form (offsets, other fraction lengths, out-of-range fields) goes to `Date.parse`, so the result
+ * always equals `Date.parse(text)` (a property test checks it).
+ */
+export class EventTimeParser {
+  private hour = '';
+  private hourMs = Number.NaN;
+
+  parse(text: string): number {
+    const n = text.length;
+    if (
+      (n === 24 || n === 20) &&
+      text.charCodeAt(n - 1) === 90 && // Z
+      text.charCodeAt(10) === 84 && // T
+      text.charCodeAt(13) === 58 && // :
+      text.charCodeAt(16) === 58 &&
+      (n === 20 || text.charCodeAt(19) === 46) // .
+    ) {
+      const h = digits2(text, 11);
+      const m = digits2(text, 14);
+      const s = digits2(text, 17);
+      let ms = 0;
+      if (n === 24) {
+        const c = text.charCodeAt(22) - 48;
+        const ab = digits2(text, 20);
+        ms = ab >= 0 && c >= 0 && c <= 9 ? ab * 10 + c : -1;
+      }
+      if (h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 && s < 60 && ms >= 0) {
+        if (!text.startsWith(this.hour) || this.hour.length !== 13) {
+          this.hour = text.slice(0, 13);
+          this.hourMs = Date.parse(`${this.hour}:00:00.000Z`);
+        }
+        if (!Number.isNaN(this.hourMs)) return this.hourMs + m * 60_000 + s * 1000 + ms;
+      }
+    }
+    return Date.parse(text);
+  }
+}
+
+// Base64 alphabet (standard), by char code.
+const B64 = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
+  B64[c.charCodeAt(0)] = 1;
+}
+
+/**
+ * Whether a record's base64 data is a KPL aggregate. The KPL magic F3 89 9A C2 encodes as the
+ * prefix "84maw": when the first 8 characters are plain base64 (what Kinesis sends) and the prefix
+ * differs, the bytes cannot start with the magic, and nothing is decoded. Otherwise the first
+ * bytes are decoded and checked exactly.
+ */
+export function looksKpl(b64: string): boolean {
+  if (b64.length < 8) return false;
+  if (!b64.startsWith('84maw')) {
+    let plain = true;
+    for (let i = 0; i < 8; i++) {
+      const c = b64.charCodeAt(i);
+      if (c >= 128 || B64[c] === 0) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return false;
+  }
+  return isKplAggregated(Buffer.from(b64.slice(0, 8), 'base64'));
+}
+
+/** Valid events kept to anchor their shapes (a power of two). */
+const RECENT = 64;
+
+/** Shard id from a Kinesis record's `eventID` (`shardId-…:sequenceNumber`). */
+function shardIdFromEventId(id: string, previous: string): string {
+  // One shard per invocation in practice: reuse the previous string rather than slicing a new one.
+  if (
+    previous.length > 0 &&
+    id.length > previous.length &&
+    id.charCodeAt(previous.length) === 58 &&
+    id.startsWith(previous)
+  ) {
+    return previous;
+  }
+  const colon = id.indexOf(':');
+  return colon === -1 ? id : id.slice(0, colon);
+}
+
+/**
+ * Turns Kinesis records into the aggregator's input records. Holds what is worth keeping across
+ * records and invocations (the series cache, the event-time parser): build one per container and
+ * pass it to every {@link KinesisRecordSource}.
+ */
+export class RecordDecoder {
+  readonly series: SeriesCache;
+  readonly times = new EventTimeParser();
+  /**
+   * The last valid events and an empty record source, kept alive on purpose: V8 holds hidden
+   * classes (maps) only weakly, so after a full garbage collection between invocations the maps
+   * of the previous batch's parsed events and sources are gone, and the optimised code of the
+   * validators and of this decoder that checks them is discarded (see Aggregator.shapeAnchor).
+   * A few live objects of the common shapes keep it.
+   */
+  private readonly recent: unknown[] = new Array(RECENT).fill(undefined);
+  private recentAt = 0;
+  readonly sourceAnchor: KinesisRecordSource;
+
+  constructor(readonly opts: DecodeOptions) {
+    this.series = new SeriesCache(opts.seriesDimensions);
+    this.sourceAnchor = new KinesisRecordSource({ Records: [] }, this);
+  }
+
+  /**
+   * One validated input event → what the aggregator needs. Event time comes from the CloudEvent
+   * `time` (already checked as RFC 3339 by the schema).
+   */
+  observationOf(event: InputEvent): Observation | RecordIssue {
+    const timeMs = this.times.parse(event.time);
+    if (Number.isNaN(timeMs)) {
+      return { code: 'INVALID_VALUE', message: `unparseable time ${event.time}`, path: '$.time' };
+    }
+    const meta = this.series.metaOf(event);
     return {
-      series,
-      kind: 'log',
-      metric: LOG_COUNT_METRIC,
-      dimensions: { level: event.data.level, service: event.data.service },
+      series: meta.series,
+      kind: meta.kind,
+      metric: meta.metric,
+      dimensions: meta.dimensions,
       timeMs,
-      value: 1,
+      value: event.type === 'app.log' ? 1 : event.data.value,
     };
   }
-  const all = event.data.dimensions ?? {};
-  let dimensions: Record<string, string> = all;
-  if (dims) {
-    dimensions = {};
-    for (const name of opts.seriesDimensions) {
-      const v = all[name];
-      if (v !== undefined && Object.hasOwn(all, name)) dimensions[name] = v;
+
+  /** Parses, validates and observes one record's bytes; never throws. */
+  record(
+    shardId: string,
+    seq: string,
+    sub: number,
+    partitionKey: string,
+    arrivalTimeMs: number,
+    data: Uint8Array,
+    payload: Uint8Array | string,
+  ): InputRecord {
+    const parsed = parseInputEventJson(data, { maxBytes: this.opts.maxRecordBytes });
+    let obs: Observation | undefined;
+    let error: RecordIssue | undefined;
+    if (!parsed.ok) {
+      error = parsed.error;
+    } else {
+      const o = this.observationOf(parsed.value);
+      this.recent[this.recentAt++ & (RECENT - 1)] = parsed.value;
+      if ('series' in o) obs = o;
+      else error = o;
     }
+    return { shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error, payload };
   }
-  return {
-    series,
-    kind: 'telemetry',
-    metric: event.data.metric,
-    dimensions,
-    timeMs,
-    value: event.data.value,
-  };
-}
 
-function fromBytes(
-  shardId: string,
-  seq: string,
-  sub: number,
-  partitionKey: string,
-  arrivalTimeMs: number,
-  data: Uint8Array,
-  payload: Uint8Array | string,
-  opts: DecodeOptions,
-): InputRecord {
-  const parsed = parseInputEventJson(data, { maxBytes: opts.maxRecordBytes });
-  let obs: Observation | undefined;
-  let error: RecordIssue | undefined;
-  if (!parsed.ok) {
-    error = parsed.error;
-  } else {
-    const o = observationOf(parsed.value, opts);
-    if ('series' in o) obs = o;
-    else error = o;
-  }
-  return { shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error, payload };
-}
-
-/**
- * Decodes a Kinesis event into the aggregator's input records, in event order: base64, KPL
- * de-aggregation (one record per user record), JSON parse and validation. Never throws; a record
- * that cannot be decoded or validated becomes an invalid record at its position.
- *
- * Plain records are decoded here directly (the hot path: no intermediate objects, and the record
- * keeps the event's base64 string rather than a copy of its bytes); KPL aggregates go through
- * lambda-kit's `decodeKinesisRecord`.
- */
-export function toInputRecords(event: KinesisStreamEvent, opts: DecodeOptions): InputRecord[] {
-  const out: InputRecord[] = [];
-  for (const record of event.Records) {
+  /**
+   * One Kinesis event record → its input records: one for a plain record, one per user record of
+   * a KPL aggregate (checksum verified by lambda-kit), one invalid record for a malformed
+   * aggregate. Never throws.
+   */
+  expand(record: KinesisStreamRecord, shardId: string, out: InputRecord[]): void {
     const k = record.kinesis;
-    const shardId = shardIdOf(record);
     const arrivalTimeMs = Math.round(k.approximateArrivalTimestamp * 1000);
-    const bytes: Uint8Array = Buffer.from(k.data, 'base64');
-    if (!isKplAggregated(bytes)) {
+    if (!looksKpl(k.data)) {
+      const bytes = Buffer.from(k.data, 'base64');
       out.push(
-        fromBytes(shardId, k.sequenceNumber, 0, k.partitionKey, arrivalTimeMs, bytes, k.data, opts),
+        this.record(shardId, k.sequenceNumber, 0, k.partitionKey, arrivalTimeMs, bytes, k.data),
       );
-      continue;
+      return;
     }
     const decoded = decodeKinesisRecord(record);
     if (decoded.ok) {
       for (const r of decoded.records) {
         out.push(
-          fromBytes(
+          this.record(
             shardId,
             r.sequenceNumber,
             r.subSequenceNumber ?? 0,
@@ -113,30 +365,42 @@ export function toInputRecords(event: KinesisStreamEvent, opts: DecodeOptions): 
             arrivalTimeMs,
             r.data,
             r.data,
-            opts,
           ),
         );
       }
-    } else {
-      const f = decoded.failure;
-      out.push({
-        shardId,
-        seq: k.sequenceNumber,
-        sub: 0,
-        partitionKey: k.partitionKey,
-        arrivalTimeMs,
-        obs: undefined,
-        error: { code: f.code, message: f.message, path: '$' },
-        payload: k.data,
-      });
+      return;
     }
+    const f = decoded.failure;
+    out.push({
+      shardId,
+      seq: k.sequenceNumber,
+      sub: 0,
+      partitionKey: k.partitionKey,
+      arrivalTimeMs,
+      obs: undefined,
+      error: { code: f.code, message: f.message, path: '$' },
+      payload: k.data,
+    });
   }
-  return out;
 }
 
-// 'F3 89 9A C2' (the KPL magic) is the base64 prefix "84ma" + 2 bits of the 5th byte.
-function looksKpl(b64: string): boolean {
-  return b64.length >= 8 && isKplAggregated(Buffer.from(b64.slice(0, 8), 'base64'));
+/**
+ * Decodes a whole Kinesis event into input records, in event order (base64, KPL de-aggregation,
+ * JSON parse and validation). Never throws; a record that cannot be decoded or validated becomes
+ * an invalid record at its position. The handler uses the lazy {@link KinesisRecordSource}.
+ */
+export function toInputRecords(
+  event: KinesisStreamEvent,
+  decoder: RecordDecoder | DecodeOptions,
+): InputRecord[] {
+  const d = decoder instanceof RecordDecoder ? decoder : new RecordDecoder(decoder);
+  const out: InputRecord[] = [];
+  let shardId = '';
+  for (const record of event.Records) {
+    shardId = shardIdFromEventId(record.eventID ?? '', shardId);
+    d.expand(record, shardId, out);
+  }
+  return out;
 }
 
 /**
@@ -147,21 +411,27 @@ function looksKpl(b64: string): boolean {
 export class KinesisRecordSource implements RecordSource {
   private readonly entries: Array<KinesisStreamRecord | InputRecord> = [];
   private readonly shardIds: string[] = [];
+  private readonly decoder: RecordDecoder;
 
-  constructor(
-    event: KinesisStreamEvent,
-    private readonly opts: DecodeOptions,
-  ) {
+  constructor(event: KinesisStreamEvent, decoder: RecordDecoder | DecodeOptions) {
+    this.decoder = decoder instanceof RecordDecoder ? decoder : new RecordDecoder(decoder);
+    const entries = this.entries;
+    const shardIds = this.shardIds;
+    let shardId = '';
+    let expanded: InputRecord[] | undefined;
     for (const record of event.Records) {
-      const shardId = shardIdOf(record);
+      shardId = shardIdFromEventId(record.eventID ?? '', shardId);
       if (!looksKpl(record.kinesis.data)) {
-        this.entries.push(record);
-        this.shardIds.push(shardId);
+        entries.push(record);
+        shardIds.push(shardId);
         continue;
       }
-      for (const r of toInputRecords({ Records: [record] }, opts)) {
-        this.entries.push(r);
-        this.shardIds.push(shardId);
+      expanded ??= [];
+      expanded.length = 0;
+      this.decoder.expand(record, shardId, expanded);
+      for (const r of expanded) {
+        entries.push(r);
+        shardIds.push(shardId);
       }
     }
   }
@@ -183,7 +453,7 @@ export class KinesisRecordSource implements RecordSource {
     const e = this.entries[i]!;
     if (!('kinesis' in e)) return e;
     const k = e.kinesis;
-    return fromBytes(
+    return this.decoder.record(
       this.shardIds[i]!,
       k.sequenceNumber,
       0,
@@ -191,7 +461,6 @@ export class KinesisRecordSource implements RecordSource {
       Math.round(k.approximateArrivalTimestamp * 1000),
       Buffer.from(k.data, 'base64'),
       k.data,
-      this.opts,
     );
   }
 }

@@ -6,7 +6,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { DynamoStateStore } from './adapters/dynamo-store.js';
 import { AggregatesSink, S3RejectSink } from './adapters/sinks.js';
 import { loadConfig } from './config.js';
-import { KinesisRecordSource } from './decode.js';
+import { KinesisRecordSource, RecordDecoder } from './decode.js';
 import { Aggregator } from './domain/engine.js';
 import { recordOutcome } from './observe.js';
 import { batchResponse } from './response.js';
@@ -17,6 +17,8 @@ const { logger, metrics } = createObservability('stream-aggregator');
 let deadline = Date.now() + 60_000;
 const currentDeadline = (): number => deadline;
 const s3 = createS3Client();
+// Caches (series keys, event-time hours) that pay off across invocations.
+const decoder = new RecordDecoder(config);
 const aggregator = new Aggregator(config.engine, {
   // One SDK attempt per call: the store retries itself, checking the invocation deadline between
   // attempts (the SDK's own throttling backoff knows nothing of it).
@@ -41,7 +43,7 @@ const aggregator = new Aggregator(config.engine, {
 export const handler = lambdaHandler(
   async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
     deadline = deadlineFromContext(context, config.deadlineSafetyMs);
-    const records = new KinesisRecordSource(event, config);
+    const records = new KinesisRecordSource(event, decoder);
     const outcome = await aggregator.processBatch(records, deadline);
     recordOutcome(outcome, records.length, { logger, metrics });
     return batchResponse(event, outcome.failures);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PartialAggregate } from './partial.js';
-import { comparePosition, type Position } from './sequence.js';
+import { compareSeq, type Position } from './sequence.js';
 import type {
   Checkpoint,
   Commit,
@@ -80,18 +80,17 @@ export type EngineDeps = {
 };
 
 type Delta = {
-  /** {@link partialKey} of (lane, series, window). */
-  key: string;
   lane: string;
-  meta: SeriesMeta;
+  series: string;
   windowStartMs: number;
+  meta: SeriesMeta;
   partial: PartialAggregate;
 };
 
 type Plan = {
   end: number;
-  first?: Position;
-  last?: Position;
+  first: Position | undefined;
+  last: Position | undefined;
   lanes: Map<string, Checkpoint>;
   /** Deltas by series. */
   deltas: Map<string, Delta[]>;
@@ -115,6 +114,15 @@ const MAX_TRANSACT_ACTIONS = 100;
  */
 export class Aggregator {
   private readonly now: () => number;
+  /**
+   * A partial that has been through every operation the hot path uses, a shard view and a hash,
+   * kept for the container's life. V8 holds the hidden classes (maps) of objects only weakly once no object uses them: after
+   * a full garbage collection between two invocations, every partial, sketch and bin store is
+   * gone, their maps die, and all optimised code that checks those maps is thrown away (measured:
+   * a batch then runs 3× slower while V8 re-optimises). One live instance of each keeps the maps,
+   * hence the optimised code, across invocations.
+   */
+  readonly shapeAnchor: unknown[];
 
   constructor(
     readonly cfg: EngineConfig,
@@ -124,6 +132,9 @@ export class Aggregator {
       throw new RangeError('maxPartialsPerCommit must be within 1..49');
     }
     this.now = deps.now ?? Date.now;
+    const view = new ShardView(new ArraySource([]), '', undefined, false);
+    view.laneAt(0);
+    this.shapeAnchor = [exercisedPartial(cfg.alpha, cfg.maxBins), view, createHash('sha256')];
   }
 
   /** Processes one invocation's records; never throws for per-record or sink problems. */
@@ -131,7 +142,9 @@ export class Aggregator {
     input: readonly InputRecord[] | RecordSource,
     deadlineMs: number,
   ): Promise<BatchOutcome> {
-    const src: RecordSource = Array.isArray(input) ? arraySource(input) : (input as RecordSource);
+    const src: RecordSource = Array.isArray(input)
+      ? new ArraySource(input)
+      : (input as RecordSource);
     const out: BatchOutcome = {
       failures: [],
       applied: 0,
@@ -144,25 +157,30 @@ export class Aggregator {
       emitted: 0,
     };
     // Lambda sends one shard per invocation; grouping keeps shard order if a caller mixes them.
-    const byShard = new Map<string, number[]>();
-    for (let i = 0; i < src.length; i++) {
-      const shardId = src.shardIdAt(i);
-      let list = byShard.get(shardId);
-      if (!list) {
-        list = [];
-        byShard.set(shardId, list);
+    const views: ShardView[] = [];
+    const first = src.length > 0 ? src.shardIdAt(0) : '';
+    let mixed = false;
+    for (let i = 1; i < src.length && !mixed; i++) mixed = src.shardIdAt(i) !== first;
+    if (!mixed) {
+      if (src.length > 0)
+        views.push(new ShardView(src, first, undefined, this.cfg.laneByPartitionKey));
+    } else {
+      const byShard = new Map<string, number[]>();
+      for (let i = 0; i < src.length; i++) {
+        const shardId = src.shardIdAt(i);
+        let list = byShard.get(shardId);
+        if (!list) {
+          list = [];
+          byShard.set(shardId, list);
+        }
+        list.push(i);
       }
-      list.push(i);
+      for (const [shardId, idx] of byShard) {
+        views.push(new ShardView(src, shardId, idx, this.cfg.laneByPartitionKey));
+      }
     }
     let laneWatermark = Number.NEGATIVE_INFINITY;
-    for (const [shardId, idx] of byShard) {
-      const view: ShardView = {
-        shardId,
-        length: idx.length,
-        at: (j) => src.at(idx[j]!),
-        laneAt: (j) =>
-          this.cfg.laneByPartitionKey ? `${shardId}#${src.partitionKeyAt(idx[j]!)}` : shardId,
-      };
+    for (const view of views) {
       const wm = await this.processShard(view, deadlineMs, out);
       if (wm > laneWatermark) laneWatermark = wm;
     }
@@ -258,8 +276,11 @@ export class Aggregator {
   /** Plans the next sub-batch from `start`: as many records as fit in one transaction. */
   private plan(records: ShardView, start: number, ckpts: Map<string, Checkpoint>): Plan {
     const cfg = this.cfg;
+    const windowMs = cfg.windowMs;
     const p: Plan = {
       end: records.length,
+      first: undefined,
+      last: undefined,
       lanes: new Map(),
       deltas: new Map(),
       deltaCount: 0,
@@ -271,15 +292,41 @@ export class Aggregator {
       invalid: 0,
       stop: false,
     };
+    // Without parallelization every record is on the shard's lane: one lookup for the sub-batch.
+    const oneLane = !cfg.laneByPartitionKey;
+    let ck: Checkpoint | undefined;
+    let lane = records.shardId;
+    // The last record taken into the plan (its position becomes `p.last` and its lane's checkpoint).
+    let lastSeq = '';
+    let lastSub = 0;
+    let lastCk: Checkpoint | undefined;
     for (let j = start; j < records.length; j++) {
       const r = records.at(j);
-      const lane = records.laneAt(j);
-      let ck = p.lanes.get(lane);
+      if (!oneLane) {
+        lane = records.laneAt(j);
+        ck = p.lanes.get(lane);
+      } else if (ck === undefined) {
+        ck = p.lanes.get(lane);
+      }
       const base = ck ?? ckpts.get(lane) ?? emptyCheckpoint(lane);
-      const pos: Position = { seq: r.seq, sub: r.sub };
-      if (base.pos && comparePosition(pos, base.pos) <= 0) {
-        p.duplicates++;
-        continue;
+      // At or below the lane's last position (taken in this plan, or its checkpoint): duplicate.
+      const seq = r.seq;
+      const sub = r.sub;
+      let atSeq: string | undefined;
+      let atSub = 0;
+      if (ck !== undefined && ck === lastCk) {
+        atSeq = lastSeq;
+        atSub = lastSub;
+      } else if (base.pos !== undefined) {
+        atSeq = base.pos.seq;
+        atSub = base.pos.sub;
+      }
+      if (atSeq !== undefined) {
+        const c = compareSeq(seq, atSeq);
+        if (c < 0 || (c === 0 && sub <= atSub)) {
+          p.duplicates++;
+          continue;
+        }
       }
       const obs = r.obs;
       if (obs === undefined && cfg.invalidRecords === 'report') {
@@ -296,18 +343,19 @@ export class Aggregator {
       let d: Delta | undefined;
       if (obs !== undefined) {
         if (obs.timeMs > maxEventMs) maxEventMs = obs.timeMs;
-        obsWindow = windowStartOf(obs.timeMs, cfg.windowMs);
+        obsWindow = windowStartOf(obs.timeMs, windowMs);
         cls = classifyLateness(
-          obsWindow + cfg.windowMs,
+          obsWindow + windowMs,
           maxEventMs - cfg.allowedLatenessMs,
           cfg.maxLatenessMs,
         );
         if (cls !== Lateness.TooLate) {
           bySeries = p.deltas.get(obs.series);
           if (bySeries !== undefined) {
-            for (const x of bySeries) {
-              if (x.windowStartMs === obsWindow && x.lane === lane) {
-                d = x;
+            for (let x = 0; x < bySeries.length; x++) {
+              const y = bySeries[x]!;
+              if (y.windowStartMs === obsWindow && y.lane === lane) {
+                d = y;
                 break;
               }
             }
@@ -325,14 +373,17 @@ export class Aggregator {
         p.end = j;
         break;
       }
-      if (!ck) {
-        ck = { ...base };
+      if (ck === undefined) {
+        ck = { lane, pos: base.pos, maxEventMs: base.maxEventMs, version: base.version };
         p.lanes.set(lane, ck);
       }
-      ck.pos = pos;
+      // Positions are materialised once per lane switch and at the end, not per record.
+      if (lastCk !== undefined && lastCk !== ck) lastCk.pos = { seq: lastSeq, sub: lastSub };
+      lastCk = ck;
+      lastSeq = seq;
+      lastSub = sub;
       ck.maxEventMs = maxEventMs;
-      p.first ??= pos;
-      p.last = pos;
+      if (p.first === undefined) p.first = { seq, sub };
       if (obs === undefined) {
         p.invalid++;
         p.rejected.push(rejected(r, 'invalid', r.error));
@@ -340,20 +391,22 @@ export class Aggregator {
       }
       if (cls === Lateness.TooLate) {
         p.tooLate++;
-        p.rejected.push({ ...rejected(r, 'too-late'), windowStart: isoMs(obsWindow) });
+        const rej = rejected(r, 'too-late');
+        rej.windowStart = isoMs(obsWindow);
+        p.rejected.push(rej);
         continue;
       }
       if (d === undefined) {
         d = {
-          key: partialKey(lane, obs.series, obsWindow),
           lane,
+          series: obs.series,
+          windowStartMs: obsWindow,
           meta: {
             series: obs.series,
             kind: obs.kind,
             metric: obs.metric,
             dimensions: obs.dimensions,
           },
-          windowStartMs: obsWindow,
           partial: new PartialAggregate(cfg.alpha, cfg.maxBins),
         };
         if (bySeries === undefined) p.deltas.set(obs.series, [d]);
@@ -366,6 +419,11 @@ export class Aggregator {
         p.corrections++;
       }
       p.applied++;
+    }
+    if (lastCk !== undefined) {
+      const pos = { seq: lastSeq, sub: lastSub };
+      lastCk.pos = pos;
+      p.last = pos;
     }
     return p;
   }
@@ -399,14 +457,13 @@ export class Aggregator {
     }
     const deltas: Delta[] = [];
     for (const list of plan.deltas.values()) for (const d of list) deltas.push(d);
-    const existing = await store.loadPartials(
-      deltas.map((d) => ({ lane: d.lane, series: d.meta.series, windowStartMs: d.windowStartMs })),
-    );
+    const existing = await store.loadPartials(deltas);
     const partials: Commit['partials'] = [];
     const markers: DirtyMarker[] = [];
     const marked = new Set<string>();
     for (const d of deltas) {
-      const prev = existing.size > 0 ? existing.get(d.key) : undefined;
+      const prev =
+        existing.size > 0 ? existing.get(partialKey(d.lane, d.series, d.windowStartMs)) : undefined;
       const merged = prev ? prev.partial.clone() : d.partial;
       if (prev) merged.merge(d.partial);
       const next: StoredPartial = {
@@ -522,21 +579,61 @@ export class Aggregator {
   }
 }
 
-/** One shard's records of an invocation, in order. */
-type ShardView = {
-  shardId: string;
-  length: number;
-  at(j: number): InputRecord;
-  laneAt(j: number): string;
-};
+/**
+ * One shard's records of an invocation, in order: all of the source (the usual case: Lambda sends
+ * one shard per invocation) or the given indexes. A class rather than closures, so that the
+ * engine's calls through it stay monomorphic from one invocation to the next.
+ */
+class ShardView {
+  readonly length: number;
 
-function arraySource(records: readonly InputRecord[]): RecordSource {
-  return {
-    length: records.length,
-    shardIdAt: (i) => records[i]!.shardId,
-    partitionKeyAt: (i) => records[i]!.partitionKey,
-    at: (i) => records[i]!,
-  };
+  constructor(
+    private readonly src: RecordSource,
+    readonly shardId: string,
+    private readonly idx: readonly number[] | undefined,
+    private readonly laneByPartitionKey: boolean,
+  ) {
+    this.length = idx === undefined ? src.length : idx.length;
+  }
+
+  at(j: number): InputRecord {
+    return this.src.at(this.idx === undefined ? j : this.idx[j]!);
+  }
+
+  /** The record's lane: its shard, or shard × partition key when parallelized. */
+  laneAt(j: number): string {
+    if (!this.laneByPartitionKey) return this.shardId;
+    return `${this.shardId}#${this.src.partitionKeyAt(this.idx === undefined ? j : this.idx[j]!)}`;
+  }
+}
+
+/** An array of input records as a {@link RecordSource}. */
+class ArraySource implements RecordSource {
+  constructor(private readonly records: readonly InputRecord[]) {}
+  get length(): number {
+    return this.records.length;
+  }
+  shardIdAt(i: number): string {
+    return this.records[i]!.shardId;
+  }
+  partitionKeyAt(i: number): string {
+    return this.records[i]!.partitionKey;
+  }
+  at(i: number): InputRecord {
+    return this.records[i]!;
+  }
+}
+
+/** A partial with positive, negative and zero values that was merged, cloned and serialised. */
+function exercisedPartial(alpha: number, maxBins: number): PartialAggregate {
+  const p = new PartialAggregate(alpha, maxBins);
+  p.add(1.5);
+  p.add(-2.5);
+  p.add(0);
+  p.toJSON();
+  p.merge(p.clone());
+  p.stats();
+  return p;
 }
 
 /** Key of a partial in maps: lane, series, window start. */
@@ -572,6 +669,7 @@ function rejected(
   reason: RejectedRecord['reason'],
   error?: RejectedRecord['error'],
 ): RejectedRecord {
+  // Every field in one literal (one shape); undefined fields are left out of the JSON line.
   return {
     reason,
     shardId: r.shardId,
@@ -579,7 +677,8 @@ function rejected(
     subSequenceNumber: r.sub,
     partitionKey: r.partitionKey,
     arrivalTime: isoMs(r.arrivalTimeMs),
-    ...(error ? { error } : {}),
+    error,
+    windowStart: undefined,
     data:
       typeof r.payload === 'string'
         ? r.payload
