@@ -116,6 +116,30 @@ function parseJson(text: string): Record<string, unknown> {
   }
 }
 
+/** Media types OpenSearch accepts for a request body (JSON family and NDJSON). */
+const BODY_MEDIA_TYPES = new Set([
+  'application/json',
+  'application/x-ndjson',
+  'application/vnd.opensearch+json',
+  'application/vnd.opensearch+x-ndjson',
+]);
+
+/**
+ * OpenSearch's refusal message for a body without a supported `Content-Type`, or undefined when the
+ * request is acceptable (no body, or a JSON / NDJSON media type, parameters such as charset ignored).
+ */
+export function unsupportedContentType(
+  contentType: string | undefined,
+  body: string,
+): string | undefined {
+  if (body.length === 0) return undefined;
+  if (!contentType) return 'Content-Type header is missing';
+  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  return BODY_MEDIA_TYPES.has(media)
+    ? undefined
+    : `Content-Type header [${contentType}] is not supported`;
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
@@ -377,6 +401,10 @@ export async function startOpenSearchServer(
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const text = await readBody(req);
     const [a, b, c] = parts;
+    // As OpenSearch (and Elasticsearch since 6.0): a request body needs a supported Content-Type,
+    // else 406 before any routing; a client that drops the header fails here as it would on AWS.
+    const unsupported = unsupportedContentType(req.headers['content-type'], text);
+    if (unsupported) return send(res, 406, { error: unsupported, status: 406 });
 
     if (parts.length === 0) {
       if (method === 'HEAD') return send(res, 200, undefined);

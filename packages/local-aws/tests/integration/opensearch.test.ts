@@ -189,3 +189,29 @@ describe('OpenSearch stand-in through the real client', () => {
     await client.indices.refresh({ index: 'events' });
   });
 });
+
+describe('OpenSearch stand-in request checks', () => {
+  it('refuses a body without a supported Content-Type with 406, as OpenSearch does', async () => {
+    // Prepare
+    const ndjson = '{"index":{"_index":"events-2026.01.01","_id":"ct"}}\n{"level":"INFO"}\n';
+    const post = (headers: Record<string, string>) =>
+      fetch(`${server.endpoint}/_bulk`, { method: 'POST', headers, body: ndjson });
+    // Act
+    const plain = await post({ 'content-type': 'text/plain' });
+    const missing = await fetch(`${server.endpoint}/_bulk`, {
+      method: 'POST',
+      body: new TextEncoder().encode(ndjson),
+    });
+    const ndjsonWithCharset = await post({ 'content-type': 'application/x-ndjson; charset=UTF-8' });
+    // Assess
+    expect(plain.status).toBe(406);
+    expect(await plain.json()).toEqual({
+      error: 'Content-Type header [text/plain] is not supported',
+      status: 406,
+    });
+    expect(missing.status).toBe(406);
+    expect(await missing.json()).toEqual({ error: 'Content-Type header is missing', status: 406 });
+    expect(ndjsonWithCharset.status).toBe(200);
+    expect(server.stats().created).toBe(1);
+  });
+});
