@@ -109,6 +109,8 @@ export class RecordTransformer {
   #sourceArn: string | undefined;
   #sourceJson = '';
   readonly #lines = new LineBuffer();
+  #commonIngestedAt = '';
+  #commonSuffix: string | undefined;
 
   constructor(config: TransformConfig) {
     this.#config = config;
@@ -131,8 +133,16 @@ export class RecordTransformer {
     // The size check parseEventJson would make on the bytes, with the same issue.
     const max = this.#config.maxEventBytes;
     if (n > max) return failed(ErrorCode.OVERSIZE, `record is ${n} bytes, over ${max}`, '$');
-    const text = bytes.toString('utf8', 0, n);
-    const parsed = parseEventJson(text, NO_SIZE_LIMIT);
+    // parseEventJson's steps without its intermediate results: JSON.parse (same issue on
+    // failure), then the validation (tests/unit/reference.test.ts compares with parseEventJson).
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString('utf8', 0, n));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : 'invalid JSON';
+      return failed(ErrorCode.INVALID_JSON, message, '$');
+    }
+    const parsed = validateEvent(json);
     if (!parsed.ok) return { kind: 'failed', issue: parsed.error };
     const event = parsed.value;
     const dropped = this.#filter(event);
@@ -181,15 +191,25 @@ export class RecordTransformer {
     source: InvocationSource,
     subsequence: number | undefined,
   ): string {
-    let suffix = this.#ingestedAtJson(record.approximateArrivalTimestamp);
+    const ingestedAt = this.#ingestedAtJson(record.approximateArrivalTimestamp);
     const sourceArn = source.sourceKinesisStreamArn ?? source.deliveryStreamArn;
     if (sourceArn !== this.#sourceArn) {
       this.#sourceArn = sourceArn;
       this.#sourceJson =
         typeof sourceArn === 'string' ? `,"${Extension.source}":${JSON.stringify(sourceArn)}` : '';
+      this.#commonSuffix = undefined;
     }
-    suffix += this.#sourceJson;
     const meta = record.kinesisRecordMetadata;
+    if (meta === undefined && subsequence === undefined) {
+      // Direct PUT: the whole suffix is shared by the records of one arrival time (one flat
+      // string, where a concatenation per record would be flattened again by every write).
+      if (this.#commonSuffix === undefined || this.#commonIngestedAt !== ingestedAt) {
+        this.#commonIngestedAt = ingestedAt;
+        this.#commonSuffix = `${ingestedAt}${this.#sourceJson}`;
+      }
+      return this.#commonSuffix;
+    }
+    let suffix = ingestedAt + this.#sourceJson;
     let sub = subsequence;
     if (meta !== undefined) {
       if (typeof meta.shardId === 'string')
@@ -316,9 +336,6 @@ export class RecordTransformer {
     return ok;
   }
 }
-
-/** The size limit is checked on the bytes before parsing (same issue), so none on the text. */
-const NO_SIZE_LIMIT = { maxBytes: Number.MAX_SAFE_INTEGER };
 
 /** Whether the event carries one of our extension attributes (a producer sent it). */
 function hasExtension(event: Extended): boolean {
