@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { connectLocalAws } from '@streamlens/local-aws';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinitions } from '../../src/adapters/tables.js';
+import {
+  kinesisEvent,
+  kinesisRecord,
+  lambdaContext,
+  telemetry,
+} from '../helpers/kinesis-events.js';
+
+// The handler with PARALLELIZATION_FACTOR=2 (as the event source's setting): checkpoints per
+// shard × partition key, in DynamoDB Local, with two invocations of one shard at once.
+const suffix = randomUUID().slice(0, 8);
+const names = {
+  state: `aggp-state-${suffix}`,
+  windows: `aggp-windows-${suffix}`,
+  stream: `aggp-aggregates-${suffix}`,
+  bucket: `aggp-lake-${suffix}`,
+};
+const aws = connectLocalAws();
+let handler: (
+  e: KinesisStreamEvent,
+  c: ReturnType<typeof lambdaContext>,
+) => Promise<KinesisStreamBatchResponse>;
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const S = 'shardId-000000000009';
+const seq = (i: number) => (10n ** 20n + BigInt(i)).toString();
+const doc = () => DynamoDBDocumentClient.from(aws.clients().dynamodb);
+
+function rec(i: number, key: string, value: number, atMs: number) {
+  return kinesisRecord(S, seq(i), telemetry(`p-${i}`, 'par.metric', value, iso(atMs)), key);
+}
+
+beforeAll(async () => {
+  await aws.createResources({
+    streams: [{ name: names.stream, shardCount: 1 }],
+    tables: tableDefinitions(names.state, names.windows),
+    buckets: [names.bucket],
+  });
+  Object.assign(process.env, {
+    STATE_TABLE_NAME: names.state,
+    WINDOW_TABLE_NAME: names.windows,
+    AGGREGATES_STREAM_NAME: names.stream,
+    LAKE_BUCKET_NAME: names.bucket,
+    PARALLELIZATION_FACTOR: '2',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  ({ handler } = await import('../../src/handler.js'));
+});
+
+afterAll(() => aws.close());
+
+describe('stream-aggregator handler with ParallelizationFactor 2', () => {
+  it('counts concurrent per-key batches of one shard exactly once, redelivery included', async () => {
+    // Prepare: key a holds the higher sequence numbers; key b's batch runs at the same time.
+    const a = kinesisEvent([rec(3, 'a', 1, T0 + 1000), rec(5, 'a', 2, T0 + 2000)]);
+    const b = kinesisEvent([rec(2, 'b', 10, T0 + 1500), rec(4, 'b', 20, T0 + 2500)]);
+    const close = kinesisEvent([rec(6, 'a', 0, T0 + 95_000)]);
+    // Act: both at once, then b again (its response was lost), then a record that closes T0.
+    const [ra, rb] = await Promise.all([
+      handler(structuredClone(a), lambdaContext()),
+      handler(structuredClone(b), lambdaContext()),
+    ]);
+    const again = await handler(structuredClone(b), lambdaContext());
+    await handler(structuredClone(close), lambdaContext());
+    // Assess
+    expect([ra, rb, again].map((r) => r.batchItemFailures)).toEqual([[], [], []]);
+    const window = await doc().send(
+      new QueryCommand({
+        TableName: names.windows,
+        KeyConditionExpression: 'series = :s AND windowStart = :w',
+        ExpressionAttributeValues: { ':s': 'par.metric', ':w': iso(T0) },
+        ConsistentRead: true,
+      }),
+    );
+    expect(window.Items?.[0]).toMatchObject({ count: 4, sum: 33, min: 1, max: 20 });
+    const lanes = await Promise.all(
+      ['a', 'b'].map((k) =>
+        doc().send(new GetCommand({ TableName: names.state, Key: { pk: `C#${S}#${k}`, sk: '-' } })),
+      ),
+    );
+    expect(lanes.map((l) => l.Item?.seq)).toEqual([seq(6), seq(4)]);
+    const shardLane = await doc().send(
+      new GetCommand({ TableName: names.state, Key: { pk: `C#${S}`, sk: '-' } }),
+    );
+    expect(shardLane.Item).toBeUndefined();
+  });
+});

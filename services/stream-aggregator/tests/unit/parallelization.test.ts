@@ -1,0 +1,225 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/domain/engine.js';
+import { ExactSum } from '../../src/domain/exact-sum.js';
+import type { InputRecord } from '../../src/domain/types.js';
+import { windowStartOf } from '../../src/domain/window.js';
+import { MemoryRejectSink, MemoryStore, MemoryWindowSink } from '../helpers/memory-store.js';
+import { badRecord, obsRecord, prng, seqOf } from '../helpers/records.js';
+
+// ParallelizationFactor > 1: Lambda runs several batches of one shard at once, each holding some
+// partition keys, in order per key only. The engine then keeps one lane (checkpoint) per
+// shard × partition key.
+const cfg: EngineConfig = {
+  ...DEFAULT_ENGINE_CONFIG,
+  laneByPartitionKey: true,
+  maxPartialsPerCommit: 3,
+};
+const L = cfg.allowedLatenessMs;
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const S = 'shardId-000000000004';
+
+function keyed(r: InputRecord, key: string): InputRecord {
+  return { ...r, partitionKey: key };
+}
+
+function setup(over: Partial<EngineConfig> = {}) {
+  const store = new MemoryStore();
+  const windows = new MemoryWindowSink();
+  const rejects = new MemoryRejectSink();
+  const agg = new Aggregator({ ...cfg, ...over }, { store, windows, rejects, now: () => 0 });
+  return { store, windows, rejects, agg };
+}
+
+describe('Aggregator with lanes per partition key', () => {
+  it('applies a key whose records come after a higher sequence number of another key', async () => {
+    // Prepare: key b's record (seq 2) arrives in a later batch than key a's (seq 3), as concurrent
+    // batches of one shard do.
+    const a = keyed(obsRecord(S, seqOf(3), 0, { series: 'cpu', timeMs: T0, value: 10 }), 'a');
+    const b = keyed(obsRecord(S, seqOf(2), 0, { series: 'cpu', timeMs: T0, value: 5 }), 'b');
+    const perKey = setup();
+    const perShard = setup({ laneByPartitionKey: false });
+    // Act
+    await perKey.agg.processBatch([a], Number.POSITIVE_INFINITY);
+    const keyOut = await perKey.agg.processBatch([b], Number.POSITIVE_INFINITY);
+    await perShard.agg.processBatch([a], Number.POSITIVE_INFINITY);
+    const shardOut = await perShard.agg.processBatch([b], Number.POSITIVE_INFINITY);
+    // Assess: per key, both count; one lane per shard would have dropped b as a duplicate.
+    expect(keyOut).toMatchObject({ applied: 1, duplicates: 0 });
+    expect([...perKey.store.checkpoints.keys()].sort()).toEqual([`${S}#a`, `${S}#b`]);
+    expect(perKey.store.checkpoints.get(`${S}#b`)?.pos).toEqual({ seq: seqOf(2), sub: 0 });
+    expect(shardOut).toMatchObject({ applied: 0, duplicates: 1 });
+  });
+
+  it('skips each key’s redelivered records against that key’s own checkpoint', async () => {
+    // Prepare
+    const { agg, store } = setup();
+    const r = (i: number, key: string) =>
+      keyed(obsRecord(S, seqOf(i), 0, { series: `m-${key}`, timeMs: T0 + i, value: i }), key);
+    await agg.processBatch([r(1, 'a'), r(2, 'b'), r(3, 'a')], Number.POSITIVE_INFINITY);
+    // Act: b is redelivered from its start with a new record; a's records come again, interleaved.
+    const out = await agg.processBatch(
+      [r(1, 'a'), r(2, 'b'), r(3, 'a'), r(4, 'b'), r(5, 'a')],
+      Number.POSITIVE_INFINITY,
+    );
+    // Assess
+    expect(out).toMatchObject({ applied: 2, duplicates: 3, failures: [] });
+    expect(store.checkpoints.get(`${S}#a`)?.pos?.seq).toBe(seqOf(5));
+    expect(store.checkpoints.get(`${S}#b`)?.pos?.seq).toBe(seqOf(4));
+    const counts = [...store.partials.values()].map((p) => [p.lane, JSON.parse(p.json).n]);
+    expect(counts.sort()).toEqual([
+      [`${S}#a`, 3],
+      [`${S}#b`, 2],
+    ]);
+  });
+
+  it('puts every key of a sub-batch in one commit, within the transaction limit', async () => {
+    // Prepare: 60 keys, one record each: each is a lane (1 action) plus a partial and a marker.
+    const { agg, store } = setup({ maxPartialsPerCommit: 49 });
+    const batch = Array.from({ length: 60 }, (_v, i) =>
+      keyed(obsRecord(S, seqOf(i), 0, { series: 'cpu', timeMs: T0, value: 1 }), `k${i}`),
+    );
+    const sizes: number[] = [];
+    store.faults.commit = (c) => {
+      sizes.push(c.checkpoints.length + c.partials.length + c.markers.length);
+      return undefined;
+    };
+    // Act
+    const out = await agg.processBatch(batch, Number.POSITIVE_INFINITY);
+    // Assess
+    expect(out).toMatchObject({ applied: 60, failures: [] });
+    expect(sizes.every((n) => n <= 100)).toBe(true);
+    expect(store.checkpoints.size).toBe(60);
+  });
+});
+
+const eventArb = fc.record({
+  key: fc.nat(4),
+  series: fc.nat(2),
+  // Within ±L/2 of the key's steady clock: a key's events are out of order by less than the
+  // allowed lateness (keys may lag each other arbitrarily).
+  jitter: fc.integer({ min: -(L / 2) + 1, max: L / 2 - 1 }),
+  value: fc.oneof(
+    fc.integer({ min: -50, max: 500 }),
+    fc.double({ min: 0.001, max: 1e6, noNaN: true }),
+  ),
+  bad: fc.boolean().map((b) => b && Math.random() < 0.1),
+});
+
+describe('Aggregator with lanes per partition key, under parallel at-least-once delivery', () => {
+  it('emits final windows equal to a batch computation over the event set', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(eventArb, { minLength: 1, maxLength: 100 }),
+        fc.integer({ min: 200, max: 40_000 }),
+        fc.integer(),
+        async (events, stepMs, seed) => {
+          // Prepare: one shard; sequence numbers follow the shard order; per key, a record list.
+          const rand = prng(seed);
+          const perKey: InputRecord[][] = [[], [], [], [], []];
+          const keyClock = [0, 0, 0, 0, 0];
+          const valid: Array<{ series: string; timeMs: number; value: number }> = [];
+          events.forEach((e, i) => {
+            const key = `pk-${e.key}`;
+            const timeMs = T0 + keyClock[e.key]!++ * stepMs + e.jitter;
+            const series = `m${e.series}`;
+            const rec = e.bad
+              ? badRecord(S, seqOf(i))
+              : obsRecord(S, seqOf(i), 0, { series, timeMs, value: e.value });
+            perKey[e.key]!.push(keyed(rec, key));
+            if (!e.bad) valid.push({ series, timeMs, value: e.value });
+          });
+          const store = new MemoryStore();
+          const windows = new MemoryWindowSink();
+          const rejects = new MemoryRejectSink();
+          store.faults.commit = () => (rand() < 0.1 ? 'throw' : undefined);
+          // Two engines on one store: Lambda's concurrent invocations for one shard.
+          const engines = [0, 1].map(
+            () => new Aggregator(cfg, { store, windows, rejects, now: () => 0 }),
+          );
+          const cursors = perKey.map(() => 0);
+
+          // Act: each step, one or two concurrent batches over disjoint sets of keys, each batch
+          // in shard order; crashes after the write, per-key rewinds (redelivery), throttled
+          // commits (failure reported → retry from it) and sink outages.
+          for (let steps = 0; steps < 4000; steps++) {
+            const open = perKey.map((_r, k) => k).filter((k) => cursors[k]! < perKey[k]!.length);
+            if (open.length === 0) break;
+            for (let i = open.length - 1; i > 0; i--) {
+              const j = Math.floor(rand() * (i + 1));
+              [open[i], open[j]] = [open[j]!, open[i]!];
+            }
+            const split =
+              open.length > 1 && rand() < 0.5
+                ? 1 + Math.floor(rand() * (open.length - 1))
+                : open.length;
+            const groups = [open.slice(0, split), open.slice(split)].filter((g) => g.length > 0);
+            const batches = groups.map((keys) => {
+              const taken = keys.flatMap((k) => {
+                const from = cursors[k]!;
+                return perKey[k]!.slice(from, from + 1 + Math.floor(rand() * 5));
+              });
+              return taken.sort((x, y) => x.seq.length - y.seq.length || (x.seq < y.seq ? -1 : 1));
+            });
+            if (rand() < 0.1) windows.failNext = 1;
+            const outs = await Promise.all(
+              batches.map((b, i) => engines[i]!.processBatch(b, Number.POSITIVE_INFINITY)),
+            );
+            batches.forEach((batch, i) => {
+              const roll = rand();
+              if (roll < 0.1) return; // crash after the writes, before the response
+              const keys = groups[i]!;
+              if (roll < 0.15) {
+                const k = keys[Math.floor(rand() * keys.length)]!;
+                cursors[k] = Math.floor(rand() * (cursors[k]! + 1)); // redelivery from older
+                return;
+              }
+              // Everything before the first failure was applied; Lambda resends from there.
+              const failure = outs[i]!.failures[0];
+              const stop = failure ? batch.findIndex((r) => r.seq === failure.seq) : batch.length;
+              for (const r of batch.slice(0, stop)) {
+                const k = Number(r.partitionKey.slice(3));
+                cursors[k] = perKey[k]!.indexOf(r) + 1;
+              }
+            });
+          }
+          store.faults.commit = undefined;
+          windows.failNext = 0;
+          while (store.markers.size > 0)
+            await engines[0]!.flush(Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY);
+
+          // Assess
+          const expected = new Map<string, number[]>();
+          for (const v of valid) {
+            const k = `${v.series}|${new Date(windowStartOf(v.timeMs, cfg.windowMs)).toISOString()}`;
+            expected.set(k, [...(expected.get(k) ?? []), v.value]);
+          }
+          const latest = windows.latest();
+          expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
+          for (const [k, values] of expected) {
+            const d = latest.get(k)!.data;
+            const sorted = [...values].sort((a, b) => a - b);
+            const exact = new ExactSum();
+            for (const v of values) exact.add(v);
+            expect(d.count).toBe(values.length);
+            expect(d.sum).toBe(exact.value());
+            expect(d.min).toBe(sorted[0]);
+            expect(d.max).toBe(sorted[sorted.length - 1]);
+            const want = sorted[Math.floor(0.9 * (sorted.length - 1))]!;
+            expect(Math.abs(d.p90 - want)).toBeLessThanOrEqual(cfg.alpha * Math.abs(want) + 1e-9);
+          }
+          const byId = new Map<string, string>();
+          for (const e of windows.events) {
+            const json = JSON.stringify(e.data);
+            expect(byId.get(e.id) ?? json).toBe(json);
+            byId.set(e.id, json);
+          }
+          const routed = new Set(rejects.all().map((r) => r.sequenceNumber));
+          expect(routed.size).toBe(events.filter((e) => e.bad).length);
+          expect(rejects.all().every((r) => r.reason === 'invalid')).toBe(true);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+});
