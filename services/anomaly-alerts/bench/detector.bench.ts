@@ -91,7 +91,8 @@ function stateBytesAfter(points: number): { detector: number; item: number } {
       DEFAULT_DETECTOR_CONFIG,
       DEFAULT_ALERTING_CONFIG,
     );
-    if (o.kind === 'apply') item = o.item;
+    // The Lambda publishes and clears the outbox after each window; so does this estimate.
+    if (o.kind === 'apply') item = { ...o.item, outbox: [] };
   }
   return {
     detector: Buffer.byteLength(item?.state ?? ''),

@@ -15,14 +15,20 @@ import {
   type Scored,
   serializeState,
   update,
+  updateInPlace,
 } from './detector/index.js';
 
-/** Recent windows an item remembers (start, revision, covered) to recognise corrections of them. */
+/**
+ * How far back corrections are taken, in windows (`windowSeconds` each) before the last scored
+ * window; older ones are stale.
+ */
 export const RECENT_WINDOWS = 64;
 
 /**
- * A recent window as the item remembers it: `[windowStartMs, highest revision handled, covered]`,
- * covered = 1 when the window scored at or above the threshold or fell inside an episode.
+ * A recent window the item remembers: `[windowStartMs, highest revision handled, covered]`,
+ * covered = 1 when the window scored at or above the threshold or fell inside an episode. Only
+ * windows with a revision above 0 or covered are kept; any other window in the horizon counts as
+ * `[start, 0, 0]` (handled at revision 0, not anomalous), which keeps the item small.
  */
 export type RecentWindow = [number, number, number];
 
@@ -59,7 +65,7 @@ export interface SeriesItem {
   prevEpisodes?: EpisodeState;
   /** The alert the last scored window emitted, if any. */
   lastAlert?: AlertRef | null;
-  /** The last RECENT_WINDOWS windows handled, oldest first. */
+  /** Windows of the last RECENT_WINDOWS that were revised or covered, oldest first. */
   recent?: RecentWindow[];
   /** Alerts committed with the state but not yet confirmed published (transactional outbox). */
   outbox: OutboxEntry[];
@@ -136,19 +142,33 @@ function coveredOf(scored: Scored, episodes: EpisodeState, config: AlertingConfi
   return (!scored.warmingUp && scored.score >= config.threshold) || episodes.open ? 1 : 0;
 }
 
-/** The recent-window list with `entry` set (replacing the same window), oldest first, bounded. */
-function withRecent(recent: readonly RecentWindow[], entry: RecentWindow): RecentWindow[] {
-  const out = recent.filter((r) => r[0] !== entry[0]);
+/** Oldest window start (ms) a correction may have, given the last scored window. */
+function horizonMs(lastWindowStart: string, windowSeconds: number): number {
+  return Date.parse(lastWindowStart) - RECENT_WINDOWS * windowSeconds * 1000;
+}
+
+/**
+ * The recent-window list with `entry` set (replacing the same window; dropped again when it is
+ * ordinary), without entries older than `horizon`, oldest first.
+ */
+function withRecent(
+  recent: readonly RecentWindow[],
+  entry: RecentWindow,
+  horizon: number,
+): RecentWindow[] {
+  const out = recent.filter((r) => r[0] !== entry[0] && r[0] >= horizon);
+  if (entry[1] === 0 && entry[2] === 0) return out;
   let at = out.length;
   while (at > 0 && (out[at - 1] as RecentWindow)[0] > entry[0]) at--;
   out.splice(at, 0, entry);
-  return out.length > RECENT_WINDOWS ? out.slice(out.length - RECENT_WINDOWS) : out;
+  return out;
 }
 
 /** The detector state after the last scored window (its pending point learnt). */
 function currentModel(item: SeriesItem, config: DetectorConfig): DetectorState {
+  // Freshly deserialised, so ours to update in place (one copy less per window).
   const state = deserializeState(item.state);
-  return item.pending ? update(state, item.pending, config).state : state;
+  return item.pending ? updateInPlace(state, item.pending, config).state : state;
 }
 
 /**
@@ -161,7 +181,7 @@ function currentModel(item: SeriesItem, config: DetectorConfig): DetectorState {
  *   state before it. An alert of the replaced revision still in the outbox is replaced or
  *   withdrawn; one already published is answered: an `open` the correction no longer supports by
  *   a `recovered` withdrawal, a `recovered` it no longer supports by an `open` reopening;
- * - a correction of an earlier remembered window: scored against the current model without
+ * - a correction of an earlier window (up to RECENT_WINDOWS back): scored against the current model without
  *   teaching it (the model moved on), and it opens an episode when it is anomalous, no episode is
  *   open and the window was not anomalous or covered by an episode before; it never withdraws;
  * - anything older: stale.
@@ -189,8 +209,10 @@ export function scoreWindow(
     return rescoreLast(item, window, nowIso, detectorConfig, alertingConfig);
   }
   const startMs = Date.parse(d.windowStart);
-  const seen = item.recent?.find((r) => r[0] === startMs);
-  if (!seen) return { kind: 'skip', reason: SKIP_REASONS.stale };
+  if (startMs < horizonMs(item.lastWindowStart, d.windowSeconds)) {
+    return { kind: 'skip', reason: SKIP_REASONS.stale };
+  }
+  const seen: RecentWindow = item.recent?.find((r) => r[0] === startMs) ?? [startMs, 0, 0];
   if (d.revision <= seen[1]) return { kind: 'skip', reason: SKIP_REASONS.duplicate };
   return scoreOlder(item, seen, window, nowIso, detectorConfig, alertingConfig);
 }
@@ -231,11 +253,11 @@ function scoreNext(
       episodes: decision.episodes,
       prevEpisodes: before,
       lastAlert: alert ? refOf(alert) : null,
-      recent: withRecent(item?.recent ?? [], [
-        point.timestampMs,
-        d.revision,
-        coveredOf(scored, decision.episodes, alertingConfig),
-      ]),
+      recent: withRecent(
+        item?.recent ?? [],
+        [point.timestampMs, d.revision, coveredOf(scored, decision.episodes, alertingConfig)],
+        horizonMs(d.windowStart, d.windowSeconds),
+      ),
       outbox,
       updatedAt: nowIso,
     },
@@ -311,11 +333,11 @@ function rescoreLast(
       lastWindowEventId: window.id,
       episodes: decision.episodes,
       lastAlert,
-      recent: withRecent(item.recent ?? [], [
-        point.timestampMs,
-        d.revision,
-        coveredOf(scored, decision.episodes, alertingConfig),
-      ]),
+      recent: withRecent(
+        item.recent ?? [],
+        [point.timestampMs, d.revision, coveredOf(scored, decision.episodes, alertingConfig)],
+        horizonMs(d.windowStart, d.windowSeconds),
+      ),
       outbox,
       updatedAt: nowIso,
     },
@@ -372,7 +394,11 @@ function scoreOlder(
       version: item.version + 1,
       episodes,
       ...(prevEpisodes ? { prevEpisodes } : {}),
-      recent: withRecent(item.recent ?? [], [seen[0], d.revision, covered ? 1 : 0]),
+      recent: withRecent(
+        item.recent ?? [],
+        [seen[0], d.revision, covered ? 1 : 0],
+        horizonMs(item.lastWindowStart, d.windowSeconds),
+      ),
       outbox,
       updatedAt: nowIso,
     },

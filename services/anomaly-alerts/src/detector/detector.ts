@@ -116,6 +116,18 @@ export function update(
   point: Point,
   config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
 ): { state: DetectorState; scored: Scored } {
+  return updateInPlace(cloneState(state), point, config);
+}
+
+/**
+ * `update` without the copy: `state` itself becomes the next state (and is returned). Only for a
+ * state the caller owns and no longer needs, e.g. one just deserialised; saves a copy per point.
+ */
+export function updateInPlace(
+  state: DetectorState,
+  point: Point,
+  config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
+): { state: DetectorState; scored: Scored } {
   // `+ 0` turns -0 into 0: JSON has no -0, so a state holding one would not survive persistence
   // unchanged (found by the round-trip property).
   const x = point.value + 0;
@@ -124,7 +136,7 @@ export function update(
   if (!Number.isFinite(x) || !Number.isFinite(ts) || Math.abs(x) > MAX_ABS_VALUE) {
     throw new DetectorError(`point value must be finite and within ±${MAX_ABS_VALUE}`);
   }
-  const s = cloneState(state);
+  const s = state;
   resize(s, config);
 
   if (s.n === 0 || s.last === null || s.lastTs === null) {

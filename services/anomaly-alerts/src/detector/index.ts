@@ -1,5 +1,5 @@
 export { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
-export { MAX_ABS_VALUE, type Point, type Scored, update } from './detector.js';
+export { MAX_ABS_VALUE, type Point, type Scored, update, updateInPlace } from './detector.js';
 export { DetectorError, DetectorStateError } from './errors.js';
 export {
   type DetectorState,

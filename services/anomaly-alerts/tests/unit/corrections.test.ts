@@ -186,17 +186,20 @@ describe('a correction of an earlier window', () => {
     expect(older).toEqual({ kind: 'skip', reason: 'duplicate' });
   });
 
-  it(`is stale once more than ${RECENT_WINDOWS} windows have followed`, () => {
-    // Prepare
-    const item = run(steadyValues(RECENT_WINDOWS + 5));
+  it(`is stale once more than ${RECENT_WINDOWS} windows have followed, and ordinary windows cost no memory`, () => {
+    // Prepare: windows 0..68, so window 4 is the oldest within reach.
+    const item = run(steadyValues(RECENT_WINDOWS + 5).map(() => 50));
     // Act
-    const outcomes = [3, 6].map((i) => score(item, windowAt(i, 500, {}, 1)));
+    const outcomes = [3, 4].map((i) => score(item, windowAt(i, 500, {}, 1)));
     // Assess
     expect(outcomes.map((o) => (o.kind === 'skip' ? o.reason : o.mode))).toEqual([
       'stale',
       'older',
     ]);
-    expect(item.recent).toHaveLength(RECENT_WINDOWS);
+    expect(item.recent).toEqual([]);
+    const revised = outcomes[1];
+    if (revised?.kind !== 'apply') throw new Error('expected apply');
+    expect(revised.item.recent).toEqual([[Date.parse(windowAt(4, 0).data.windowStart), 1, 1]]);
   });
 });
 
