@@ -73,6 +73,8 @@ interface Lane {
 
 interface ShardState {
   readonly shardId: string;
+  /** Closed, read to its end and every record settled: its children may start. */
+  finished: boolean;
   iterator: string | undefined;
   lastSequence: string | undefined;
   lanes: Lane[];
@@ -132,43 +134,85 @@ export class EventSourceMapping {
     return this.options.settings;
   }
 
-  /** Discover the shards, get their iterators, start polling and invoking. */
+  /** Shards known from ListShards: id → parents (ParentShardId, AdjacentParentShardId). */
+  private readonly known = new Map<string, string[]>();
+  private readonly started = new Set<string>();
+
+  /**
+   * Discover the shards, get their iterators, start polling and invoking. After resharding a
+   * child shard starts only once its parents are read to their end and every record of them is
+   * settled (as Lambda does), so that records of a partition key stay in order across a split
+   * or a merge.
+   */
   async start(): Promise<void> {
+    await this.discover();
+  }
+
+  private async listShards(): Promise<void> {
     const { settings, kinesis } = this.options;
     let token: string | undefined;
-    const shardIds: string[] = [];
     do {
       const page = await kinesis.send(
         new ListShardsCommand(token ? { NextToken: token } : { StreamName: settings.streamName }),
       );
-      for (const shard of page.Shards ?? []) if (shard.ShardId) shardIds.push(shard.ShardId);
+      for (const shard of page.Shards ?? []) {
+        if (!shard.ShardId) continue;
+        const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+          (p): p is string => typeof p === 'string',
+        );
+        this.known.set(shard.ShardId, parents);
+      }
       token = page.NextToken;
     } while (token);
-    for (const shardId of shardIds) {
-      const iterator = await this.iteratorFor(shardId);
-      const lanes: Lane[] = [];
-      for (let i = 0; i < Math.max(1, settings.parallelizationFactor); i++) {
-        lanes.push({ index: i, queue: [], bytes: 0, busy: false });
-      }
-      const shard: ShardState = {
-        shardId,
-        iterator,
-        lastSequence: undefined,
-        lanes,
-        caughtUp: false,
-        checkpoint: undefined,
-      };
-      this.shards.push(shard);
-      this.loops.push(this.pollLoop(shard));
-      for (const lane of lanes) this.loops.push(this.laneLoop(shard, lane));
+  }
+
+  /** List the shards and start every one whose parents (those still listed) have finished. */
+  private async discover(): Promise<void> {
+    await this.listShards();
+    const finished = new Set(this.shards.filter((s) => s.finished).map((s) => s.shardId));
+    for (const [shardId, parents] of this.known) {
+      if (this.started.has(shardId)) continue;
+      const waiting = parents.some((p) => this.known.has(p) && !finished.has(p));
+      if (waiting) continue;
+      // A child of a shard this mapping read starts at its beginning, whatever the position.
+      const isChild = parents.some((p) => this.started.has(p));
+      await this.startShard(shardId, isChild);
     }
   }
 
-  private async iteratorFor(shardId: string, afterSequence?: string): Promise<string | undefined> {
+  private async startShard(shardId: string, fromStart: boolean): Promise<void> {
+    const { settings } = this.options;
+    this.started.add(shardId);
+    const iterator = await this.iteratorFor(shardId, undefined, fromStart);
+    const lanes: Lane[] = [];
+    for (let i = 0; i < Math.max(1, settings.parallelizationFactor); i++) {
+      lanes.push({ index: i, queue: [], bytes: 0, busy: false });
+    }
+    const shard: ShardState = {
+      shardId,
+      finished: false,
+      iterator,
+      lastSequence: undefined,
+      lanes,
+      caughtUp: false,
+      checkpoint: undefined,
+    };
+    this.shards.push(shard);
+    this.loops.push(this.pollLoop(shard));
+    for (const lane of lanes) this.loops.push(this.laneLoop(shard, lane));
+  }
+
+  private async iteratorFor(
+    shardId: string,
+    afterSequence?: string,
+    fromStart = false,
+  ): Promise<string | undefined> {
     const { settings, kinesis } = this.options;
     const type: ShardIteratorType = afterSequence
       ? 'AFTER_SEQUENCE_NUMBER'
-      : (settings.startingPosition as ShardIteratorType);
+      : fromStart
+        ? 'TRIM_HORIZON'
+        : (settings.startingPosition as ShardIteratorType);
     const result = await kinesis.send(
       new GetShardIteratorCommand({
         StreamName: settings.streamName,
@@ -206,8 +250,18 @@ export class EventSourceMapping {
         continue;
       }
       if (!shard.iterator) {
-        // Closed shard (after resharding): nothing more to read.
+        // Closed shard (after resharding), read to its end: once every record read from it is
+        // settled, its children may start.
         shard.caughtUp = true;
+        if (!shard.finished && shard.lanes.every((l) => l.queue.length === 0 && !l.busy)) {
+          shard.finished = true;
+          await this.discover().catch((error: unknown) => {
+            shard.finished = false;
+            this.options.onNotice?.(
+              `ListShards ${this.options.settings.streamName}: ${String(error)}`,
+            );
+          });
+        }
         await sleep(idleMs);
         continue;
       }
@@ -555,6 +609,12 @@ export class EventSourceMapping {
 
   /** True when every shard is read to its end and every read record is settled. */
   isIdle(): boolean {
+    const finished = new Set(this.shards.filter((s) => s.finished).map((s) => s.shardId));
+    const startable = [...this.known].some(
+      ([id, parents]) =>
+        !this.started.has(id) && parents.every((p) => !this.known.has(p) || finished.has(p)),
+    );
+    if (startable) return false;
     return this.shards.every(
       (shard) =>
         shard.caughtUp && shard.lanes.every((lane) => lane.queue.length === 0 && !lane.busy),

@@ -1,3 +1,9 @@
+import {
+  DescribeStreamSummaryCommand,
+  ListShardsCommand,
+  SplitShardCommand,
+} from '@aws-sdk/client-kinesis';
+import { waitFor } from '@streamlens/local-aws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventSourceMapping } from '../../src/esm/mapping.js';
 import { compareSequence, NdjsonFailureSink } from '../../src/esm/records.js';
@@ -330,5 +336,62 @@ describe('event source mapping on kinesalite', () => {
     expect(finals.every((f) => f.records === 0)).toBe(true);
     expect(finals.reduce((sum, f) => sum + f.count, 0)).toBe(30);
     expect(esm.stats.windowsClosed).toBe(finals.length);
+  });
+
+  it('follows a shard split: the children start once the parent is read and settled, order per key holds', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(1);
+    await put(aws, name, records(30));
+    const kinesis = aws.clients().kinesis;
+    const [parent] = (await kinesis.send(new ListShardsCommand({ StreamName: name }))).Shards ?? [];
+    await kinesis.send(
+      new SplitShardCommand({
+        StreamName: name,
+        ShardToSplit: parent?.ShardId,
+        NewStartingHashKey: (2n ** 127n).toString(),
+      }),
+    );
+    await waitFor(async () => {
+      const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+      return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? true : undefined;
+    });
+    await put(
+      aws,
+      name,
+      Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 4}`, body: `r${30 + i}` })),
+    );
+    const processed: { body: string; key: string; shard: string }[] = [];
+    const esm = mapping({
+      functionName: 'fn',
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+      settings: settings(name, arn, { batchSize: 7 }),
+      kinesis,
+      invoke: fakeFunction(async (event) => {
+        await new Promise((r) => setTimeout(r, 5));
+        for (const r of event.Records) {
+          processed.push({
+            body: bodyOf(r),
+            key: r.kinesis.partitionKey,
+            shard: r.eventID.split(':')[0] ?? '',
+          });
+        }
+      }),
+    });
+    // Act
+    await esm.start();
+    expect(await esm.drain(30_000)).toBe(true);
+    // Assess
+    const index = (b: string) => Number(b.slice(1));
+    expect(processed.map((p) => index(p.body)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+    const lastParent = Math.max(...processed.flatMap((p, i) => (index(p.body) < 30 ? [i] : [])));
+    const firstChild = Math.min(...processed.flatMap((p, i) => (index(p.body) >= 30 ? [i] : [])));
+    expect(lastParent).toBeLessThan(firstChild);
+    expect(new Set(processed.map((p) => p.shard)).size).toBe(3);
+    for (const key of ['k0', 'k1', 'k2', 'k3']) {
+      const order = processed.filter((p) => p.key === key).map((p) => index(p.body));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
   });
 });
