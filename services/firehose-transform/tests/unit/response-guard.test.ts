@@ -1,4 +1,5 @@
 import { ErrorCode } from '@streamlens/schema';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { RecordResult } from '../../src/model.js';
@@ -33,6 +34,26 @@ describe('planResponse', () => {
     const body = JSON.stringify({ records: result.records.map((r) => r.output) });
     expect(result.responseBytes).toBe(Buffer.byteLength(body));
     expect(result.reingest).toEqual([]);
+  });
+
+  it('counts the response size exactly for any record ids (escapes, control and non-ASCII characters)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', maxLength: 12 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        (ids, kind) => {
+          // Prepare: Ok, failed and dropped entries alike
+          const data = [telemetryEvent(1), 'not json', telemetryEvent(2), 'x'][kind];
+          const records = ids.map((recordId) => firehoseRecord(data, { recordId }));
+          // Act
+          const result = plan(records, 6_000_000);
+          // Assess
+          const body = JSON.stringify({ records: result.records.map((r) => r.output) });
+          expect(result.responseBytes).toBe(Buffer.byteLength(body));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('re-ingests the Ok records that do not fit, in order, and answers them Dropped', () => {
