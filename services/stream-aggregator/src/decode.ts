@@ -232,15 +232,15 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
 
 /**
  * Whether a record's base64 data is a KPL aggregate. The KPL magic F3 89 9A C2 encodes as the
- * prefix "84maw": when the first 8 characters are plain base64 (what Kinesis sends) and the prefix
- * differs, the bytes cannot start with the magic, and nothing is decoded. Otherwise the first
- * bytes are decoded and checked exactly.
+ * prefix "84maw": when the first 5 characters are plain base64 (what Kinesis sends; Node's decoder
+ * would skip any other) and differ from it, the bytes cannot start with the magic, and nothing is
+ * decoded. Otherwise the first bytes are decoded and checked exactly.
  */
 export function looksKpl(b64: string): boolean {
   if (b64.length < 8) return false;
   if (!b64.startsWith('84maw')) {
     let plain = true;
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 5; i++) {
       const c = b64.charCodeAt(i);
       if (c >= 128 || B64[c] === 0) {
         plain = false;
@@ -289,7 +289,10 @@ export class RecordDecoder {
   private recentAt = 0;
   readonly sourceAnchor: KinesisRecordSource;
 
+  private readonly parseOptions: { maxBytes: number | undefined };
+
   constructor(readonly opts: DecodeOptions) {
+    this.parseOptions = { maxBytes: opts.maxRecordBytes };
     this.series = new SeriesCache(opts.seriesDimensions);
     this.sourceAnchor = new KinesisRecordSource({ Records: [] }, this);
   }
@@ -324,7 +327,7 @@ export class RecordDecoder {
     data: Uint8Array,
     payload: Uint8Array | string,
   ): InputRecord {
-    const parsed = parseInputEventJson(data, { maxBytes: this.opts.maxRecordBytes });
+    const parsed = parseInputEventJson(data, this.parseOptions);
     let obs: Observation | undefined;
     let error: RecordIssue | undefined;
     if (!parsed.ok) {

@@ -664,6 +664,17 @@ export function compareVectors(
   return 'equal';
 }
 
+// Records of a batch mostly share their arrival millisecond: format it once.
+let lastArrivalMs = Number.NaN;
+let lastArrivalIso = '';
+function arrivalIso(ms: number): string {
+  if (ms !== lastArrivalMs) {
+    lastArrivalIso = isoMs(ms);
+    lastArrivalMs = ms;
+  }
+  return lastArrivalIso;
+}
+
 function rejected(
   r: InputRecord,
   reason: RejectedRecord['reason'],
@@ -676,7 +687,7 @@ function rejected(
     sequenceNumber: r.seq,
     subSequenceNumber: r.sub,
     partitionKey: r.partitionKey,
-    arrivalTime: isoMs(r.arrivalTimeMs),
+    arrivalTime: arrivalIso(r.arrivalTimeMs),
     error,
     windowStart: undefined,
     data:

@@ -48,8 +48,14 @@ export class DDSketch {
     }
     this.alpha = alpha;
     this.maxBins = maxBins;
-    this.gamma = (1 + alpha) / (1 - alpha);
-    this.invLogGamma = 1 / Math.log(this.gamma);
+    // A batch builds thousands of sketches with one alpha: compute its constants once.
+    if (alpha !== lastAlpha) {
+      lastAlpha = alpha;
+      lastGamma = (1 + alpha) / (1 - alpha);
+      lastInvLogGamma = 1 / Math.log(lastGamma);
+    }
+    this.gamma = lastGamma;
+    this.invLogGamma = lastInvLogGamma;
     this.pos = new BinStore(maxBins, 'low');
     this.neg = new BinStore(maxBins, 'high');
   }
@@ -187,6 +193,10 @@ export class DDSketch {
     return (2 * this.gamma ** index) / (this.gamma + 1);
   }
 }
+
+let lastAlpha = Number.NaN;
+let lastGamma = Number.NaN;
+let lastInvLogGamma = Number.NaN;
 
 export const DEFAULT_ALPHA = 0.01;
 export const DEFAULT_MAX_BINS = 2048;

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
+import { MemoryRejectSink, MemoryStore, MemoryWindowSink } from '../helpers/memory-store.js';
+import { badRecord, seqOf } from '../helpers/records.js';
+
+describe('rejected records', () => {
+  it('carry each record’s own arrival time and position (the formatted time is memoised)', async () => {
+    // Prepare
+    const rejects = new MemoryRejectSink();
+    const agg = new Aggregator(DEFAULT_ENGINE_CONFIG, {
+      store: new MemoryStore(),
+      windows: new MemoryWindowSink(),
+      rejects,
+    });
+    const S = 'shardId-000000000001';
+    const at = [0, 0, 1500, 1500, 0].map((ms) => Date.UTC(2026, 10, 25, 12) + ms);
+    const batch = at.map((ms, i) => ({ ...badRecord(S, seqOf(i)), arrivalTimeMs: ms }));
+    // Act
+    await agg.processBatch(batch, Number.POSITIVE_INFINITY);
+    // Assess
+    expect(rejects.all().map((r) => [r.sequenceNumber, r.arrivalTime, r.reason])).toEqual(
+      at.map((ms, i) => [seqOf(i), new Date(ms).toISOString(), 'invalid']),
+    );
+  });
+});
