@@ -253,10 +253,12 @@ export function updateInPlace(
   const zCount = hasCount
     ? shapeZ(lc, s.cntM, s.cntS, s.cntN, config.predictorMinN, config.shapeScaleFloor)
     : 0;
-  const hasSpread = point.p99 !== undefined && Number.isFinite(point.p99);
-  const ls = hasSpread
-    ? Math.log(Math.max(0, (point.p99 as number) - x) + 1e-6 * Math.abs(x) + 1e-12)
-    : 0;
+  // No spread without at least two readings above the mean: a one-reading window has p99 = mean,
+  // and log(0 + ε) would only echo log(value).
+  const spread = point.p99 !== undefined ? point.p99 - x : Number.NaN;
+  const hasSpread =
+    Number.isFinite(spread) && spread > 0 && (point.count === undefined || point.count >= 2);
+  const ls = hasSpread ? Math.log(spread) : 0;
   const zSpread = hasSpread
     ? shapeZ(ls, s.sprM, s.sprS, s.sprN, config.predictorMinN, config.shapeScaleFloor)
     : 0;

@@ -94,6 +94,22 @@ describe('detector on window shape (count, p99)', () => {
     expect(scored[AT]!.explanation).toMatch(/residual scales/);
   });
 
+  it('takes no spread from windows whose p99 equals the mean (one reading each)', () => {
+    // Prepare: small values that double now and then; p99 = mean as in one-reading windows.
+    const noise = gaussian(27);
+    const points = series(N, () => 0.02 * Math.exp(0.3 * noise())).map((p) => ({
+      ...p,
+      count: 1,
+      p99: p.value,
+    }));
+    // Act
+    const withShape = run(points).scored;
+    const bare = run(valueOnly(points)).scored;
+    // Assess
+    expect(withShape.every((s) => s.features.zSpread === undefined)).toBe(true);
+    expect(withShape.map((s) => s.score)).toEqual(bare.map((s) => s.score));
+  });
+
   it('reads a version 2 state (no shape models) and starts its shape models fresh', () => {
     // Prepare
     const { state } = run(windows(26).slice(0, 100));
