@@ -38,6 +38,7 @@ export {
   forgetBundles,
   type InvokeOutcome,
 } from './runtime/container.js';
+export { FunctionPool, type FunctionStats } from './runtime/pool.js';
 export {
   BucketNotifier,
   type EventBridgeEvent,

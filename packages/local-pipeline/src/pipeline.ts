@@ -24,7 +24,8 @@ import { EventSourceMapping } from './esm/mapping.js';
 import { NdjsonFailureSink } from './esm/records.js';
 import { deliveryStreamsOf } from './firehose/config.js';
 import { FirehoseEmulator } from './firehose/delivery.js';
-import { bundleHandler, FunctionContainer } from './runtime/container.js';
+import { bundleHandler } from './runtime/container.js';
+import { FunctionPool } from './runtime/pool.js';
 import { BucketNotifier, type EventRule, LocalEventBus } from './sqs/eventbridge.js';
 import { SqsEventSourceMapping } from './sqs/mapping.js';
 import { LocalQueue } from './sqs/queue.js';
@@ -80,7 +81,8 @@ export const LOCAL_PARAM_DEFAULTS: Readonly<Record<string, string>> = {
 /** A wired function: its definition, container and event sources. */
 export interface WiredFunction {
   readonly definition: FunctionDefinition;
-  readonly container: FunctionContainer;
+  /** The function's containers (one per concurrent invocation, as Lambda keeps them). */
+  readonly container: FunctionPool;
   readonly mappings: EventSourceMapping[];
   readonly sqsMappings: SqsEventSourceMapping[];
 }
@@ -356,7 +358,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       : undefined;
     const failures = new NdjsonFailureSink(join(options.runDir, 'on-failure'));
     const functions: WiredFunction[] = [];
-    const byArn = new Map<string, FunctionContainer>();
+    const byArn = new Map<string, FunctionPool>();
     const kinesis = aws.clients().kinesis;
     const existingStreams = new Set(streams.map((s) => s.name));
     let chaosSeed = (options.seed ?? 1) * 7919;
@@ -367,20 +369,37 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     };
     for (const svc of services) {
       for (const definition of functionsOf(svc)) {
-        const container = new FunctionContainer({
-          functionName: definition.name,
-          functionArn: definition.arn,
-          entry: definition.entry,
-          exportName: definition.exportName,
-          timeoutSeconds: definition.timeoutSeconds,
-          memorySize: definition.memorySize,
-          environment: { ...definition.environment, ...functionEnv },
-          workDir: bundleDir,
-          ...(options.onFunctionLog
-            ? { onLog: (line: string) => options.onFunctionLog?.(definition.key, line) }
-            : {}),
-          ...(options.chaos ? { crashProbability: 0.1, random } : {}),
-        });
+        // One concurrent invocation per shard × parallelization factor of each stream it reads,
+        // as Lambda runs them (Firehose and SQS consumers: one at a time here).
+        const concurrency = Math.max(
+          1,
+          definition.streams
+            .filter((st) => st.enabled)
+            .reduce(
+              (n, st) =>
+                n +
+                (streams.find((x) => x.name === st.streamName)?.shardCount ?? 1) *
+                  Math.max(1, st.parallelizationFactor),
+              0,
+            ),
+        );
+        const container = new FunctionPool(
+          {
+            functionName: definition.name,
+            functionArn: definition.arn,
+            entry: definition.entry,
+            exportName: definition.exportName,
+            timeoutSeconds: definition.timeoutSeconds,
+            memorySize: definition.memorySize,
+            environment: { ...definition.environment, ...functionEnv },
+            workDir: bundleDir,
+            ...(options.onFunctionLog
+              ? { onLog: (line: string) => options.onFunctionLog?.(definition.key, line) }
+              : {}),
+            ...(options.chaos ? { crashProbability: 0.1, random } : {}),
+          },
+          concurrency,
+        );
         byArn.set(definition.arn, container);
         const mappings: EventSourceMapping[] = [];
         for (const settings of definition.streams) {

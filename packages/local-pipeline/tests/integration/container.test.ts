@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleHandler, FunctionContainer, forgetBundles } from '../../src/runtime/container.js';
+import { FunctionPool } from '../../src/runtime/pool.js';
 
 const handlerModule = join(import.meta.dirname, '../helpers/handlers/echo-context.mjs');
 const containers: FunctionContainer[] = [];
+const pools: FunctionPool[] = [];
 afterEach(async () => {
-  await Promise.all(containers.splice(0).map((c) => c.stop()));
+  await Promise.all([...containers.splice(0), ...pools.splice(0)].map((c) => c.stop()));
 });
 
 function container(overrides: Partial<ConstructorParameters<typeof FunctionContainer>[0]> = {}) {
@@ -105,5 +107,31 @@ describe('function container', () => {
     expect(rebuilt).not.toBe(built);
     expect(readFileSync(rebuilt, 'utf8')).toContain('second');
     expect(readFileSync(built, 'utf8')).toContain('first');
+  });
+
+  it('runs concurrent invocations on separate containers up to the pool size, then queues', async () => {
+    // Prepare
+    const pool = new FunctionPool(
+      {
+        functionName: 'svc-dev-sleep',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:svc-dev-sleep',
+        entry: join(import.meta.dirname, '../helpers/handlers/sleep.mjs'),
+        exportName: 'handler',
+        timeoutSeconds: 5,
+        memorySize: 256,
+        environment: {},
+        workDir: mkdtempSync(join(tmpdir(), 'lp-pool-')),
+      },
+      2,
+    );
+    pools.push(pool);
+    await pool.warm();
+    // Act
+    const outcomes = await Promise.all([1, 2, 3].map(() => pool.invoke({ ms: 400 })));
+    // Assess
+    const ids = outcomes.map((o) => (o.ok ? (o.value as { containerId: string }).containerId : ''));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(new Set(ids).size).toBe(2);
+    expect(pool.stats).toMatchObject({ invocations: 3, coldStarts: 2, peakConcurrency: 2 });
   });
 });

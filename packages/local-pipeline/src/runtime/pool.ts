@@ -1,0 +1,99 @@
+import { type ContainerOptions, FunctionContainer, type InvokeOutcome } from './container.js';
+
+/** Counters of a function over all of its containers. */
+export interface FunctionStats {
+  invocations: number;
+  coldStarts: number;
+  errors: number;
+  crashes: number;
+  timeouts: number;
+  busyMs: number;
+  /** Highest number of invocations that ran at the same time. */
+  peakConcurrency: number;
+}
+
+/**
+ * A function's execution environments, as Lambda keeps them: an invocation goes to an idle
+ * container, or a new one (a cold start) while fewer than `maxConcurrency` exist; beyond that it
+ * waits for one to free up. A Kinesis mapping invokes once per shard (× parallelization factor)
+ * at the same time, so a function fed by two shards runs two containers, not one after the other.
+ */
+export class FunctionPool {
+  private readonly containers: FunctionContainer[] = [];
+  private readonly idle: FunctionContainer[] = [];
+  private readonly waiters: ((c: FunctionContainer) => void)[] = [];
+  private running = 0;
+  private peak = 0;
+
+  constructor(
+    private readonly options: ContainerOptions,
+    readonly maxConcurrency = 1,
+  ) {}
+
+  private acquire(): Promise<FunctionContainer> {
+    const free = this.idle.pop();
+    if (free) return Promise.resolve(free);
+    if (this.containers.length < this.maxConcurrency) {
+      const c = new FunctionContainer(this.options);
+      this.containers.push(c);
+      return Promise.resolve(c);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(c: FunctionContainer): void {
+    const next = this.waiters.shift();
+    if (next) next(c);
+    else this.idle.push(c);
+  }
+
+  /** Invoke on a free container (never throws, like `FunctionContainer.invoke`). */
+  async invoke(event: unknown): Promise<InvokeOutcome> {
+    const c = await this.acquire();
+    this.running++;
+    this.peak = Math.max(this.peak, this.running);
+    try {
+      return await c.invoke(event);
+    } finally {
+      this.running--;
+      this.release(c);
+    }
+  }
+
+  /** Start the first container (its init phase) before traffic. */
+  async warm(): Promise<void> {
+    const c = await this.acquire();
+    try {
+      await c.warm();
+    } finally {
+      this.release(c);
+    }
+  }
+
+  /** Counters summed over the containers. */
+  get stats(): FunctionStats {
+    const sum: FunctionStats = {
+      invocations: 0,
+      coldStarts: 0,
+      errors: 0,
+      crashes: 0,
+      timeouts: 0,
+      busyMs: 0,
+      peakConcurrency: this.peak,
+    };
+    for (const c of this.containers) {
+      sum.invocations += c.stats.invocations;
+      sum.coldStarts += c.stats.coldStarts;
+      sum.errors += c.stats.errors;
+      sum.crashes += c.stats.crashes;
+      sum.timeouts += c.stats.timeouts;
+      sum.busyMs += c.stats.busyMs;
+    }
+    return sum;
+  }
+
+  /** Stop every container. */
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.containers.map((c) => c.stop()));
+  }
+}
