@@ -17,7 +17,7 @@ import {
 } from './core.js';
 import { ProducerClosedError, ProducerConfigError, RecordRejectedError } from './errors.js';
 import { TokenBucket } from './rate.js';
-import { hashKeyOf, isValidExplicitHashKey, type ShardMap, shardMapFrom } from './shards.js';
+import { HashKeyCache, isValidExplicitHashKey, type ShardMap, shardMapFrom } from './shards.js';
 
 export { errorName, isRetryable } from './core.js';
 
@@ -170,6 +170,7 @@ export class KinesisProducer extends BatchingProducer<PutResult, UserRecord> {
   private shardMapRetryAt = 0;
   private draining = false;
   private drainAgain = false;
+  private readonly hashKeys = new HashKeyCache();
   private readonly kinesisCounters = { kinesisRecords: 0, throttled: 0, shardMapRefreshes: 0 };
 
   constructor(opts: KinesisProducerOptions) {
@@ -245,7 +246,8 @@ export class KinesisProducer extends BatchingProducer<PutResult, UserRecord> {
       data,
       partitionKey,
       explicitHashKey,
-      hashKey: this.aggregate || this.rateLimit ? hashKeyOf(partitionKey, explicitHashKey) : 0n,
+      hashKey:
+        this.aggregate || this.rateLimit ? this.hashKeys.of(partitionKey, explicitHashKey) : 0n,
       bytes,
       attempts: 0,
       putAt: 0,

@@ -12,6 +12,34 @@ export function hashKeyOf(partitionKey: string, explicitHashKey?: string): bigin
   return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
 }
 
+/**
+ * `hashKeyOf` memoised per partition key: producers see the same keys over and over (hosts,
+ * services), and an MD5 plus a BigInt per record is a tenth of the producer's CPU. Bounded: the
+ * map is emptied when it reaches `capacity` keys.
+ */
+export class HashKeyCache {
+  private readonly keys = new Map<string, bigint>();
+
+  constructor(readonly capacity = 10_000) {}
+
+  /** Same as `hashKeyOf(partitionKey, explicitHashKey)`. */
+  of(partitionKey: string, explicitHashKey?: string): bigint {
+    if (explicitHashKey !== undefined) return BigInt(explicitHashKey);
+    let h = this.keys.get(partitionKey);
+    if (h === undefined) {
+      h = hashKeyOf(partitionKey);
+      if (this.keys.size >= this.capacity) this.keys.clear();
+      this.keys.set(partitionKey, h);
+    }
+    return h;
+  }
+
+  /** Keys held now. */
+  get size(): number {
+    return this.keys.size;
+  }
+}
+
 /** True when `s` is a decimal integer within Kinesis' hash-key space. */
 export function isValidExplicitHashKey(s: string): boolean {
   if (!/^\d{1,39}$/.test(s)) return false;

@@ -6,6 +6,7 @@ import {
   DeliveryFailedError,
   evenShards,
   FirehoseProducer,
+  HashKeyCache,
   hashKeyOf,
   KINESIS_LIMITS,
   KinesisProducer,
@@ -101,6 +102,22 @@ describe('KinesisProducer batching', () => {
     await producer.close();
     expect(client.accepted[0]?.partitionKey).toBe('dev-9');
     expect(JSON.parse(dec.decode(client.accepted[0]?.data))).toEqual(event);
+  });
+});
+
+describe('HashKeyCache', () => {
+  it('gives the hash keys hashKeyOf gives and never holds more than its capacity', () => {
+    // Prepare
+    const cache = new HashKeyCache(50);
+    const keys = Array.from({ length: 180 }, (_, i) => `host-${i % 120}`);
+    // Act
+    const got = keys.map((k) => cache.of(k));
+    const explicit = cache.of('ignored', '12345678901234567890');
+    // Assess
+    expect(got).toEqual(keys.map((k) => hashKeyOf(k)));
+    expect(explicit).toBe(12345678901234567890n);
+    expect(cache.size).toBeLessThanOrEqual(50);
+    expect(cache.size).toBeGreaterThan(0);
   });
 });
 
