@@ -101,7 +101,8 @@ async function chunkedPutRecords(
 
 interface Kinesalite {
   readonly aws: LocalAws;
-  readonly client: KinesisClient;
+  /** Creates and deletes the streams (SDK retries on: kinesalite drops idle keep-alive sockets). */
+  readonly admin: KinesisClient;
 }
 
 let kinesalite: Promise<Kinesalite> | undefined;
@@ -110,8 +111,7 @@ let kinesalite: Promise<Kinesalite> | undefined;
 function startKinesalite(): Promise<Kinesalite> {
   kinesalite ??= (async () => {
     const aws = await startLocalAws({ services: ['kinesis'], quiet: true });
-    const client = new KinesisClient({ ...clientOptions(aws.env, 'kinesis'), maxAttempts: 1 });
-    return { aws, client };
+    return { aws, admin: new KinesisClient(clientOptions(aws.env, 'kinesis')) };
   })();
   return kinesalite;
 }
@@ -119,17 +119,21 @@ function startKinesalite(): Promise<Kinesalite> {
 /**
  * Runs `send` against a new 4-shard stream and deletes it afterwards, so that kinesalite's
  * in-memory store does not grow run after run (both take a few ms, in every implementation).
+ * Each run gets a new client with SDK retries off: a socket kept alive from an earlier run may
+ * have been closed by kinesalite meanwhile, and the floor does not retry.
  */
 async function withFreshStream(
   k: Kinesalite,
-  send: (streamName: string) => Promise<number>,
+  send: (client: KinesisClient, streamName: string) => Promise<number>,
 ): Promise<number> {
   const streamName = `bench-${randomUUID()}`;
   await k.aws.createResources({ streams: [{ name: streamName, shardCount: SHARDS }] });
+  const client = new KinesisClient({ ...clientOptions(k.aws.env, 'kinesis'), maxAttempts: 1 });
   try {
-    return await send(streamName);
+    return await send(client, streamName);
   } finally {
-    await k.client.send(new DeleteStreamCommand({ StreamName: streamName }));
+    client.destroy();
+    await k.admin.send(new DeleteStreamCommand({ StreamName: streamName }));
   }
 }
 
@@ -175,7 +179,8 @@ export default [
     kind: 'floor',
     notes: `500 per call, ${CONCURRENT_CALLS} calls at once, no retries`,
     setup: startKinesalite,
-    run: (data, k) => withFreshStream(k, (stream) => chunkedPutRecords(k.client, stream, data)),
+    run: (data, k) =>
+      withFreshStream(k, (client, stream) => chunkedPutRecords(client, stream, data)),
     check: allDelivered,
   }),
   defineBench({
@@ -184,7 +189,8 @@ export default [
     kind: 'streamlens',
     notes: 'rate limit off (kinesalite does not throttle)',
     setup: startKinesalite,
-    run: (data, k) => withFreshStream(k, (stream) => viaProducer(k.client, stream, data, false)),
+    run: (data, k) =>
+      withFreshStream(k, (client, stream) => viaProducer(client, stream, data, false)),
     check: allDelivered,
   }),
   defineBench({
@@ -193,7 +199,8 @@ export default [
     kind: 'streamlens',
     notes: 'per-shard aggregates; ListShards included',
     setup: startKinesalite,
-    run: (data, k) => withFreshStream(k, (stream) => viaProducer(k.client, stream, data, true)),
+    run: (data, k) =>
+      withFreshStream(k, (client, stream) => viaProducer(client, stream, data, true)),
     check: allDelivered,
   }),
 ];
