@@ -38,8 +38,9 @@ export function aggAggregate(records: readonly KplUserRecord[]): Promise<KplAggr
   return new Promise((resolve, reject) => {
     const out: KplAggregatedRecord[] = [];
     kinesisAgg.aggregate(
-      // aws-kinesis-agg replaces string data by Buffers in place: pass copies of the envelopes.
-      records.map((r) => ({ ...r })),
+      // As a user calls it, with the records themselves: aws-kinesis-agg only rewrites a record
+      // whose data is a string (into a Buffer), and the workload's data are Buffers already.
+      records as KplUserRecord[],
       (encoded, callback) => {
         out.push(
           encoded.ExplicitHashKey === undefined
