@@ -12,8 +12,8 @@ export interface AnomalyAlertsIo {
 }
 
 /**
- * Builds the DynamoDB and SNS clients, the store and the publisher. The handler calls it on its
- * first batch, not at load (README: cold start).
+ * Builds the DynamoDB and SNS clients, the store and the publisher, once per container (the
+ * handler calls it at load).
  */
 export function createIo(config: AnomalyAlertsConfig, deadline: () => number): AnomalyAlertsIo {
   return {

@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 describe('handler cold start', () => {
-  it('builds no AWS client at load, both on the first batch, and reuses them afterwards', async () => {
+  it('builds each AWS client once per container, at load, and reuses it for every batch', async () => {
     // Prepare
     process.env.STATE_TABLE_NAME = 'state';
     process.env.ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:alerts';
@@ -35,7 +35,7 @@ describe('handler cold start', () => {
     const first = await handler({ Records: [] }, lambdaContext('anomaly-alerts'));
     await handler({ Records: [] }, lambdaContext('anomaly-alerts'));
     // Assess
-    expect(atLoad).toEqual({ dynamodb: 0, sns: 0 });
+    expect(atLoad).toEqual({ dynamodb: 1, sns: 1 });
     expect(built).toEqual({ dynamodb: 1, sns: 1 });
     expect(first).toEqual({ batchItemFailures: [] });
   });
