@@ -238,6 +238,9 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
  */
 export function looksKpl(b64: string): boolean {
   if (b64.length < 8) return false;
+  // The usual case in one test: a plain first character other than '8' (JSON starts "ey").
+  const c0 = b64.charCodeAt(0);
+  if (c0 !== 56 && c0 < 128 && B64[c0] === 1) return false;
   if (!b64.startsWith('84maw')) {
     let plain = true;
     for (let i = 0; i < 5; i++) {
