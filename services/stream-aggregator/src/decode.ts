@@ -32,6 +32,13 @@ type SeriesEntry = {
   next: SeriesEntry | undefined;
 };
 
+const NO_NAMES: string[] = [];
+
+function sameValues(a: ReadonlyArray<string | undefined>, b: ReadonlyArray<string | undefined>) {
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Longest chain of entries per bucket: a cache, so the oldest entries give way. */
 const MAX_CHAIN = 16;
 
@@ -42,14 +49,16 @@ const MAX_CHAIN = 16;
  * key) costs more to build than anything else the aggregator does per record except JSON.parse,
  * and a few thousand series recur in every batch. The cache finds a bucket by the metric and the
  * first dimension value (logs: by service), then compares the event's dimension pairs, in the
- * object's own order, with each entry's: equal strings, so a hit is exact and builds nothing (the
- * names are JSON keys, interned, so comparing them is a pointer check). Two events share an entry
- * only if they have the same metric and the same pairs, hence the same canonical key. Bounded:
- * `maxEntries` in all, {@link MAX_CHAIN} per bucket.
+ * object's own key order, with each entry's: equal strings, so a hit is exact and builds nothing
+ * (the names are JSON keys, interned, so comparing them is a pointer check). Two events share an
+ * entry only if they have the same metric and the same pairs, hence the same canonical key.
+ * Bounded: `maxEntries` in all, {@link MAX_CHAIN} per bucket.
  */
 export class SeriesCache {
-  private buckets = new Map<string, SeriesEntry>();
-  private logBuckets = new Map<string, SeriesEntry>();
+  /** metric → first dimension value (undefined: none) → entries. */
+  private buckets = new Map<string, Map<string | undefined, SeriesEntry>>();
+  /** service → entries (one per level). */
+  private logBuckets = new Map<string, Map<string | undefined, SeriesEntry>>();
   private entries = 0;
 
   constructor(
@@ -66,65 +75,60 @@ export class SeriesCache {
   metaOf(event: InputEvent): SeriesMeta {
     if (event.type === 'app.log') {
       const level = event.data.level;
-      const head = this.logBuckets.get(event.data.service);
+      const byLevel = this.bucket(this.logBuckets, event.data.service);
+      const head = byLevel.get(undefined);
       for (let e = head; e !== undefined; e = e.next) {
         if (e.values[0] === level) return e.meta;
       }
-      return this.insert(this.logBuckets, event.data.service, head, [], [level], event);
+      return this.insert(byLevel, undefined, head, [], [level], event);
     }
     const dims = event.data.dimensions;
     const configured = this.dimensions;
-    let first: string | undefined;
+    const byFirst = this.bucket(this.buckets, event.data.metric);
     if (configured.length > 0) {
-      const name = configured[0]!;
-      first = dims !== undefined && Object.hasOwn(dims, name) ? dims[name] : undefined;
-    } else if (dims !== undefined) {
-      for (const name in dims) {
-        first = dims[name];
-        break;
-      }
-    }
-    const bucket = first === undefined ? event.data.metric : `${event.data.metric}\u0000${first}`;
-    const head = this.buckets.get(bucket);
-    search: for (let e = head; e !== undefined; e = e.next) {
-      const names = e.names;
-      const values = e.values;
-      if (configured.length > 0) {
-        for (let i = 0; i < configured.length; i++) {
-          const name = configured[i]!;
-          const v = dims !== undefined && Object.hasOwn(dims, name) ? dims[name] : undefined;
-          if (values[i] !== v) continue search;
-        }
-        if (e.meta.metric === event.data.metric) return e.meta;
-        continue;
-      }
-      let i = 0;
-      if (dims !== undefined) {
-        for (const name in dims) {
-          if (i >= names.length || names[i] !== name || values[i] !== dims[name]) continue search;
-          i++;
-        }
-      }
-      if (i === names.length && e.meta.metric === event.data.metric) return e.meta;
-    }
-    const names: string[] = [];
-    const values: Array<string | undefined> = [];
-    if (configured.length > 0) {
+      const values: Array<string | undefined> = [];
       for (const name of configured) {
         values.push(dims !== undefined && Object.hasOwn(dims, name) ? dims[name] : undefined);
       }
-    } else if (dims !== undefined) {
-      for (const name in dims) {
-        names.push(name);
-        values.push(dims[name]);
+      const head = byFirst.get(values[0]);
+      for (let e = head; e !== undefined; e = e.next) {
+        if (sameValues(e.values, values)) return e.meta;
       }
+      return this.insert(byFirst, values[0], head, [], values, event);
     }
-    return this.insert(this.buckets, bucket, head, names, values, event);
+    // Own keys in the object's order (V8 caches the list per hidden class).
+    const names = dims === undefined ? NO_NAMES : Object.keys(dims);
+    const first = names.length > 0 ? dims![names[0]!] : undefined;
+    const head = byFirst.get(first);
+    search: for (let e = head; e !== undefined; e = e.next) {
+      const en = e.names;
+      if (en.length !== names.length) continue;
+      const ev = e.values;
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        if (en[i] !== name || ev[i] !== dims![name]) continue search;
+      }
+      return e.meta;
+    }
+    const values = names.map((n) => dims![n]);
+    return this.insert(byFirst, first, head, names, values, event);
+  }
+
+  private bucket(
+    map: Map<string, Map<string | undefined, SeriesEntry>>,
+    key: string,
+  ): Map<string | undefined, SeriesEntry> {
+    let b = map.get(key);
+    if (b === undefined) {
+      b = new Map();
+      map.set(key, b);
+    }
+    return b;
   }
 
   private insert(
-    map: Map<string, SeriesEntry>,
-    bucket: string,
+    bucket: Map<string | undefined, SeriesEntry>,
+    key: string | undefined,
     head: SeriesEntry | undefined,
     names: string[],
     values: Array<string | undefined>,
@@ -145,7 +149,7 @@ export class SeriesCache {
       }
     }
     const entry: SeriesEntry = { names, values, meta: this.build(event), next: head };
-    map.set(bucket, entry);
+    bucket.set(key, entry);
     this.entries++;
     return entry.meta;
   }
