@@ -1,4 +1,4 @@
-import { RFC3339_DATETIME } from './datetime.js';
+import { isRfc3339DateTime } from './datetime.js';
 import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import {
   ALERT_ANOMALY,
@@ -69,7 +69,7 @@ const nonEmpty: Check = (v, path) => {
 /** `z.iso.datetime({ offset: true })` */
 const time: Check = (v, path) => {
   if (typeof v !== 'string') return typeIssue('string', v, path);
-  return RFC3339_DATETIME.test(v)
+  return isRfc3339DateTime(v)
     ? undefined
     : issue(ErrorCode.INVALID_VALUE, 'expected an RFC 3339 date-time with an offset', path);
 };

@@ -1,4 +1,4 @@
-import { RFC3339_DATETIME } from './datetime.js';
+import { isRfc3339DateTime } from './datetime.js';
 import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import { LOG_LEVELS } from './events.js';
 
@@ -9,9 +9,6 @@ import { LOG_LEVELS } from './events.js';
  * test (tests/unit/fast-agreement.test.ts) checks that each one accepts exactly what its zod schema
  * accepts, so the zod schema stays the single source of truth.
  */
-
-// The very regex zod's `z.iso.datetime({ offset: true })` uses, so both always agree.
-const DATETIME = RFC3339_DATETIME;
 
 // biome-ignore lint/suspicious/noExplicitAny: validators inspect untrusted values field by field
 type Any = any;
@@ -47,7 +44,7 @@ function nonNegInt(v: unknown): boolean {
 }
 
 function isTime(v: unknown): boolean {
-  return typeof v === 'string' && DATETIME.test(v);
+  return typeof v === 'string' && isRfc3339DateTime(v);
 }
 
 /** Own enumerable string keys, as zod's record walks them (it skips `__proto__`). */
@@ -210,7 +207,7 @@ function checkOptNonEmpty(v: unknown, path: string): ValidationIssue | undefined
 
 function checkTime(v: unknown, path: string): ValidationIssue | undefined {
   if (typeof v === 'string') {
-    return DATETIME.test(v)
+    return isRfc3339DateTime(v)
       ? undefined
       : issue(ErrorCode.INVALID_VALUE, 'expected an RFC 3339 date-time with an offset', path);
   }
