@@ -12,6 +12,8 @@ export interface AnomalyAlertsConfig {
   readonly outboxLeaseMs: number;
   readonly publishMaxAttempts: number;
   readonly deadlineSafetyMs: number;
+  /** Series of a batch processed concurrently (each series' windows in order). */
+  readonly seriesConcurrency: number;
 }
 
 /** Smallest accepted warm-up: below it the predictors have not seen enough residuals to score. */
@@ -50,5 +52,6 @@ export function loadConfig(): AnomalyAlertsConfig {
     outboxLeaseMs: envInt('OUTBOX_LEASE_MS', 10_000, { min: 0, max: 900_000 }),
     publishMaxAttempts: envInt('PUBLISH_MAX_ATTEMPTS', 5, { min: 1, max: 20 }),
     deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 3000, { min: 0, max: 60_000 }),
+    seriesConcurrency: envInt('SERIES_CONCURRENCY', 16, { min: 1, max: 100 }),
   };
 }

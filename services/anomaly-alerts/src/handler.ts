@@ -1,10 +1,10 @@
 import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
-import { processKinesisBatch } from '@streamlens/lambda-kit/kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { processWindowBatch } from './batch.js';
 import { loadConfig } from './config.js';
 import { type AnomalyAlertsIo, createIo } from './io.js';
 import { emptyCounters } from './processor.js';
-import { createRecordHandler, recordCounters } from './records.js';
+import { recordCounters } from './records.js';
 
 // At load (Lambda's init phase, once per container): configuration (fails fast), observability
 // and the clients. Building the clients here rather than on the first batch does not change
@@ -19,12 +19,13 @@ export const handler = lambdaHandler(
   async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
     deadline = deadlineFromContext(context, config.deadlineSafetyMs);
     const counters = emptyCounters();
-    const onRecord = createRecordHandler(
+    // Series by series, concurrently (README: how a batch is processed).
+    const response = await processWindowBatch(
+      event,
       { ...config, store: io.store, publisher: io.publisher, deadline: () => deadline },
       counters,
-      logger,
+      { concurrency: config.seriesConcurrency, logger },
     );
-    const response = await processKinesisBatch(event, onRecord, { logger, metrics });
     recordCounters(counters, metrics, logger);
     return response;
   },

@@ -78,12 +78,36 @@ export async function processWindow(
   deps: ProcessorDeps,
   counters: ProcessCounters = emptyCounters(),
 ): Promise<ScoreOutcome> {
+  return (await processWindowFrom(window, deps, counters)).outcome;
+}
+
+/** An item already read for this series (`item` undefined: the series has none yet). */
+export interface KnownItem {
+  readonly item: SeriesItem | undefined;
+}
+
+/**
+ * `processWindow` starting from `known` instead of a fresh read when given (the batch read it
+ * up front, or the previous window of the series committed it). A stale `known` is safe: the
+ * conditional write fails and the loop re-reads; a skip decided on it holds on any newer item
+ * (what was scored stays scored). One with outbox entries is re-read, so that entries someone
+ * else published and removed meanwhile are not published again. Returns the outcome and the
+ * item as this call left it when known (`undefined` when the outbox was drained: re-read next).
+ */
+export async function processWindowFrom(
+  window: MetricsWindow,
+  deps: ProcessorDeps,
+  counters: ProcessCounters = emptyCounters(),
+  known?: KnownItem,
+): Promise<{ outcome: ScoreOutcome; after: KnownItem | undefined }> {
   const now = deps.now ?? Date.now;
   const series = window.data.series;
   let outcome: ScoreOutcome | undefined;
   let committed: SeriesItem | undefined;
+  let start = known && (known.item?.outbox.length ?? 0) === 0 ? known : undefined;
   for (let attempt = 0; attempt <= deps.maxConflictRetries; attempt++) {
-    const item = await deps.store.get(series);
+    const item = start ? start.item : await deps.store.get(series);
+    start = undefined;
     outcome = scoreWindow(
       item,
       window,
@@ -124,8 +148,9 @@ export async function processWindow(
     if (outcome.compensation) ownIds.add(outcome.compensation.id);
     if (outcome.alert) ownIds.add(outcome.alert.id);
   }
+  const drained = (committed?.outbox.length ?? 0) > 0;
   await drainOutbox(series, committed, ownIds, deps, counters);
-  return outcome;
+  return { outcome, after: drained ? undefined : { item: committed } };
 }
 
 /**

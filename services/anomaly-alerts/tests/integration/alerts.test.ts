@@ -12,6 +12,7 @@ import type { MetricsWindow } from '@streamlens/schema';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
+import { processWindowBatch } from '../../src/batch.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';
 import { emptyCounters, type ProcessCounters, type ProcessorDeps } from '../../src/processor.js';
 import { SnsAlertPublisher } from '../../src/publisher.js';
@@ -193,6 +194,28 @@ describe('anomaly-alerts against DynamoDB Local and the SNS stand-in', () => {
     expect((counters[0]?.conflicts ?? 0) + (counters[1]?.conflicts ?? 0)).toBeGreaterThan(0);
     const alerts = await alertsIn(queueAll, windows[0]?.data.series as string);
     expect(alerts.map((a) => a.data.status)).toEqual(['open', 'recovered']);
+    sns.destroy();
+  });
+
+  it('a batch of 130 series is read with BatchGetItem (two calls of at most 100 keys), the same items as GetItem', async () => {
+    // Prepare
+    const sns = new SNSClient({ maxAttempts: 1, region: 'us-east-1' });
+    const hosts = Array.from({ length: 130 }, (_, i) => `bg-${run}-${i}`);
+    const windows = hosts.map((host) =>
+      windowAt(0, 50, { dimensions: { host, service: 'checkout' } }),
+    );
+    const keys = windows.map((w) => w.data.series);
+    const store = new DynamoSeriesStore(doc, table);
+    // Act
+    const res = await processWindowBatch(kinesisEventOf(windows), deps(sns), emptyCounters());
+    const many = await store.getMany([...keys, `missing-${run}`, keys[0] as string]);
+    // Assess
+    expect(res.batchItemFailures).toEqual([]);
+    expect(many.size).toBe(130);
+    expect(many.has(`missing-${run}`)).toBe(false);
+    for (const key of [keys[0], keys[99], keys[129]] as string[])
+      expect(many.get(key)).toEqual(await store.get(key));
+    expect(many.get(keys[129] as string)).toMatchObject({ points: 1, version: 1 });
     sns.destroy();
   });
 

@@ -80,3 +80,31 @@ describe('DETECTOR_WARMUP_POINTS', () => {
     }
   }, 60_000);
 });
+
+describe('SERIES_CONCURRENCY', () => {
+  it('defaults to 16 series at once and reads an override', () => {
+    // Prepare
+    process.env.STATE_TABLE_NAME = 'state';
+    process.env.ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:alerts';
+    delete process.env.SERIES_CONCURRENCY;
+    // Act
+    const byDefault = loadConfig().seriesConcurrency;
+    process.env.SERIES_CONCURRENCY = '4';
+    const overridden = loadConfig().seriesConcurrency;
+    // Assess
+    expect(byDefault).toBe(16);
+    expect(overridden).toBe(4);
+  });
+
+  it.each(['0', '101', 'many'])('rejects %s naming the variable', (value) => {
+    // Prepare
+    process.env.STATE_TABLE_NAME = 'state';
+    process.env.ALERTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:alerts';
+    process.env.SERIES_CONCURRENCY = value;
+    // Act
+    const act = () => loadConfig();
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/SERIES_CONCURRENCY/);
+  });
+});
