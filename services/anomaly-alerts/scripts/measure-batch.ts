@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '@streamlens/lambda-kit/dynamodb';
 import { processKinesisBatch } from '@streamlens/lambda-kit/kinesis';
 import { startLocalAws } from '@streamlens/local-aws';
@@ -25,11 +26,15 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '6' },
     series: { type: 'string', default: '100' },
     warm: { type: 'string', default: '40' },
+    // Concurrent BatchWriteItem loops on another table while timing (the local pipeline's
+    // dynamodb-indexer shares DynamoDB Local with this service).
+    load: { type: 'string', default: '0' },
   },
 });
 const nBatches = Number(values.batches);
 const nSeries = Number(values.series);
 const warm = Number(values.warm);
+const loadWriters = Number(values.load);
 
 /** Wraps a store to time its calls. */
 class TimedStore implements SeriesStore {
@@ -72,7 +77,7 @@ Object.assign(process.env, aws.env);
 try {
   const tables = ['old', 'new'].map((k) => `measure-${k}`);
   const created = await aws.createResources({
-    tables: tables.map((TableName) => ({
+    tables: [...tables, 'measure-load'].map((TableName) => ({
       TableName,
       KeySchema: [{ AttributeName: 'series', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'series', AttributeType: 'S' }],
@@ -116,6 +121,18 @@ try {
     void k;
   }
   console.log(`warmed ${nSeries} series × ${warm} windows`);
+  let loading = loadWriters > 0;
+  let loadWrites = 0;
+  const loaders = Array.from({ length: loadWriters }, async (_, w) => {
+    for (let n = 0; loading; n++) {
+      const items = Array.from({ length: 25 }, (_, k) => ({
+        PutRequest: { Item: { series: `load-${w}-${n}-${k}`, body: 'x'.repeat(400) } },
+      }));
+      await doc.send(new BatchWriteCommand({ RequestItems: { 'measure-load': items } }));
+      loadWrites += 25;
+    }
+  });
+  const loadStart = performance.now();
   const rows: string[] = [];
   for (let b = 0; b < nBatches; b++) {
     const i = warm + b;
@@ -135,6 +152,12 @@ try {
       console.log(rows.at(-1));
     }
   }
+  loading = false;
+  await Promise.all(loaders);
+  if (loadWriters > 0)
+    console.log(
+      `background load: ${loadWrites} items written, ${((loadWrites / (performance.now() - loadStart)) * 1000).toFixed(0)} items/s`,
+    );
   doc.destroy();
   sns.destroy();
 } finally {

@@ -100,6 +100,9 @@ export async function processWindowBatch(
     opts.logger,
   );
   const groups = [...bySeries.values()];
+  const now = deps.now ?? Date.now;
+  const deadline = deps.deadline ?? (() => Number.POSITIVE_INFINITY);
+  let outOfTime = false;
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let g = next++; g < groups.length; g = next++) {
@@ -111,6 +114,13 @@ export async function processWindowBatch(
       for (const task of tasks) {
         // Past a failure of its shard (decode or another series): reported anyway, not run.
         if (task.position >= shard.failedAt) break;
+        // Out of time: report the rest rather than be killed by the timeout, which would throw
+        // away the whole batch's progress (Lambda would retry every record of it).
+        if (now() >= deadline()) {
+          shard.failedAt = Math.min(shard.failedAt, task.position);
+          outOfTime = true;
+          break;
+        }
         try {
           known = (await processWindowFrom(task.window, deps, counters, known)).after;
         } catch (error) {
@@ -128,6 +138,11 @@ export async function processWindowBatch(
   };
   const n = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_SERIES_CONCURRENCY, groups.length));
   await Promise.all(Array.from({ length: n }, worker));
+  if (outOfTime) {
+    opts.logger?.warn('deadline reached; the rest of the batch is reported for redelivery', {
+      windows: groups.reduce((n, g) => n + g.tasks.length, 0),
+    });
+  }
 
   const failed: string[] = [];
   for (const shard of shards.values()) {

@@ -230,3 +230,34 @@ describe('processWindowBatch', () => {
     expect([...store.items.values()][0]?.points).toBe(4);
   });
 });
+
+describe('processWindowBatch near the deadline', () => {
+  it('stops starting windows at the deadline and reports the shard from the first one not run; the redelivery finishes the work', async () => {
+    // Prepare: the clock moves 1 s per write; the deadline passes after the third write.
+    const store = new BatchStore();
+    let t = NOW;
+    const origPut = store.put.bind(store);
+    store.put = async (item, v) => {
+      t += 1000;
+      return origPut(item, v);
+    };
+    const windows = interleaved(['a'], 6);
+    const event = kinesisEventOf(windows);
+    const d = deps(store, new RecordingPublisher(), { now: () => t, deadline: () => NOW + 2500 });
+    // Act
+    const res = await processWindowBatch(event, d);
+    const pointsAfterFirst = [...store.items.values()][0]?.points;
+    const failed = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
+    const res2 = await processWindowBatch(
+      { Records: event.Records.filter((r) => failed.has(r.kinesis.sequenceNumber)) },
+      deps(store, new RecordingPublisher()),
+    );
+    // Assess
+    expect(pointsAfterFirst).toBe(3);
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      event.Records.slice(3).map((r) => r.kinesis.sequenceNumber),
+    );
+    expect(res2.batchItemFailures).toEqual([]);
+    expect([...store.items.values()][0]?.points).toBe(6);
+  });
+});
