@@ -203,8 +203,11 @@ export class DynamoStateStore implements StateStore {
         },
       });
     }
+    // Markers are per writer (the commit's first lane): two shards touching one window write two
+    // items, so their transactions never share an item (no TransactionConflict between shards).
+    const writer = writerOf(c);
     for (const m of c.markers) {
-      items.push({ Put: { TableName: table, Item: this.markerItem(m) } });
+      items.push({ Put: { TableName: table, Item: this.markerItem(m, writer) } });
     }
     try {
       await this.retry(
@@ -221,10 +224,10 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  private markerItem(m: DirtyMarker): Record<string, unknown> {
+  private markerItem(m: DirtyMarker, writer: string): Record<string, unknown> {
     return {
       pk: `M#${bucketOf(m.series, this.opts.markerBuckets)}`,
-      sk: `${sortableMs(m.windowEndMs)}#${m.series}#${m.windowStartMs}`,
+      sk: m.key ?? `${sortableMs(m.windowEndMs)}#${m.series}#${m.windowStartMs}#${writer}`,
       token: m.token,
       ws: m.windowStartMs,
       we: m.windowEndMs,
@@ -292,6 +295,7 @@ export class DynamoStateStore implements StateStore {
             windowStartMs: Number(item.ws),
             windowEndMs: Number(item.we),
             token: String(item.token),
+            key: String(item.sk),
           });
           got++;
         }
@@ -393,7 +397,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   async clearMarker(m: DirtyMarker): Promise<void> {
-    const key = this.markerItem(m);
+    const key = this.markerItem(m, '-');
     try {
       await this.retry(() =>
         this.doc.send(
@@ -411,6 +415,14 @@ export class DynamoStateStore implements StateStore {
       if (!isConditionFailure(error)) throw error;
     }
   }
+}
+
+/** The marker writer of a commit: a hash of its smallest lane (concurrent invocations own disjoint lanes). */
+function writerOf(c: Commit): string {
+  let lane: string | undefined;
+  for (const { after } of c.checkpoints)
+    if (lane === undefined || after.lane < lane) lane = after.lane;
+  return lane === undefined ? '-' : fnv1a(lane).toString(36);
 }
 
 function versionCondition(version: number) {
@@ -435,10 +447,14 @@ function toStoredPartial(item: Record<string, unknown>): StoredPartial {
 
 /** FNV-1a of the series, modulo the bucket count: stable across invocations and deployments. */
 export function bucketOf(series: string, buckets: number): number {
+  return fnv1a(series) % buckets;
+}
+
+function fnv1a(text: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < series.length; i++) {
-    h ^= series.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % buckets;
+  return h >>> 0;
 }

@@ -507,8 +507,18 @@ export class Aggregator {
     const due = await store.dueMarkers(watermarkMs, cfg.flushLimit);
     const events: MetricsWindowEvent[] = [];
     const done: DirtyMarker[] = [];
+    // A window may have one marker per writer lane (DynamoDB store): it is merged once, and every
+    // marker read before that merge is cleared with it (their commits are in the merge).
+    const seen = new Map<string, boolean>();
     for (const m of due) {
+      const wk = `${m.series}\u0000${m.windowStartMs}`;
+      const before = seen.get(wk);
+      if (before !== undefined) {
+        if (before) done.push(m);
+        continue;
+      }
       if (this.now() >= deadlineMs) break;
+      seen.set(wk, false);
       const parts = await store.windowPartials(m.series, m.windowStartMs);
       if (parts.length === 0) continue;
       const merged = new PartialAggregate(cfg.alpha, cfg.maxBins);
@@ -523,6 +533,7 @@ export class Aggregator {
         // Stored but perhaps never sent (crash between the two): send the same revision again.
         events.push(stored.event);
         done.push(m);
+        seen.set(wk, true);
         continue;
       }
       // Our read is older than what another flush stored: that flush (or a later one) emits.
@@ -536,6 +547,7 @@ export class Aggregator {
       if (put === 'conflict') continue;
       events.push(event);
       done.push(m);
+      seen.set(wk, true);
     }
     if (events.length === 0) return 0;
     await windows.emit(events);

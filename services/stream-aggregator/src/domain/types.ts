@@ -76,6 +76,8 @@ export type DirtyMarker = SeriesMeta & {
   windowEndMs: number;
   /** Identifies the commit that last touched it; a flush clears it only if unchanged. */
   token: string;
+  /** The store's key of the marker item, when read back (each writer lane has its own item). */
+  key?: string;
 };
 
 /** Everything one sub-batch changes, written atomically. */

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { connectLocalAws } from '@streamlens/local-aws';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinitions } from '../../src/adapters/tables.js';
+import {
+  kinesisEvent,
+  kinesisRecord,
+  lambdaContext,
+  telemetry,
+} from '../helpers/kinesis-events.js';
+
+// The handler on two shards at once with realistic batches (hundreds of records over a few series,
+// the same windows on both shards, the watermark moving so windows close): no batch item failures.
+const suffix = randomUUID().slice(0, 8);
+const names = {
+  state: `agg2-state-${suffix}`,
+  windows: `agg2-windows-${suffix}`,
+  stream: `agg2-aggregates-${suffix}`,
+  bucket: `agg2-lake-${suffix}`,
+};
+const aws = connectLocalAws();
+let handler: (
+  e: KinesisStreamEvent,
+  c: ReturnType<typeof lambdaContext>,
+) => Promise<KinesisStreamBatchResponse>;
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const seq = (i: number) => (10n ** 20n + BigInt(i)).toString();
+
+/** Batch b of a shard: `size` records over 8 series, event time advancing 10 s per batch. */
+function batch(shard: string, b: number, size: number) {
+  const records = [];
+  for (let i = 0; i < size; i++) {
+    const n = b * size + i;
+    const at = T0 + b * 10_000 + Math.floor((i * 10_000) / size);
+    records.push(
+      kinesisRecord(
+        shard,
+        seq(n),
+        telemetry(`${shard}-${n}`, 'two.metric', i % 97, iso(at), { host: `h${i % 8}` }),
+        `k${i % 8}`,
+      ),
+    );
+  }
+  return kinesisEvent(records);
+}
+
+beforeAll(async () => {
+  await aws.createResources({
+    streams: [{ name: names.stream, shardCount: 1 }],
+    tables: tableDefinitions(names.state, names.windows),
+    buckets: [names.bucket],
+  });
+  Object.assign(process.env, {
+    STATE_TABLE_NAME: names.state,
+    WINDOW_TABLE_NAME: names.windows,
+    AGGREGATES_STREAM_NAME: names.stream,
+    LAKE_BUCKET_NAME: names.bucket,
+    POWERTOOLS_LOG_LEVEL: process.env.AGG_LOG_LEVEL ?? 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  ({ handler } = await import('../../src/handler.js'));
+});
+
+afterAll(() => aws.close());
+
+describe('stream-aggregator handler on two shards at once', () => {
+  it('applies concurrent realistic batches of both shards without item failures', async () => {
+    // Prepare
+    const shards = ['shardId-000000000000', 'shardId-000000000001'];
+    const batches = 12;
+    const size = 300;
+    let failures = 0;
+    let busyMs = 0;
+    // Act: batch b of both shards at once, like two shard containers.
+    for (let b = 0; b < batches; b++) {
+      const started = performance.now();
+      const results = await Promise.all(
+        shards.map((s) => handler(batch(s, b, size), lambdaContext())),
+      );
+      busyMs += performance.now() - started;
+      for (const r of results) failures += r.batchItemFailures.length;
+    }
+    // Assess
+    console.info(
+      `two shards: ${batches} x 2 x ${size} records in ${busyMs.toFixed(0)} ms busy, ` +
+        `${((batches * size * 1000) / busyMs).toFixed(0)} records/s per invocation, ${failures} failure reports`,
+    );
+    expect(failures).toBe(0);
+  });
+});
