@@ -148,9 +148,8 @@ export async function processWindowFrom(
     if (outcome.compensation) ownIds.add(outcome.compensation.id);
     if (outcome.alert) ownIds.add(outcome.alert.id);
   }
-  const drained = (committed?.outbox.length ?? 0) > 0;
-  await drainOutbox(series, committed, ownIds, deps, counters);
-  return { outcome, after: drained ? undefined : { item: committed } };
+  const after = await drainOutbox(series, committed, ownIds, deps, counters);
+  return { outcome, after };
 }
 
 /**
@@ -164,14 +163,14 @@ async function drainOutbox(
   ownIds: ReadonlySet<string>,
   deps: ProcessorDeps,
   counters: ProcessCounters,
-): Promise<void> {
+): Promise<KnownItem | undefined> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
   const deadline = deps.deadline ?? (() => Number.POSITIVE_INFINITY);
   let current = item;
   for (;;) {
     const pending = current?.outbox ?? [];
-    if (pending.length === 0) return;
+    if (pending.length === 0) return { item: current };
     const t = now();
     const mine = pending.filter(
       (e) => ownIds.has(e.id) || e.committedAtMs + deps.outboxLeaseMs <= t,
@@ -181,36 +180,49 @@ async function drainOutbox(
       const failedIds = new Set(failed.map((f) => f.id));
       const done = new Set(mine.filter((e) => !failedIds.has(e.id)).map((e) => e.id));
       counters.published += done.size;
-      if (done.size > 0) await removeFromOutbox(series, done, deps, counters);
+      // The removal starts from the item just committed (or read): no extra read unless
+      // someone wrote the series meanwhile (then the conditional write fails and it re-reads).
+      const written =
+        done.size > 0 ? await removeFromOutbox(series, done, deps, counters, current) : undefined;
       if (failed.length > 0) {
         throw new PublishError(
           `series ${series}: ${failed.length} alert(s) not published (${failed.map((f) => f.code).join(', ')}); kept in the outbox`,
           failed,
         );
       }
-      return;
+      return written;
     }
     // Someone else committed these moments ago and is publishing them: wait for the lease.
     const waitUntil = Math.min(...pending.map((e) => e.committedAtMs + deps.outboxLeaseMs));
-    if (waitUntil > deadline()) return; // a later delivery will find them (lease expired by then)
+    if (waitUntil > deadline()) return undefined; // a later delivery will find them (lease expired by then)
     await sleep(Math.max(50, Math.min(500, waitUntil - t)));
     current = await deps.store.get(series);
   }
 }
 
+/**
+ * Removes published entries with a conditional write, starting from `start` when given (the
+ * item as this invocation last saw it) and re-reading after a conflict. Returns the item written
+ * (`undefined`: not known, the next window re-reads).
+ */
 async function removeFromOutbox(
   series: string,
   ids: ReadonlySet<string>,
   deps: ProcessorDeps,
   counters: ProcessCounters,
-): Promise<void> {
+  start?: SeriesItem,
+): Promise<KnownItem | undefined> {
+  let seen = start;
   for (let attempt = 0; attempt <= deps.maxConflictRetries; attempt++) {
-    const item = await deps.store.get(series);
-    if (!item) return;
+    const item = seen ?? (await deps.store.get(series));
+    seen = undefined;
+    if (!item) return undefined;
     const outbox = item.outbox.filter((e) => !ids.has(e.id));
-    if (outbox.length === item.outbox.length) return;
-    if (await deps.store.put({ ...item, outbox, version: item.version + 1 }, item.version)) return;
+    if (outbox.length === item.outbox.length) return undefined;
+    const next = { ...item, outbox, version: item.version + 1 };
+    if (await deps.store.put(next, item.version)) return { item: next };
     counters.conflicts += 1;
   }
   // Left in the outbox: published again (same ids) after its lease; subscribers de-duplicate by id.
+  return undefined;
 }

@@ -124,7 +124,7 @@ describe('processWindowBatch', () => {
       'recovered',
     ]);
     expect(batchStore.getManys).toBe(Math.ceil(windows.length / 100));
-    expect(batchStore.gets).toBe(2 * 4); // only around each published alert (outbox removal)
+    expect(batchStore.gets).toBe(0); // the outbox removal starts from the committed item too
   });
 
   it('runs different series concurrently, bounded, and keeps each series in order', async () => {
@@ -259,5 +259,33 @@ describe('processWindowBatch near the deadline', () => {
     );
     expect(res2.batchItemFailures).toEqual([]);
     expect([...store.items.values()][0]?.points).toBe(6);
+  });
+});
+
+describe('outbox removal from the committed item', () => {
+  it('re-reads and still clears the outbox when another writer changed the series between the commit and the removal', async () => {
+    // Prepare: b spikes at window 70; the first removal write meets a concurrent writer.
+    const store = new BatchStore();
+    const publisher = new RecordingPublisher();
+    const windows = interleaved(['b'], 71, { b: 70 });
+    const d = deps(store, publisher);
+    await processWindowBatch(kinesisEventOf(windows.slice(0, 70)), d);
+    let bumped = false;
+    store.beforePut = (item) => {
+      if (bumped || item.outbox.length > 0) return; // only the removal write (outbox emptied)
+      bumped = true;
+      const current = store.items.get(item.series) as SeriesItem;
+      store.items.set(item.series, { ...current, version: current.version + 1 });
+    };
+    const counters = emptyCounters();
+    // Act
+    const res = await processWindowBatch(kinesisEventOf(windows.slice(70), 9000), d, counters);
+    // Assess
+    expect(res.batchItemFailures).toEqual([]);
+    expect(bumped).toBe(true);
+    expect(counters.conflicts).toBe(1);
+    expect(store.gets).toBe(1);
+    expect(publisher.published.map((e) => JSON.parse(e.message).data.status)).toEqual(['open']);
+    expect([...store.items.values()][0]?.outbox).toEqual([]);
   });
 });
