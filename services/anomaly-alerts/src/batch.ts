@@ -13,6 +13,8 @@ import {
 import type { SeriesItem } from './scoring.js';
 
 type Logger = Pick<Observability['logger'], 'warn' | 'error'>;
+type Metrics = Pick<Observability['metrics'], 'addMetric'>;
+const COUNT = 'Count' as Parameters<Metrics['addMetric']>[1];
 
 /** Series processed at once by default (README: how a batch is processed). */
 export const DEFAULT_SERIES_CONCURRENCY = 16;
@@ -22,6 +24,8 @@ export interface WindowBatchOptions {
   /** Series processed concurrently (each series' windows stay in order). */
   readonly concurrency?: number;
   readonly logger?: Logger;
+  /** Gets the Kinesis record metrics `processKinesisBatch` emits (same names). */
+  readonly metrics?: Metrics;
 }
 
 interface Task {
@@ -53,6 +57,7 @@ export async function processWindowBatch(
   counters: ProcessCounters = emptyCounters(),
   opts: WindowBatchOptions = {},
 ): Promise<KinesisStreamBatchResponse> {
+  const tally = { failed: 0, decodeFailed: 0 };
   const shards = new Map<string, Shard>();
   const bySeries = new Map<string, { shard: Shard; tasks: Task[] }>();
   for (const raw of event.Records ?? []) {
@@ -69,6 +74,7 @@ export async function processWindowBatch(
     if (!decoded.ok) {
       opts.logger?.error('Kinesis record could not be decoded', { ...decoded.failure });
       shard.failedAt = Math.min(shard.failedAt, position);
+      tally.decodeFailed += 1;
       continue;
     }
     for (const record of decoded.records) {
@@ -131,6 +137,7 @@ export async function processWindowBatch(
             error: error as Error,
           });
           shard.failedAt = Math.min(shard.failedAt, task.position);
+          tally.failed += 1;
           break;
         }
       }
@@ -150,6 +157,23 @@ export async function processWindowBatch(
       if (i >= shard.failedAt) failed.push(shard.sequenceNumbers[i] as string);
   }
   const failedSet = new Set(failed);
+  if (opts.metrics) {
+    // Processed = done and not reported (checkpointed); a window of another series that ran
+    // after a failure point is reported (redelivered) and counted as not attempted.
+    opts.metrics.addMetric(
+      'KinesisRecordsProcessed',
+      COUNT,
+      (event.Records?.length ?? 0) - failedSet.size,
+    );
+    opts.metrics.addMetric('KinesisRecordsFailed', COUNT, tally.failed);
+    opts.metrics.addMetric('KinesisRecordsDecodeFailed', COUNT, tally.decodeFailed);
+    // Reported without having failed themselves (after a failure of their shard, or the deadline).
+    opts.metrics.addMetric(
+      'KinesisRecordsNotAttempted',
+      COUNT,
+      Math.max(0, failedSet.size - tally.failed - tally.decodeFailed),
+    );
+  }
   // In event order, like processKinesisBatch.
   return batchResponseFrom(
     (event.Records ?? []).map((r) => r.kinesis.sequenceNumber).filter((s) => failedSet.has(s)),

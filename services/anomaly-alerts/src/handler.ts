@@ -24,7 +24,7 @@ export const handler = lambdaHandler(
       event,
       { ...config, store: io.store, publisher: io.publisher, deadline: () => deadline },
       counters,
-      { concurrency: config.seriesConcurrency, logger },
+      { concurrency: config.seriesConcurrency, logger, metrics },
     );
     recordCounters(counters, metrics, logger);
     return response;

@@ -289,3 +289,40 @@ describe('outbox removal from the committed item', () => {
     expect([...store.items.values()][0]?.outbox).toEqual([]);
   });
 });
+
+describe('processWindowBatch metrics', () => {
+  it('emits the Kinesis record metrics of processKinesisBatch', async () => {
+    // Prepare: b's spike alert cannot be published, so b's window 70 and every later record fail.
+    const store = new BatchStore();
+    const publisher = new RecordingPublisher();
+    const windows = interleaved(['a', 'b'], 72, { b: 70 });
+    const d = deps(store, publisher);
+    await processWindowBatch(kinesisEventOf(windows.slice(0, 140)), d);
+    publisher.failAll = true;
+    const event = kinesisEventOf(windows.slice(140), 7000);
+    event.Records.push({
+      ...(event.Records[0] as (typeof event.Records)[number]),
+      kinesis: {
+        ...(event.Records[0]?.kinesis as (typeof event.Records)[number]['kinesis']),
+        sequenceNumber: '00000000000000009999',
+        data: Buffer.from('not json').toString('base64'),
+      },
+    });
+    const metrics: Record<string, number> = {};
+    // Act
+    await processWindowBatch(event, d, emptyCounters(), {
+      metrics: {
+        addMetric: (name: string, _unit: unknown, value: number) => void (metrics[name] = value),
+      } as never,
+      concurrency: 1,
+    });
+    // Assess: a70 checkpointed; b70 failed; a71 (ran), b71 (not run) and the invalid record are
+    // reported after it without failing themselves.
+    expect(metrics).toEqual({
+      KinesisRecordsProcessed: 1,
+      KinesisRecordsFailed: 1,
+      KinesisRecordsDecodeFailed: 0,
+      KinesisRecordsNotAttempted: 3,
+    });
+  });
+});
