@@ -312,7 +312,9 @@ describe('processWindowBatch metrics', () => {
     // Act
     await processWindowBatch(event, d, emptyCounters(), {
       metrics: {
-        addMetric: (name: string, _unit: unknown, value: number) => void (metrics[name] = value),
+        addMetric: (name: string, _unit: unknown, value: number) => {
+          metrics[name] = value;
+        },
       } as never,
       concurrency: 1,
     });
