@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { EVENT_TYPE_VERSIONS, type EventType, isEventType } from '../../src/events.js';
 import { explainEvent } from '../../src/explain.js';
 import { validateEvent } from '../../src/index.js';
