@@ -251,7 +251,9 @@ export class Aggregator {
           }
           continue;
         }
-        for (const [lane, ck] of plan.lanes) ckpts.set(lane, ck);
+        // The stored checkpoint is the plan's with version + 1 (commitPlan): the next sub-batch's
+        // condition must expect that version, or every further commit of the batch conflicts.
+        for (const [lane, ck] of plan.lanes) ckpts.set(lane, { ...ck, version: ck.version + 1 });
         out.commits++;
         out.applied += plan.applied;
         out.corrections += plan.corrections;

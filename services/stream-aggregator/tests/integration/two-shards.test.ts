@@ -10,8 +10,8 @@ import {
   telemetry,
 } from '../helpers/kinesis-events.js';
 
-// The handler on two shards at once with realistic batches (hundreds of records over a few series,
-// the same windows on both shards, the watermark moving so windows close): no batch item failures.
+// The handler on two shards at once with realistic batches (1,000 records over 100 series, as the
+// local pipeline feeds; same windows on both shards, windows closing): no batch item failures.
 const suffix = randomUUID().slice(0, 8);
 const names = {
   state: `agg2-state-${suffix}`,
@@ -29,18 +29,18 @@ const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 const seq = (i: number) => (10n ** 20n + BigInt(i)).toString();
 
-/** Batch b of a shard: `size` records over 8 series, event time advancing 10 s per batch. */
+/** Batch b of a shard: `size` records over 100 series, event time advancing 30 s per batch. */
 function batch(shard: string, b: number, size: number) {
   const records = [];
   for (let i = 0; i < size; i++) {
     const n = b * size + i;
-    const at = T0 + b * 10_000 + Math.floor((i * 10_000) / size);
+    const at = T0 + b * 30_000 + Math.floor((i * 30_000) / size);
     records.push(
       kinesisRecord(
         shard,
         seq(n),
-        telemetry(`${shard}-${n}`, 'two.metric', i % 97, iso(at), { host: `h${i % 8}` }),
-        `k${i % 8}`,
+        telemetry(`${shard}-${n}`, 'two.metric', i % 97, iso(at), { host: `h${i % 100}` }),
+        `k${i % 100}`,
       ),
     );
   }
@@ -70,8 +70,8 @@ describe('stream-aggregator handler on two shards at once', () => {
   it('applies concurrent realistic batches of both shards without item failures', async () => {
     // Prepare
     const shards = ['shardId-000000000000', 'shardId-000000000001'];
-    const batches = 12;
-    const size = 300;
+    const batches = 6;
+    const size = 1000;
     let failures = 0;
     let busyMs = 0;
     // Act: batch b of both shards at once, like two shard containers.
