@@ -1,30 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { connectLocalAws } from '@streamlens/local-aws';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinitions } from '../../src/adapters/tables.js';
 import {
   kinesisEvent,
   kinesisRecord,
   lambdaContext,
   telemetry,
 } from '../helpers/kinesis-events.js';
+import { type AggregatorHandler, localAggregator } from '../helpers/local-handler.js';
 
 // The handler with PARALLELIZATION_FACTOR=2 (as the event source's setting): checkpoints per
 // shard × partition key, in DynamoDB Local, with two invocations of one shard at once.
-const suffix = randomUUID().slice(0, 8);
-const names = {
-  state: `aggp-state-${suffix}`,
-  windows: `aggp-windows-${suffix}`,
-  stream: `aggp-aggregates-${suffix}`,
-  bucket: `aggp-lake-${suffix}`,
-};
-const aws = connectLocalAws();
-let handler: (
-  e: KinesisStreamEvent,
-  c: ReturnType<typeof lambdaContext>,
-) => Promise<KinesisStreamBatchResponse>;
+const { names, aws, start } = localAggregator('aggp', { PARALLELIZATION_FACTOR: '2' });
+let handler: AggregatorHandler;
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -37,21 +24,7 @@ function rec(i: number, key: string, value: number, atMs: number) {
 }
 
 beforeAll(async () => {
-  await aws.createResources({
-    streams: [{ name: names.stream, shardCount: 1 }],
-    tables: tableDefinitions(names.state, names.windows),
-    buckets: [names.bucket],
-  });
-  Object.assign(process.env, {
-    STATE_TABLE_NAME: names.state,
-    WINDOW_TABLE_NAME: names.windows,
-    AGGREGATES_STREAM_NAME: names.stream,
-    LAKE_BUCKET_NAME: names.bucket,
-    PARALLELIZATION_FACTOR: '2',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-  ({ handler } = await import('../../src/handler.js'));
+  handler = await start();
 });
 
 afterAll(() => aws.close());

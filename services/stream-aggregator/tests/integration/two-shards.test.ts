@@ -1,29 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { connectLocalAws } from '@streamlens/local-aws';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinitions } from '../../src/adapters/tables.js';
 import {
   kinesisEvent,
   kinesisRecord,
   lambdaContext,
   telemetry,
 } from '../helpers/kinesis-events.js';
+import { type AggregatorHandler, localAggregator } from '../helpers/local-handler.js';
 
 // The handler on two shards at once with realistic batches (1,000 records over 100 series, as the
 // local pipeline feeds; same windows on both shards, windows closing): no batch item failures.
-const suffix = randomUUID().slice(0, 8);
-const names = {
-  state: `agg2-state-${suffix}`,
-  windows: `agg2-windows-${suffix}`,
-  stream: `agg2-aggregates-${suffix}`,
-  bucket: `agg2-lake-${suffix}`,
-};
-const aws = connectLocalAws();
-let handler: (
-  e: KinesisStreamEvent,
-  c: ReturnType<typeof lambdaContext>,
-) => Promise<KinesisStreamBatchResponse>;
+const { aws, start } = localAggregator(
+  'agg2',
+  process.env.AGG_LOG_LEVEL ? { POWERTOOLS_LOG_LEVEL: process.env.AGG_LOG_LEVEL } : {},
+);
+let handler: AggregatorHandler;
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -48,20 +38,7 @@ function batch(shard: string, b: number, size: number) {
 }
 
 beforeAll(async () => {
-  await aws.createResources({
-    streams: [{ name: names.stream, shardCount: 1 }],
-    tables: tableDefinitions(names.state, names.windows),
-    buckets: [names.bucket],
-  });
-  Object.assign(process.env, {
-    STATE_TABLE_NAME: names.state,
-    WINDOW_TABLE_NAME: names.windows,
-    AGGREGATES_STREAM_NAME: names.stream,
-    LAKE_BUCKET_NAME: names.bucket,
-    POWERTOOLS_LOG_LEVEL: process.env.AGG_LOG_LEVEL ?? 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-  ({ handler } = await import('../../src/handler.js'));
+  handler = await start();
 });
 
 afterAll(() => aws.close());
