@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
 import { AlertWatcher, formatAlert } from './alerts.js';
-import { feed, newLedger, type ProducedLedger } from './feed.js';
+import { feedInWorker, newLedger, type ProducedLedger } from './feed.js';
 import { AggregatesTap, WindowLagTracker } from './lag.js';
 import { envLines, type Pipeline, startPipeline } from './pipeline.js';
 import { type Reconciliation, reconcile } from './reconcile.js';
@@ -278,9 +278,11 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   }, 1000);
   let exitCode = 1;
   try {
-    await feed(
+    // The feed runs in a worker thread: this event loop is the emulators' (ESM, Firehose, SQS).
+    await feedInWorker(
       {
-        kinesis: pipeline.aws.clients().kinesis,
+        env: pipeline.aws.env,
+        bundle: pipeline.feedWorkerBundle,
         streamName: pipeline.eventsStream,
         rate: options.rate,
         ...(options.durationSeconds !== undefined

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   type AnomalyTruth,
@@ -40,11 +42,24 @@ export interface FeedOptions {
   readonly onProduced?: (eventTimeMs: number, sentAtMs: number) => void;
 }
 
+/** Where the feed reports each record's fate (the ledger, or the worker's batches). */
+export interface FeedSink {
+  valid(id: string, type: string, eventTimeMs: number, sentAtMs: number): void;
+  invalid(): void;
+  rejected(): void;
+}
+
+/** The generator options of a feed, without its Kinesis client, signal and callback. */
+export type FeedSettings = Omit<FeedOptions, 'kinesis' | 'signal' | 'onProduced'>;
+
 /**
- * Feed generated traffic (the producer's seeded generator, real-time paced) into the events
- * stream through the producer library, recording every accepted event in a ledger.
+ * Generate and send the traffic, reporting every record to `sink`; returns the ground truth of
+ * the anomalies injected into what was sent.
  */
-export async function feed(options: FeedOptions, ledger: ProducedLedger): Promise<void> {
+export async function produceTraffic(
+  options: FeedSettings & { readonly kinesis: KinesisClient; readonly signal: AbortSignal },
+  sink: FeedSink,
+): Promise<AnomalyTruth[]> {
   if (!isScenarioName(options.scenario)) {
     throw new LocalPipelineError(`unknown scenario "${options.scenario}"`);
   }
@@ -63,6 +78,7 @@ export async function feed(options: FeedOptions, ledger: ProducedLedger): Promis
     streamName: options.streamName,
   });
   const pending: Promise<void>[] = [];
+  let lastEventMs = 0;
   try {
     for await (const batch of pace(generator, {
       signal: options.signal,
@@ -75,19 +91,11 @@ export async function feed(options: FeedOptions, ledger: ProducedLedger): Promis
         const put = producer.put({ data: record.data, partitionKey: record.partitionKey }).then(
           () => {
             if (record.event) {
-              ledger.valid.set(record.event.id, {
-                type: record.event.type,
-                timeMs: record.eventTimeMs,
-              });
-              ledger.sentAt.set(record.event.id, now);
-              options.onProduced?.(record.eventTimeMs, now);
-              ledger.firstEventMs = Math.min(ledger.firstEventMs, record.eventTimeMs);
-              ledger.lastEventMs = Math.max(ledger.lastEventMs, record.eventTimeMs);
-            } else ledger.invalid++;
+              if (record.eventTimeMs > lastEventMs) lastEventMs = record.eventTimeMs;
+              sink.valid(record.event.id, record.event.type, record.eventTimeMs, now);
+            } else sink.invalid();
           },
-          () => {
-            ledger.rejected++;
-          },
+          () => sink.rejected(),
         );
         pending.push(put);
       }
@@ -97,7 +105,128 @@ export async function feed(options: FeedOptions, ledger: ProducedLedger): Promis
     await producer.flush().catch(() => undefined);
     await Promise.all(pending);
     await producer.close().catch(() => undefined);
-    ledger.truth = generator.truth({ untilMs: ledger.lastEventMs + 1 });
+  }
+  return generator.truth({ untilMs: lastEventMs + 1 });
+}
+
+/** A sink that fills a ledger (and reports each valid event to `onProduced`). */
+export function ledgerSink(
+  ledger: ProducedLedger,
+  onProduced?: (eventTimeMs: number, sentAtMs: number) => void,
+): FeedSink {
+  return {
+    valid(id, type, timeMs, sentAtMs) {
+      ledger.valid.set(id, { type, timeMs });
+      ledger.sentAt.set(id, sentAtMs);
+      onProduced?.(timeMs, sentAtMs);
+      if (timeMs < ledger.firstEventMs) ledger.firstEventMs = timeMs;
+      if (timeMs > ledger.lastEventMs) ledger.lastEventMs = timeMs;
+    },
+    invalid() {
+      ledger.invalid++;
+    },
+    rejected() {
+      ledger.rejected++;
+    },
+  };
+}
+
+/**
+ * Feed generated traffic (the producer's seeded generator, real-time paced) into the events
+ * stream through the producer library, recording every accepted event in a ledger. Runs in this
+ * thread; `feedInWorker` runs the same in a worker thread.
+ */
+export async function feed(options: FeedOptions, ledger: ProducedLedger): Promise<void> {
+  ledger.truth = await produceTraffic(options, ledgerSink(ledger, options.onProduced));
+}
+
+/**
+ * The feed worker's source module (bundled with esbuild like the handlers: no TS loader needed).
+ * A function, not a constant: the worker's CommonJS bundle includes this module and has no
+ * `import.meta.url`.
+ */
+export function feedWorkerEntry(): string {
+  return fileURLToPath(new URL('./feed-worker.ts', import.meta.url));
+}
+
+/** What the feed worker posts: the records settled since its last message, then `done`. */
+export type FeedWorkerMessage =
+  | {
+      readonly kind: 'settled';
+      readonly ids: string[];
+      readonly types: string[];
+      readonly times: number[];
+      readonly sentAt: number[];
+      readonly invalid: number;
+      readonly rejected: number;
+    }
+  | { readonly kind: 'done'; readonly truth: AnomalyTruth[] }
+  | { readonly kind: 'error'; readonly message: string };
+
+/** `workerData` of the feed worker. */
+export interface FeedWorkerData {
+  readonly settings: FeedSettings;
+  /** The stand-ins' environment (the worker builds its own Kinesis client from it). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * `feed` in a worker thread: the generator, the producer (KPL-style batching, PutRecords
+ * serialisation, signing, HTTP) run there, off the harness's event loop, which the emulators
+ * need (at 2,000 events/s they were about a quarter of its busy time). The worker posts the
+ * settled records in batches; the ledger and `onProduced` are filled here, in the same order.
+ * `bundle` is `bundleHandler(feedWorkerEntry(), dir)`.
+ */
+export async function feedInWorker(
+  options: FeedSettings & {
+    readonly env: Readonly<Record<string, string>>;
+    readonly bundle: string;
+    readonly signal: AbortSignal;
+    readonly onProduced?: (eventTimeMs: number, sentAtMs: number) => void;
+  },
+  ledger: ProducedLedger,
+): Promise<void> {
+  const { env, bundle, signal, onProduced, ...settings } = options;
+  const sink = ledgerSink(ledger, onProduced);
+  const data: FeedWorkerData = { settings, env };
+  // No execArgv: the bundle is plain CommonJS (tsx's loader is not wanted in the worker).
+  const worker = new Worker(bundle, { workerData: data, execArgv: [] });
+  const stop = () => worker.postMessage({ kind: 'stop' });
+  signal.addEventListener('abort', stop);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      worker.on('message', (message: FeedWorkerMessage) => {
+        if (message.kind === 'settled') {
+          for (let i = 0; i < message.ids.length; i++) {
+            sink.valid(
+              message.ids[i] as string,
+              message.types[i] as string,
+              message.times[i] as number,
+              message.sentAt[i] as number,
+            );
+          }
+          ledger.invalid += message.invalid;
+          ledger.rejected += message.rejected;
+        } else if (message.kind === 'done') {
+          done = true;
+          ledger.truth = message.truth;
+          resolve();
+        } else {
+          done = true;
+          reject(new LocalPipelineError(`feed worker: ${message.message}`));
+        }
+      });
+      worker.once('error', (error) =>
+        reject(new LocalPipelineError('feed worker failed', { cause: error })),
+      );
+      worker.once('exit', (code) => {
+        if (!done) reject(new LocalPipelineError(`feed worker exited (${code}) before finishing`));
+      });
+    });
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await worker.terminate();
   }
 }
 

@@ -14,7 +14,16 @@ export {
   type MappingStats,
 } from './esm/mapping.js';
 export * from './esm/records.js';
-export { feed, newLedger, type ProducedLedger } from './feed.js';
+export {
+  type FeedSink,
+  feed,
+  feedInWorker,
+  feedWorkerEntry,
+  ledgerSink,
+  newLedger,
+  type ProducedLedger,
+  produceTraffic,
+} from './feed.js';
 export { type DeliveryStreamConfig, deliveryStreamsOf } from './firehose/config.js';
 export {
   FirehoseEmulator,

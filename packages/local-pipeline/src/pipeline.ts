@@ -22,6 +22,7 @@ import {
 import { loadService, type ResolvedService } from './config/serverless.js';
 import { EventSourceMapping } from './esm/mapping.js';
 import { NdjsonFailureSink } from './esm/records.js';
+import { feedWorkerEntry } from './feed.js';
 import { deliveryStreamsOf } from './firehose/config.js';
 import { FirehoseEmulator } from './firehose/delivery.js';
 import { bundleHandler } from './runtime/container.js';
@@ -176,6 +177,8 @@ export interface Pipeline {
   readonly alertsFile: string;
   /** Params given to every service. */
   readonly params: Readonly<Record<string, string>>;
+  /** The feed worker's bundle (`feedInWorker`), built with the handlers. */
+  readonly feedWorkerBundle: string;
   /** Drain every source: events consumers and Firehose first, then downstream streams. */
   drain(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -258,11 +261,13 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   // Bundling (esbuild, or the content-hash cache) runs while the stand-ins start: neither needs
   // the other, and DynamoDB Local's JVM takes seconds.
   const t0 = Date.now();
-  const bundling = Promise.all(
-    config.services
+  const feedBundle = bundleHandler(feedWorkerEntry(), bundleDir);
+  const bundling = Promise.all([
+    feedBundle,
+    ...config.services
       .flatMap((svc) => functionsOf(svc))
       .map((d) => bundleHandler(d.entry, bundleDir)),
-  ).then(
+  ]).then(
     () => Date.now() - t0,
     (error: unknown) => error as Error,
   );
@@ -567,6 +572,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       notWired,
       alertsFile,
       params,
+      feedWorkerBundle: await feedBundle,
       async drain(timeoutMs) {
         const deadline = Date.now() + timeoutMs;
         const left = () => Math.max(1000, deadline - Date.now());
