@@ -42,3 +42,45 @@ export class MissingCredentialsError extends StreamlensError {
     this.name = 'MissingCredentialsError';
   }
 }
+
+/** What went wrong with one `PutObject` of `createObjectPut` (`@streamlens/lambda-kit/s3-put`). */
+export interface S3PutFailure {
+  readonly bucket: string;
+  readonly key: string;
+  /** HTTP status of the last response; absent when none came (network error, timeout). */
+  readonly status?: number;
+  /**
+   * S3's error `Code` from the XML body (`SlowDown`, `AccessDenied`, `NoSuchBucket`, `BadDigest`,
+   * ...), `Http<status>` when the body had none, or the network error's code (`ECONNRESET`,
+   * `TimeoutError`), or `DeadlineExceeded` / `SigningFailed` / `MissingRegion`.
+   */
+  readonly code: string;
+  readonly requestId?: string;
+  /** Attempts made (0 when the deadline had passed before the first). */
+  readonly attempts: number;
+  /** Whether the failure was transient (retried while attempts and time remained). */
+  readonly retryable: boolean;
+}
+
+/** A `PutObject` of `createObjectPut` failed; the fields say how (see {@link S3PutFailure}). */
+export class S3PutError extends StreamlensError implements S3PutFailure {
+  readonly bucket: string;
+  readonly key: string;
+  readonly status?: number;
+  readonly code: string;
+  readonly requestId?: string;
+  readonly attempts: number;
+  readonly retryable: boolean;
+
+  constructor(message: string, failure: S3PutFailure, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'S3PutError';
+    this.bucket = failure.bucket;
+    this.key = failure.key;
+    if (failure.status !== undefined) this.status = failure.status;
+    this.code = failure.code;
+    if (failure.requestId !== undefined) this.requestId = failure.requestId;
+    this.attempts = failure.attempts;
+    this.retryable = failure.retryable;
+  }
+}

@@ -1,7 +1,7 @@
 import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
 import { createDocumentClient } from '@streamlens/lambda-kit/dynamodb';
 import { createKinesisClient } from '@streamlens/lambda-kit/kinesis';
-import { createS3Client } from '@streamlens/lambda-kit/s3';
+import { createObjectPut } from '@streamlens/lambda-kit/s3-put';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { DynamoStateStore } from './adapters/dynamo-store.js';
 import { AggregatesSink, S3RejectSink } from './adapters/sinks.js';
@@ -16,7 +16,8 @@ const config = loadConfig();
 const { logger, metrics } = createObservability('stream-aggregator');
 let deadline = Date.now() + 60_000;
 const currentDeadline = (): number => deadline;
-const s3 = createS3Client();
+// PutObject only (the lake archive and late data): lambda-kit's signed PUT, not the S3 client.
+const archive = createObjectPut({ bucket: config.lakeBucketName });
 // Caches (series keys, event-time hours) that pay off across invocations.
 const decoder = new RecordDecoder(config);
 const aggregator = new Aggregator(config.engine, {
@@ -29,12 +30,12 @@ const aggregator = new Aggregator(config.engine, {
   windows: new AggregatesSink({
     kinesis: createKinesisClient(),
     streamName: config.aggregatesStreamName,
-    s3,
+    archive,
     bucket: config.lakeBucketName,
     archivePrefix: config.archivePrefix,
     deadline: currentDeadline,
   }),
-  rejects: new S3RejectSink(s3, config.lakeBucketName, config.lateDataPrefix, currentDeadline),
+  rejects: new S3RejectSink(archive, config.lakeBucketName, config.lateDataPrefix, currentDeadline),
   onError: (message, error, context) =>
     logger.error(message, { ...context, error: error as Error }),
 });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { retryWithBackoff } from '@streamlens/lambda-kit';
 import { putRecordsReliably } from '@streamlens/lambda-kit/kinesis';
+import type { ObjectPutter } from '@streamlens/lambda-kit/s3-put';
 import type {
   MetricsWindowEvent,
   RejectedRecord,
@@ -30,26 +29,19 @@ function ndjson(items: readonly unknown[]): string {
   return out;
 }
 
+/**
+ * One NDJSON object; `put` (lambda-kit's `createObjectPut`, bound to the lake bucket) retries
+ * transient failures with backoff until the invocation deadline.
+ */
 async function putObject(
-  s3: S3Client,
+  put: ObjectPutter,
   bucket: string,
   key: string,
   body: string,
   deadline: () => number,
 ): Promise<void> {
   try {
-    await retryWithBackoff(
-      () =>
-        s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentType: 'application/x-ndjson',
-          }),
-        ),
-      { maxAttempts: 5, deadline: deadline() },
-    );
+    await put({ key, body, contentType: 'application/x-ndjson', deadline: deadline() });
   } catch (error) {
     throw new SinkError(`S3 PutObject s3://${bucket}/${key} failed`, { cause: error });
   }
@@ -59,7 +51,8 @@ async function putObject(
 export type AggregatesSinkOptions = {
   kinesis: KinesisClient;
   streamName: string;
-  s3: S3Client;
+  /** PUTs into `bucket` (lambda-kit `createObjectPut`). */
+  archive: ObjectPutter;
   bucket: string;
   /** e.g. `aggregates/`; objects go to `<prefix>dt=YYYY-MM-DD/<hash>.ndjson`. */
   archivePrefix: string;
@@ -108,7 +101,7 @@ export class AggregatesSink implements WindowSink {
         const hash = createHash('sha256');
         for (const id of list.map((e) => e.id).sort()) hash.update(`${id}\n`);
         const key = `${this.o.archivePrefix}dt=${date}/${hash.digest('hex').slice(0, 32)}.ndjson`;
-        return putObject(this.o.s3, this.o.bucket, key, ndjson(list), this.o.deadline);
+        return putObject(this.o.archive, this.o.bucket, key, ndjson(list), this.o.deadline);
       }),
     );
   }
@@ -122,7 +115,7 @@ export class AggregatesSink implements WindowSink {
  */
 export class S3RejectSink implements RejectSink {
   constructor(
-    private readonly s3: S3Client,
+    private readonly putter: ObjectPutter,
     private readonly bucket: string,
     private readonly prefix: string,
     private readonly deadline: () => number,
@@ -131,6 +124,6 @@ export class S3RejectSink implements RejectSink {
   async put(batchKey: string, records: readonly RejectedRecord[]): Promise<void> {
     const date = dateOf(records[0]?.arrivalTime ?? new Date().toISOString());
     const key = `${this.prefix}dt=${date}/${batchKey}.ndjson`;
-    await putObject(this.s3, this.bucket, key, ndjson(records), this.deadline);
+    await putObject(this.putter, this.bucket, key, ndjson(records), this.deadline);
   }
 }
