@@ -13,6 +13,7 @@ export {
   type EventSourceMappingOptions,
   type MappingStats,
 } from './esm/mapping.js';
+export * from './esm/reader.js';
 export * from './esm/records.js';
 export {
   type FeedSink,

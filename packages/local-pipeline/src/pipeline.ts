@@ -21,6 +21,7 @@ import {
 } from './config/functions.js';
 import { loadService, type ResolvedService } from './config/serverless.js';
 import { EventSourceMapping } from './esm/mapping.js';
+import { localJsonShardReader } from './esm/reader.js';
 import { NdjsonFailureSink } from './esm/records.js';
 import { feedWorkerEntry } from './feed.js';
 import { deliveryStreamsOf } from './firehose/config.js';
@@ -365,6 +366,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const functions: WiredFunction[] = [];
     const byArn = new Map<string, FunctionPool>();
     const kinesis = aws.clients().kinesis;
+    // The mappings and Firehose read the pipeline's own kinesalite raw (data stays base64).
+    const reader = aws.endpoints.kinesis
+      ? localJsonShardReader(aws.endpoints.kinesis, region)
+      : undefined;
     const existingStreams = new Set(streams.map((s) => s.name));
     let chaosSeed = (options.seed ?? 1) * 7919;
     const random = () => {
@@ -420,6 +425,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
               settings,
               invoke: (event) => container.invoke(event),
               kinesis,
+              ...(reader ? { reader } : {}),
               region,
               failureSink: failures,
               pollIntervalMs: options.pollIntervalMs ?? 250,
@@ -480,6 +486,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           config,
           ...(transform ? { invoke: (event: unknown) => transform.invoke(event) } : {}),
           kinesis,
+          ...(reader ? { reader } : {}),
           s3: aws.clients().s3,
           region,
           bufferIntervalSecondsOverride: options.lakeBufferIntervalSeconds ?? 10,

@@ -1,7 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  GetRecordsCommand,
-  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type KinesisClient,
   ListShardsCommand,
@@ -9,6 +7,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { StreamEventSettings } from '../config/functions.js';
 import type { InvokeOutcome } from '../runtime/container.js';
+import { type ShardReader, sdkShardReader, type WirePage } from './reader.js';
 import {
   compareSequence,
   eventRecordSize,
@@ -28,6 +27,11 @@ export interface EventSourceMappingOptions {
   /** Invoke the function with an event (a container's `invoke`). */
   readonly invoke: (event: unknown) => Promise<InvokeOutcome>;
   readonly kinesis: KinesisClient;
+  /**
+   * How shards are read (GetRecords). Default: through `kinesis` (the SDK). The pipeline passes
+   * `localJsonShardReader` for its own kinesalite, which keeps the data base64 end to end.
+   */
+  readonly reader?: ShardReader;
   readonly region?: string;
   readonly failureSink?: FailureSink;
   /** Idle poll interval per shard (Lambda: about 1 s). Default 1000. */
@@ -122,9 +126,11 @@ export class EventSourceMapping {
   private readonly region: string;
   private readonly invokeIdentityArn: string;
   private readonly random: () => number;
+  private readonly reader: ShardReader;
 
   constructor(private readonly options: EventSourceMappingOptions) {
     this.region = options.region ?? 'us-east-1';
+    this.reader = options.reader ?? sdkShardReader(options.kinesis);
     this.invokeIdentityArn = `arn:aws:iam::000000000000:role/${options.functionName}-role`;
     this.random = options.random ?? Math.random;
   }
@@ -240,7 +246,7 @@ export class EventSourceMapping {
   }
 
   private async pollLoop(shard: ShardState): Promise<void> {
-    const { settings, kinesis } = this.options;
+    const { settings } = this.options;
     const idleMs = this.options.pollIntervalMs ?? 1000;
     const highWater = Math.max(10_000, 4 * settings.batchSize * shard.lanes.length);
     const arnLength = settings.streamArn.length;
@@ -265,11 +271,9 @@ export class EventSourceMapping {
         await sleep(idleMs);
         continue;
       }
-      let result: GetRecordsCommandOutput;
+      let result: WirePage;
       try {
-        result = await kinesis.send(
-          new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 10_000 }),
-        );
+        result = await this.reader(shard.iterator, 10_000);
       } catch (error) {
         if (this.stopped) return;
         const name = (error as Error).name;
@@ -283,18 +287,17 @@ export class EventSourceMapping {
         await sleep(idleMs);
         continue;
       }
-      shard.iterator = result.NextShardIterator;
-      const records = result.Records ?? [];
+      shard.iterator = result.nextShardIterator;
+      const records = result.records;
       const now = Date.now();
       for (const r of records) {
-        const data = r.Data ?? new Uint8Array();
-        const partitionKey = r.PartitionKey ?? '';
+        const { data, partitionKey } = r;
         const polled: PolledRecord = {
           shardId: shard.shardId,
-          sequenceNumber: r.SequenceNumber ?? '',
+          sequenceNumber: r.sequenceNumber,
           partitionKey,
           data,
-          arrivalMs: r.ApproximateArrivalTimestamp?.getTime() ?? now,
+          arrivalMs: r.arrivalMs ?? now,
           fetchedAt: now,
           size: eventRecordSize(data, partitionKey, arnLength),
         };
@@ -304,7 +307,7 @@ export class EventSourceMapping {
         shard.lastSequence = polled.sequenceNumber;
       }
       this.stats.recordsRead += records.length;
-      shard.caughtUp = records.length === 0 && (result.MillisBehindLatest ?? 0) === 0;
+      shard.caughtUp = records.length === 0 && result.millisBehindLatest === 0;
       if (records.length === 0) await sleep(idleMs);
     }
   }

@@ -6,7 +6,8 @@ export interface PolledRecord {
   readonly shardId: string;
   readonly sequenceNumber: string;
   readonly partitionKey: string;
-  readonly data: Uint8Array;
+  /** The record's data, base64 (as GetRecords returns it and the Lambda event carries it). */
+  readonly data: string;
   /** ApproximateArrivalTimestamp, epoch ms. */
   readonly arrivalMs: number;
   /** When the poller read it (batching window). */
@@ -16,8 +17,12 @@ export interface PolledRecord {
 }
 
 /** Bytes a record adds to a Lambda Kinesis event once JSON-encoded (base64 data + ~420 B envelope). */
-export function eventRecordSize(data: Uint8Array, partitionKey: string, arnLength: number): number {
-  return Math.ceil(data.length / 3) * 4 + partitionKey.length + 2 * arnLength + 420;
+export function eventRecordSize(
+  base64Data: string,
+  partitionKey: string,
+  arnLength: number,
+): number {
+  return base64Data.length + partitionKey.length + 2 * arnLength + 420;
 }
 
 /** Lambda's synchronous invocation payload limit. */
@@ -41,7 +46,7 @@ export function kinesisEventRecord(
       kinesisSchemaVersion: '1.0',
       partitionKey: record.partitionKey,
       sequenceNumber: record.sequenceNumber,
-      data: Buffer.from(record.data).toString('base64'),
+      data: record.data,
       approximateArrivalTimestamp: record.arrivalMs / 1000,
     },
     eventSource: 'aws:kinesis',

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { EventSourceMapping } from '../esm/mapping.js';
+import type { ShardReader } from '../esm/reader.js';
 import type { InvokeOutcome } from '../runtime/container.js';
 import type { DeliveryStreamConfig } from './config.js';
 import { type ErrorOutputType, objectName, renderPrefix } from './prefix.js';
@@ -13,6 +14,8 @@ export interface FirehoseOptions {
   /** Invoke the transformation function (absent: no processor). */
   readonly invoke?: (event: unknown) => Promise<InvokeOutcome>;
   readonly kinesis: KinesisClient;
+  /** How the source stream's shards are read (default: through `kinesis`). */
+  readonly reader?: ShardReader;
   readonly s3: S3Client;
   readonly region?: string;
   /** Local override of the S3 buffering interval (AWS: 0–900 s, here often 300): printed at start. */
@@ -125,6 +128,7 @@ export class FirehoseEmulator {
         enabled: true,
       },
       kinesis: options.kinesis,
+      ...(options.reader ? { reader: options.reader } : {}),
       ...(options.region ? { region: options.region } : {}),
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       invoke: async (event) => {
