@@ -37,6 +37,7 @@ export function loadConfig(): AggregatorConfig {
     alpha: envNumber('SKETCH_ALPHA', 0.01, { min: 0.0001, max: 0.5 }),
     maxBins: envInt('SKETCH_MAX_BINS', 2048, { min: 16, max: 8192 }),
     maxPartialsPerCommit: envInt('MAX_PARTIALS_PER_COMMIT', 49, { min: 1, max: 49 }),
+    maxPartialsPerPlan: envInt('MAX_PARTIALS_PER_PLAN', 490, { min: 49, max: 10_000 }),
     // Lambda keeps order per partition key, not per shard, when the factor is above 1.
     laneByPartitionKey: parallelization > 1,
     invalidRecords: envEnum('INVALID_RECORDS', ['route', 'report'] as const, 'route'),

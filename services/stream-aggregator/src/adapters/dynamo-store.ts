@@ -131,15 +131,16 @@ export class DynamoStateStore implements StateStore {
     return out;
   }
 
-  /** BatchGetItem, consistent, ≤ 100 keys per call, UnprocessedKeys retried. */
+  /** BatchGetItem, consistent, ≤ 100 keys per call (calls concurrent), UnprocessedKeys retried. */
   private async batchGet(
     keys: Array<{ pk: string; sk: string }>,
+    table = this.opts.stateTableName,
   ): Promise<Record<string, unknown>[]> {
-    const table = this.opts.stateTableName;
     const out: Record<string, unknown>[] = [];
+    const calls: Promise<void>[] = [];
     for (let i = 0; i < keys.length; i += 100) {
       let pending: Array<Record<string, unknown>> = keys.slice(i, i + 100);
-      await this.retry(async () => {
+      const call = this.retry(async () => {
         while (pending.length > 0) {
           const res = await this.doc.send(
             new BatchGetCommand({
@@ -157,7 +158,9 @@ export class DynamoStateStore implements StateStore {
           pending = [];
         }
       });
+      calls.push(call);
     }
+    await Promise.all(calls);
     return out;
   }
 
@@ -195,6 +198,9 @@ export class DynamoStateStore implements StateStore {
             series: next.series,
             ws: next.windowStartMs,
             v: next.version,
+            // The lane position this partial reaches (retries skip what it holds).
+            pseq: next.pos?.seq,
+            psub: next.pos?.sub,
             p: JSON.stringify(next.partial.toJSON()),
             meta: JSON.stringify(meta),
             ttl: this.ttl(next.windowStartMs, this.opts.stateTtlSeconds),
@@ -205,7 +211,7 @@ export class DynamoStateStore implements StateStore {
     }
     // Markers are per writer (the commit's first lane): two shards touching one window write two
     // items, so their transactions never share an item (no TransactionConflict between shards).
-    const writer = writerOf(c);
+    const writer = c.writer === undefined ? writerOf(c) : fnv1a(c.writer).toString(36);
     for (const m of c.markers) {
       items.push({ Put: { TableName: table, Item: this.markerItem(m, writer) } });
     }
@@ -442,6 +448,7 @@ function toStoredPartial(item: Record<string, unknown>): StoredPartial {
     windowStartMs: Number(item.ws),
     version: Number(item.v),
     partial: PartialAggregate.fromJSON(JSON.parse(String(item.p))),
+    pos: item.pseq === undefined ? undefined : { seq: String(item.pseq), sub: Number(item.psub) },
   };
 }
 

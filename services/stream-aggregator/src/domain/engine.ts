@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PartialAggregate } from './partial.js';
-import { compareSeq, type Position } from './sequence.js';
+import { comparePosition, compareSeq, type Position } from './sequence.js';
 import type {
   Checkpoint,
   Commit,
@@ -28,6 +28,11 @@ export type EngineConfig = {
   maxBins: number;
   /** Partials per TransactWriteItems (each also writes its dirty marker): ≤ 49. */
   maxPartialsPerCommit: number;
+  /**
+   * Partials folded before committing: a plan's partials go out in transactions of
+   * `maxPartialsPerCommit`, concurrently, the lanes' checkpoints with the last one.
+   */
+  maxPartialsPerPlan: number;
   /** Checkpoint per (shard, partition key) instead of per shard: needed when ParallelizationFactor > 1. */
   laneByPartitionKey: boolean;
   /** `route`: invalid records go to the reject sink and the shard moves on; `report`: batch item failure. */
@@ -47,6 +52,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   alpha: 0.01,
   maxBins: 2048,
   maxPartialsPerCommit: 49,
+  maxPartialsPerPlan: 490,
   laneByPartitionKey: false,
   invalidRecords: 'route',
   emitSketch: true,
@@ -85,6 +91,9 @@ type Delta = {
   windowStartMs: number;
   meta: SeriesMeta;
   partial: PartialAggregate;
+  /** Position of the last record folded in (the stored partial's progress). */
+  lastSeq: string;
+  lastSub: number;
 };
 
 type Plan = {
@@ -106,6 +115,11 @@ type Plan = {
 };
 
 const MAX_TRANSACT_ACTIONS = 100;
+/**
+ * Lanes of one plan: their checkpoints go in the plan's last transaction, and a window's partials
+ * (one per lane) go in one transaction with its marker, so both must fit in 100 actions.
+ */
+const MAX_LANES_PER_PLAN = 49;
 
 /**
  * The exactly-once windowed aggregator. Hand it one invocation's records (in shard order); it
@@ -130,6 +144,9 @@ export class Aggregator {
   ) {
     if (cfg.maxPartialsPerCommit < 1 || cfg.maxPartialsPerCommit * 2 + 1 > MAX_TRANSACT_ACTIONS) {
       throw new RangeError('maxPartialsPerCommit must be within 1..49');
+    }
+    if (cfg.maxPartialsPerPlan < cfg.maxPartialsPerCommit) {
+      throw new RangeError('maxPartialsPerPlan must be at least maxPartialsPerCommit');
     }
     this.now = deps.now ?? Date.now;
     const view = new ShardView(new ArraySource([]), '', undefined, false);
@@ -222,17 +239,21 @@ export class Aggregator {
       return Number.NEGATIVE_INFINITY;
     }
     let conflicts = 0;
+    // (lane, series, window) → position up to which a partial already holds the lane's records
+    // although the checkpoint is behind (an earlier attempt's transactions committed, not its
+    // checkpoint): the plan leaves those records out.
+    const applied = new Map<string, Position>();
     let i = 0;
     while (i < records.length) {
       if (this.now() >= deadlineMs) {
         fail(i, new Error('invocation deadline reached before the record was applied'));
         break;
       }
-      const plan = this.plan(records, i, ckpts);
+      const plan = this.plan(records, i, ckpts, applied);
       if (plan.lanes.size > 0) {
-        let result: 'ok' | 'conflict';
+        let result: number | 'conflict';
         try {
-          result = await this.commitPlan(shardId, plan, ckpts, deadlineMs);
+          result = await this.commitPlan(shardId, plan, ckpts, applied, deadlineMs);
         } catch (error) {
           fail(i, error);
           break;
@@ -254,7 +275,7 @@ export class Aggregator {
         // The stored checkpoint is the plan's with version + 1 (commitPlan): the next sub-batch's
         // condition must expect that version, or every further commit of the batch conflicts.
         for (const [lane, ck] of plan.lanes) ckpts.set(lane, { ...ck, version: ck.version + 1 });
-        out.commits++;
+        out.commits += result;
         out.applied += plan.applied;
         out.corrections += plan.corrections;
         out.tooLate += plan.tooLate;
@@ -276,7 +297,12 @@ export class Aggregator {
   }
 
   /** Plans the next sub-batch from `start`: as many records as fit in one transaction. */
-  private plan(records: ShardView, start: number, ckpts: Map<string, Checkpoint>): Plan {
+  private plan(
+    records: ShardView,
+    start: number,
+    ckpts: Map<string, Checkpoint>,
+    applied: ReadonlyMap<string, Position>,
+  ): Plan {
     const cfg = this.cfg;
     const windowMs = cfg.windowMs;
     const p: Plan = {
@@ -364,13 +390,23 @@ export class Aggregator {
           }
         }
       }
-      // Would this record overflow the transaction? Each partial costs 2 actions (partial +
-      // marker), each lane checkpoint 1.
+      // Already in its stored partial (an unfinished earlier attempt): skipped like a duplicate,
+      // but the checkpoint and the lane's event time move past it as when it was applied.
+      let done = false;
+      if (applied.size > 0 && obs !== undefined && cls !== Lateness.TooLate) {
+        const at = applied.get(partialKey(lane, obs.series, obsWindow));
+        if (at !== undefined) {
+          const c = compareSeq(seq, at.seq);
+          done = c < 0 || (c === 0 && sub <= at.sub);
+        }
+      }
+      // Would this record overflow the plan? (Its partials are split over transactions.)
       const newLane = ck === undefined ? 1 : 0;
-      const newDelta = obs !== undefined && cls !== Lateness.TooLate && d === undefined ? 1 : 0;
+      const newDelta =
+        obs !== undefined && cls !== Lateness.TooLate && d === undefined && !done ? 1 : 0;
       if (
-        (newDelta && p.deltaCount >= cfg.maxPartialsPerCommit) ||
-        p.lanes.size + newLane + 2 * (p.deltaCount + newDelta) > MAX_TRANSACT_ACTIONS
+        (newDelta && p.deltaCount >= cfg.maxPartialsPerPlan) ||
+        p.lanes.size + newLane > MAX_LANES_PER_PLAN
       ) {
         p.end = j;
         break;
@@ -386,6 +422,10 @@ export class Aggregator {
       lastSub = sub;
       ck.maxEventMs = maxEventMs;
       if (p.first === undefined) p.first = { seq, sub };
+      if (done) {
+        p.duplicates++;
+        continue;
+      }
       if (obs === undefined) {
         p.invalid++;
         p.rejected.push(rejected(r, 'invalid', r.error));
@@ -410,12 +450,16 @@ export class Aggregator {
             dimensions: obs.dimensions,
           },
           partial: new PartialAggregate(cfg.alpha, cfg.maxBins),
+          lastSeq: seq,
+          lastSub: sub,
         };
         if (bySeries === undefined) p.deltas.set(obs.series, [d]);
         else bySeries.push(d);
         p.deltaCount++;
       }
       d.partial.add(obs.value);
+      d.lastSeq = seq;
+      d.lastSub = sub;
       if (cls === Lateness.Correction) {
         d.partial.lateCount++;
         p.corrections++;
@@ -430,25 +474,33 @@ export class Aggregator {
     return p;
   }
 
+  /**
+   * Commits a plan: its partials and their windows' dirty markers in transactions of at most
+   * `maxPartialsPerCommit` partials, sent concurrently, and the lanes' checkpoints in the last
+   * one, sent only once every other transaction committed. Each partial carries the lane position
+   * it reaches, so a retry after a crash between them skips what was applied (see `applied`).
+   * Returns the number of transactions, or `conflict` when the plan must be made again (a
+   * concurrent commit, or partials found ahead of the checkpoint: added to `applied`).
+   */
   private async commitPlan(
     shardId: string,
     plan: Plan,
     ckpts: Map<string, Checkpoint>,
+    applied: Map<string, Position>,
     deadlineMs: number,
-  ): Promise<'ok' | 'conflict'> {
+  ): Promise<number | 'conflict'> {
     const store = this.deps.store;
     const first = plan.first!;
     const last = plan.last!;
     const checkpoints: Commit['checkpoints'] = [];
-    const tokenHash = createHash('sha256').update(
-      `${shardId}|${first.seq}.${first.sub}|${last.seq}.${last.sub}`,
-    );
+    let tokenBase = `${shardId}|${first.seq}.${first.sub}|${last.seq}.${last.sub}`;
+    let writer: string | undefined;
     for (const [lane, after] of plan.lanes) {
       const before = ckpts.get(lane) ?? emptyCheckpoint(lane);
       checkpoints.push({ before, after: { ...after, version: before.version + 1 } });
-      tokenHash.update(`|${lane}@${before.version}`);
+      tokenBase += `|${lane}@${before.version}`;
+      if (writer === undefined || lane < writer) writer = lane;
     }
-    const token = tokenHash.digest('hex').slice(0, 36);
     // Rejected records first: once the checkpoint passes them they would never be seen again.
     // The key is deterministic, so a retry overwrites the same object.
     if (plan.rejected.length > 0) {
@@ -459,10 +511,23 @@ export class Aggregator {
     }
     const deltas: Delta[] = [];
     for (const list of plan.deltas.values()) for (const d of list) deltas.push(d);
-    const existing = await store.loadPartials(deltas);
-    const partials: Commit['partials'] = [];
-    const markers: DirtyMarker[] = [];
-    const marked = new Set<string>();
+    const existing = deltas.length > 0 ? await store.loadPartials(deltas) : new Map();
+    // A partial past its lane's checkpoint holds records of this plan: an earlier attempt's
+    // transactions committed but not its checkpoint (crash, lost answer, concurrent duplicate).
+    let ahead = false;
+    for (const [k, prev] of existing as Map<string, StoredPartial>) {
+      if (prev.pos === undefined) continue;
+      const ckPos = ckpts.get(prev.lane)?.pos;
+      if (ckPos !== undefined && comparePosition(prev.pos, ckPos) <= 0) continue;
+      const known = applied.get(k);
+      if (known !== undefined && comparePosition(known, prev.pos) >= 0) continue;
+      applied.set(k, prev.pos);
+      ahead = true;
+    }
+    if (ahead) return 'conflict';
+    // A window's partials (one per lane) and its marker go in one transaction, so that a flush
+    // never clears a marker without seeing every partial of the commit that wrote it.
+    const groups = new Map<string, { partials: Commit['partials']; marker: DirtyMarker }>();
     for (const d of deltas) {
       const prev =
         existing.size > 0 ? existing.get(partialKey(d.lane, d.series, d.windowStartMs)) : undefined;
@@ -474,26 +539,81 @@ export class Aggregator {
         windowStartMs: d.windowStartMs,
         version: (prev?.version ?? 0) + 1,
         partial: merged,
+        pos: { seq: d.lastSeq, sub: d.lastSub },
       };
-      partials.push({ expectedVersion: prev?.version ?? 0, next, meta: d.meta });
-      // Several lanes may touch one window in a sub-batch (parallelized shards): one marker each.
-      // (With one lane, every delta is a distinct window: no set needed.)
-      const mk = plan.lanes.size > 1 ? `${d.meta.series}\u0000${d.windowStartMs}` : undefined;
-      if (mk === undefined || !marked.has(mk)) {
-        if (mk !== undefined) marked.add(mk);
+      const entry = { expectedVersion: prev?.version ?? 0, next, meta: d.meta };
+      // (With one lane, every delta is a distinct window: no lookup needed.)
+      const multi = plan.lanes.size > 1;
+      const wk = multi ? `${d.meta.series}\u0000${d.windowStartMs}` : String(groups.size);
+      const g = multi ? groups.get(wk) : undefined;
+      if (g !== undefined) {
+        g.partials.push(entry);
+        continue;
+      }
+      groups.set(wk, {
+        partials: [entry],
         // Explicit fields, not a spread: V8 builds spread-then-extend literals on a slow path.
-        markers.push({
+        marker: {
           series: d.meta.series,
           kind: d.meta.kind,
           metric: d.meta.metric,
           dimensions: d.meta.dimensions,
           windowStartMs: d.windowStartMs,
           windowEndMs: d.windowStartMs + this.cfg.windowMs,
-          token,
-        });
-      }
+          token: '',
+        },
+      });
     }
-    return store.commit({ token, checkpoints, partials, markers }, deadlineMs);
+    // Pack the windows into transactions (≤ maxPartialsPerCommit partials, ≤ 100 actions).
+    const packs: Array<{ partials: Commit['partials']; markers: DirtyMarker[] }> = [];
+    let cur: { partials: Commit['partials']; markers: DirtyMarker[] } = {
+      partials: [],
+      markers: [],
+    };
+    for (const g of groups.values()) {
+      const n = cur.partials.length + g.partials.length;
+      if (
+        cur.markers.length > 0 &&
+        (n > this.cfg.maxPartialsPerCommit || n + cur.markers.length + 1 > MAX_TRANSACT_ACTIONS)
+      ) {
+        packs.push(cur);
+        cur = { partials: [], markers: [] };
+      }
+      for (const e of g.partials) cur.partials.push(e);
+      cur.markers.push(g.marker);
+    }
+    // The checkpoints ride with the last pack if they fit, else alone.
+    const lastFits =
+      cur.partials.length + cur.markers.length + checkpoints.length <= MAX_TRANSACT_ACTIONS;
+    if (!lastFits) {
+      packs.push(cur);
+      cur = { partials: [], markers: [] };
+    }
+    const commits: Commit[] = [];
+    for (const pk of [...packs, cur]) {
+      // Idempotency token: the plan's range and lane versions plus the pack's partial versions
+      // (a re-plan after a crash changes them, so a token is never reused for other content).
+      const h = createHash('sha256').update(tokenBase);
+      for (const e of pk.partials) {
+        h.update(`|${e.next.lane}|${e.next.series}|${e.next.windowStartMs}@${e.expectedVersion}`);
+      }
+      const token = h.digest('hex').slice(0, 36);
+      for (const m of pk.markers) m.token = token;
+      commits.push({ token, writer, checkpoints: [], partials: pk.partials, markers: pk.markers });
+    }
+    const final = commits.pop()!;
+    final.checkpoints = checkpoints;
+    if (commits.length > 0) {
+      const results = await Promise.allSettled(commits.map((c) => store.commit(c, deadlineMs)));
+      let conflict = false;
+      for (const r of results) {
+        if (r.status === 'rejected') throw r.reason;
+        if (r.value === 'conflict') conflict = true;
+      }
+      if (conflict) return 'conflict';
+    }
+    const result = await store.commit(final, deadlineMs);
+    return result === 'ok' ? commits.length + 1 : 'conflict';
   }
 
   /**

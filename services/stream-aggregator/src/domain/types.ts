@@ -68,6 +68,12 @@ export type StoredPartial = {
   windowStartMs: number;
   version: number;
   partial: PartialAggregate;
+  /**
+   * The lane's last position folded into this partial: every record of this (lane, series,
+   * window) at or below it is in it. Lets a retry skip what a transaction of an unfinished
+   * earlier attempt already applied (README: exactly-once design). Undefined on older items.
+   */
+  pos?: Position | undefined;
 };
 
 /** One window made dirty by a commit: it must be (re-)emitted once the watermark allows. */
@@ -84,6 +90,9 @@ export type DirtyMarker = SeriesMeta & {
 export type Commit = {
   /** Idempotency token (ClientRequestToken): same commit retried → applied once. */
   token: string;
+  /** Lane whose dirty-marker items this commit writes (default: its smallest checkpoint lane). */
+  writer?: string;
+  /** Lane checkpoints advanced by this commit; empty for a plan's earlier transactions. */
   checkpoints: Array<{ before: Checkpoint; after: Checkpoint }>;
   partials: Array<{ expectedVersion: number; next: StoredPartial; meta: SeriesMeta }>;
   markers: DirtyMarker[];

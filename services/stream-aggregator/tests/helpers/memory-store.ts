@@ -1,5 +1,6 @@
 import { partialKey } from '../../src/domain/engine.js';
 import { PartialAggregate } from '../../src/domain/partial.js';
+import type { Position } from '../../src/domain/sequence.js';
 import type {
   Checkpoint,
   Commit,
@@ -13,6 +14,15 @@ import type {
   WindowSink,
 } from '../../src/domain/types.js';
 
+type MemoryPartial = {
+  version: number;
+  json: string;
+  lane: string;
+  series: string;
+  ws: number;
+  pos: Position | undefined;
+};
+
 /** Error a fault hook throws to simulate throttling. */
 export class SimulatedThrottle extends Error {
   override name = 'SimulatedThrottle';
@@ -24,15 +34,13 @@ export class SimulatedThrottle extends Error {
  */
 export class MemoryStore implements StateStore {
   checkpoints = new Map<string, Checkpoint>();
-  partials = new Map<
-    string,
-    { version: number; json: string; lane: string; series: string; ws: number }
-  >();
+  partials = new Map<string, MemoryPartial>();
   markers = new Map<string, DirtyMarker>();
   windows = new Map<string, StoredWindow>();
   watermark = Number.NEGATIVE_INFINITY;
   tokens = new Set<string>();
-  faults: { commit?: (c: Commit) => 'throw' | undefined } = {};
+  /** `throw`: fail before applying; `lost`: apply, then fail (a crash or a lost answer). */
+  faults: { commit?: (c: Commit) => 'throw' | 'lost' | undefined } = {};
 
   async loadCheckpoints(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
     const out = new Map<string, Checkpoint>();
@@ -56,7 +64,14 @@ export class MemoryStore implements StateStore {
   }
 
   async commit(c: Commit): Promise<'ok' | 'conflict'> {
-    if (this.faults.commit?.(c) === 'throw') throw new SimulatedThrottle('throttled');
+    const fault = this.faults.commit?.(c);
+    if (fault === 'throw') throw new SimulatedThrottle('throttled');
+    const result = this.apply(c);
+    if (fault === 'lost') throw new SimulatedThrottle('answer lost after the write');
+    return result;
+  }
+
+  private apply(c: Commit): 'ok' | 'conflict' {
     if (this.tokens.has(c.token)) return 'ok';
     for (const { before } of c.checkpoints) {
       if ((this.checkpoints.get(before.lane)?.version ?? 0) !== before.version) return 'conflict';
@@ -74,6 +89,7 @@ export class MemoryStore implements StateStore {
         lane: next.lane,
         series: next.series,
         ws: next.windowStartMs,
+        pos: next.pos === undefined ? undefined : { ...next.pos },
       });
     }
     for (const m of c.markers) this.markers.set(`${m.series}\u0000${m.windowStartMs}`, { ...m });
@@ -119,13 +135,14 @@ export class MemoryStore implements StateStore {
     if (this.markers.get(k)?.token === m.token) this.markers.delete(k);
   }
 
-  private toStored(p: { version: number; json: string; lane: string; series: string; ws: number }) {
+  private toStored(p: MemoryPartial): StoredPartial {
     return {
       lane: p.lane,
       series: p.series,
       windowStartMs: p.ws,
       version: p.version,
       partial: PartialAggregate.fromJSON(JSON.parse(p.json)),
+      pos: p.pos === undefined ? undefined : { ...p.pos },
     };
   }
 }

@@ -109,7 +109,8 @@ describe('Aggregator', () => {
 
   it('applies a redelivered batch once and fails from the first unapplied record when throttled', async () => {
     // Prepare
-    const { agg, store } = setup({ maxPartialsPerCommit: 1 });
+    // One partial per plan: each record is committed with its checkpoint.
+    const { agg, store } = setup({ maxPartialsPerCommit: 1, maxPartialsPerPlan: 1 });
     const batch = [
       obsRecord(S, seqOf(1), 0, { series: 'a', timeMs: T0, value: 1 }),
       obsRecord(S, seqOf(2), 0, { series: 'b', timeMs: T0, value: 1 }),
