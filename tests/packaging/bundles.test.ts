@@ -15,6 +15,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CREDENTIAL_CHAIN =
   /@aws-sdk[\\/+](credential-provider-(node|ini|sso|web-identity|process|http|login)|nested-clients|token-providers)[@\\/]|@smithy[\\/+]credential-provider-imds[@\\/]/;
 const ZOD = /[\\/]zod@|[\\/]node_modules[\\/]zod[\\/]/;
+/** The S3 client and what only it brings (XML protocol, flexible checksums, S3 middleware). */
+const CLIENT_S3 =
+  /@aws-sdk[\\/+](client-s3|middleware-sdk-s3|checksums|xml-builder|signature-v4-multi-region)[@\\/]/;
+/**
+ * Services that write objects with lambda-kit's `createObjectPut` (`/s3-put`) and must not carry
+ * the S3 client again (it made stream-aggregator 514 instead of 350 KiB minified).
+ */
+const WITHOUT_CLIENT_S3 = new Set(['stream-aggregator']);
 
 /** Services whose package holds function code (resources defines infrastructure only). */
 const functionZips = readdirSync(join(root, 'services'))
@@ -107,6 +115,26 @@ describe('packaged function bundles', () => {
         if (sources.some((s) => /@aws-sdk[\\/+]client-/.test(s))) {
           expect(sources.some((s) => s.endsWith('lambda-kit/src/aws-credentials.ts'))).toBe(true);
         }
+      }
+    },
+  );
+
+  it.each(functionZips.filter(([service]) => WITHOUT_CLIENT_S3.has(service)))(
+    '%s: objects written through lambda-kit/s3-put, no @aws-sdk/client-s3',
+    (_service, zip) => {
+      // Act
+      const bundles = bundledSources(zip);
+      // Assess
+      expect(bundles.size).toBeGreaterThan(0);
+      for (const [bundle, sources] of bundles) {
+        expect(
+          sources.some((s) => s.endsWith('lambda-kit/src/s3-put.ts')),
+          bundle,
+        ).toBe(true);
+        expect(
+          sources.filter((s) => CLIENT_S3.test(s)),
+          bundle,
+        ).toEqual([]);
       }
     },
   );
