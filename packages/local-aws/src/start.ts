@@ -6,7 +6,7 @@ import { connectLocalAws, type LocalAwsConnection } from './connect.js';
 import { ServiceUnavailableError, StandInStartError } from './errors.js';
 import { removeFolder, trackFolder } from './internal/processes.js';
 import { loadPlugin, registeredServices } from './registry.js';
-import type { RunningStandIn, ServiceName, StandInPlugin } from './types.js';
+import type { RunningStandIn, ServiceName, StandInEvents, StandInPlugin } from './types.js';
 
 /** Options of `startLocalAws`. */
 export interface StartLocalAwsOptions {
@@ -36,6 +36,11 @@ export interface LocalAws extends LocalAwsConnection {
   readonly details: Partial<Record<ServiceName, Readonly<Record<string, unknown>>>>;
   /** Stop every stand-in, kill their processes, remove the temp folder. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * The notifications of a stand-in started here (S3: object created/removed events), or
+   * undefined when it does not emit any or was not started by this call.
+   */
+  events(service: ServiceName): StandInEvents | undefined;
 }
 
 async function resolvePlugins(
@@ -167,5 +172,6 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
       .join(', ');
     write(`[local-aws] ready: ${summary}`);
   }
-  return { ...connection, timings, details, stop };
+  const events = (service: ServiceName) => running.get(service)?.events;
+  return { ...connection, timings, details, stop, events };
 }

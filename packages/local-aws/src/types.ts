@@ -37,8 +37,21 @@ export interface StandInContext {
   log(message: string): void;
 }
 
+/**
+ * Notifications a stand-in emits as they happen (S3: the S3 event record of every object write
+ * and delete, `{ Records: [...] }` as S3 sends to its notification targets).
+ */
+export interface StandInEvents {
+  /** Listen to every event from now on; returns the function that stops listening. */
+  subscribe(listener: (event: unknown) => void): () => void;
+  /** Resolves once every event emitted before this call has reached the listeners. */
+  flush(): Promise<void>;
+}
+
 /** A started stand-in. */
 export interface RunningStandIn {
+  /** Its notifications, when it emits any (S3: object events). */
+  readonly events?: StandInEvents;
   /** Base URL, e.g. `http://127.0.0.1:43121`. */
   readonly endpoint: string;
   /** Variables to export, at least the service's `ENDPOINT_ENV` entry. */

@@ -10,9 +10,52 @@ import { clientOptions } from '../clients.js';
 import { ResourceError, StandInStartError } from '../errors.js';
 import { killChild, trackChild } from '../internal/processes.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
-import type { StandInPlugin } from '../types.js';
+import type { StandInEvents, StandInPlugin } from '../types.js';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./s3rver-child.cjs', import.meta.url));
+
+/**
+ * The S3 events the s3rver child forwards over IPC (one per object write or delete, whoever the
+ * writer), and a flush that round-trips the same channel: IPC keeps the order, so every event
+ * emitted before the flush has been delivered when it resolves.
+ */
+function childEvents(child: ChildProcess): StandInEvents {
+  const listeners = new Set<(event: unknown) => void>();
+  const flushes = new Map<number, () => void>();
+  let nextFlush = 1;
+  child.on('message', (message: { type?: string; event?: unknown; id?: number }) => {
+    if (message.type === 's3-event') {
+      for (const listener of listeners) listener(message.event);
+    } else if (message.type === 'flushed' && message.id !== undefined) {
+      flushes.get(message.id)?.();
+      flushes.delete(message.id);
+    }
+  });
+  child.once('exit', () => {
+    for (const resolve of flushes.values()) resolve();
+    flushes.clear();
+  });
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    flush() {
+      if (!child.connected) return Promise.resolve();
+      const id = nextFlush++;
+      return new Promise<void>((resolve) => {
+        flushes.set(id, resolve);
+        try {
+          child.send({ type: 'flush', id });
+        } catch {
+          // The child is going away: nothing more will come.
+          flushes.delete(id);
+          resolve();
+        }
+      });
+    },
+  };
+}
 
 /** S3: s3rver 3.7.1 in a child Node process (for the OpenSSL legacy provider), data in a temp dir. */
 export const s3Plugin: StandInPlugin = {
@@ -67,6 +110,7 @@ export const s3Plugin: StandInPlugin = {
     return {
       endpoint,
       env,
+      events: childEvents(child),
       details: { engine: 's3rver 3.7.1', pid: child.pid, dataDir: ctx.dataDir },
       async stop() {
         if (stopped) return;

@@ -2,6 +2,9 @@
 // ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only offers through the legacy
 // provider. Keeping the flag in this child spares every test process NODE_OPTIONS.
 // argv: <data directory>. Reports { type: 'ready', port } over IPC; exits when the parent goes.
+// Every S3 event s3rver emits (ObjectCreated:Put/Post/Copy, ObjectRemoved:Delete, emitted before
+// the response is sent) goes to the parent as { type: 's3-event', event }; { type: 'flush', id }
+// is answered { type: 'flushed', id } after every event emitted before it (IPC keeps the order).
 'use strict';
 const S3rver = require('s3rver');
 const AWSAccount = require('s3rver/lib/models/account');
@@ -20,6 +23,11 @@ const server = new S3rver({
   silent: true,
 });
 
+const send = (message) => {
+  if (process.connected) process.send(message);
+};
+server.on('event', (event) => send({ type: 's3-event', event }));
+
 let closing = false;
 function shutdown() {
   if (closing) return;
@@ -37,6 +45,7 @@ function shutdown() {
 process.on('disconnect', shutdown);
 process.on('message', (message) => {
   if (message && message.type === 'stop') shutdown();
+  else if (message && message.type === 'flush') send({ type: 'flushed', id: message.id });
 });
 
 server.run().then(
