@@ -1,5 +1,6 @@
 import { decodeKinesisRecord } from '@streamlens/lambda-kit/kinesis';
 import {
+  DEFAULT_MAX_EVENT_BYTES,
   type InputEvent,
   isKplAggregated,
   LOG_COUNT_METRIC,
@@ -297,9 +298,17 @@ export class RecordDecoder {
   readonly sourceAnchor: KinesisRecordSource;
 
   private readonly parseOptions: { maxBytes: number | undefined };
+  /** The byte limit `parseInputEventJson` applies (its default when none is configured). */
+  private readonly maxBytes: number;
+  /**
+   * Plain records' base64 is decoded into this one buffer (grown on demand, never shrunk)
+   * instead of a new Buffer per record: the bytes only live until they are read as text.
+   */
+  private scratch: Buffer = Buffer.allocUnsafe(1 << 14);
 
   constructor(readonly opts: DecodeOptions) {
     this.parseOptions = { maxBytes: opts.maxRecordBytes };
+    this.maxBytes = opts.maxRecordBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.series = new SeriesCache(opts.seriesDimensions);
     this.sourceAnchor = new KinesisRecordSource({ Records: [] }, this);
   }
@@ -331,7 +340,7 @@ export class RecordDecoder {
     sub: number,
     partitionKey: string,
     arrivalTimeMs: number,
-    data: Uint8Array,
+    data: Uint8Array | string,
     payload: Uint8Array | string,
   ): InputRecord {
     const parsed = parseInputEventJson(data, this.parseOptions);
@@ -349,6 +358,53 @@ export class RecordDecoder {
   }
 
   /**
+   * {@link RecordDecoder.record} for a plain (not KPL) record given as its base64 text, with the
+   * same result as `record(…, Buffer.from(b64, 'base64'), b64)`: the bytes are decoded into the
+   * reused scratch buffer (the same decoder as `Buffer.from`, which skips what is not base64) and
+   * read as UTF-8 text there, and the text is what the schema parses. A string and its bytes get
+   * the same answer from `parseInputEventJson` as long as neither can be over the size limit:
+   * the text has at most one UTF-16 unit per byte, so with 3 bytes per unit still under the limit
+   * neither check can fire. Larger records take the Buffer path, so their OVERSIZE issue (and its
+   * message, which names the byte count) is the one `record` gives.
+   */
+  recordBase64(
+    shardId: string,
+    seq: string,
+    partitionKey: string,
+    arrivalTimeMs: number,
+    b64: string,
+  ): InputRecord {
+    // Node's decoder writes at most 3 bytes per 4 characters (plus a partial group).
+    const room = ((b64.length + 3) >>> 2) * 3;
+    if (room * 3 > this.maxBytes) {
+      return this.record(
+        shardId,
+        seq,
+        0,
+        partitionKey,
+        arrivalTimeMs,
+        Buffer.from(b64, 'base64'),
+        b64,
+      );
+    }
+    let buf = this.scratch;
+    if (room > buf.length) {
+      buf = Buffer.allocUnsafe(Math.max(room, 2 * buf.length));
+      this.scratch = buf;
+    }
+    const n = buf.write(b64, 0, 'base64');
+    return this.record(
+      shardId,
+      seq,
+      0,
+      partitionKey,
+      arrivalTimeMs,
+      buf.toString('utf8', 0, n),
+      b64,
+    );
+  }
+
+  /**
    * One Kinesis event record → its input records: one for a plain record, one per user record of
    * a KPL aggregate (checksum verified by lambda-kit), one invalid record for a malformed
    * aggregate. Never throws.
@@ -357,10 +413,7 @@ export class RecordDecoder {
     const k = record.kinesis;
     const arrivalTimeMs = Math.round(k.approximateArrivalTimestamp * 1000);
     if (!looksKpl(k.data)) {
-      const bytes = Buffer.from(k.data, 'base64');
-      out.push(
-        this.record(shardId, k.sequenceNumber, 0, k.partitionKey, arrivalTimeMs, bytes, k.data),
-      );
+      out.push(this.recordBase64(shardId, k.sequenceNumber, k.partitionKey, arrivalTimeMs, k.data));
       return;
     }
     const decoded = decodeKinesisRecord(record);
@@ -463,13 +516,11 @@ export class KinesisRecordSource implements RecordSource {
     const e = this.entries[i]!;
     if (!('kinesis' in e)) return e;
     const k = e.kinesis;
-    return this.decoder.record(
+    return this.decoder.recordBase64(
       this.shardIds[i]!,
       k.sequenceNumber,
-      0,
       k.partitionKey,
       Math.round(k.approximateArrivalTimestamp * 1000),
-      Buffer.from(k.data, 'base64'),
       k.data,
     );
   }

@@ -229,3 +229,88 @@ describe('KinesisRecordSource', () => {
     expect(source.shardIdAt(0)).toBe(source.shardIdAt(4));
   });
 });
+
+describe('RecordDecoder.recordBase64', () => {
+  /** Base64 texts as Kinesis could deliver them: events, broken JSON, raw bytes, noisy base64. */
+  const payload = fc.oneof(
+    event.map((e) => Buffer.from(JSON.stringify(e))),
+    fc.string({ maxLength: 300 }).map((s) => Buffer.from(s)),
+    fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  );
+  const b64 = fc.oneof(
+    payload.map((b) => b.toString('base64')),
+    // Node's decoder skips characters outside the alphabet and stops at padding: keep those.
+    fc
+      .tuple(
+        payload,
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(' ', '\n', '=', '-', '_', '!', '==', 'é')), {
+          maxLength: 4,
+        }),
+      )
+      .map(([b, noise]) => {
+        let s = b.toString('base64');
+        for (const [at, c] of noise) {
+          const i = s.length === 0 ? 0 : at % s.length;
+          s = s.slice(0, i) + c + s.slice(i);
+        }
+        return s;
+      }),
+  );
+
+  it('answers exactly as record() on Buffer.from(base64), below, at and over the size limit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(b64, { minLength: 1, maxLength: 8 }),
+        fc.option(fc.integer({ min: 1, max: 2_000 }), { nil: undefined }),
+        (texts, maxRecordBytes) => {
+          // Prepare: one decoder per path, reused over the records (the scratch buffer is shared).
+          const opts = { seriesDimensions: [], maxRecordBytes };
+          const fast = new RecordDecoder(opts);
+          const reference = new RecordDecoder(opts);
+          for (const [i, text] of texts.entries()) {
+            // Act
+            const got = fast.recordBase64(S, String(i), 'pk', 1000, text);
+            const want = reference.record(
+              S,
+              String(i),
+              0,
+              'pk',
+              1000,
+              Buffer.from(text, 'base64'),
+              text,
+            );
+            // Assess
+            expect(got).toEqual(want);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('grows the scratch buffer for a large record and then reads only the bytes of the next one', () => {
+    // Prepare: a record far larger than the initial scratch buffer, then a short one.
+    const big = telemetry('big', 'cpu', 1, T, { pad: 'x'.repeat(40_000) });
+    const small = telemetry('s', 'm', 2, T);
+    const decoder = new RecordDecoder({ seriesDimensions: [] });
+    // Act
+    const first = decoder.recordBase64(
+      S,
+      '1',
+      'pk',
+      0,
+      Buffer.from(JSON.stringify(big)).toString('base64'),
+    );
+    const second = decoder.recordBase64(
+      S,
+      '2',
+      'pk',
+      0,
+      Buffer.from(JSON.stringify(small)).toString('base64'),
+    );
+    // Assess
+    expect(first.obs?.series).toBe(`cpu|pad=${'x'.repeat(40_000)}`);
+    expect(second.error).toBeUndefined();
+    expect(second.obs).toMatchObject({ series: 'm', value: 2 });
+  });
+});
