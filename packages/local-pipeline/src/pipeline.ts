@@ -92,6 +92,8 @@ export interface WiredFunction {
 /** Stand-ins started for a run: one connection over all of them. */
 export interface StandIns extends LocalAwsConnection {
   readonly timings: Record<string, number>;
+  /** A started stand-in's notifications (S3: object events), when it emits any. */
+  events(service: ServiceName): ReturnType<LocalAws['events']>;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,13 @@ export async function startStandIns(
   return {
     ...connection,
     timings,
+    events: (service) => {
+      for (const s of started) {
+        const events = s.events(service);
+        if (events) return events;
+      }
+      return undefined;
+    },
     async stop() {
       connection.close();
       await stopAll();
@@ -359,8 +368,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             return true;
           })
         : undefined;
+    // S3 → EventBridge from the S3 stand-in's own event per write (no listing of a growing
+    // lake); listing only when the stand-in emits none.
+    const s3Events = aws.events('s3');
     const lakeNotifier = eventBus
-      ? new BucketNotifier(aws.clients().s3, lakeBucket, eventBus, region)
+      ? new BucketNotifier(aws.clients().s3, lakeBucket, eventBus, region, 500, s3Events)
       : undefined;
     const failures = new NdjsonFailureSink(join(options.runDir, 'on-failure'));
     const functions: WiredFunction[] = [];
@@ -588,9 +600,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           ...firehoses.map((f) => f.drain(left())),
         ]);
         const second = await Promise.all(otherConsumers().map((m) => m.drain(left())));
-        // Every lake object is written by now: one more listing notifies the last ones, then the
-        // SQS consumers empty their queues.
-        await lakeNotifier?.scan().catch(() => undefined);
+        // Every lake object is written by now: the notifier delivers the last ones (flushing the
+        // stand-in's events, or one more listing), then the SQS consumers empty their queues.
+        await lakeNotifier?.flush().catch(() => undefined);
         const third = await Promise.all(
           functions.flatMap((f) => f.sqsMappings).map((m) => m.drain(left())),
         );

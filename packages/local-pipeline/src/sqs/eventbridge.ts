@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ACCOUNT_ID } from '../config/functions.js';
 
 /** An EventBridge event (the envelope every event has). */
@@ -21,6 +21,7 @@ export function objectCreatedEvent(
   object: { key: string; size: number; etag: string; sequencer?: string },
   region: string,
   at: Date = new Date(),
+  reason = 'PutObject',
 ): EventBridgeEvent {
   return {
     version: '0',
@@ -45,7 +46,7 @@ export function objectCreatedEvent(
       'request-id': randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase(),
       requester: ACCOUNT_ID,
       'source-ip-address': '127.0.0.1',
-      reason: 'PutObject',
+      reason,
     },
   };
 }
@@ -111,16 +112,45 @@ export class LocalEventBus {
 }
 
 /**
- * S3 → EventBridge for one bucket: lists the bucket every `intervalMs` and sends an `Object
- * Created` event for every (key, ETag) not seen before, whoever wrote it (the Firehose emulator,
- * a function). Listing instead of a hook in the S3 stand-in: every writer is covered.
+ * Where the S3 stand-in's own notifications come from (`LocalAws.events('s3')`): S3 event
+ * records (`{ Records: [{ eventName, s3: { bucket, object } }] }`) as objects are written.
+ */
+export interface ObjectEventSource {
+  subscribe(listener: (event: unknown) => void): () => void;
+  /** Resolves once every event emitted before the call has reached the listeners. */
+  flush(): Promise<void>;
+}
+
+interface S3EventRecordLike {
+  eventName?: string;
+  eventTime?: string;
+  s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number; eTag?: string } };
+}
+
+/** EventBridge's `detail.reason` per S3 event name (s3rver's Post is a multipart completion or a form POST). */
+const REASONS: Readonly<Record<string, string>> = {
+  'ObjectCreated:Put': 'PutObject',
+  'ObjectCreated:Post': 'CompleteMultipartUpload',
+  'ObjectCreated:Copy': 'CopyObject',
+  'ObjectCreated:CompleteMultipartUpload': 'CompleteMultipartUpload',
+};
+
+/**
+ * S3 → EventBridge for one bucket: an `Object Created` event for every object written, whoever
+ * wrote it (the Firehose emulator, a function). With an `ObjectEventSource` (the S3 stand-in's
+ * own event for each write, what `pnpm start` uses) exactly one event per write and no listing;
+ * without one it lists the bucket every `intervalMs` and sends an event for every (key, ETag)
+ * not seen before (its cost grows with the bucket, and a rewrite with the same content is missed).
  */
 export class BucketNotifier {
   private readonly seen = new Set<string>();
   private stopped = false;
   private loop: Promise<void> | undefined;
   private sequencer = 0;
-  readonly stats = { objects: 0 };
+  private unsubscribe: (() => void) | undefined;
+  /** Events of the source, delivered in order (a copy's ETag needs a HeadObject first). */
+  private chain: Promise<void> = Promise.resolve();
+  readonly stats = { objects: 0, listings: 0 };
 
   constructor(
     private readonly s3: S3Client,
@@ -128,9 +158,19 @@ export class BucketNotifier {
     private readonly bus: LocalEventBus,
     private readonly region: string,
     private readonly intervalMs = 500,
+    private readonly source?: ObjectEventSource,
   ) {}
 
+  /** True when notifications come from the stand-in's events rather than from listing. */
+  get eventDriven(): boolean {
+    return this.source !== undefined;
+  }
+
   start(): void {
+    if (this.source) {
+      this.unsubscribe ??= this.source.subscribe((event) => this.onS3Event(event));
+      return;
+    }
     this.loop ??= (async () => {
       while (!this.stopped) {
         await this.scan().catch(() => undefined);
@@ -139,11 +179,66 @@ export class BucketNotifier {
     })();
   }
 
+  private onS3Event(event: unknown): void {
+    const records = (event as { Records?: S3EventRecordLike[] } | null)?.Records ?? [];
+    for (const record of records) {
+      const reason = REASONS[record.eventName ?? ''];
+      const object = record.s3?.object;
+      if (!reason || record.s3?.bucket?.name !== this.bucket || !object?.key) continue;
+      const key = object.key;
+      const at = record.eventTime ? new Date(record.eventTime) : new Date();
+      this.chain = this.chain.then(async () => {
+        let { eTag, size } = object;
+        if (eTag === undefined || size === undefined) {
+          // s3rver leaves the ETag out of a copy's event: ask for it, as S3's event carries it.
+          const head = await this.s3
+            .send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+            .catch(() => undefined);
+          eTag ??= head?.ETag ?? '';
+          size ??= head?.ContentLength ?? 0;
+        }
+        this.emit(key, size, eTag, at, reason);
+      });
+    }
+  }
+
+  private emit(key: string, size: number, etag: string, at: Date, reason: string): void {
+    this.stats.objects++;
+    this.bus.put(
+      objectCreatedEvent(
+        this.bucket,
+        {
+          key,
+          size,
+          etag,
+          sequencer: (++this.sequencer).toString(16).toUpperCase().padStart(16, '0'),
+        },
+        this.region,
+        at,
+        reason,
+      ),
+    );
+  }
+
+  /**
+   * Notify every object written so far: with an event source, once every event emitted before
+   * the call is delivered; otherwise one more listing.
+   */
+  async flush(): Promise<void> {
+    if (this.source) {
+      await this.source.flush();
+      await this.chain;
+      return;
+    }
+    await this.scan();
+  }
+
   /** One listing: events for the new objects. */
   async scan(): Promise<number> {
     let token: string | undefined;
     let fresh = 0;
     do {
+      this.stats.listings++;
       const page = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
@@ -156,19 +251,7 @@ export class BucketNotifier {
         if (this.seen.has(id)) continue;
         this.seen.add(id);
         fresh++;
-        this.stats.objects++;
-        this.bus.put(
-          objectCreatedEvent(
-            this.bucket,
-            {
-              key: o.Key,
-              size: o.Size ?? 0,
-              etag: o.ETag ?? '',
-              sequencer: (++this.sequencer).toString(16).toUpperCase().padStart(16, '0'),
-            },
-            this.region,
-          ),
-        );
+        this.emit(o.Key, o.Size ?? 0, o.ETag ?? '', new Date(), 'PutObject');
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -177,6 +260,9 @@ export class BucketNotifier {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     await this.loop;
+    await this.chain;
   }
 }
