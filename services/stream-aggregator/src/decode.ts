@@ -33,8 +33,6 @@ type SeriesEntry = {
   next: SeriesEntry | undefined;
 };
 
-const NO_NAMES: string[] = [];
-
 function sameValues(a: ReadonlyArray<string | undefined>, b: ReadonlyArray<string | undefined>) {
   for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -97,21 +95,39 @@ export class SeriesCache {
       }
       return this.insert(byFirst, values[0], head, [], values, event);
     }
-    // Own keys in the object's order (V8 caches the list per hidden class).
-    const names = dims === undefined ? NO_NAMES : Object.keys(dims);
-    const first = names.length > 0 ? dims![names[0]!] : undefined;
+    // Keys in the object's own order, walked with for…in (V8's enum cache, nothing allocated)
+    // rather than Object.keys, which copies them into a new array for every record. Parsed JSON
+    // inherits nothing enumerable, so this is the own keys; and an entry is only ever compared
+    // with what the same walk produced, so a hit is exact either way.
+    let first: string | undefined;
+    if (dims !== undefined) {
+      for (const name in dims) {
+        first = dims[name];
+        break;
+      }
+    }
     const head = byFirst.get(first);
     search: for (let e = head; e !== undefined; e = e.next) {
       const en = e.names;
-      if (en.length !== names.length) continue;
       const ev = e.values;
-      for (let i = 0; i < names.length; i++) {
-        const name = names[i]!;
-        if (en[i] !== name || ev[i] !== dims![name]) continue search;
+      let i = 0;
+      if (dims !== undefined) {
+        for (const name in dims) {
+          if (i === en.length || en[i] !== name || ev[i] !== dims[name]) continue search;
+          i++;
+        }
       }
+      if (i !== en.length) continue;
       return e.meta;
     }
-    const values = names.map((n) => dims![n]);
+    const names: string[] = [];
+    const values: Array<string | undefined> = [];
+    if (dims !== undefined) {
+      for (const name in dims) {
+        names.push(name);
+        values.push(dims[name]);
+      }
+    }
     return this.insert(byFirst, first, head, names, values, event);
   }
 

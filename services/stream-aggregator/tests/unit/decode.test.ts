@@ -88,6 +88,30 @@ describe('SeriesCache', () => {
     expect(Object.keys(mb.dimensions)).toEqual(['az', 'host', 'region']);
   });
 
+  it('tells apart parsed dimensions that differ only in a __proto__ or an index-like key', () => {
+    // Prepare: JSON.parse makes "__proto__" an own key; index-like keys enumerate first.
+    const json = (d: string) =>
+      JSON.parse(
+        `{"specversion":"1.0","id":"1","source":"s","type":"telemetry.reading","time":"${T}","data":{"metric":"cpu","value":1,"dimensions":${d}}}`,
+      ) as InputEvent;
+    const events = [
+      json('{"host":"a","__proto__":"x"}'),
+      json('{"host":"a","__proto__":"y"}'),
+      json('{"host":"a"}'),
+      json('{"b":"1","10":"v","2":"w"}'),
+      json('{"b":"1","2":"w","10":"v"}'),
+      json('{"b":"1","10":"w","2":"v"}'),
+    ];
+    const cache = new SeriesCache([]);
+    // Act: twice, so the second pass is served from the cache.
+    const first = events.map((e) => cache.metaOf(e).series);
+    const second = events.map((e) => cache.metaOf(e).series);
+    // Assess
+    expect(first).toEqual(events.map((e) => seriesKeyOf(e)));
+    expect(second).toEqual(first);
+    expect(new Set(first).size).toBe(5);
+  });
+
   it('keeps only the configured dimensions, in sorted order', () => {
     // Prepare
     const cache = new SeriesCache(['region', 'host']);
