@@ -1,4 +1,8 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@opensearch-project/opensearch';
+import { StandInStartError } from '../errors.js';
+import { killChild, trackChild } from '../internal/processes.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
 import type { StandInPlugin } from '../types.js';
 import { startOpenSearchServer } from './server.js';
@@ -17,10 +21,93 @@ export {
 } from './server.js';
 export { type IndexTemplate, matchesPattern, Store } from './store.js';
 
-/** OpenSearch: an in-process REST stand-in (see server.ts and the README's OpenSearch section). */
+const CHILD_SCRIPT = fileURLToPath(new URL('./child.ts', import.meta.url));
+/** The package folder: the child resolves `tsx` from here (the workspace root's devDependency). */
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Start the stand-in in a child Node process with tsx's loader (it is TypeScript); its endpoint
+ * and how to stop it. Faults and stats are reached over HTTP there (`setOpenSearchFaults`,
+ * `openSearchStats`).
+ */
+async function startChild(
+  log: (message: string) => void,
+): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
+  const child: ChildProcess = fork(CHILD_SCRIPT, [], {
+    cwd: PACKAGE_DIR,
+    // Replace (not inherit) the parent's flags: vitest's or the caller's loaders are not wanted.
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  trackChild(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+    for (const line of chunk.toString().split('\n')) if (line.trim()) log(line);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { type?: string; port?: number; message?: string }) => {
+      if (message.type === 'ready' && message.port) resolve(message.port);
+      else reject(new StandInStartError('opensearch', `child failed: ${message.message ?? ''}`));
+    });
+    child.once('error', (error) =>
+      reject(new StandInStartError('opensearch', 'fork failed', { cause: error })),
+    );
+    child.once('exit', (code, signal) =>
+      reject(
+        new StandInStartError('opensearch', `child exited (${code ?? signal}): ${stderr.trim()}`),
+      ),
+    );
+  }).catch(async (error: unknown) => {
+    await killChild(child);
+    throw error;
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
+    stop: () => killChild(child),
+  };
+}
+
+/**
+ * OpenSearch: the REST stand-in (see server.ts and the README's OpenSearch section), in this
+ * process by default; in a child process of its own with `STREAMLENS_OPENSEARCH_PROCESS=child`
+ * (what `pnpm start` uses, so that indexing does not load the harness's event loop).
+ */
 export const opensearchPlugin: StandInPlugin = {
   name: 'opensearch',
   async start(ctx) {
+    if (process.env.STREAMLENS_OPENSEARCH_PROCESS === 'child') {
+      const child = await startChild(ctx.log);
+      const client = new Client({ node: child.endpoint });
+      try {
+        await waitFor(() => client.info(), {
+          timeoutMs: 10_000,
+          retryIf: isNotListeningYet,
+          what: 'opensearch GET /',
+        });
+      } catch (error) {
+        await child.stop();
+        throw new StandInStartError('opensearch', 'not ready', { cause: error });
+      } finally {
+        await client.close();
+      }
+      let stopped = false;
+      return {
+        endpoint: child.endpoint,
+        env: { OPENSEARCH_ENDPOINT: child.endpoint },
+        details: {
+          engine: 'streamlens OpenSearch stand-in (REST subset)',
+          process: 'child',
+          pid: child.pid,
+        },
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          await child.stop();
+        },
+      };
+    }
     const server = await startOpenSearchServer({ log: ctx.log });
     // Readiness through the real client, as the functions will talk to it.
     const client = new Client({ node: server.endpoint });
@@ -38,6 +125,7 @@ export const opensearchPlugin: StandInPlugin = {
       env: { OPENSEARCH_ENDPOINT: server.endpoint },
       details: {
         engine: 'streamlens OpenSearch stand-in (REST subset)',
+        process: 'in-process',
         setFaults: server.setFaults,
         stats: server.stats,
       },
