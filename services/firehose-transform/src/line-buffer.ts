@@ -48,6 +48,19 @@ export class LineBuffer {
     return buf.toString('base64', 0, n);
   }
 
+  /**
+   * Makes the buffer at least `bytes` long, keeping its first `keep` bytes (a decoded record that
+   * is still being read), and returns it.
+   */
+  reserveKeeping(bytes: number, keep: number): Buffer {
+    if (bytes > this.#buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(bytes, 2 * this.#buf.length));
+      this.#buf.copy(next, 0, 0, keep);
+      this.#buf = next;
+    }
+    return this.#buf;
+  }
+
   #reserve(bytes: number): void {
     if (bytes > this.#buf.length) {
       this.#buf = Buffer.allocUnsafe(Math.max(bytes, 2 * this.#buf.length));

@@ -51,4 +51,16 @@ describe('LineBuffer', () => {
       { numRuns: 300 },
     );
   });
+
+  it('grows for the line written after a record without losing the record', () => {
+    // Prepare: a record filling a small buffer.
+    const lines = new LineBuffer(8);
+    const n = lines.decodeBase64(Buffer.from('{"a":1}').toString('base64'));
+    // Act
+    const buf = lines.reserveKeeping(4 * n, n);
+    // Assess
+    expect(buf.length).toBeGreaterThanOrEqual(4 * n);
+    expect(buf.toString('utf8', 0, n)).toBe('{"a":1}');
+    expect(lines.bytes).toBe(buf);
+  });
 });

@@ -123,6 +123,15 @@ const spellings: Array<(json: string) => string> = [
   (j) => `{"id":"first",${j.slice(1)}`,
   (j) => `{"9":1,${j.slice(1)}`,
   (j) => `\uFEFF${j}`,
+  // Spellings the canonical-bytes fast path (src/canonical-line.ts) must decline.
+  (j) => j.replace(/"value":[^,}]+/, '"value":12345678901234567890'),
+  (j) => j.replace(/"value":[^,}]+/, '"value":0.00000012'),
+  (j) => j.replace(/"value":[^,}]+/, '"value":1E2'),
+  (j) => j.replace('"data":{', '"data":{"metric":"dup",'),
+  (j) => j.replace('"dimensions":{', '"dimensions":{"zz":"1","zz":"2",'),
+  (j) => j.replace('"attributes":{', '"attributes":{"__proto__":1,'),
+  (j) => j.replace('"data":{', '"data":{"nested":{"b":1,"a":[2]},'),
+  (j) => j.replace('"id":"', '"id":"\\u00E9'),
   (j) => j.slice(0, -1),
 ];
 
