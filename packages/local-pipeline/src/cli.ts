@@ -255,8 +255,10 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     if (tty) process.stderr.write('\r\x1b[2K');
     err(formatAlert(alert));
   });
-  // Event-loop utilisation of this process: kinesalite, the emulators and the feed share it, so a
-  // main thread near 100 % is a bottleneck of the harness, not of the functions.
+  // Event-loop utilisation of this thread: the emulators (ESM, Firehose, SQS/EventBridge) and the
+  // SNS and Redshift stand-ins share it (kinesalite, s3rver, OpenSearch run in child processes, the
+  // feed and the functions in worker threads), so near 100 % the harness is the bottleneck. On a
+  // loaded machine it also counts the time this thread waits for a core.
   const eluStart = performance.eventLoopUtilization();
   let eluLast = eluStart;
   let mainBusy = 0;

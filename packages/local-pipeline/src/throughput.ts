@@ -17,7 +17,7 @@ export interface ThroughputVerdict {
   readonly achievedRate: number;
   readonly producedSeconds: number;
   readonly drainSeconds: number;
-  /** Event-loop utilisation of the harness process (kinesalite, emulators, feed), 0..1. */
+  /** Event-loop utilisation of the harness main thread (the ESM, Firehose, SQS/EventBridge emulators; SNS and Redshift stand-ins), 0..1. */
   readonly mainThreadUtilization?: number;
   readonly lag: LagSummary;
   readonly mappings: readonly (MappingLoad & { readonly recordsPerBusySecond: number })[];
@@ -97,7 +97,7 @@ export function formatThroughput(t: ThroughputVerdict): string {
     `  lag (event produced → its window's aggregate stored): p50 ${s(t.lag.p50Ms)}, p99 ${s(t.lag.p99Ms)}, max ${s(t.lag.maxMs)} over ${t.lag.eventsMeasured} events in ${t.lag.windowsStored} windows; bound ${s(t.lag.boundMs)}`,
     ...(t.mainThreadUtilization !== undefined
       ? [
-          `  harness main thread (kinesalite, emulators, feed) busy ${Math.round(t.mainThreadUtilization * 100)} % of the run`,
+          `  harness main thread (emulators; SNS, Redshift stand-ins) busy ${Math.round(t.mainThreadUtilization * 100)} % of the run`,
         ]
       : []),
     `  max iterator age: ${t.mappings.map((m) => `${m.function.replace(/^streamlens-/, '')} ${s(m.maxIteratorAgeMs)} (${m.recordsPerBusySecond} rec/busy s)`).join(', ')}`,
