@@ -101,19 +101,23 @@ async function runOnce(aws: LocalAwsConnection, v: Variant, round: number): Prom
   const config = configMod.loadConfig();
   const calls = { current: new Map() as Calls };
   const doc = instrumentedClient(calls);
-  const decoder = new decodeMod.RecordDecoder(config);
   let emitted = 0;
-  const engine = new engineMod.Aggregator(config.engine, {
-    store: new storeMod.DynamoStateStore(doc, {
-      ...config,
-      deadline: () => Date.now() + 60_000,
-    }),
-    windows: {
-      async emit(events: readonly unknown[]) {
-        emitted += events.length;
+  // One engine, store and decoder per shard: two containers, as Lambda runs them.
+  const containers = [0, 1].map(() => {
+    const decoder = new decodeMod.RecordDecoder(config);
+    const engine = new engineMod.Aggregator(config.engine, {
+      store: new storeMod.DynamoStateStore(doc, {
+        ...config,
+        deadline: () => Date.now() + 60_000,
+      }),
+      windows: {
+        async emit(events: readonly unknown[]) {
+          emitted += events.length;
+        },
       },
-    },
-    rejects: { async put() {} },
+      rejects: { async put() {} },
+    });
+    return { decoder, engine };
   });
   // Shard ids unique per run: DynamoDB Local remembers transaction tokens across tables.
   const shards = [`shardId-${suffix}-0`, `shardId-${suffix}-1`];
@@ -125,8 +129,11 @@ async function runOnce(aws: LocalAwsConnection, v: Variant, round: number): Prom
     calls.current = new Map();
     const started = performance.now();
     const outcomes = await Promise.all(
-      events.map((e) =>
-        engine.processBatch(new decodeMod.KinesisRecordSource(e, decoder), Date.now() + 60_000),
+      events.map((e, c) =>
+        containers[c]!.engine.processBatch(
+          new decodeMod.KinesisRecordSource(e, containers[c]!.decoder),
+          Date.now() + 60_000,
+        ),
       ),
     );
     v.busyMs += performance.now() - started;

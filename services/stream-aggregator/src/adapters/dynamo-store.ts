@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -32,6 +33,12 @@ export type DynamoStateStoreOptions = {
   markerBuckets: number;
   stateTtlSeconds: number;
   windowTtlSeconds: number;
+  /**
+   * How long a flush owns the marker buckets it leased (default 30 s; 0: no leases, every flush
+   * reads every bucket). Only liveness depends on it: a crashed owner delays those windows by at
+   * most this long; correctness rests on the conditional window and marker writes.
+   */
+  flushLeaseMs?: number;
   /** Deadline for reads and small writes (the engine passes its own to `commit`). */
   deadline?: () => number;
   retry?: Omit<RetryOptions, 'deadline' | 'retryable'>;
@@ -78,6 +85,12 @@ function isConditionFailure(error: unknown): boolean {
  */
 export class DynamoStateStore implements StateStore {
   private readonly now: () => number;
+  /** This store's (container's) identity as a flush-lease owner. */
+  private readonly owner = randomUUID();
+  /** Marker buckets leased by each flush in progress, by the markers it was given. */
+  private readonly leases = new WeakMap<readonly DirtyMarker[], number[]>();
+  /** Flushes of this store in progress (Lambda: at most one per container). */
+  private flushing = 0;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -133,7 +146,7 @@ export class DynamoStateStore implements StateStore {
 
   /** BatchGetItem, consistent, ≤ 100 keys per call (calls concurrent), UnprocessedKeys retried. */
   private async batchGet(
-    keys: Array<{ pk: string; sk: string }>,
+    keys: Array<Record<string, unknown>>,
     table = this.opts.stateTableName,
   ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
@@ -275,41 +288,141 @@ export class DynamoStateStore implements StateStore {
     return res.Item?.wm === undefined ? ms : Math.max(ms, Number(res.Item.wm));
   }
 
+  /**
+   * Dirty markers of the buckets this flush could lease whose window ended at or before the
+   * watermark. Two shards finishing invocations at the same time would otherwise both merge,
+   * store and send every closing window; with leases each bucket is flushed by one of them.
+   */
   async dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]> {
     const upper = `${sortableMs(watermarkMs)}#\uffff`;
-    const all: DirtyMarker[] = [];
-    for (let b = 0; b < this.opts.markerBuckets; b++) {
-      let startKey: Record<string, unknown> | undefined;
-      let got = 0;
-      do {
-        const res = await this.retry(() =>
+    const buckets = await this.leaseBuckets();
+    try {
+      const perBucket = await Promise.all(
+        buckets.map(async (b) => {
+          const out: DirtyMarker[] = [];
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const res = await this.retry(() =>
+              this.doc.send(
+                new QueryCommand({
+                  TableName: this.opts.stateTableName,
+                  KeyConditionExpression: 'pk = :pk AND sk <= :upper',
+                  ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
+                  ConsistentRead: true,
+                  Limit: limit - out.length,
+                  ExclusiveStartKey: startKey,
+                }),
+              ),
+            );
+            for (const item of res.Items ?? []) {
+              const meta = JSON.parse(String(item.meta)) as SeriesMeta;
+              out.push({
+                ...meta,
+                windowStartMs: Number(item.ws),
+                windowEndMs: Number(item.we),
+                token: String(item.token),
+                key: String(item.sk),
+              });
+            }
+            startKey = res.LastEvaluatedKey;
+          } while (startKey && out.length < limit);
+          return out;
+        }),
+      );
+      const all = perBucket.flat();
+      all.sort((a, b) => a.windowEndMs - b.windowEndMs);
+      const due = all.slice(0, limit);
+      this.leases.set(due, buckets);
+      return due;
+    } catch (error) {
+      this.flushing--;
+      await this.release(buckets);
+      throw error;
+    }
+  }
+
+  /**
+   * Leases every free marker bucket (all of them when leases are off) and counts this flush as
+   * in progress (until `endFlush`, or the failure of `dueMarkers`). A failed lease call fails the
+   * flush; buckets it did lease expire after `flushLeaseMs` (or return at our next flush).
+   */
+  private async leaseBuckets(): Promise<number[]> {
+    const all = Array.from({ length: this.opts.markerBuckets }, (_, b) => b);
+    const leaseMs = this.opts.flushLeaseMs ?? 30_000;
+    // With no flush of ours in progress, a lease we still hold was left by a flush of ours that
+    // could not release it (e.g. it failed past the deadline): take it back at once.
+    const mine = this.flushing === 0;
+    this.flushing++;
+    if (leaseMs <= 0) return all;
+    const now = this.now();
+    const lease = async (b: number): Promise<boolean> => {
+      try {
+        await this.retry(() =>
           this.doc.send(
-            new QueryCommand({
+            new UpdateCommand({
               TableName: this.opts.stateTableName,
-              KeyConditionExpression: 'pk = :pk AND sk <= :upper',
-              ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
-              ConsistentRead: true,
-              Limit: limit - got,
-              ExclusiveStartKey: startKey,
+              Key: { pk: `F#${b}`, sk: '-' },
+              UpdateExpression: 'SET #o = :me, #u = :until',
+              ConditionExpression: mine
+                ? 'attribute_not_exists(#u) OR #u < :now OR #o = :me'
+                : 'attribute_not_exists(#u) OR #u < :now',
+              ExpressionAttributeNames: { '#o': 'owner', '#u': 'until' },
+              ExpressionAttributeValues: {
+                ':me': this.owner,
+                ':until': now + leaseMs,
+                ':now': now,
+              },
             }),
           ),
         );
-        for (const item of res.Items ?? []) {
-          const meta = JSON.parse(String(item.meta)) as SeriesMeta;
-          all.push({
-            ...meta,
-            windowStartMs: Number(item.ws),
-            windowEndMs: Number(item.we),
-            token: String(item.token),
-            key: String(item.sk),
-          });
-          got++;
-        }
-        startKey = res.LastEvaluatedKey;
-      } while (startKey && got < limit);
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    };
+    try {
+      const got = await Promise.all(all.map(lease));
+      return all.filter((b) => got[b]);
+    } catch (error) {
+      this.flushing--;
+      throw error;
     }
-    all.sort((a, b) => a.windowEndMs - b.windowEndMs);
-    return all.slice(0, limit);
+  }
+
+  /** Releases the buckets leased for the flush that was given `due` by {@link dueMarkers}. */
+  async endFlush(due: readonly DirtyMarker[]): Promise<void> {
+    const buckets = this.leases.get(due);
+    if (buckets === undefined) return;
+    this.leases.delete(due);
+    this.flushing--;
+    await this.release(buckets);
+  }
+
+  /** Ends leases (conditional on still owning them). */
+  private async release(buckets: readonly number[]): Promise<void> {
+    if ((this.opts.flushLeaseMs ?? 30_000) <= 0) return;
+    await Promise.all(
+      buckets.map(async (b) => {
+        try {
+          await this.retry(() =>
+            this.doc.send(
+              new UpdateCommand({
+                TableName: this.opts.stateTableName,
+                Key: { pk: `F#${b}`, sk: '-' },
+                UpdateExpression: 'SET #u = :zero',
+                ConditionExpression: '#o = :me',
+                ExpressionAttributeNames: { '#o': 'owner', '#u': 'until' },
+                ExpressionAttributeValues: { ':me': this.owner, ':zero': 0 },
+              }),
+            ),
+          );
+        } catch (error) {
+          // Another flush took it over after it expired: nothing to release.
+          if (!isConditionFailure(error)) throw error;
+        }
+      }),
+    );
   }
 
   async windowPartials(series: string, windowStartMs: number): Promise<StoredPartial[]> {
@@ -343,15 +456,22 @@ export class DynamoStateStore implements StateStore {
         }),
       ),
     );
-    const item = res.Item;
-    if (!item) return undefined;
-    return {
-      series,
-      windowStartMs,
-      revision: Number(item.revision),
-      vector: (item.vector ?? {}) as Record<string, number>,
-      event: JSON.parse(String(item.event)) as MetricsWindowEvent,
-    };
+    return res.Item ? toStoredWindow(res.Item) : undefined;
+  }
+
+  async getWindows(
+    keys: ReadonlyArray<{ series: string; windowStartMs: number }>,
+  ): Promise<Map<string, StoredWindow>> {
+    const items = await this.batchGet(
+      keys.map((k) => ({ series: k.series, windowStart: new Date(k.windowStartMs).toISOString() })),
+      this.opts.windowTableName,
+    );
+    const out = new Map<string, StoredWindow>();
+    for (const item of items) {
+      const w = toStoredWindow(item);
+      out.set(`${w.series}\u0000${w.windowStartMs}`, w);
+    }
+    return out;
   }
 
   async putWindow(
@@ -439,6 +559,16 @@ function versionCondition(version: number) {
 
 function partialPk(series: string, windowStartMs: number): string {
   return `P#${series}#${windowStartMs}`;
+}
+
+function toStoredWindow(item: Record<string, unknown>): StoredWindow {
+  return {
+    series: String(item.series),
+    windowStartMs: Date.parse(String(item.windowStart)),
+    revision: Number(item.revision),
+    vector: (item.vector ?? {}) as Record<string, number>,
+    event: JSON.parse(String(item.event)) as MetricsWindowEvent,
+  };
 }
 
 function toStoredPartial(item: Record<string, unknown>): StoredPartial {

@@ -13,6 +13,7 @@ import type {
   SeriesMeta,
   StateStore,
   StoredPartial,
+  StoredWindow,
   WindowSink,
 } from './types.js';
 import { classifyLateness, isoMs, Lateness, windowStartOf } from './window.js';
@@ -115,6 +116,8 @@ type Plan = {
 };
 
 const MAX_TRANSACT_ACTIONS = 100;
+/** Windows a flush works on at once (each: a partials query and a conditional put). */
+const FLUSH_CONCURRENCY = 16;
 /**
  * Lanes of one plan: their checkpoints go in the plan's last transaction, and a window's partials
  * (one per lane) go in one transaction with its marker, so both must fit in 100 actions.
@@ -627,54 +630,93 @@ export class Aggregator {
     const cfg = this.cfg;
     if (!Number.isFinite(watermarkMs) && watermarkMs < 0) return 0;
     const due = await store.dueMarkers(watermarkMs, cfg.flushLimit);
-    const events: MetricsWindowEvent[] = [];
-    const done: DirtyMarker[] = [];
-    // A window may have one marker per writer lane (DynamoDB store): it is merged once, and every
-    // marker read before that merge is cleared with it (their commits are in the merge).
-    const seen = new Map<string, boolean>();
-    for (const m of due) {
-      const wk = `${m.series}\u0000${m.windowStartMs}`;
-      const before = seen.get(wk);
-      if (before !== undefined) {
-        if (before) done.push(m);
-        continue;
+    try {
+      // A window may have one marker per writer lane (DynamoDB store): it is merged once, and
+      // every marker read before that merge is cleared with it (their commits are in the merge).
+      const byWindow = new Map<string, DirtyMarker[]>();
+      for (const m of due) {
+        const wk = `${m.series}\u0000${m.windowStartMs}`;
+        const list = byWindow.get(wk);
+        if (list === undefined) byWindow.set(wk, [m]);
+        else list.push(m);
       }
-      if (this.now() >= deadlineMs) break;
-      seen.set(wk, false);
-      const parts = await store.windowPartials(m.series, m.windowStartMs);
-      if (parts.length === 0) continue;
-      const merged = new PartialAggregate(cfg.alpha, cfg.maxBins);
-      const vector: Record<string, number> = {};
-      for (const p of parts) {
-        merged.merge(p.partial);
-        vector[p.lane] = p.version;
+      const groups = [...byWindow.values()];
+      if (groups.length === 0) return 0;
+      // The stored revisions of every due window in one read where the store can.
+      const stored = store.getWindows
+        ? await store.getWindows(
+            groups.map((g) => ({ series: g[0]!.series, windowStartMs: g[0]!.windowStartMs })),
+          )
+        : undefined;
+      // Windows are independent: up to FLUSH_CONCURRENCY of them in flight; events keep the
+      // markers' order (oldest window first).
+      const results: Array<MetricsWindowEvent | undefined> = new Array(groups.length);
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < groups.length && this.now() < deadlineMs) {
+          const g = next++;
+          const m = groups[g]![0]!;
+          results[g] = await this.flushWindow(
+            m,
+            stored ? (stored.get(`${m.series}\u0000${m.windowStartMs}`) ?? null) : undefined,
+          );
+        }
+      };
+      const workers: Promise<void>[] = [];
+      for (let w = 0; w < Math.min(FLUSH_CONCURRENCY, groups.length); w++) workers.push(worker());
+      await Promise.all(workers);
+      const events: MetricsWindowEvent[] = [];
+      const done: DirtyMarker[] = [];
+      for (let g = 0; g < groups.length; g++) {
+        const e = results[g];
+        if (e === undefined) continue;
+        events.push(e);
+        for (const m of groups[g]!) done.push(m);
       }
-      const stored = await store.getWindow(m.series, m.windowStartMs);
-      const order = stored ? compareVectors(vector, stored.vector) : 'newer';
-      if (order === 'equal' && stored) {
-        // Stored but perhaps never sent (crash between the two): send the same revision again.
-        events.push(stored.event);
-        done.push(m);
-        seen.set(wk, true);
-        continue;
-      }
-      // Our read is older than what another flush stored: that flush (or a later one) emits.
-      if (order !== 'newer') continue;
-      const revision = stored ? stored.revision + 1 : 0;
-      const event = this.windowEvent(m, merged, revision);
-      const put = await store.putWindow(
-        { series: m.series, windowStartMs: m.windowStartMs, revision, vector, event },
-        stored?.revision,
-      );
-      if (put === 'conflict') continue;
-      events.push(event);
-      done.push(m);
-      seen.set(wk, true);
+      if (events.length === 0) return 0;
+      await windows.emit(events);
+      await Promise.all(done.map((m) => store.clearMarker(m)));
+      return events.length;
+    } finally {
+      await store.endFlush?.(due);
     }
-    if (events.length === 0) return 0;
-    await windows.emit(events);
-    for (const m of done) await store.clearMarker(m);
-    return events.length;
+  }
+
+  /**
+   * Merges one due window's partials and stores its next revision when the content changed.
+   * Returns the event to send (new, or stored but perhaps never sent), or undefined when another
+   * flush owns the newer content. `stored`: the stored window if already read (`null`: absent).
+   */
+  private async flushWindow(
+    m: DirtyMarker,
+    stored: StoredWindow | null | undefined,
+  ): Promise<MetricsWindowEvent | undefined> {
+    const { store } = this.deps;
+    const cfg = this.cfg;
+    const parts = await store.windowPartials(m.series, m.windowStartMs);
+    if (parts.length === 0) return undefined;
+    const merged = new PartialAggregate(cfg.alpha, cfg.maxBins);
+    const vector: Record<string, number> = {};
+    for (const p of parts) {
+      merged.merge(p.partial);
+      vector[p.lane] = p.version;
+    }
+    const current =
+      stored === undefined
+        ? await store.getWindow(m.series, m.windowStartMs)
+        : (stored ?? undefined);
+    const order = current ? compareVectors(vector, current.vector) : 'newer';
+    // Stored but perhaps never sent (crash between the two): send the same revision again.
+    if (order === 'equal' && current) return current.event;
+    // Our read is older than what another flush stored: that flush (or a later one) emits.
+    if (order !== 'newer') return undefined;
+    const revision = current ? current.revision + 1 : 0;
+    const event = this.windowEvent(m, merged, revision);
+    const put = await store.putWindow(
+      { series: m.series, windowStartMs: m.windowStartMs, revision, vector, event },
+      current?.revision,
+    );
+    return put === 'conflict' ? undefined : event;
   }
 
   /** Builds the deterministic `metrics.window` CloudEvent of a window revision. */

@@ -164,10 +164,16 @@ export interface StateStore {
   /** Every lane's partial of one window (strongly consistent). */
   windowPartials(series: string, windowStartMs: number): Promise<StoredPartial[]>;
   getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined>;
+  /** Optional batch read of several windows, keyed `series\u0000windowStart` (absent: left out). */
+  getWindows?(
+    keys: ReadonlyArray<{ series: string; windowStartMs: number }>,
+  ): Promise<Map<string, StoredWindow>>;
   /** Conditional on the stored revision (`undefined`: item must not exist). */
   putWindow(w: StoredWindow, expectedRevision: number | undefined): Promise<'ok' | 'conflict'>;
   /** Deletes the marker only if its token is unchanged. */
   clearMarker(marker: DirtyMarker): Promise<void>;
+  /** Optional: called after every flush with what `dueMarkers` returned (releases flush leases). */
+  endFlush?(due: readonly DirtyMarker[]): Promise<void>;
 }
 
 /** Where emitted windows go (aggregates stream + S3 archive). Throws when they could not all go. */

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { connectLocalAws } from '@streamlens/local-aws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStateStore } from '../../src/adapters/dynamo-store.js';
+import { tableDefinitions } from '../../src/adapters/tables.js';
+import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
+import { MemoryRejectSink, MemoryWindowSink } from '../helpers/memory-store.js';
+import { obsRecord, seqOf } from '../helpers/records.js';
+
+// Two containers (two shards) flushing the same closing windows at the same moment, as at the end
+// of every pair of invocations in the local pipeline: with flush leases each window is merged,
+// stored and sent by one of them only, and a released lease lets the next flush proceed.
+const suffix = randomUUID().slice(0, 8);
+const names = { state: `aggl-state-${suffix}`, windows: `aggl-windows-${suffix}` };
+const aws = connectLocalAws();
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+
+/** Window merges (partial queries) made by every container's flushes. */
+let merges = 0;
+
+function container() {
+  const doc = DynamoDBDocumentClient.from(aws.clients().dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
+  (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = (command) => {
+    const values = (command as { input?: { ExpressionAttributeValues?: Record<string, unknown> } })
+      .input?.ExpressionAttributeValues;
+    if (String(values?.[':pk'] ?? '').startsWith('P#')) merges++;
+    return send(command);
+  };
+  const store = new DynamoStateStore(doc, {
+    stateTableName: names.state,
+    windowTableName: names.windows,
+    markerBuckets: 4,
+    stateTtlSeconds: 3600,
+    windowTtlSeconds: 3600,
+    retry: { baseDelayMs: 5, maxDelayMs: 50 },
+  });
+  const windows = new MemoryWindowSink();
+  const agg = new Aggregator(DEFAULT_ENGINE_CONFIG, {
+    store,
+    windows,
+    rejects: new MemoryRejectSink(),
+  });
+  return { agg, windows };
+}
+
+/** `n` records of a shard over 40 series in the window starting at `ws` (no window closes). */
+function records(shard: string, ws: number, from: number, n: number) {
+  return Array.from({ length: n }, (_, i) =>
+    obsRecord(shard, seqOf(from + i), 0, {
+      series: `lease.metric|host=h${i % 40}`,
+      timeMs: ws + i,
+      value: i,
+    }),
+  );
+}
+
+beforeAll(async () => {
+  await aws.createResources({ tables: tableDefinitions(names.state, names.windows) });
+});
+
+afterAll(() => aws.close());
+
+describe('flush leases with two containers', () => {
+  it('emits each closing window once when both flush at once, and releases the buckets', async () => {
+    // Prepare: both shards write the same 40 windows; nothing has closed yet.
+    const a = container();
+    const b = container();
+    const [s0, s1] = [`shardId-${suffix}-0`, `shardId-${suffix}-1`];
+    await a.agg.processBatch(records(s0, T0, 1, 200), Number.POSITIVE_INFINITY);
+    await b.agg.processBatch(records(s1, T0, 1, 200), Number.POSITIVE_INFINITY);
+    const deadline = Date.now() + 60_000;
+    merges = 0;
+    // Act: both flush at once past the windows' end.
+    const [ea, eb] = await Promise.all([
+      a.agg.flush(T0 + 60_000, deadline),
+      b.agg.flush(T0 + 60_000, deadline),
+    ]);
+    const mergedAtOnce = merges;
+    // Then a later window, flushed by one container alone (the leases must have been released).
+    await b.agg.processBatch(records(s1, T0 + 60_000, 201, 40), Number.POSITIVE_INFINITY);
+    const later = await b.agg.flush(T0 + 120_000, Date.now() + 60_000);
+    // Assess
+    const sent = [...a.windows.events, ...b.windows.events].filter(
+      (e) => e.data.windowStart === new Date(T0).toISOString(),
+    );
+    expect(mergedAtOnce).toBe(40); // each window merged by one of the two flushes
+    expect(ea + eb).toBe(40);
+    expect(sent).toHaveLength(40);
+    expect(new Set(sent.map((e) => e.id)).size).toBe(40);
+    expect(sent.every((e) => e.data.count === 10)).toBe(true);
+    expect(later).toBe(40);
+  });
+});
