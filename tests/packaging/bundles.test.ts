@@ -18,11 +18,14 @@ const ZOD = /[\\/]zod@|[\\/]node_modules[\\/]zod[\\/]/;
 /** The S3 client and what only it brings (XML protocol, flexible checksums, S3 middleware). */
 const CLIENT_S3 =
   /@aws-sdk[\\/+](client-s3|middleware-sdk-s3|checksums|xml-builder|signature-v4-multi-region)[@\\/]/;
+/** The Kinesis client (and the SDK's HTTP/2 handler it imports for SubscribeToShard). */
+const CLIENT_KINESIS = /@aws-sdk[\\/+]client-kinesis[@\\/]|node-http2-handler/;
 /**
- * Services that write objects with lambda-kit's `createObjectPut` (`/s3-put`) and must not carry
- * the S3 client again (it made stream-aggregator 514 instead of 350 KiB minified).
+ * Services that write objects and records with lambda-kit's signed requests (`/s3-put`
+ * `createObjectPut`, `/kinesis` `createPutRecordsCall`) and must not carry those clients again (they
+ * made stream-aggregator 514 instead of 326 KiB minified).
  */
-const WITHOUT_CLIENT_S3 = new Set(['stream-aggregator']);
+const WITHOUT_S3_AND_KINESIS_CLIENTS = new Set(['stream-aggregator']);
 
 /** Services whose package holds function code (resources defines infrastructure only). */
 const functionZips = readdirSync(join(root, 'services'))
@@ -119,8 +122,8 @@ describe('packaged function bundles', () => {
     },
   );
 
-  it.each(functionZips.filter(([service]) => WITHOUT_CLIENT_S3.has(service)))(
-    '%s: objects written through lambda-kit/s3-put, no @aws-sdk/client-s3',
+  it.each(functionZips.filter(([service]) => WITHOUT_S3_AND_KINESIS_CLIENTS.has(service)))(
+    '%s: objects and records sent through lambda-kit, no S3 or Kinesis client',
     (_service, zip) => {
       // Act
       const bundles = bundledSources(zip);
@@ -132,7 +135,11 @@ describe('packaged function bundles', () => {
           bundle,
         ).toBe(true);
         expect(
-          sources.filter((s) => CLIENT_S3.test(s)),
+          sources.some((s) => s.endsWith('lambda-kit/src/kinesis/put-records-call.ts')),
+          bundle,
+        ).toBe(true);
+        expect(
+          sources.filter((s) => CLIENT_S3.test(s) || CLIENT_KINESIS.test(s)),
           bundle,
         ).toEqual([]);
       }

@@ -1,6 +1,6 @@
 import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
 import { createDocumentClient } from '@streamlens/lambda-kit/dynamodb';
-import { createKinesisClient } from '@streamlens/lambda-kit/kinesis';
+import { createPutRecordsCall } from '@streamlens/lambda-kit/kinesis';
 import { createObjectPut } from '@streamlens/lambda-kit/s3-put';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { DynamoStateStore } from './adapters/dynamo-store.js';
@@ -16,7 +16,8 @@ const config = loadConfig();
 const { logger, metrics } = createObservability('stream-aggregator');
 let deadline = Date.now() + 60_000;
 const currentDeadline = (): number => deadline;
-// PutObject only (the lake archive and late data): lambda-kit's signed PUT, not the S3 client.
+// PutObject (the lake archive and late data) and PutRecords (the aggregates stream) are the only S3
+// and Kinesis calls: lambda-kit's signed requests, not the S3 and Kinesis clients (cold start).
 const archive = createObjectPut({ bucket: config.lakeBucketName });
 // Caches (series keys, event-time hours) that pay off across invocations.
 const decoder = new RecordDecoder(config);
@@ -28,7 +29,7 @@ const aggregator = new Aggregator(config.engine, {
     deadline: currentDeadline,
   }),
   windows: new AggregatesSink({
-    kinesis: createKinesisClient(),
+    putRecords: createPutRecordsCall(),
     streamName: config.aggregatesStreamName,
     archive,
     bucket: config.lakeBucketName,

@@ -17,5 +17,19 @@ export {
   type PutRecordsReliablyOptions,
   type PutRecordsReliablyResult,
   putRecordsReliably,
+  putRecordsWith,
 } from './put-records.js';
+export {
+  awsJsonErrorCode,
+  createPutRecordsCall,
+  KinesisCallError,
+  kinesisEndpoint,
+  type PutRecordsCall,
+  type PutRecordsCallOptions,
+  type PutRecordsEntry,
+  type PutRecordsInput,
+  type PutRecordsOutput,
+  type PutRecordsResultEntry,
+  putRecordsBody,
+} from './put-records-call.js';
 export type { DecodedKinesisRecord, KinesisDecodeFailure } from './types.js';

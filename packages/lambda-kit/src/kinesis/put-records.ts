@@ -12,6 +12,7 @@ import {
   utf8Length,
 } from '../internal/sink.js';
 import type { BackoffOptions } from '../retry.js';
+import type { PutRecordsCall, PutRecordsEntry } from './put-records-call.js';
 
 /** PutRecords limits (Kinesis API reference). */
 export const PUT_RECORDS_LIMITS = {
@@ -27,8 +28,8 @@ export const PUT_RECORDS_LIMITS = {
 export interface PutRecordsReliablyOptions extends BackoffOptions {}
 
 /** Result of `putRecordsReliably`: the entries not written, with the reason of each. */
-export interface PutRecordsReliablyResult {
-  failed: SinkFailure<PutRecordsRequestEntry>[];
+export interface PutRecordsReliablyResult<E extends PutRecordsEntry = PutRecordsRequestEntry> {
+  failed: SinkFailure<E>[];
 }
 
 // Per-record codes that will fail the same way on every retry (KMS key problems); everything
@@ -43,7 +44,7 @@ const PERMANENT_RECORD_CODES = new Set([
   'AccessDeniedException',
 ]);
 
-function recordBytes(entry: PutRecordsRequestEntry): number {
+function recordBytes(entry: PutRecordsEntry): number {
   return blobLength(entry.Data) + utf8Length(entry.PartitionKey);
 }
 
@@ -65,8 +66,33 @@ export async function putRecordsReliably(
   entries: readonly PutRecordsRequestEntry[],
   opts: PutRecordsReliablyOptions = {},
 ): Promise<PutRecordsReliablyResult> {
-  const failed: SinkFailure<PutRecordsRequestEntry>[] = [];
-  const sendable: PutRecordsRequestEntry[] = [];
+  return putRecordsWith(
+    (input) =>
+      client.send(
+        new PutRecordsCommand({
+          StreamName: input.StreamName,
+          Records: input.Records as PutRecordsRequestEntry[],
+        }),
+      ),
+    streamName,
+    entries,
+    opts,
+  );
+}
+
+/**
+ * `putRecordsReliably` over any PutRecords function, e.g. `createPutRecordsCall()` (a signed
+ * request without the Kinesis client, for functions that only write). Same chunking, per-record
+ * retries, backoff and result.
+ */
+export async function putRecordsWith<E extends PutRecordsEntry>(
+  call: PutRecordsCall,
+  streamName: string,
+  entries: readonly E[],
+  opts: PutRecordsReliablyOptions = {},
+): Promise<PutRecordsReliablyResult<E>> {
+  const failed: SinkFailure<E>[] = [];
+  const sendable: E[] = [];
   for (const entry of entries) {
     const keyLength = entry.PartitionKey?.length ?? 0;
     if (keyLength < 1 || keyLength > PUT_RECORDS_LIMITS.maxPartitionKeyLength) {
@@ -85,13 +111,12 @@ export async function putRecordsReliably(
       sendable.push(entry);
     }
   }
-  const attempt = async (
-    pending: PutRecordsRequestEntry[],
-  ): Promise<AttemptOutcome<PutRecordsRequestEntry>> => {
-    const out = await client.send(
-      new PutRecordsCommand({ StreamName: streamName, Records: pending }),
+  const attempt = async (pending: E[]): Promise<AttemptOutcome<E>> => {
+    const out = await call(
+      { StreamName: streamName, Records: pending },
+      opts.deadline === undefined ? {} : { deadline: opts.deadline },
     );
-    const outcome: AttemptOutcome<PutRecordsRequestEntry> = { retry: [], permanent: [] };
+    const outcome: AttemptOutcome<E> = { retry: [], permanent: [] };
     if (!out.FailedRecordCount) return outcome;
     (out.Records ?? []).forEach((result, i) => {
       const entry = pending[i];

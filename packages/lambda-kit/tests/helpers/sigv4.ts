@@ -69,8 +69,10 @@ export function verifySigV4(request: ReceivedRequest, secret: string): SigV4Chec
   const [, accessKeyId = '', day = '', region = '', service = '', signedList = '', signature] = m;
   const amzDate = headerValue(request.headers, 'x-amz-date');
   if (!amzDate?.startsWith(day)) return { ok: false, reason: `x-amz-date ${amzDate} vs ${day}` };
-  const payloadHash = headerValue(request.headers, 'x-amz-content-sha256');
-  if (!payloadHash) return { ok: false, reason: 'no x-amz-content-sha256' };
+  // S3 requires the payload hash as a header; other services sign the body's hash without one.
+  const header = headerValue(request.headers, 'x-amz-content-sha256');
+  if (service === 's3' && !header) return { ok: false, reason: 'no x-amz-content-sha256' };
+  const payloadHash = header ?? hex(request.body);
   if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== hex(request.body)) {
     return { ok: false, reason: 'x-amz-content-sha256 is not the SHA-256 of the body' };
   }

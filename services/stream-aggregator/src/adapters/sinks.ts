@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { putRecordsReliably } from '@streamlens/lambda-kit/kinesis';
+import { type PutRecordsCall, putRecordsWith } from '@streamlens/lambda-kit/kinesis';
 import type { ObjectPutter } from '@streamlens/lambda-kit/s3-put';
 import type {
   MetricsWindowEvent,
@@ -49,7 +48,8 @@ async function putObject(
 
 /** Options of {@link AggregatesSink}. */
 export type AggregatesSinkOptions = {
-  kinesis: KinesisClient;
+  /** PutRecords (lambda-kit `createPutRecordsCall`: a signed request, not the Kinesis client). */
+  putRecords: PutRecordsCall;
   streamName: string;
   /** PUTs into `bucket` (lambda-kit `createObjectPut`). */
   archive: ObjectPutter;
@@ -77,7 +77,7 @@ export class AggregatesSink implements WindowSink {
       Data: encoder.encode(JSON.stringify(e)),
       PartitionKey: partitionKeyOf(e.subject),
     }));
-    const { failed } = await putRecordsReliably(this.o.kinesis, this.o.streamName, entries, {
+    const { failed } = await putRecordsWith(this.o.putRecords, this.o.streamName, entries, {
       deadline: this.o.deadline(),
       maxAttempts: 6,
     });
