@@ -1,4 +1,5 @@
 import { normalizeTime, type StreamlensEvent } from '@streamlens/schema';
+import type { RawBuffer } from './line-buffer.js';
 
 /*
  * The output line of a plain record is `JSON.stringify(normalizeEvent(event))` with the enrichment
@@ -173,7 +174,7 @@ export class CanonicalLineWriter {
    * provably canonical or normalisation would change more than `time` and the map order. The
    * caller provides room: `out >= n` and `out + n + 8 + 3 * suffix.length + 2 <= b.length`.
    */
-  write(event: StreamlensEvent, b: Buffer, n: number, out: number, suffix: string): number {
+  write(event: StreamlensEvent, b: RawBuffer, n: number, out: number, suffix: string): number {
     const e = event as Any;
     const type = e.type;
     const mapKey =
@@ -315,7 +316,7 @@ export class CanonicalLineWriter {
 
   /** Copies the record to `out` with the new time and the sorted map, then the suffix and `\n`. */
   #emit(
-    b: Buffer,
+    b: RawBuffer,
     n: number,
     out: number,
     suffix: string,
@@ -346,14 +347,14 @@ export class CanonicalLineWriter {
     // Up to the closing brace, then the enrichment, the brace and the newline.
     b.copyWithin(w, from, n - 1);
     w += n - 1 - from;
-    if (suffix.length > 0) w += b.write(suffix, w, 'utf8');
+    if (suffix.length > 0) w += b.utf8Write(suffix, w, b.length - w);
     b[w++] = RBRACE;
     b[w++] = NEWLINE;
     return w;
   }
 
   /** The map's own pairs in key order (keys are distinct: an object has no duplicate keys). */
-  #writeSortedMap(b: Buffer, at: number): number {
+  #writeSortedMap(b: RawBuffer, at: number): number {
     const keys = this.#keys;
     const order = this.#order;
     const count = this.#pairs;
@@ -381,10 +382,10 @@ export class CanonicalLineWriter {
   }
 }
 
-function writeQuoted(b: Buffer, at: number, s: string): number {
+function writeQuoted(b: RawBuffer, at: number, s: string): number {
   let w = at;
   b[w++] = QUOTE;
-  w += b.write(s, w, 'latin1');
+  w += b.latin1Write(s, w, b.length - w);
   b[w++] = QUOTE;
   return w;
 }

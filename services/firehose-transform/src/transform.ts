@@ -146,7 +146,7 @@ export class RecordTransformer {
     // failure), then the validation (tests/unit/reference.test.ts compares with parseEventJson).
     let json: unknown;
     try {
-      json = JSON.parse(bytes.toString('utf8', 0, n));
+      json = JSON.parse(bytes.utf8Slice(0, n));
     } catch (err) {
       this.#keepRareShape(err);
       const message = err instanceof Error ? err.message : 'invalid JSON';
@@ -169,7 +169,7 @@ export class RecordTransformer {
     if (end >= 0) {
       return {
         kind: 'ok',
-        data: buf.toString('base64', n, end),
+        data: buf.base64Slice(n, end),
         partitionKeys: this.keys.keysOf(event.type, this.#canonical.time),
         events: 1,
       };

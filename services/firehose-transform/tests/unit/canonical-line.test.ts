@@ -2,6 +2,7 @@ import { normalizeEvent, type StreamlensEvent, validateEvent } from '@streamlens
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CanonicalLineWriter, canonicalNumberEnd } from '../../src/canonical-line.js';
+import type { RawBuffer } from '../../src/line-buffer.js';
 import { appLogEvent, telemetryEvent } from '../helpers/factories.js';
 
 const SUFFIX = ',"streamlensingestedat":"2026-11-25T10:15:00.000Z","streamlenssource":"arn:x"';
@@ -17,7 +18,7 @@ function writeLine(text: string): { end: number; line: string; time: string } {
   const writer = new CanonicalLineWriter();
   const record = Buffer.from(text, 'utf8');
   const n = record.length;
-  const buf = Buffer.alloc(2 * n + 10 + 3 * SUFFIX.length);
+  const buf = Buffer.alloc(2 * n + 10 + 3 * SUFFIX.length) as RawBuffer;
   record.copy(buf);
   const valid = validateEvent(JSON.parse(text));
   if (!valid.ok) throw new Error(`test event invalid: ${valid.error.message}`);
