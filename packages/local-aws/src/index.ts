@@ -6,9 +6,14 @@ export {
   localAwsEnvFrom,
 } from './connect.js';
 export {
+  DYNAMODB_JVM_FLAGS,
   type DynamoDbEngine,
+  type DynamoDbJvmProfile,
+  type DynamoDbLocalProcess,
   dynamoDbLocalDir,
   findJava,
+  jvmProfileFromEnv,
+  spawnDynamoDbLocal,
   startDynamoDb,
 } from './dynamodb/index.js';
 export {

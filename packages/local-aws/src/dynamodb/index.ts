@@ -45,13 +45,32 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): string | undefin
   return undefined;
 }
 
-// Startup-oriented JVM flags: C1 only and the serial GC roughly halve DynamoDB Local's start on a
-// busy two-core machine; test workloads are far too small for C2 to matter.
-const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Xss1m'];
+/**
+ * JVM flag sets for DynamoDB Local. `fast-start` (tests, short runs): C1 only and the serial GC
+ * roughly halve its start on a busy two-core machine, and test workloads are far too small for C2
+ * to matter. `throughput` (the long-running local pipeline): full tiered compilation (C2) and the
+ * parallel collector. `STREAMLENS_DYNAMODB_JVM` picks one (default `fast-start`).
+ */
+export const DYNAMODB_JVM_FLAGS = {
+  'fast-start': ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Xss1m'],
+  throughput: ['-XX:+UseParallelGC', '-XX:-UsePerfData', '-Xss1m'],
+} as const satisfies Record<string, readonly string[]>;
 
-async function probe(endpoint: string, ctx: StandInContext, abortIf: () => Error | undefined) {
+/** Name of a JVM flag set of {@link DYNAMODB_JVM_FLAGS}. */
+export type DynamoDbJvmProfile = keyof typeof DYNAMODB_JVM_FLAGS;
+
+/** The flag set named by `STREAMLENS_DYNAMODB_JVM` (`fast-start` when unset or unknown). */
+export function jvmProfileFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoDbJvmProfile {
+  return env.STREAMLENS_DYNAMODB_JVM === 'throughput' ? 'throughput' : 'fast-start';
+}
+
+async function probe(
+  endpoint: string,
+  env: Readonly<Record<string, string | undefined>>,
+  abortIf: () => Error | undefined,
+) {
   const client = new DynamoDBClient({
-    ...clientOptions({ ...ctx.env, AWS_ENDPOINT_URL_DYNAMODB: endpoint }, 'dynamodb'),
+    ...clientOptions({ ...env, AWS_ENDPOINT_URL_DYNAMODB: endpoint }, 'dynamodb'),
     maxAttempts: 1,
   });
   try {
@@ -67,7 +86,23 @@ async function probe(endpoint: string, ctx: StandInContext, abortIf: () => Error
   }
 }
 
-async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<RunningStandIn> {
+/** A DynamoDB Local process started by {@link spawnDynamoDbLocal}. */
+export type DynamoDbLocalProcess = {
+  endpoint: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+};
+
+/**
+ * Spawns DynamoDB Local (in memory, shared DB) with the given JVM flags on a free port of
+ * 127.0.0.1 and waits until it answers.
+ */
+export async function spawnDynamoDbLocal(
+  java: string,
+  jvmFlags: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<DynamoDbLocalProcess> {
   const dir = dynamoDbLocalDir();
   let lastError: unknown;
   // DynamoDB Local cannot listen on port 0: take a free port and retry if another process grabs it
@@ -78,7 +113,7 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
     const child: ChildProcess = spawn(
       java,
       [
-        ...JVM_FLAGS,
+        ...jvmFlags,
         `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
         '-jar',
         join(dir, 'DynamoDBLocal.jar'),
@@ -90,7 +125,7 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
         '-port',
         String(port),
       ],
-      { cwd: ctx.dataDir, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     trackChild(child);
     let output = '';
@@ -113,7 +148,7 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
           )
         : undefined);
     try {
-      await probe(endpoint, ctx, abortIf);
+      await probe(endpoint, env, abortIf);
     } catch (error) {
       lastError = error;
       await killChild(child);
@@ -126,8 +161,7 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
     let stopped = false;
     return {
       endpoint,
-      env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint, AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoint },
-      details: { engine: 'DynamoDB Local 1.25', pid: child.pid, java },
+      pid: child.pid,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -138,11 +172,25 @@ async function startDynamoDbLocal(java: string, ctx: StandInContext): Promise<Ru
   throw new StandInStartError('dynamodb', 'DynamoDB Local did not start', { cause: lastError });
 }
 
+async function startDynamoDbLocal(
+  java: string,
+  ctx: StandInContext,
+  profile: DynamoDbJvmProfile,
+): Promise<RunningStandIn> {
+  const dd = await spawnDynamoDbLocal(java, DYNAMODB_JVM_FLAGS[profile], ctx.dataDir, ctx.env);
+  return {
+    endpoint: dd.endpoint,
+    env: { AWS_ENDPOINT_URL_DYNAMODB: dd.endpoint, AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dd.endpoint },
+    details: { engine: 'DynamoDB Local 1.25', pid: dd.pid, java, jvm: profile },
+    stop: () => dd.stop(),
+  };
+}
+
 async function startDynalite(ctx: StandInContext): Promise<RunningStandIn> {
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const endpoint = await listenEphemeral(server);
-  await probe(endpoint, ctx, () => undefined);
+  await probe(endpoint, ctx.env, () => undefined);
   let stopped = false;
   return {
     endpoint,
@@ -160,10 +208,11 @@ async function startDynalite(ctx: StandInContext): Promise<RunningStandIn> {
 export async function startDynamoDb(
   ctx: StandInContext,
   engine: DynamoDbEngine = 'auto',
+  jvm: DynamoDbJvmProfile = 'fast-start',
 ): Promise<RunningStandIn> {
   if (engine === 'dynalite') return startDynalite(ctx);
   const java = findJava();
-  if (java) return startDynamoDbLocal(java, ctx);
+  if (java) return startDynamoDbLocal(java, ctx, jvm);
   if (engine === 'dynamodb-local') {
     throw new StandInStartError('dynamodb', 'DynamoDB Local needs Java 17 and no `java` was found');
   }
@@ -185,7 +234,7 @@ function engineFromEnv(): DynamoDbEngine {
 export const dynamodbPlugin: StandInPlugin = {
   name: 'dynamodb',
   resourceKeys: ['tables'],
-  start: (ctx) => startDynamoDb(ctx, engineFromEnv()),
+  start: (ctx) => startDynamoDb(ctx, engineFromEnv(), jvmProfileFromEnv()),
   async createResources(spec, { clients }) {
     const created: Record<string, string> = {};
     await Promise.all(
