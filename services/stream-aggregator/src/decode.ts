@@ -276,6 +276,15 @@ export function looksKpl(b64: string): boolean {
   return isKplAggregated(Buffer.from(b64.slice(0, 8), 'base64'));
 }
 
+/**
+ * The per-encoding methods every Node Buffer has: `write(s, at, 'base64')` and
+ * `toString('utf8', start, end)` look the encoding up and check their arguments, then call these.
+ */
+interface RawBuffer extends Buffer {
+  base64Write(text: string, offset: number, length: number): number;
+  utf8Slice(start: number, end: number): string;
+}
+
 /** Valid events kept to anchor their shapes (a power of two). */
 const RECENT = 64;
 
@@ -320,7 +329,7 @@ export class RecordDecoder {
    * Plain records' base64 is decoded into this one buffer (grown on demand, never shrunk)
    * instead of a new Buffer per record: the bytes only live until they are read as text.
    */
-  private scratch: Buffer = Buffer.allocUnsafe(1 << 14);
+  private scratch = Buffer.allocUnsafe(1 << 14) as RawBuffer;
 
   constructor(readonly opts: DecodeOptions) {
     this.parseOptions = { maxBytes: opts.maxRecordBytes };
@@ -405,19 +414,11 @@ export class RecordDecoder {
     }
     let buf = this.scratch;
     if (room > buf.length) {
-      buf = Buffer.allocUnsafe(Math.max(room, 2 * buf.length));
+      buf = Buffer.allocUnsafe(Math.max(room, 2 * buf.length)) as RawBuffer;
       this.scratch = buf;
     }
-    const n = buf.write(b64, 0, 'base64');
-    return this.record(
-      shardId,
-      seq,
-      0,
-      partitionKey,
-      arrivalTimeMs,
-      buf.toString('utf8', 0, n),
-      b64,
-    );
+    const n = buf.base64Write(b64, 0, buf.length);
+    return this.record(shardId, seq, 0, partitionKey, arrivalTimeMs, buf.utf8Slice(0, n), b64);
   }
 
   /**
