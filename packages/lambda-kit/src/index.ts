@@ -1,4 +1,11 @@
-export { type BaseClientConfig, clientConfig, s3ClientConfig } from './clients.js';
+export {
+  type BaseClientConfig,
+  clientConfig,
+  DEFAULT_HTTP_TIMEOUTS,
+  type HttpTimeouts,
+  httpHandler,
+  s3ClientConfig,
+} from './clients.js';
 export {
   envBool,
   envEnum,

@@ -48,7 +48,12 @@ export function clientOptions(
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? LOCAL_CREDENTIALS.secretAccessKey,
     },
     // kinesalite fails on the SDK's HTTP/2 handler; HTTP/1.1 keep-alive is right for all of them.
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+      // Fail (TimeoutError, retried by the SDK) rather than only log a warning and hang.
+      throwOnRequestTimeout: true,
+    }),
   };
 }
 

@@ -1,6 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest } from '@smithy/core/protocols';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientConfig, s3ClientConfig } from '../../src/index.js';
+import { clientConfig, httpHandler, s3ClientConfig } from '../../src/index.js';
 
 const saved = { s3: process.env.AWS_ENDPOINT_URL_S3, all: process.env.AWS_ENDPOINT_URL };
 
@@ -34,6 +37,45 @@ describe('clientConfig', () => {
 
   it('does not set an endpoint: the SDK reads AWS_ENDPOINT_URL_* itself', () => {
     expect(clientConfig()).not.toHaveProperty('endpoint');
+  });
+});
+
+describe('httpHandler', () => {
+  /** A server that reads requests and never answers them (a stalled endpoint). */
+  async function stalledServer(): Promise<{ server: Server; port: number }> {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+
+  it('fails a request that exceeds the request timeout instead of hanging', async () => {
+    // Prepare
+    const { server, port } = await stalledServer();
+    const handler = httpHandler({ connectionTimeoutMs: 1_000, requestTimeoutMs: 150 });
+    const request = new HttpRequest({
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/',
+      headers: { host: `127.0.0.1:${port}` },
+      body: '{}',
+    });
+    const started = Date.now();
+    try {
+      // Act
+      const outcome = await handler.handle(request).then(
+        () => 'answered',
+        (error: { name?: string }) => error.name,
+      );
+      // Assess
+      expect(outcome).toBe('TimeoutError');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      handler.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
