@@ -248,7 +248,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   const lag = new WindowLagTracker(windowSeconds * 1000);
   const tap = new AggregatesTap(pipeline.aws.clients().kinesis, pipeline.aggregatesStream, lag);
   await tap.start();
-  const startedAt = Date.now();
+  let startedAt = Date.now();
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
   const watcher = new AlertWatcher(pipeline.alertsFile, (alert) => {
@@ -302,6 +302,10 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
         timeScale: options.timeScale,
         ...(options.devices !== undefined ? { devices: options.devices } : {}),
         onProduced: (eventTimeMs, sentAtMs) => lag.produced(eventTimeMs, sentAtMs),
+        // The produce phase (and the achieved rate) starts once the worker runs.
+        onStarted: () => {
+          startedAt = Date.now();
+        },
       },
       ledger,
     );

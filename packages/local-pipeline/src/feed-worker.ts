@@ -50,6 +50,7 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
   };
   const timer = setInterval(flush, FLUSH_MS);
   const kinesis = new KinesisClient(clientOptions(data.env, 'kinesis'));
+  port.postMessage({ kind: 'started' } satisfies FeedWorkerMessage);
   try {
     const truth = await produceTraffic(
       { ...data.settings, kinesis, signal: controller.signal },

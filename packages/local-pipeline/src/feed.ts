@@ -160,6 +160,7 @@ export type FeedWorkerMessage =
       readonly invalid: number;
       readonly rejected: number;
     }
+  | { readonly kind: 'started' }
   | { readonly kind: 'done'; readonly truth: AnomalyTruth[] }
   | { readonly kind: 'error'; readonly message: string };
 
@@ -183,10 +184,15 @@ export async function feedInWorker(
     readonly bundle: string;
     readonly signal: AbortSignal;
     readonly onProduced?: (eventTimeMs: number, sentAtMs: number) => void;
+    /**
+     * The worker has loaded and starts producing now (its schedule starts here): the produce
+     * phase is timed from this, not from the worker's creation (seconds on a loaded machine).
+     */
+    readonly onStarted?: () => void;
   },
   ledger: ProducedLedger,
 ): Promise<void> {
-  const { env, bundle, signal, onProduced, ...settings } = options;
+  const { env, bundle, signal, onProduced, onStarted, ...settings } = options;
   const sink = ledgerSink(ledger, onProduced);
   const data: FeedWorkerData = { settings, env };
   // No execArgv: the bundle is plain CommonJS (tsx's loader is not wanted in the worker).
@@ -197,7 +203,8 @@ export async function feedInWorker(
     await new Promise<void>((resolve, reject) => {
       let done = false;
       worker.on('message', (message: FeedWorkerMessage) => {
-        if (message.kind === 'settled') {
+        if (message.kind === 'started') onStarted?.();
+        else if (message.kind === 'settled') {
           for (let i = 0; i < message.ids.length; i++) {
             sink.valid(
               message.ids[i] as string,

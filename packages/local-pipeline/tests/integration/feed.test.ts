@@ -31,6 +31,7 @@ describe('feed in a worker thread', () => {
     const bundle = await bundleHandler(feedWorkerEntry(), bundleDir);
     const ledger = newLedger();
     const produced: number[] = [];
+    const order: string[] = [];
     // Act
     await feedInWorker(
       {
@@ -42,7 +43,11 @@ describe('feed in a worker thread', () => {
         seed: 5,
         scenario: 'invalid-heavy',
         signal: new AbortController().signal,
-        onProduced: (eventTimeMs) => produced.push(eventTimeMs),
+        onProduced: (eventTimeMs) => {
+          produced.push(eventTimeMs);
+          if (order.at(-1) !== 'produced') order.push('produced');
+        },
+        onStarted: () => order.push('started'),
       },
       ledger,
     );
@@ -59,6 +64,8 @@ describe('feed in a worker thread', () => {
     expect(ledger.rejected).toBe(0);
     expect(ledger.sentAt.size).toBe(ledger.valid.size);
     expect(produced).toHaveLength(ledger.valid.size);
+    // Started once, before the first settled record.
+    expect(order).toEqual(['started', 'produced']);
     expect(ledger.lastEventMs).toBeGreaterThanOrEqual(ledger.firstEventMs);
   });
 
