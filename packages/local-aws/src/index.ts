@@ -90,6 +90,7 @@ export {
   SERVICE_NAMES,
   type ServiceName,
   type StandInContext,
+  type StandInEvents,
   type StandInPlugin,
   type StreamSpec,
 } from './types.js';
