@@ -1,6 +1,5 @@
 /// <reference path="../internal/modules.d.ts" />
 
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   CreateStreamCommand,
@@ -9,9 +8,9 @@ import {
   ListStreamsCommand,
 } from '@aws-sdk/client-kinesis';
 import { clientOptions } from '../clients.js';
-import { ResourceError, StandInStartError } from '../errors.js';
+import { ResourceError } from '../errors.js';
+import { forkStandIn } from '../internal/child.js';
 import { closeHttpServer, listenEphemeral } from '../internal/net.js';
-import { killChild, trackChild } from '../internal/processes.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
 import type { StandInPlugin } from '../types.js';
 
@@ -27,38 +26,13 @@ const CHILD_SCRIPT = fileURLToPath(new URL('./kinesalite-child.cjs', import.meta
 
 /** Start kinesalite in a child Node process; its endpoint and how to stop it. */
 async function startChild(): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
-  const child: ChildProcess = fork(CHILD_SCRIPT, [JSON.stringify(KINESALITE_OPTIONS)], {
-    // Replace (not inherit) the parent's flags: loaders of vitest/tsx are not wanted there.
-    execArgv: [],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  const forked = await forkStandIn({
+    service: 'kinesis',
+    engine: 'kinesalite',
+    script: CHILD_SCRIPT,
+    args: [JSON.stringify(KINESALITE_OPTIONS)],
   });
-  trackChild(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { type?: string; port?: number; message?: string }) => {
-      if (message.type === 'ready' && message.port) resolve(message.port);
-      else reject(new StandInStartError('kinesis', `kinesalite failed: ${message.message ?? ''}`));
-    });
-    child.once('error', (error) =>
-      reject(new StandInStartError('kinesis', 'fork failed', { cause: error })),
-    );
-    child.once('exit', (code, signal) =>
-      reject(
-        new StandInStartError('kinesis', `kinesalite exited (${code ?? signal}): ${stderr.trim()}`),
-      ),
-    );
-  }).catch(async (error: unknown) => {
-    await killChild(child);
-    throw error;
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    pid: child.pid ?? 0,
-    stop: () => killChild(child),
-  };
+  return { endpoint: forked.endpoint, pid: forked.child.pid ?? 0, stop: () => forked.stop() };
 }
 
 /**

@@ -1,8 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@opensearch-project/opensearch';
 import { StandInStartError } from '../errors.js';
-import { killChild, trackChild } from '../internal/processes.js';
+import { forkStandIn } from '../internal/child.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
 import type { StandInPlugin } from '../types.js';
 import { startOpenSearchServer } from './server.js';
@@ -33,40 +32,15 @@ const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 async function startChild(
   log: (message: string) => void,
 ): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
-  const child: ChildProcess = fork(CHILD_SCRIPT, [], {
+  const forked = await forkStandIn({
+    service: 'opensearch',
+    engine: 'child',
+    script: CHILD_SCRIPT,
     cwd: PACKAGE_DIR,
-    // Replace (not inherit) the parent's flags: vitest's or the caller's loaders are not wanted.
     execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    log,
   });
-  trackChild(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
-    for (const line of chunk.toString().split('\n')) if (line.trim()) log(line);
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { type?: string; port?: number; message?: string }) => {
-      if (message.type === 'ready' && message.port) resolve(message.port);
-      else reject(new StandInStartError('opensearch', `child failed: ${message.message ?? ''}`));
-    });
-    child.once('error', (error) =>
-      reject(new StandInStartError('opensearch', 'fork failed', { cause: error })),
-    );
-    child.once('exit', (code, signal) =>
-      reject(
-        new StandInStartError('opensearch', `child exited (${code ?? signal}): ${stderr.trim()}`),
-      ),
-    );
-  }).catch(async (error: unknown) => {
-    await killChild(child);
-    throw error;
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    pid: child.pid ?? 0,
-    stop: () => killChild(child),
-  };
+  return { endpoint: forked.endpoint, pid: forked.child.pid ?? 0, stop: () => forked.stop() };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { clientOptions } from '../clients.js';
 import { ResourceError, StandInStartError } from '../errors.js';
-import { killChild, trackChild } from '../internal/processes.js';
+import { forkStandIn } from '../internal/child.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
 import type { StandInEvents, StandInPlugin } from '../types.js';
 
@@ -62,32 +62,14 @@ export const s3Plugin: StandInPlugin = {
   name: 's3',
   resourceKeys: ['buckets'],
   async start(ctx) {
-    const child: ChildProcess = fork(CHILD_SCRIPT, [ctx.dataDir], {
-      // Replace (not inherit) the parent's flags: loaders of vitest/tsx are not wanted there.
+    const forked = await forkStandIn({
+      service: 's3',
+      engine: 's3rver',
+      script: CHILD_SCRIPT,
+      args: [ctx.dataDir],
       execArgv: ['--openssl-legacy-provider'],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    trackChild(child);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4_000);
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (message: { type?: string; port?: number; message?: string }) => {
-        if (message.type === 'ready' && message.port) resolve(message.port);
-        else reject(new StandInStartError('s3', `s3rver failed: ${message.message ?? ''}`));
-      });
-      child.once('error', (error) =>
-        reject(new StandInStartError('s3', 'fork failed', { cause: error })),
-      );
-      child.once('exit', (code, signal) =>
-        reject(new StandInStartError('s3', `s3rver exited (${code ?? signal}): ${stderr.trim()}`)),
-      );
-    }).catch(async (error: unknown) => {
-      await killChild(child);
-      throw error;
-    });
-    const endpoint = `http://127.0.0.1:${port}`;
+    const { child, endpoint } = forked;
     const env = { AWS_ENDPOINT_URL_S3: endpoint };
     const client = new S3Client({
       ...clientOptions({ ...ctx.env, ...env }, 's3'),
@@ -101,7 +83,7 @@ export const s3Plugin: StandInPlugin = {
         what: 's3rver ListBuckets',
       });
     } catch (error) {
-      await killChild(child);
+      await forked.stop();
       throw new StandInStartError('s3', 'not ready', { cause: error });
     } finally {
       client.destroy();
@@ -115,7 +97,7 @@ export const s3Plugin: StandInPlugin = {
       async stop() {
         if (stopped) return;
         stopped = true;
-        await killChild(child, 2_000);
+        await forked.stop(2_000);
       },
     };
   },
