@@ -103,8 +103,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${line}\n`);
   };
   const run = options.quick
-    ? { warmup: 1, iterations: 5, budgetMs: 1_500, minSamples: 3, slowMs: 1_000, log }
-    : { warmup: 3, iterations: 20, budgetMs: 15_000, minSamples: 5, log };
+    ? { warmup: 1, iterations: 5, budgetMs: 1_500, minSamples: 3, slowMs: 1_000, settleMs: 10, log }
+    : { warmup: 3, iterations: 20, budgetMs: 15_000, minSamples: 5, settleMs: 50, log };
 
   const { suites, errors } = await discoverSuites(root);
   for (const e of errors) console.log(`! ${e.file}: ${e.error}`);

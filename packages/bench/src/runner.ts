@@ -70,6 +70,13 @@ export interface RunOptions {
   readonly minSamples: number;
   /** Quick runs: an implementation whose first run exceeds this keeps that run as its only sample. */
   readonly slowMs?: number;
+  /**
+   * Pause after the forced collection before each sample: V8 finishes sweeping and releasing
+   * memory on helper threads after `gc()` returns, and on two cores those threads would run
+   * against the sample being measured (the implementation after one with much garbage paid for
+   * it). Same pause for every implementation. Default 0.
+   */
+  readonly settleMs?: number;
   /** Called with progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -110,14 +117,39 @@ function gcFunction(): () => void {
 
 const KIND_ORDER: Record<BenchKind, number> = { floor: 0, streamlens: 1, peer: 2 };
 
+/**
+ * The order of the implementations in round `round`: a permutation of 0..n-1 shuffled with a
+ * seed derived from the round (repeatable), so that no implementation always runs right after
+ * the same other one (a fixed rotation keeps predecessors fixed, and with them the garbage and
+ * cache state each sample inherits).
+ */
+export function roundOrder(n: number, round: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  // mulberry32, seeded per round.
+  let state = (round + 1) * 0x9e3779b9;
+  const random = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**
  * Measures every suite of one workload: setup, warm-up, a correctness check, then `iterations`
- * rounds in which each implementation runs once, in an order rotated every round (interleaving
- * spreads the machine's drift over all implementations instead of the last one).
+ * rounds in which each implementation runs once, in an order shuffled every round (interleaving
+ * spreads the machine's drift over all implementations instead of the last one; see `roundOrder`),
+ * each sample after a forced collection and `settleMs`.
  */
 export async function runWorkload(
   workload: Workload<unknown>,
@@ -181,13 +213,15 @@ export async function runWorkload(
   }
   log(`  ${workload.name}: built in ${buildMs.toFixed(0)} ms, ${slots.length} implementations`);
 
+  const settle = (options.settleMs ?? 0) > 0 ? options.settleMs : undefined;
   for (let round = 0; round < options.iterations; round++) {
-    for (let k = 0; k < slots.length; k++) {
-      const slot = slots[(round + k) % slots.length] as Slot;
+    for (const k of roundOrder(slots.length, round)) {
+      const slot = slots[k] as Slot;
       if (slot.error) continue;
       if (slot.spentMs === Number.POSITIVE_INFINITY) continue;
       if (slot.spentMs > options.budgetMs && slot.samples.length >= options.minSamples) continue;
       gc();
+      if (settle !== undefined) await new Promise((resolve) => setTimeout(resolve, settle));
       const t0 = performance.now();
       try {
         const out = slot.entry.suite.run(data, slot.state);
