@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { PartialAggregate } from './partial.js';
 import { comparePosition, compareSeq, type Position } from './sequence.js';
@@ -856,6 +857,14 @@ function rejected(
   reason: RejectedRecord['reason'],
   error?: RejectedRecord['error'],
 ): RejectedRecord {
+  // A string payload is the base64 of the record's bytes (the Kinesis event's own `data`).
+  const bytes =
+    typeof r.payload === 'string'
+      ? Buffer.from(r.payload, 'base64')
+      : Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
+  // Readable text when the bytes are UTF-8 (JSON, logs), else base64 (a KPL aggregate that failed
+  // to decode, binary junk), so that nothing is lost or mangled.
+  const utf8 = isUtf8(bytes);
   // Every field in one literal (one shape); undefined fields are left out of the JSON line.
   return {
     reason,
@@ -866,11 +875,7 @@ function rejected(
     arrivalTime: arrivalIso(r.arrivalTimeMs),
     error,
     windowStart: undefined,
-    data:
-      typeof r.payload === 'string'
-        ? r.payload
-        : Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength).toString(
-            'utf8',
-          ),
+    data: bytes.toString(utf8 ? 'utf8' : 'base64'),
+    dataEncoding: utf8 ? 'utf8' : 'base64',
   };
 }

@@ -141,8 +141,10 @@ export type RejectedRecord = {
   arrivalTime: string;
   error?: RecordIssue;
   windowStart?: string;
-  /** The payload as UTF-8 text (base64 of a KPL aggregate that failed to decode). */
+  /** The record's bytes: as text when they are valid UTF-8, else base64 (see `dataEncoding`). */
   data: string;
+  /** `utf8` (JSON, log lines: readable as is) or `base64` (e.g. a KPL aggregate that failed to decode). */
+  dataEncoding: 'utf8' | 'base64';
 };
 
 /**
