@@ -6,6 +6,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -299,34 +300,23 @@ export class DynamoStateStore implements StateStore {
     try {
       const perBucket = await Promise.all(
         buckets.map(async (b) => {
-          const out: DirtyMarker[] = [];
-          let startKey: Record<string, unknown> | undefined;
-          do {
-            const res = await this.retry(() =>
-              this.doc.send(
-                new QueryCommand({
-                  TableName: this.opts.stateTableName,
-                  KeyConditionExpression: 'pk = :pk AND sk <= :upper',
-                  ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
-                  ConsistentRead: true,
-                  Limit: limit - out.length,
-                  ExclusiveStartKey: startKey,
-                }),
-              ),
-            );
-            for (const item of res.Items ?? []) {
-              const meta = JSON.parse(String(item.meta)) as SeriesMeta;
-              out.push({
-                ...meta,
-                windowStartMs: Number(item.ws),
-                windowEndMs: Number(item.we),
-                token: String(item.token),
-                key: String(item.sk),
-              });
-            }
-            startKey = res.LastEvaluatedKey;
-          } while (startKey && out.length < limit);
-          return out;
+          const items = await this.queryConsistent(
+            {
+              KeyConditionExpression: 'pk = :pk AND sk <= :upper',
+              ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
+            },
+            limit,
+          );
+          return items.map((item): DirtyMarker => {
+            const meta = JSON.parse(String(item.meta)) as SeriesMeta;
+            return {
+              ...meta,
+              windowStartMs: Number(item.ws),
+              windowEndMs: Number(item.we),
+              token: String(item.token),
+              key: String(item.sk),
+            };
+          });
         }),
       );
       const all = perBucket.flat();
@@ -426,23 +416,38 @@ export class DynamoStateStore implements StateStore {
   }
 
   async windowPartials(series: string, windowStartMs: number): Promise<StoredPartial[]> {
-    const out: StoredPartial[] = [];
+    const items = await this.queryConsistent({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partialPk(series, windowStartMs) },
+    });
+    return items.map(toStoredPartial);
+  }
+
+  /**
+   * A consistent-read Query of the state table, page after page (each page retried like every
+   * other call), up to `limit` items when given.
+   */
+  private async queryConsistent(
+    input: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const res = await this.retry(() =>
         this.doc.send(
           new QueryCommand({
             TableName: this.opts.stateTableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': partialPk(series, windowStartMs) },
+            ...input,
             ConsistentRead: true,
+            ...(Number.isFinite(limit) ? { Limit: limit - out.length } : {}),
             ExclusiveStartKey: startKey,
           }),
         ),
       );
-      for (const item of res.Items ?? []) out.push(toStoredPartial(item));
+      for (const item of res.Items ?? []) out.push(item);
       startKey = res.LastEvaluatedKey;
-    } while (startKey);
+    } while (startKey && out.length < limit);
     return out;
   }
 
