@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   awsJsonErrorCode,
   createPutRecordsCall,
@@ -10,41 +9,11 @@ import {
   putRecordsBody,
   putRecordsWith,
 } from '../../src/kinesis/index.js';
+import { fakeHandler, type Reply } from '../helpers/fake-handler.js';
 import { recordingSleep } from '../helpers/kinesis.js';
 import { verifySigV4 } from '../helpers/sigv4.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'kinesis-secret' };
-
-interface Sent {
-  method: string;
-  hostname: string;
-  port?: number;
-  path: string;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-type Reply = { status: number; body: string } | { error: Error } | 'hang';
-
-function fakeHandler(replies: Reply[]) {
-  const sent: Sent[] = [];
-  const handler = {
-    handle: vi.fn(async (request: Sent, opts?: { abortSignal?: AbortSignal }) => {
-      sent.push({ ...request, headers: { ...request.headers } });
-      const reply = replies[Math.min(sent.length - 1, replies.length - 1)] as Reply;
-      if (reply === 'hang') {
-        return new Promise<never>((_, reject) => {
-          opts?.abortSignal?.addEventListener('abort', () => reject(new Error('aborted')));
-        });
-      }
-      if ('error' in reply) throw reply.error;
-      return {
-        response: { statusCode: reply.status, headers: {}, body: Readable.from([reply.body]) },
-      };
-    }),
-  };
-  return { handler, sent };
-}
 
 function callWith(replies: Reply[], extra: Partial<PutRecordsCallOptions> = {}) {
   const { handler, sent } = fakeHandler(replies);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import * as fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { S3PutError, StreamlensError } from '../../src/errors.js';
@@ -12,71 +11,11 @@ import {
   parseS3Error,
   s3EndpointFromEnv,
 } from '../../src/s3-put.js';
+import { fakeHandler, type Reply } from '../helpers/fake-handler.js';
 import { recordingSleep } from '../helpers/kinesis.js';
 import { verifySigV4 } from '../helpers/sigv4.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'unit-test-secret' };
-
-/** What the fake handler saw of one request. */
-interface Sent {
-  method: string;
-  hostname: string;
-  port?: number;
-  path: string;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-type Reply =
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { error: Error }
-  | 'hang';
-
-/** A request handler answering from `replies` in order (the last one repeats), recording requests. */
-function fakeHandler(replies: Reply[]) {
-  const sent: Sent[] = [];
-  const handler = {
-    handle: vi.fn(
-      async (
-        request: {
-          method: string;
-          hostname: string;
-          port?: number;
-          path: string;
-          headers: Record<string, string>;
-          body: Buffer;
-        },
-        opts?: { abortSignal?: AbortSignal },
-      ) => {
-        sent.push({
-          method: request.method,
-          hostname: request.hostname,
-          ...(request.port === undefined ? {} : { port: request.port }),
-          path: request.path,
-          headers: { ...request.headers },
-          body: request.body,
-        });
-        const reply = replies[Math.min(sent.length - 1, replies.length - 1)] as Reply;
-        if (reply === 'hang') {
-          return new Promise<never>((_, reject) => {
-            opts?.abortSignal?.addEventListener('abort', () =>
-              reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
-            );
-          });
-        }
-        if ('error' in reply) throw reply.error;
-        return {
-          response: {
-            statusCode: reply.status,
-            headers: reply.headers ?? {},
-            body: Readable.from([Buffer.from(reply.body ?? '')]),
-          },
-        };
-      },
-    ),
-  };
-  return { handler, sent };
-}
 
 function s3ErrorXml(code: string, message: string, requestId = 'REQ123'): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId><HostId>h</HostId></Error>`;
