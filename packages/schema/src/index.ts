@@ -9,5 +9,6 @@ export * from './evolution.js';
 export * from './explain.js';
 export * from './kpl.js';
 export * from './normalize.js';
+export * from './scan.js';
 export * from './series.js';
 export * from './validate.js';
