@@ -28,6 +28,34 @@ export class SimulatedThrottle extends Error {
   override name = 'SimulatedThrottle';
 }
 
+/** How a commit fails in tests (see {@link MemoryStore.faults}). */
+export type CommitFault = 'throw' | 'lost' | 'rejected';
+
+/** A fault hook failing about `p` of the commits, each way in turn at random. */
+export function randomCommitFaults(rand: () => number, p: number): () => CommitFault | undefined {
+  const kinds: CommitFault[] = ['throw', 'lost', 'rejected'];
+  return () => (rand() < p ? kinds[Math.floor(rand() * kinds.length)] : undefined);
+}
+
+/**
+ * What DynamoDB answers when a ClientRequestToken comes back within its 10 minutes with other
+ * parameters (the same `name`, which the DynamoDB store treats as permanent).
+ */
+export class IdempotentParameterMismatch extends Error {
+  override name = 'IdempotentParameterMismatchException';
+}
+
+/** Everything a commit sends except its token: what DynamoDB compares for a reused token. */
+export function commitContent(c: Commit): string {
+  // PartialAggregate has toJSON; the markers carry the token itself, which is equal by definition.
+  return JSON.stringify({
+    writer: c.writer,
+    checkpoints: c.checkpoints,
+    partials: c.partials,
+    markers: c.markers.map((m) => ({ ...m, token: undefined })),
+  });
+}
+
 /**
  * A StateStore in memory with DynamoDB's conditions (versions, tokens) and copy-on-read, so that the
  * engine cannot share objects with the "table". `faults` lets a test fail calls.
@@ -38,9 +66,21 @@ export class MemoryStore implements StateStore {
   markers = new Map<string, DirtyMarker>();
   windows = new Map<string, StoredWindow>();
   watermark = Number.NEGATIVE_INFINITY;
-  tokens = new Set<string>();
-  /** `throw`: fail before applying; `lost`: apply, then fail (a crash or a lost answer). */
-  faults: { commit?: (c: Commit) => 'throw' | 'lost' | undefined } = {};
+  /**
+   * ClientRequestTokens seen (DynamoDB keeps them 10 minutes; tests are shorter): the content
+   * they were sent with and whether that content was applied. Same token and content again:
+   * success without applying twice (or applied now, if it was not); same token, other content:
+   * {@link IdempotentParameterMismatch}, as DynamoDB answers.
+   */
+  tokens = new Map<string, { content: string; applied: boolean }>();
+  /**
+   * `throw`: fail before the request reaches the table; `lost`: apply, then fail (a crash or a
+   * lost answer); `rejected`: the request reaches the table and fails without applying (its token
+   * counts as used, as DynamoDB keeps a token from the first request that completes with it).
+   */
+  faults: { commit?: (c: Commit) => CommitFault | undefined } = {};
+  /** Commits answered with {@link IdempotentParameterMismatch} (a token reused for other content). */
+  mismatches = 0;
 
   async loadCheckpoints(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
     const out = new Map<string, Checkpoint>();
@@ -66,13 +106,23 @@ export class MemoryStore implements StateStore {
   async commit(c: Commit): Promise<'ok' | 'conflict'> {
     const fault = this.faults.commit?.(c);
     if (fault === 'throw') throw new SimulatedThrottle('throttled');
-    const result = this.apply(c);
+    const content = commitContent(c);
+    const seen = this.tokens.get(c.token);
+    if (seen !== undefined && seen.content !== content) {
+      this.mismatches++;
+      throw new IdempotentParameterMismatch(`token ${c.token} reused with other content`);
+    }
+    if (fault === 'rejected') {
+      this.tokens.set(c.token, { content, applied: seen?.applied ?? false });
+      throw new SimulatedThrottle('failed in the table');
+    }
+    const result = seen?.applied ? 'ok' : this.apply(c);
+    this.tokens.set(c.token, { content, applied: result === 'ok' });
     if (fault === 'lost') throw new SimulatedThrottle('answer lost after the write');
     return result;
   }
 
   private apply(c: Commit): 'ok' | 'conflict' {
-    if (this.tokens.has(c.token)) return 'ok';
     for (const { before } of c.checkpoints) {
       if ((this.checkpoints.get(before.lane)?.version ?? 0) !== before.version) return 'conflict';
     }
@@ -80,7 +130,6 @@ export class MemoryStore implements StateStore {
       const k = partialKey(next.lane, next.series, next.windowStartMs);
       if ((this.partials.get(k)?.version ?? 0) !== expectedVersion) return 'conflict';
     }
-    this.tokens.add(c.token);
     for (const { after } of c.checkpoints) this.checkpoints.set(after.lane, structuredClone(after));
     for (const { next } of c.partials) {
       this.partials.set(partialKey(next.lane, next.series, next.windowStartMs), {

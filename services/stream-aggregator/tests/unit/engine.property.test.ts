@@ -4,7 +4,12 @@ import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/
 import { ExactSum } from '../../src/domain/exact-sum.js';
 import type { InputRecord } from '../../src/domain/types.js';
 import { windowStartOf } from '../../src/domain/window.js';
-import { MemoryRejectSink, MemoryStore, MemoryWindowSink } from '../helpers/memory-store.js';
+import {
+  MemoryRejectSink,
+  MemoryStore,
+  MemoryWindowSink,
+  randomCommitFaults,
+} from '../helpers/memory-store.js';
 import { badRecord, obsRecord, prng, seqOf } from '../helpers/records.js';
 
 const cfg: EngineConfig = { ...DEFAULT_ENGINE_CONFIG, maxPartialsPerCommit: 3 };
@@ -67,7 +72,7 @@ describe('Aggregator under at-least-once delivery', () => {
           const store = new MemoryStore();
           const windows = new MemoryWindowSink();
           const rejects = new MemoryRejectSink();
-          store.faults.commit = () => (rand() < 0.1 ? 'throw' : undefined);
+          store.faults.commit = randomCommitFaults(rand, 0.1);
           const agg = new Aggregator(cfg, { store, windows, rejects, now: () => 0 });
           const cursors = shards.map(() => 0);
 
@@ -114,6 +119,8 @@ describe('Aggregator under at-least-once delivery', () => {
             }
             list.push(v.value);
           }
+          // No idempotency token was ever reused for other content.
+          expect(store.mismatches).toBe(0);
           const latest = windows.latest();
           expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
           for (const [k, values] of expected) {

@@ -4,7 +4,12 @@ import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/
 import { ExactSum } from '../../src/domain/exact-sum.js';
 import type { InputRecord } from '../../src/domain/types.js';
 import { windowStartOf } from '../../src/domain/window.js';
-import { MemoryRejectSink, MemoryStore, MemoryWindowSink } from '../helpers/memory-store.js';
+import {
+  MemoryRejectSink,
+  MemoryStore,
+  MemoryWindowSink,
+  randomCommitFaults,
+} from '../helpers/memory-store.js';
 import { badRecord, obsRecord, prng, seqOf } from '../helpers/records.js';
 
 // ParallelizationFactor > 1: Lambda runs several batches of one shard at once, each holding some
@@ -132,7 +137,7 @@ describe('Aggregator with lanes per partition key, under parallel at-least-once 
           const store = new MemoryStore();
           const windows = new MemoryWindowSink();
           const rejects = new MemoryRejectSink();
-          store.faults.commit = () => (rand() < 0.1 ? 'throw' : undefined);
+          store.faults.commit = randomCommitFaults(rand, 0.1);
           // Two engines on one store: Lambda's concurrent invocations for one shard.
           const engines = [0, 1].map(
             () => new Aggregator(cfg, { store, windows, rejects, now: () => 0 }),
@@ -194,6 +199,8 @@ describe('Aggregator with lanes per partition key, under parallel at-least-once 
             const k = `${v.series}|${new Date(windowStartOf(v.timeMs, cfg.windowMs)).toISOString()}`;
             expected.set(k, [...(expected.get(k) ?? []), v.value]);
           }
+          // No idempotency token was ever reused for other content.
+          expect(store.mismatches).toBe(0);
           const latest = windows.latest();
           expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
           for (const [k, values] of expected) {
