@@ -23,6 +23,7 @@ import { loadService, type ResolvedService } from './config/serverless.js';
 import { EventSourceMapping } from './esm/mapping.js';
 import { localJsonShardReader } from './esm/reader.js';
 import { NdjsonFailureSink } from './esm/records.js';
+import { SharedShardSource } from './esm/source.js';
 import { feedWorkerEntry } from './feed.js';
 import { deliveryStreamsOf } from './firehose/config.js';
 import { FirehoseEmulator } from './firehose/delivery.js';
@@ -382,6 +383,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const reader = aws.endpoints.kinesis
       ? localJsonShardReader(aws.endpoints.kinesis, region)
       : undefined;
+    // One GetRecords per shard serves every mapping and Firehose on the stream (kinesalite
+    // otherwise serves each events record to four readers); each keeps its own position.
+    const source = new SharedShardSource({ kinesis, ...(reader ? { reader } : {}) });
     const existingStreams = new Set(streams.map((s) => s.name));
     let chaosSeed = (options.seed ?? 1) * 7919;
     const random = () => {
@@ -437,7 +441,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
               settings,
               invoke: (event) => container.invoke(event),
               kinesis,
-              ...(reader ? { reader } : {}),
+              source,
               region,
               failureSink: failures,
               pollIntervalMs: options.pollIntervalMs ?? 250,
@@ -498,7 +502,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           config,
           ...(transform ? { invoke: (event: unknown) => transform.invoke(event) } : {}),
           kinesis,
-          ...(reader ? { reader } : {}),
+          source,
           s3: aws.clients().s3,
           region,
           bufferIntervalSecondsOverride: options.lakeBufferIntervalSeconds ?? 10,

@@ -1,13 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  GetShardIteratorCommand,
-  type KinesisClient,
-  ListShardsCommand,
-  type ShardIteratorType,
-} from '@aws-sdk/client-kinesis';
+import { type KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { StreamEventSettings } from '../config/functions.js';
 import type { InvokeOutcome } from '../runtime/container.js';
-import { type ShardReader, sdkShardReader, type WirePage } from './reader.js';
+import type { ShardReader } from './reader.js';
 import {
   compareSequence,
   eventRecordSize,
@@ -18,6 +13,13 @@ import {
   MAX_PAYLOAD_BYTES,
   type PolledRecord,
 } from './records.js';
+import {
+  iteratorShardSource,
+  type ShardCursor,
+  type ShardPage,
+  type ShardSource,
+  type StartPosition,
+} from './source.js';
 
 /** What an event source mapping needs. */
 export interface EventSourceMappingOptions {
@@ -32,6 +34,11 @@ export interface EventSourceMappingOptions {
    * `localJsonShardReader` for its own kinesalite, which keeps the data base64 end to end.
    */
   readonly reader?: ShardReader;
+  /**
+   * Where shards are read from (default: an iterator per shard through `reader`). The pipeline
+   * passes one `SharedShardSource` to every mapping, so each shard is read once for all of them.
+   */
+  readonly source?: ShardSource;
   readonly region?: string;
   readonly failureSink?: FailureSink;
   /** Idle poll interval per shard (Lambda: about 1 s). Default 1000. */
@@ -79,8 +86,9 @@ interface ShardState {
   readonly shardId: string;
   /** Closed, read to its end and every record settled: its children may start. */
   finished: boolean;
-  iterator: string | undefined;
-  lastSequence: string | undefined;
+  readonly cursor: ShardCursor;
+  /** The shard is closed and read to its end. */
+  closed: boolean;
   lanes: Lane[];
   caughtUp: boolean;
   /** Highest sequence number checkpointed per lane (order checks, resumption). */
@@ -126,11 +134,11 @@ export class EventSourceMapping {
   private readonly region: string;
   private readonly invokeIdentityArn: string;
   private readonly random: () => number;
-  private readonly reader: ShardReader;
+  private readonly source: ShardSource;
 
   constructor(private readonly options: EventSourceMappingOptions) {
     this.region = options.region ?? 'us-east-1';
-    this.reader = options.reader ?? sdkShardReader(options.kinesis);
+    this.source = options.source ?? iteratorShardSource(options.kinesis, options.reader);
     this.invokeIdentityArn = `arn:aws:iam::000000000000:role/${options.functionName}-role`;
     this.random = options.random ?? Math.random;
   }
@@ -189,7 +197,7 @@ export class EventSourceMapping {
   private async startShard(shardId: string, fromStart: boolean): Promise<void> {
     const { settings } = this.options;
     this.started.add(shardId);
-    const iterator = await this.iteratorFor(shardId, undefined, fromStart);
+    const cursor = await this.source.open(settings.streamName, shardId, this.startOf(fromStart));
     const lanes: Lane[] = [];
     for (let i = 0; i < Math.max(1, settings.parallelizationFactor); i++) {
       lanes.push({ index: i, queue: [], bytes: 0, busy: false });
@@ -197,8 +205,8 @@ export class EventSourceMapping {
     const shard: ShardState = {
       shardId,
       finished: false,
-      iterator,
-      lastSequence: undefined,
+      cursor,
+      closed: false,
       lanes,
       caughtUp: false,
       checkpoint: undefined,
@@ -208,29 +216,17 @@ export class EventSourceMapping {
     for (const lane of lanes) this.loops.push(this.laneLoop(shard, lane));
   }
 
-  private async iteratorFor(
-    shardId: string,
-    afterSequence?: string,
-    fromStart = false,
-  ): Promise<string | undefined> {
-    const { settings, kinesis } = this.options;
-    const type: ShardIteratorType = afterSequence
-      ? 'AFTER_SEQUENCE_NUMBER'
-      : fromStart
-        ? 'TRIM_HORIZON'
-        : (settings.startingPosition as ShardIteratorType);
-    const result = await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: settings.streamName,
-        ShardId: shardId,
-        ShardIteratorType: type,
-        ...(afterSequence ? { StartingSequenceNumber: afterSequence } : {}),
-        ...(type === 'AT_TIMESTAMP'
-          ? { Timestamp: new Date((settings.startingPositionTimestamp ?? 0) * 1000) }
-          : {}),
-      }),
-    );
-    return result.ShardIterator;
+  /** Where a shard starts: the mapping's starting position, or the beginning of a child shard. */
+  private startOf(fromStart: boolean): StartPosition {
+    const { settings } = this.options;
+    if (fromStart || settings.startingPosition === 'TRIM_HORIZON') return { type: 'TRIM_HORIZON' };
+    if (settings.startingPosition === 'AT_TIMESTAMP') {
+      return {
+        type: 'AT_TIMESTAMP',
+        timestampMs: (settings.startingPositionTimestamp ?? 0) * 1000,
+      };
+    }
+    return { type: 'LATEST' };
   }
 
   private queuedIn(shard: ShardState): number {
@@ -255,7 +251,7 @@ export class EventSourceMapping {
         await sleep(20);
         continue;
       }
-      if (!shard.iterator) {
+      if (shard.closed) {
         // Closed shard (after resharding), read to its end: once every record read from it is
         // settled, its children may start.
         shard.caughtUp = true;
@@ -271,23 +267,20 @@ export class EventSourceMapping {
         await sleep(idleMs);
         continue;
       }
-      let result: WirePage;
+      let result: ShardPage;
       try {
-        result = await this.reader(shard.iterator, 10_000);
+        result = await shard.cursor.read(10_000);
       } catch (error) {
         if (this.stopped) return;
+        // An expired iterator is replaced by the cursor (after its last record).
         const name = (error as Error).name;
-        if (name === 'ExpiredIteratorException') {
-          shard.iterator = await this.iteratorFor(shard.shardId, shard.lastSequence).catch(
-            () => shard.iterator,
-          );
-        } else {
+        if (name !== 'ExpiredIteratorException') {
           this.options.onNotice?.(`GetRecords ${shard.shardId}: ${name}`);
         }
         await sleep(idleMs);
         continue;
       }
-      shard.iterator = result.nextShardIterator;
+      shard.closed = result.closed;
       const records = result.records;
       const now = Date.now();
       for (const r of records) {
@@ -304,7 +297,6 @@ export class EventSourceMapping {
         const lane = this.laneOf(shard, partitionKey);
         lane.queue.push(polled);
         lane.bytes += polled.size;
-        shard.lastSequence = polled.sequenceNumber;
       }
       this.stats.recordsRead += records.length;
       shard.caughtUp = records.length === 0 && result.millisBehindLatest === 0;
@@ -648,5 +640,6 @@ export class EventSourceMapping {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.allSettled(this.loops);
+    for (const shard of this.shards) shard.cursor.close();
   }
 }

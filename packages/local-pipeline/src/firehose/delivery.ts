@@ -4,6 +4,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { EventSourceMapping } from '../esm/mapping.js';
 import type { ShardReader } from '../esm/reader.js';
+import type { ShardSource } from '../esm/source.js';
 import type { InvokeOutcome } from '../runtime/container.js';
 import type { DeliveryStreamConfig } from './config.js';
 import { type ErrorOutputType, objectName, renderPrefix } from './prefix.js';
@@ -16,6 +17,8 @@ export interface FirehoseOptions {
   readonly kinesis: KinesisClient;
   /** How the source stream's shards are read (default: through `kinesis`). */
   readonly reader?: ShardReader;
+  /** Where the source stream's shards are read from (the pipeline's shared source). */
+  readonly source?: ShardSource;
   readonly s3: S3Client;
   readonly region?: string;
   /** Local override of the S3 buffering interval (AWS: 0–900 s, here often 300): printed at start. */
@@ -129,6 +132,7 @@ export class FirehoseEmulator {
       },
       kinesis: options.kinesis,
       ...(options.reader ? { reader: options.reader } : {}),
+      ...(options.source ? { source: options.source } : {}),
       ...(options.region ? { region: options.region } : {}),
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       invoke: async (event) => {

@@ -7,6 +7,7 @@ import { waitFor } from '@streamlens/local-aws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventSourceMapping } from '../../src/esm/mapping.js';
 import { compareSequence, NdjsonFailureSink } from '../../src/esm/records.js';
+import { SharedShardSource } from '../../src/esm/source.js';
 import {
   bodyOf,
   type FakeEvent,
@@ -393,5 +394,93 @@ describe('event source mapping on kinesalite', () => {
       const order = processed.filter((p) => p.key === key).map((p) => index(p.body));
       expect(order).toEqual([...order].sort((a, b) => a - b));
     }
+  });
+});
+
+describe('event source mappings sharing one read of each shard (SharedShardSource)', () => {
+  it('gives two mappings on one stream every record in order, each with its own failures, reading each record from Kinesis once', async () => {
+    // Prepare
+    const { aws, name, arn } = await freshStream(2);
+    await put(
+      aws,
+      name,
+      records(400, (i) => `device-${i % 13}`),
+    );
+    const kinesis = aws.clients().kinesis;
+    const source = new SharedShardSource({ kinesis, minFetchIntervalMs: 20 });
+    const seenBy = { a: new Map<string, string[]>(), b: new Map<string, string[]>() };
+    const note = (who: 'a' | 'b', event: FakeEvent) => {
+      for (const r of event.Records) {
+        const shard = r.eventID.split(':')[0] as string;
+        seenBy[who].set(shard, [...(seenBy[who].get(shard) ?? []), r.kinesis.sequenceNumber]);
+      }
+    };
+    const sinkA = new NdjsonFailureSink();
+    const sinkB = new NdjsonFailureSink();
+    let bFailuresLeft = 3;
+    // A: r77 is poison (bisected to the destination), r150 fails partially once.
+    let r150Failed = false;
+    const a = mapping({
+      functionName: 'a',
+      functionArn: 'arn:a',
+      settings: settings(name, arn, { batchSize: 40, bisectBatchOnFunctionError: true }),
+      kinesis,
+      source,
+      failureSink: sinkA,
+      invoke: fakeFunction((event) => {
+        if (event.Records.some((r) => bodyOf(r) === 'r77')) throw new Error('poison');
+        const i = event.Records.findIndex((r) => bodyOf(r) === 'r150');
+        if (i >= 0 && !r150Failed) {
+          r150Failed = true;
+          note('a', { Records: event.Records.slice(0, i) });
+          return {
+            batchItemFailures: [{ itemIdentifier: event.Records[i]?.kinesis.sequenceNumber }],
+          };
+        }
+        note('a', event);
+        return { batchItemFailures: [] };
+      }),
+    });
+    // B: its first three invocations fail as a whole (retried), nothing is poison.
+    const b = mapping({
+      functionName: 'b',
+      functionArn: 'arn:b',
+      settings: settings(name, arn, { batchSize: 25, maximumRetryAttempts: 5 }),
+      kinesis,
+      source,
+      failureSink: sinkB,
+      invoke: fakeFunction((event) => {
+        if (bFailuresLeft-- > 0) throw new Error('transient');
+        note('b', event);
+      }),
+    });
+    // Act
+    await a.start();
+    await b.start();
+    expect(await a.drain(30_000)).toBe(true);
+    expect(await b.drain(30_000)).toBe(true);
+    // Assess: each mapping saw each record of a shard in order; A lost only its poison record
+    const check = (who: 'a' | 'b') => {
+      let total = 0;
+      for (const sequences of seenBy[who].values()) {
+        total += sequences.length;
+        expect(sequences).toEqual([...sequences].sort(compareSequence));
+        expect(new Set(sequences).size).toBe(sequences.length);
+      }
+      return total;
+    };
+    expect(check('a')).toBe(399);
+    expect(check('b')).toBe(400);
+    expect(seenBy.b.size).toBe(2);
+    expect(sinkA.records).toHaveLength(1);
+    expect(sinkA.records[0]?.record.KinesisBatchInfo.batchSize).toBe(1);
+    expect(sinkB.records).toHaveLength(0);
+    expect(a.stats.partialFailures).toBeGreaterThanOrEqual(1);
+    expect(b.stats.functionErrors).toBe(3);
+    expect(a.stats.functionErrors).toBeGreaterThan(0);
+    // Kinesis served each record once, for both mappings.
+    expect(source.stats.recordsFetched).toBe(400);
+    expect(source.stats.recordsServed).toBe(800);
+    expect(source.stats.directReads).toBe(0);
   });
 });
