@@ -1,4 +1,4 @@
-import { normalizeTime, type StreamlensEvent } from '@streamlens/schema';
+import { type InputEventScan, normalizeTime, type StreamlensEvent } from '@streamlens/schema';
 import type { RawBuffer } from './line-buffer.js';
 
 /*
@@ -212,7 +212,22 @@ export class CanonicalLineWriter {
     } else if (this.#mapStart >= 0) return -1;
     const time = normalizeTime(e.time);
     this.time = time;
-    return this.#emit(b, n, out, suffix, time === e.time ? undefined : time, !sorted);
+    if (!sorted) this.#sortPairs();
+    return emit(
+      b,
+      n,
+      out,
+      suffix,
+      time === e.time ? undefined : time,
+      this.#timeStart,
+      this.#timeEnd,
+      sorted ? -1 : this.#mapStart,
+      this.#mapEnd,
+      this.#pairStart,
+      this.#pairEnd,
+      this.#order,
+      this.#pairs,
+    );
   }
 
   /** One pass over the record: structure, spellings, and where `time` and the map are. */
@@ -314,47 +329,38 @@ export class CanonicalLineWriter {
     }
   }
 
-  /** Copies the record to `out` with the new time and the sorted map, then the suffix and `\n`. */
-  #emit(
+  /**
+   * Writes the line of a record `scanInputEvent` accepted (`scan` describes `b[0..n)`), like
+   * `write`: `time` is the normalised time when it differs from the record's (else undefined).
+   * Same room contract as `write`.
+   */
+  writeScanned(
+    scan: InputEventScan,
     b: RawBuffer,
     n: number,
     out: number,
     suffix: string,
     time: string | undefined,
-    sortMap: boolean,
   ): number {
-    let w = out;
-    let from = 0;
-    const timeFirst = time !== undefined && (!sortMap || this.#timeStart < this.#mapStart);
-    if (timeFirst) {
-      b.copyWithin(w, 0, this.#timeStart);
-      w += this.#timeStart;
-      w = writeQuoted(b, w, time);
-      from = this.#timeEnd;
-    }
-    if (sortMap) {
-      b.copyWithin(w, from, this.#mapStart);
-      w += this.#mapStart - from;
-      w = this.#writeSortedMap(b, w);
-      from = this.#mapEnd;
-      if (time !== undefined && !timeFirst) {
-        b.copyWithin(w, from, this.#timeStart);
-        w += this.#timeStart - from;
-        w = writeQuoted(b, w, time);
-        from = this.#timeEnd;
-      }
-    }
-    // Up to the closing brace, then the enrichment, the brace and the newline.
-    b.copyWithin(w, from, n - 1);
-    w += n - 1 - from;
-    if (suffix.length > 0) w += b.utf8Write(suffix, w, b.length - w);
-    b[w++] = RBRACE;
-    b[w++] = NEWLINE;
-    return w;
+    return emit(
+      b,
+      n,
+      out,
+      suffix,
+      time,
+      scan.timeStart - 1,
+      scan.timeEnd + 1,
+      scan.sorted ? -1 : scan.mapStart,
+      scan.mapEnd,
+      scan.pairStart,
+      scan.pairEnd,
+      scan.order,
+      scan.pairs,
+    );
   }
 
-  /** The map's own pairs in key order (keys are distinct: an object has no duplicate keys). */
-  #writeSortedMap(b: RawBuffer, at: number): number {
+  /** The map's pair order by key (keys are distinct: an object has no duplicate keys). */
+  #sortPairs(): void {
     const keys = this.#keys;
     const order = this.#order;
     const count = this.#pairs;
@@ -367,19 +373,67 @@ export class CanonicalLineWriter {
       }
       order[j + 1] = i;
     }
-    let w = at;
+  }
+}
+
+/**
+ * Copies the record `b[0..n)` to `out` with the time token `[timeStart, timeEnd)` replaced by
+ * `time` (unless undefined) and the map `[mapStart, mapEnd)` rewritten with its pairs in `order`
+ * (unless `mapStart` is -1), then the suffix before the closing brace, and `\n`.
+ */
+function emit(
+  b: RawBuffer,
+  n: number,
+  out: number,
+  suffix: string,
+  time: string | undefined,
+  timeStart: number,
+  timeEnd: number,
+  mapStart: number,
+  mapEnd: number,
+  pairStart: Int32Array,
+  pairEnd: Int32Array,
+  order: Int32Array,
+  pairs: number,
+): number {
+  let w = out;
+  let from = 0;
+  const sortMap = mapStart >= 0;
+  const timeFirst = time !== undefined && (!sortMap || timeStart < mapStart);
+  if (timeFirst) {
+    b.copyWithin(w, 0, timeStart);
+    w += timeStart;
+    w = writeQuoted(b, w, time);
+    from = timeEnd;
+  }
+  if (sortMap) {
+    b.copyWithin(w, from, mapStart);
+    w += mapStart - from;
     b[w++] = LBRACE;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < pairs; i++) {
       if (i > 0) b[w++] = COMMA;
       const p = order[i]!;
-      const s = this.#pairStart[p]!;
-      const e = this.#pairEnd[p]!;
+      const s = pairStart[p]!;
+      const e = pairEnd[p]!;
       b.copyWithin(w, s, e);
       w += e - s;
     }
     b[w++] = RBRACE;
-    return w;
+    from = mapEnd;
+    if (time !== undefined && !timeFirst) {
+      b.copyWithin(w, from, timeStart);
+      w += timeStart - from;
+      w = writeQuoted(b, w, time);
+      from = timeEnd;
+    }
   }
+  // Up to the closing brace, then the enrichment, the brace and the newline.
+  b.copyWithin(w, from, n - 1);
+  w += n - 1 - from;
+  if (suffix.length > 0) w += b.utf8Write(suffix, w, b.length - w);
+  b[w++] = RBRACE;
+  b[w++] = NEWLINE;
+  return w;
 }
 
 function writeQuoted(b: RawBuffer, at: number, s: string): number {

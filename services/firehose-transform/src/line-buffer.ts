@@ -6,6 +6,7 @@
 export interface RawBuffer extends Buffer {
   base64Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
   base64Write(text: string, offset: number, length: number): number;
   latin1Write(text: string, offset: number, length: number): number;
   utf8Write(text: string, offset: number, length: number): number;

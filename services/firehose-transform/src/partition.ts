@@ -47,6 +47,19 @@ export class PartitionKeyCache {
     return keys;
   }
 
+  /**
+   * Keys of an event whose normalised time is the 24 bytes at `b[at..]`: like `keysOf`, but the
+   * time becomes a string only when no cached triple has its type, day and hour.
+   */
+  keysOfBytes(type: string, b: Uint8Array, at: number): PartitionKeys {
+    const entries = this.#entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.type === type && sameHourBytes(e.time, b, at)) return e.metadata.partitionKeys;
+    }
+    return this.keysOf(type, Buffer.from(b.buffer, b.byteOffset + at, 24).toString('latin1'));
+  }
+
   /** The response's `metadata` object for keys (shared between records while they are cached). */
   metadataOf(keys: PartitionKeys): { partitionKeys: PartitionKeys } {
     const entries = this.#entries;
@@ -58,6 +71,12 @@ export class PartitionKeyCache {
 }
 
 const CACHE_SIZE = 16;
+
+function sameHourBytes(a: string, b: Uint8Array, at: number): boolean {
+  if (a.length < 13) return false;
+  for (let i = 0; i < 13; i++) if (a.charCodeAt(i) !== b[at + i]) return false;
+  return true;
+}
 
 function sameHour(a: string, b: string): boolean {
   if (a.length < 13 || b.length < 13) return false;

@@ -3,19 +3,22 @@ import {
   deaggregate,
   decodeCloudWatchLogs,
   ErrorCode,
+  InputEventScan,
   isGzip,
   isKplAggregated,
   logEventToAppLog,
   normalizeEvent,
   normalizeEventInPlace,
+  normalizeTime,
   parseEventJson,
   type StreamlensEvent,
+  scanInputEvent,
   type ValidationIssue,
   validateEvent,
 } from '@streamlens/schema';
 import { CanonicalLineWriter } from './canonical-line.js';
 import { levelRank, type TransformConfig } from './config.js';
-import { LineBuffer } from './line-buffer.js';
+import { LineBuffer, type RawBuffer } from './line-buffer.js';
 import {
   DropReason,
   type FirehoseInputRecord,
@@ -114,6 +117,7 @@ export class RecordTransformer {
   #sourceJson = '';
   readonly #lines = new LineBuffer();
   readonly #canonical = new CanonicalLineWriter();
+  readonly #scan = new InputEventScan();
   readonly #shapes = new Array<unknown>(SHAPE_RING);
   #shapeNext = 0;
   readonly #rareShapes = new Array<unknown>(SHAPE_RING);
@@ -142,6 +146,10 @@ export class RecordTransformer {
     // The size check parseEventJson would make on the bytes, with the same issue.
     const max = this.#config.maxEventBytes;
     if (n > max) return failed(ErrorCode.OVERSIZE, `record is ${n} bytes, over ${max}`, '$');
+    // Compact producer JSON of a valid input event (the common case): validated from its bytes and
+    // its line written from them, without JSON.parse (@streamlens/schema's scanInputEvent).
+    const scan = this.#scan;
+    if (scanInputEvent(bytes, 0, n, scan)) return this.#scanned(record, source, bytes, n, scan);
     // parseEventJson's steps without its intermediate results: JSON.parse (same issue on
     // failure), then the validation (tests/unit/reference.test.ts compares with parseEventJson).
     let json: unknown;
@@ -182,6 +190,39 @@ export class RecordTransformer {
       partitionKeys: this.keys.keysOf(normalized.type, normalized.time),
       events: 1,
     };
+  }
+
+  /**
+   * The outcome of a record `scanInputEvent` accepted: what the general path below gives for it
+   * (same filters, same line bytes, same partition keys; tests/unit/reference.test.ts and
+   * tests/unit/scanned.test.ts hold them equal), from the scan's offsets.
+   */
+  #scanned(
+    record: FirehoseInputRecord,
+    source: InvocationSource,
+    bytes: RawBuffer,
+    n: number,
+    scan: InputEventScan,
+  ): RecordOutcome {
+    const type = scan.type;
+    if (this.#config.denyTypes.size > 0 && this.#config.denyTypes.has(type)) return DROPPED_DENIED;
+    if (this.#minRank > 0 && type === 'app.log' && levelRank(scan.level!) < this.#minRank) {
+      return DROPPED_LEVEL;
+    }
+    const suffix = this.#suffix(record, source, undefined);
+    const buf = this.#lines.reserveKeeping(2 * n + 10 + 3 * suffix.length, n);
+    let keys: PartitionKeys;
+    let time: string | undefined;
+    if (scan.canonicalTime) {
+      keys = this.keys.keysOfBytes(type, buf, scan.timeStart);
+    } else {
+      const text = buf.latin1Slice(scan.timeStart, scan.timeEnd);
+      const normalized = normalizeTime(text);
+      if (normalized !== text) time = normalized;
+      keys = this.keys.keysOf(type, normalized);
+    }
+    const end = this.#canonical.writeScanned(scan, buf, n, n, suffix, time);
+    return { kind: 'ok', data: buf.base64Slice(n, end), partitionKeys: keys, events: 1 };
   }
 
   /**
