@@ -2,9 +2,11 @@ import { decodeKinesisRecord } from '@streamlens/lambda-kit/kinesis';
 import {
   DEFAULT_MAX_EVENT_BYTES,
   type InputEvent,
+  InputEventScan,
   isKplAggregated,
   LOG_COUNT_METRIC,
   parseInputEventJson,
+  scanInputEvent,
   seriesKeyOf,
 } from '@streamlens/schema';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -197,6 +199,133 @@ export class SeriesCache {
   }
 }
 
+/** One cached series by the bytes that name it (see {@link ScannedSeriesCache}). */
+type ByteEntry = {
+  /** Type tag: 0 telemetry, else the log level's first character. */
+  tag: number;
+  /** The name bytes (metric or service) followed by the map bytes. */
+  key: Uint8Array;
+  nameLength: number;
+  meta: SeriesMeta;
+  next: ByteEntry | undefined;
+};
+
+/**
+ * Series metadata of scanned records ({@link scanInputEvent}), keyed by their bytes: a telemetry
+ * reading's metric and dimensions object as written, an app.log's service and level. The scanner
+ * accepts only compact JSON without escapes, so equal bytes are equal strings, hence the same
+ * series (the dimensions text fixes every pair; with configured dimensions the key is finer than
+ * the series, which costs entries, never correctness). A hit compares the bytes and builds no
+ * string; a miss is filled from the general path's answer for that record. Bounded like
+ * {@link SeriesCache}.
+ */
+export class ScannedSeriesCache {
+  private buckets = new Map<number, ByteEntry>();
+  private entries = 0;
+
+  constructor(private readonly maxEntries = 50_000) {}
+
+  /** Number of cached series (for tests). */
+  get size(): number {
+    return this.entries;
+  }
+
+  /** The cached metadata of the scanned record in `b`, or undefined. */
+  get(b: Uint8Array, scan: InputEventScan): SeriesMeta | undefined {
+    const tag = tagOf(scan);
+    const ns = scan.nameStart;
+    const nl = scan.nameEnd - ns;
+    const ms = scan.mapStart;
+    const ml = ms < 0 ? 0 : scan.mapEnd - ms;
+    search: for (let e = this.buckets.get(hashOf(b, scan, tag)); e !== undefined; e = e.next) {
+      const k = e.key;
+      if (e.tag !== tag || e.nameLength !== nl || k.length !== nl + ml) continue;
+      for (let i = 0; i < nl; i++) if (k[i] !== b[ns + i]) continue search;
+      for (let i = 0; i < ml; i++) if (k[nl + i] !== b[ms + i]) continue search;
+      return e.meta;
+    }
+    return undefined;
+  }
+
+  /** Remembers `meta` for the scanned record in `b`. */
+  set(b: Uint8Array, scan: InputEventScan, meta: SeriesMeta): void {
+    if (this.entries >= this.maxEntries) {
+      this.buckets.clear();
+      this.entries = 0;
+    }
+    const tag = tagOf(scan);
+    const h = hashOf(b, scan, tag);
+    const nl = scan.nameEnd - scan.nameStart;
+    const ml = scan.mapStart < 0 ? 0 : scan.mapEnd - scan.mapStart;
+    const key = new Uint8Array(nl + ml);
+    key.set(b.subarray(scan.nameStart, scan.nameEnd), 0);
+    if (ml > 0) key.set(b.subarray(scan.mapStart, scan.mapEnd), nl);
+    const head = this.buckets.get(h);
+    let n = 0;
+    for (let e = head; e !== undefined; e = e.next) {
+      if (++n === MAX_CHAIN - 1) {
+        for (let x = e.next; x !== undefined; x = x.next) this.entries--;
+        e.next = undefined;
+        break;
+      }
+    }
+    this.buckets.set(h, { tag, key, nameLength: nl, meta, next: head });
+    this.entries++;
+  }
+}
+
+function tagOf(scan: InputEventScan): number {
+  return scan.level === undefined ? 0 : scan.level.charCodeAt(0);
+}
+
+/** FNV-1a over the tag, the name bytes and the map bytes. */
+function hashOf(b: Uint8Array, scan: InputEventScan, tag: number): number {
+  let h = Math.imul(0x811c9dc5 ^ tag, 0x01000193);
+  for (let i = scan.nameStart, e = scan.nameEnd; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  // A separator no ASCII text holds, so that name and map cannot trade bytes.
+  h = Math.imul(h ^ 0xff, 0x01000193);
+  if (scan.mapStart >= 0) {
+    for (let i = scan.mapStart, e = scan.mapEnd; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  }
+  return h;
+}
+
+/** Exact powers of ten (every one up to 1e22 is a double). */
+const POW10 = Array.from({ length: 16 }, (_v, i) => 10 ** i);
+
+/** The text of `b[s..e)` (ASCII), for the rare forms read the general way. */
+function latin1(b: Uint8Array, s: number, e: number): string {
+  return (Buffer.from(b.buffer, b.byteOffset, b.byteLength) as RawBuffer).latin1Slice(s, e);
+}
+
+/**
+ * The value of a JSON number token the scanner accepted (no exponent, no `-0`), equal to
+ * `JSON.parse` of it: with at most 15 digits in all the digits form an exact integer m < 2^53 and
+ * 10^k is exact, so m / 10^k is one correctly rounded division, which is what parsing the decimal
+ * gives. Longer tokens go to `Number()`.
+ */
+export function numberAt(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  const negative = b[i] === 45;
+  if (negative) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < e; i++) {
+    const c = b[i]!;
+    if (c === 46 && frac < 0) {
+      frac = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || ++digits > 15) return Number(latin1(b, s, e));
+    m = m * 10 + (c - 48);
+    if (frac >= 0) frac++;
+  }
+  if (digits === 0 || frac === 0) return Number(latin1(b, s, e));
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return negative ? -v : v;
+}
+
 function digits2(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48;
   const b = s.charCodeAt(i + 1) - 48;
@@ -243,6 +372,49 @@ export class EventTimeParser {
     }
     return Date.parse(text);
   }
+
+  /**
+   * {@link EventTimeParser.parse} of the ASCII text `b[s..e)`, reading the canonical forms from
+   * the bytes (no string) with the same cache and the same arithmetic.
+   */
+  parseBytes(b: Uint8Array, s: number, e: number): number {
+    const n = e - s;
+    if (
+      (n === 24 || n === 20) &&
+      b[e - 1] === 90 && // Z
+      b[s + 10] === 84 && // T
+      b[s + 13] === 58 && // :
+      b[s + 16] === 58 &&
+      (n === 20 || b[s + 19] === 46) // .
+    ) {
+      const h = digits2b(b, s + 11);
+      const m = digits2b(b, s + 14);
+      const sec = digits2b(b, s + 17);
+      let ms = 0;
+      if (n === 24) {
+        const c = b[s + 22]! - 48;
+        const ab = digits2b(b, s + 20);
+        ms = ab >= 0 && c >= 0 && c <= 9 ? ab * 10 + c : -1;
+      }
+      if (h >= 0 && h < 24 && m >= 0 && m < 60 && sec >= 0 && sec < 60 && ms >= 0) {
+        const hour = this.hour;
+        let same = hour.length === 13;
+        for (let i = 0; same && i < 13; i++) same = hour.charCodeAt(i) === b[s + i];
+        if (!same) {
+          this.hour = latin1(b, s, s + 13);
+          this.hourMs = Date.parse(`${this.hour}:00:00.000Z`);
+        }
+        if (!Number.isNaN(this.hourMs)) return this.hourMs + m * 60_000 + sec * 1000 + ms;
+      }
+    }
+    return Date.parse(latin1(b, s, e));
+  }
+}
+
+function digits2b(b: Uint8Array, i: number): number {
+  const x = b[i]! - 48;
+  const y = b[i + 1]! - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
 }
 
 // Base64 alphabet (standard), by char code.
@@ -283,6 +455,13 @@ export function looksKpl(b64: string): boolean {
 interface RawBuffer extends Buffer {
   base64Write(text: string, offset: number, length: number): number;
   utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+
+/** The UTF-8 text of `b[0..n)`. */
+function utf8(b: Uint8Array, n: number): string {
+  const buf = b instanceof Buffer ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return (buf as RawBuffer).utf8Slice(0, n);
 }
 
 /** Valid events kept to anchor their shapes (a power of two). */
@@ -310,7 +489,12 @@ function shardIdFromEventId(id: string, previous: string): string {
  */
 export class RecordDecoder {
   readonly series: SeriesCache;
+  /** Series of scanned records by their bytes. */
+  readonly scannedSeries = new ScannedSeriesCache();
   readonly times = new EventTimeParser();
+  private readonly scan = new InputEventScan();
+  /** Records answered from their bytes by the scanner (the rest: parsed; for tests and logs). */
+  scanned = 0;
   /**
    * The last valid events and an empty record source, kept alive on purpose: V8 holds hidden
    * classes (maps) only weakly, so after a full garbage collection between invocations the maps
@@ -383,6 +567,76 @@ export class RecordDecoder {
   }
 
   /**
+   * {@link RecordDecoder.record} of the bytes `b[0..n)` (at most the size limit), answered from
+   * the bytes when {@link scanInputEvent} accepts them (a valid event exactly as JSON.stringify
+   * writes it) and their series is cached: no JSON.parse, no text, no parsed objects. Everything
+   * else takes `record` on the UTF-8 text (errors and their messages unchanged), and a scanned
+   * record's series is cached from that answer. Same result as `record` either way (a
+   * differential property test checks it).
+   */
+  private recordBytes(
+    shardId: string,
+    seq: string,
+    sub: number,
+    partitionKey: string,
+    arrivalTimeMs: number,
+    b: Uint8Array,
+    n: number,
+    /** What `record` gets when the scanner does not answer (default: the UTF-8 text of `b`). */
+    data: Uint8Array | undefined,
+    payload: Uint8Array | string,
+  ): InputRecord {
+    const scan = this.scan;
+    if (!scanInputEvent(b, 0, n, scan)) {
+      return this.record(
+        shardId,
+        seq,
+        sub,
+        partitionKey,
+        arrivalTimeMs,
+        data ?? utf8(b, n),
+        payload,
+      );
+    }
+    const meta = this.scannedSeries.get(b, scan);
+    if (meta !== undefined) {
+      const timeMs = this.times.parseBytes(b, scan.timeStart, scan.timeEnd);
+      if (!Number.isNaN(timeMs)) {
+        this.scanned++;
+        // The literal of observationOf (same fields, same order: one shape).
+        const obs: Observation = {
+          series: meta.series,
+          kind: meta.kind,
+          metric: meta.metric,
+          dimensions: meta.dimensions,
+          timeMs,
+          value: scan.level === undefined ? numberAt(b, scan.valueStart, scan.valueEnd) : 1,
+        };
+        return { shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error: undefined, payload };
+      }
+    }
+    const r = this.record(
+      shardId,
+      seq,
+      sub,
+      partitionKey,
+      arrivalTimeMs,
+      data ?? utf8(b, n),
+      payload,
+    );
+    const o = r.obs;
+    if (meta === undefined && o !== undefined) {
+      this.scannedSeries.set(b, scan, {
+        series: o.series,
+        kind: o.kind,
+        metric: o.metric,
+        dimensions: o.dimensions,
+      });
+    }
+    return r;
+  }
+
+  /**
    * {@link RecordDecoder.record} for a plain (not KPL) record given as its base64 text, with the
    * same result as `record(…, Buffer.from(b64, 'base64'), b64)`: the bytes are decoded into the
    * reused scratch buffer (the same decoder as `Buffer.from`, which skips what is not base64) and
@@ -418,7 +672,7 @@ export class RecordDecoder {
       this.scratch = buf;
     }
     const n = buf.base64Write(b64, 0, buf.length);
-    return this.record(shardId, seq, 0, partitionKey, arrivalTimeMs, buf.utf8Slice(0, n), b64);
+    return this.recordBytes(shardId, seq, 0, partitionKey, arrivalTimeMs, buf, n, undefined, b64);
   }
 
   /**
@@ -436,16 +690,22 @@ export class RecordDecoder {
     const decoded = decodeKinesisRecord(record);
     if (decoded.ok) {
       for (const r of decoded.records) {
+        const sub = r.subSequenceNumber ?? 0;
+        const d = r.data;
         out.push(
-          this.record(
-            shardId,
-            r.sequenceNumber,
-            r.subSequenceNumber ?? 0,
-            r.partitionKey,
-            arrivalTimeMs,
-            r.data,
-            r.data,
-          ),
+          d.byteLength <= this.maxBytes
+            ? this.recordBytes(
+                shardId,
+                r.sequenceNumber,
+                sub,
+                r.partitionKey,
+                arrivalTimeMs,
+                d,
+                d.byteLength,
+                d,
+                d,
+              )
+            : this.record(shardId, r.sequenceNumber, sub, r.partitionKey, arrivalTimeMs, d, d),
         );
       }
       return;

@@ -5,10 +5,12 @@ import {
   EventTimeParser,
   KinesisRecordSource,
   looksKpl,
+  numberAt,
   RecordDecoder,
   SeriesCache,
   toInputRecords,
 } from '../../src/decode.js';
+import type { InputRecord } from '../../src/domain/types.js';
 import { appLog, kinesisEvent, kinesisRecord, telemetry } from '../helpers/kinesis-events.js';
 
 const S = 'shardId-000000000007';
@@ -180,6 +182,27 @@ describe('EventTimeParser', () => {
     fc.string({ maxLength: 26 }),
   );
 
+  it('reads the same time from ASCII bytes as from their text, in any order', () => {
+    const ascii = fc
+      .oneof(canonical, valid, other)
+      .filter((t) => [...t].every((c) => c.charCodeAt(0) < 128));
+    fc.assert(
+      fc.property(fc.array(ascii, { maxLength: 40 }), fc.nat(3), (texts, pad) => {
+        // Prepare: one parser per form; the bytes sit at an offset inside a larger array.
+        const fromText = new EventTimeParser();
+        const fromBytes = new EventTimeParser();
+        for (const t of texts) {
+          const b = Buffer.from(`${'"'.repeat(pad)}${t}"`, 'latin1');
+          // Act
+          const got = fromBytes.parseBytes(b, pad, pad + t.length);
+          // Assess
+          expect(got).toBe(fromText.parse(t));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('equals Date.parse on canonical, out-of-range and other forms, in any order', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(canonical, valid, other), { maxLength: 40 }), (texts) => {
@@ -336,5 +359,155 @@ describe('RecordDecoder.recordBase64', () => {
     expect(first.obs?.series).toBe(`cpu|pad=${'x'.repeat(40_000)}`);
     expect(second.error).toBeUndefined();
     expect(second.obs).toMatchObject({ series: 'm', value: 2 });
+  });
+});
+
+describe('numberAt', () => {
+  it('equals JSON.parse for number tokens without an exponent, short and long', () => {
+    const token = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.integer().map(String),
+      fc
+        .tuple(
+          fc.boolean(),
+          fc.stringMatching(/^(0|[1-9]\d{0,18})$/),
+          fc.stringMatching(/^\d{0,20}$/),
+        )
+        .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac.length > 0 ? `.${frac}` : ''}`),
+    );
+    fc.assert(
+      fc.property(
+        token.filter((t) => !/e/i.test(t) && t !== '-0'),
+        (t) => {
+          // Prepare: the token inside a larger array, as in a record.
+          const b = Buffer.from(`{"value":${t}}`, 'latin1');
+          // Act
+          const got = numberAt(b, 9, 9 + t.length);
+          // Assess
+          expect(Object.is(got, JSON.parse(t))).toBe(true);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('RecordDecoder on records the scanner accepts', () => {
+  const word = fc.string({
+    unit: fc.constantFrom('a', 'b', 'Z', '-', '|', '=', '.', ' '),
+    maxLength: 5,
+  });
+  // Often the same few names, so that series that differ only by type or level meet in the cache.
+  const name = fc.oneof(
+    fc.constantFrom('api', 'db'),
+    word.filter((w) => w.length > 0),
+  );
+  const time = fc.oneof(
+    fc
+      .date({ min: new Date(0), max: new Date(Date.UTC(2100, 0, 1)), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+    fc.constantFrom(
+      '2026-11-25T12:00:01Z',
+      '2026-11-25T12:00:01.5Z',
+      '2026-11-25T13:00:01+01:00',
+      '2026-11-25t12:00:01.000z',
+      '2026-02-30T12:00:00.000Z',
+      '2026-11-25T23:59:60Z',
+    ),
+  );
+  const value = fc.oneof(
+    fc.integer({ min: -1_000_000, max: 1_000_000 }),
+    fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ min: 0, max: 99_999 }).map((n) => n / 100),
+  );
+  const reading = fc.record({
+    metric: name,
+    value,
+    time,
+    dims: fc.option(fc.dictionary(name, word, { maxKeys: 4 }), { nil: undefined }),
+    unit: fc.option(name, { nil: undefined }),
+  });
+  const log = fc.record({
+    service: name,
+    level: fc.constantFrom('DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'TRACE'),
+    time,
+  });
+  const event = fc.oneof(
+    reading.map((r) => {
+      const e = telemetry('t', r.metric, r.value, r.time, r.dims) as {
+        data: Record<string, unknown>;
+      };
+      if (r.unit !== undefined) e.data.unit = r.unit;
+      return e;
+    }),
+    log.map((l) => appLog('l', l.service, l.level, l.time)),
+  );
+  /** Compact JSON as producers write it, sometimes with a byte changed (mostly declined then). */
+  const text = fc.oneof(
+    event.map((e) => JSON.stringify(e)),
+    fc
+      .tuple(event, fc.nat(), fc.constantFrom(' ', '"', '0', '}', 'e', '-', '\\'))
+      .map(([e, at, c]) => {
+        const j = JSON.stringify(e);
+        const i = at % j.length;
+        return j.slice(0, i) + c + j.slice(i + 1);
+      }),
+  );
+
+  it('gives the same input record as the general path, plain and KPL, whatever is cached', () => {
+    let scanned = 0;
+    fc.assert(
+      fc.property(
+        fc.array(text, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom<readonly string[]>([], ['a'], ['b', 'a']),
+        (texts, seriesDimensions) => {
+          // Prepare: one decoder per path; each record twice, so the second one meets its
+          // series in the scanned-series cache.
+          const fast = new RecordDecoder({ seriesDimensions });
+          const reference = new RecordDecoder({ seriesDimensions });
+          const all = [...texts, ...texts];
+          for (const [i, t] of all.entries()) {
+            const bytes = Buffer.from(t);
+            // Act
+            const got = fast.recordBase64(S, String(i), 'pk', 1000, bytes.toString('base64'));
+            const want = reference.record(
+              S,
+              String(i),
+              0,
+              'pk',
+              1000,
+              bytes,
+              bytes.toString('base64'),
+            );
+            // Assess
+            expect(got).toEqual(want);
+          }
+          // The same records as KPL user records.
+          const kpl = Buffer.from(
+            aggregate(all.map((t) => ({ partitionKey: 'pk', data: Buffer.from(t) }))),
+          );
+          const out: InputRecord[] = [];
+          fast.expand(kinesisRecord(S, '9', kpl), S, out);
+          expect(out).toEqual(
+            all.map((t, sub) =>
+              reference.record(
+                S,
+                '9',
+                sub,
+                'pk',
+                out[0]!.arrivalTimeMs,
+                Buffer.from(t),
+                Buffer.from(t),
+              ),
+            ),
+          );
+          scanned += fast.scanned;
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Assess: the fast path really answered (most second sightings of accepted records).
+    expect(scanned).toBeGreaterThan(1000);
   });
 });
