@@ -1,5 +1,6 @@
 /// <reference path="../internal/modules.d.ts" />
 
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
   CreateStreamCommand,
@@ -21,6 +22,16 @@ const KINESALITE_OPTIONS = {
   updateStreamMs: 0,
   shardLimit: 10_000,
 };
+
+/**
+ * Native BigInt for kinesalite's per-record hash-key and sequence-number arithmetic (see
+ * fast-sequences.cjs); the child process installs the same.
+ */
+export function installFastSequences(): void {
+  const require = createRequire(import.meta.url);
+  const fast = require('./fast-sequences.cjs') as { install(db: unknown): unknown };
+  fast.install(require('kinesalite/db'));
+}
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./kinesalite-child.cjs', import.meta.url));
 
@@ -55,6 +66,7 @@ export const kinesisPlugin: StandInPlugin = {
       stopServer = child.stop;
     } else {
       const { default: kinesalite } = await import('kinesalite');
+      installFastSequences();
       const server = kinesalite(KINESALITE_OPTIONS);
       endpoint = await listenEphemeral(server);
       stopServer = () => closeHttpServer(server);

@@ -4,6 +4,11 @@
 // { type: 'ready', port } over IPC; exits when the parent goes.
 'use strict';
 const kinesalite = require('kinesalite');
+// Native BigInt for kinesalite's per-record hash-key and sequence-number arithmetic
+// (STREAMLENS_KINESALITE_SEQUENCES=bignumber keeps kinesalite's own, to measure the difference).
+if (process.env.STREAMLENS_KINESALITE_SEQUENCES !== 'bignumber') {
+  require('./fast-sequences.cjs').install(require('kinesalite/db'));
+}
 
 const server = kinesalite(JSON.parse(process.argv[2] || '{}'));
 let closing = false;
