@@ -331,15 +331,15 @@ export class CanonicalLineWriter {
 
   /**
    * Writes the line of a record `scanInputEvent` accepted (`scan` describes `b[0..n)`), like
-   * `write`: `time` is the normalised time when it differs from the record's (else undefined).
-   * Same room contract as `write`.
+   * `write`: `time` is the normalised time when it differs from the record's (else undefined);
+   * `suffix` as text or as its UTF-8 bytes. Same room contract as `write` (3 bytes per suffix unit).
    */
   writeScanned(
     scan: InputEventScan,
     b: RawBuffer,
     n: number,
     out: number,
-    suffix: string,
+    suffix: string | Uint8Array,
     time: string | undefined,
   ): number {
     return emit(
@@ -385,7 +385,7 @@ function emit(
   b: RawBuffer,
   n: number,
   out: number,
-  suffix: string,
+  suffix: string | Uint8Array,
   time: string | undefined,
   timeStart: number,
   timeEnd: number,
@@ -430,7 +430,12 @@ function emit(
   // Up to the closing brace, then the enrichment, the brace and the newline.
   b.copyWithin(w, from, n - 1);
   w += n - 1 - from;
-  if (suffix.length > 0) w += b.utf8Write(suffix, w, b.length - w);
+  if (typeof suffix === 'string') {
+    if (suffix.length > 0) w += b.utf8Write(suffix, w, b.length - w);
+  } else {
+    b.set(suffix, w);
+    w += suffix.length;
+  }
   b[w++] = RBRACE;
   b[w++] = NEWLINE;
   return w;

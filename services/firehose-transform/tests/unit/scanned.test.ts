@@ -182,13 +182,13 @@ describe('records validated from their bytes (scanInputEvent)', () => {
     fc.assert(
       fc.property(
         config,
-        source,
-        fc.array(record, { minLength: 1, maxLength: 10 }),
-        (cfg, src, records) => {
-          // Prepare: both see the same records in the same order (both cache per batch).
+        fc.array(fc.tuple(record, source), { minLength: 1, maxLength: 10 }),
+        (cfg, records) => {
+          // Prepare: both see the same records in the same order (both cache across records and
+          // invocations, so the source may change from one record to the next).
           const optimised = new RecordTransformer(cfg);
           const reference = new ReferenceTransformer(cfg);
-          for (const r of records) {
+          for (const [r, src] of records) {
             // Act
             parse.mockClear();
             const actual = optimised.transform(r, src);
