@@ -9,6 +9,7 @@ import {
   type FeedWorkerMessage,
   produceTraffic,
 } from './feed.js';
+import { localJsonPutClient } from './feed-client.js';
 
 /** Batches go out at least this often, so the ledger (and the lag tracker) follow closely. */
 const FLUSH_MS = 100;
@@ -52,8 +53,13 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
   const kinesis = new KinesisClient(clientOptions(data.env, 'kinesis'));
   port.postMessage({ kind: 'started' } satisfies FeedWorkerMessage);
   try {
+    // PutRecords straight to the local stand-in's JSON API (no SDK serialisation or signing).
+    const endpoint = data.env.AWS_ENDPOINT_URL_KINESIS;
+    const client = endpoint
+      ? localJsonPutClient(kinesis, endpoint, data.env.AWS_REGION ?? 'us-east-1')
+      : kinesis;
     const truth = await produceTraffic(
-      { ...data.settings, kinesis, signal: controller.signal },
+      { ...data.settings, kinesis: client, signal: controller.signal },
       sink,
     );
     flush();

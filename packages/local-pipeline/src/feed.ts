@@ -6,6 +6,7 @@ import {
   createGenerator,
   isScenarioName,
   KinesisProducer,
+  type KinesisSendClient,
   pace,
 } from '@streamlens/producer';
 import { LocalPipelineError } from './errors.js';
@@ -57,7 +58,10 @@ export type FeedSettings = Omit<FeedOptions, 'kinesis' | 'signal' | 'onProduced'
  * the anomalies injected into what was sent.
  */
 export async function produceTraffic(
-  options: FeedSettings & { readonly kinesis: KinesisClient; readonly signal: AbortSignal },
+  options: FeedSettings & {
+    readonly kinesis: KinesisClient | KinesisSendClient;
+    readonly signal: AbortSignal;
+  },
   sink: FeedSink,
 ): Promise<AnomalyTruth[]> {
   if (!isScenarioName(options.scenario)) {
