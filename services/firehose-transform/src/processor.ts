@@ -131,13 +131,12 @@ export async function processFirehoseEvent(
         if (outcome.issues !== undefined) {
           for (const issue of outcome.issues) {
             if (logged++ < config.failureLogLimit) {
-              deps.logger?.warn('KPL user record invalid; re-ingested alone', {
-                ...recordContext(records[i]!),
-                userRecordIndex: issue.index,
-                errorCode: issue.code,
-                reason: issue.message,
-                path: issue.path,
-              });
+              const context = recordContext(records[i]!);
+              context.userRecordIndex = issue.index;
+              context.errorCode = issue.code;
+              context.reason = issue.message;
+              context.path = issue.path;
+              deps.logger?.warn('KPL user record invalid; re-ingested alone', context);
             }
           }
         }
@@ -152,12 +151,12 @@ export async function processFirehoseEvent(
       const issue = guarded.issue as ValidationIssue;
       summary.failuresByCode[issue.code] = (summary.failuresByCode[issue.code] ?? 0) + 1;
       if (logged++ < config.failureLogLimit) {
-        deps.logger?.warn('record failed', {
-          ...recordContext(records[i]!),
-          errorCode: issue.code,
-          reason: issue.message,
-          path: issue.path,
-        });
+        // The context object itself (a spread into a new literal costs a generic property copy).
+        const context = recordContext(records[i]!);
+        context.errorCode = issue.code;
+        context.reason = issue.message;
+        context.path = issue.path;
+        deps.logger?.warn('record failed', context);
       }
     }
   }

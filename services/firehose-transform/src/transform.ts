@@ -160,13 +160,19 @@ export class RecordTransformer {
     // parseEventJson's steps without its intermediate results: JSON.parse (same issue on
     // failure), then the validation (tests/unit/reference.test.ts compares with parseEventJson).
     let json: unknown;
+    // Only the message of a SyntaxError is used: capturing its stack trace would double the cost
+    // of a malformed record (measured: ~9 µs with the default 10 frames, ~5 µs with none).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       json = JSON.parse(bytes.utf8Slice(0, n));
     } catch (err) {
+      Error.stackTraceLimit = stackTraceLimit;
       this.#keepRareShape(err);
       const message = err instanceof Error ? err.message : 'invalid JSON';
       return failed(ErrorCode.INVALID_JSON, message, '$');
     }
+    Error.stackTraceLimit = stackTraceLimit;
     const parsed = validateEvent(json);
     if (!parsed.ok) {
       this.#keepRareShape(json);

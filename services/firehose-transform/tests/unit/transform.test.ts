@@ -353,3 +353,29 @@ describe('RecordTransformer: KPL-aggregated records', () => {
     if (outcome.kind === 'failed') expect(outcome.issue.message).toContain('user record 0');
   });
 });
+
+describe('JSON.parse on the general path', () => {
+  it("reports JSON.parse's own message and leaves Error.stackTraceLimit as it was", () => {
+    // Prepare
+    const t = transformer();
+    const before = Error.stackTraceLimit;
+    const text = '{"specversion":"1.0",';
+    let expected = '';
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      expected = (err as Error).message;
+    }
+    // Act: a malformed record, then a valid one the scanner declines (whitespace), then a throw
+    const bad = t.transform(firehoseRecord(text), directPut);
+    const spaced = t.transform(firehoseRecord(` ${JSON.stringify(telemetryEvent(1))}`), directPut);
+    // Assess
+    expect(bad).toEqual({
+      kind: 'failed',
+      issue: { code: ErrorCode.INVALID_JSON, message: expected, path: '$' },
+    });
+    expect(spaced.kind).toBe('ok');
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('x').stack?.split('\n').length).toBeGreaterThan(1);
+  });
+});
