@@ -100,6 +100,9 @@ type Delta = {
   lastOrd: number;
 };
 
+/** A partial of a commit, with the ordinal that names its delta in the pack's token. */
+type PackEntry = Commit['partials'][number] & { ord: number };
+
 type Plan = {
   end: number;
   first: Position | undefined;
@@ -532,7 +535,7 @@ export class Aggregator {
     // A record feeds exactly one delta, so (lane, ordinal of its last record) names a delta; its
     // records are the lane's of that (series, window) in the plan minus what an earlier attempt
     // folded into the stored partial (`applied`: at most the position stored with the version
-    // the commit expects), so (expected version, record count) fix its content. Markers follow
+    // the commit expects), so (expected version, record count after the merge) fix its content. Markers follow
     // from the deltas, checkpoints from the base. A crash between transactions leaves some
     // partials applied; the re-plan skips them and the packs shift, but each pack's token lists
     // its own deltas, so a shifted pack gets a new token; the pack carrying the checkpoints is
@@ -573,10 +576,10 @@ export class Aggregator {
     if (ahead) return 'conflict';
     // A window's partials (one per lane) and its marker go in one transaction, so that a flush
     // never clears a marker without seeing every partial of the commit that wrote it.
-    const groups = new Map<
-      string,
-      { partials: Commit['partials']; marker: DirtyMarker; ids: number[] }
-    >();
+    // With one lane every delta is a distinct window: a list, no lookup; several lanes share
+    // windows, found by series and start.
+    const groups: Array<{ partials: PackEntry[]; marker: DirtyMarker }> = [];
+    const byWindow = plan.lanes.size > 1 ? new Map<string, { partials: PackEntry[] }>() : undefined;
     for (const d of deltas) {
       const prev =
         existing.size > 0 ? existing.get(partialKey(d.lane, d.series, d.windowStartMs)) : undefined;
@@ -590,21 +593,23 @@ export class Aggregator {
         partial: merged,
         pos: { seq: d.lastSeq, sub: d.lastSub },
       };
-      const expectedVersion = prev?.version ?? 0;
-      const entry = { expectedVersion, next, meta: d.meta };
-      const laneNo = laneIndex === undefined ? 0 : laneIndex.get(d.lane)!;
-      // (With one lane, every delta is a distinct window: no lookup needed.)
-      const multi = plan.lanes.size > 1;
-      const wk = multi ? `${d.meta.series}\u0000${d.windowStartMs}` : String(groups.size);
-      const g = multi ? groups.get(wk) : undefined;
-      if (g !== undefined) {
-        g.partials.push(entry);
-        g.ids.push(laneNo, d.lastOrd, expectedVersion, d.partial.count);
-        continue;
+      const entry: PackEntry = {
+        expectedVersion: prev?.version ?? 0,
+        next,
+        meta: d.meta,
+        ord: d.lastOrd,
+      };
+      let wk = '';
+      if (byWindow !== undefined) {
+        wk = `${d.meta.series}\u0000${d.windowStartMs}`;
+        const g = byWindow.get(wk);
+        if (g !== undefined) {
+          g.partials.push(entry);
+          continue;
+        }
       }
-      groups.set(wk, {
+      const g = {
         partials: [entry],
-        ids: [laneNo, d.lastOrd, expectedVersion, d.partial.count],
         // Explicit fields, not a spread: V8 builds spread-then-extend literals on a slow path.
         marker: {
           series: d.meta.series,
@@ -615,23 +620,24 @@ export class Aggregator {
           windowEndMs: d.windowStartMs + this.cfg.windowMs,
           token: '',
         },
-      });
+      };
+      groups.push(g);
+      byWindow?.set(wk, g);
     }
     // Pack the windows into transactions (≤ maxPartialsPerCommit partials, ≤ 100 actions).
-    type Pack = { partials: Commit['partials']; markers: DirtyMarker[]; ids: number[] };
+    type Pack = { partials: PackEntry[]; markers: DirtyMarker[] };
     const packs: Pack[] = [];
-    let cur: Pack = { partials: [], markers: [], ids: [] };
-    for (const g of groups.values()) {
+    let cur: Pack = { partials: [], markers: [] };
+    for (const g of groups) {
       const n = cur.partials.length + g.partials.length;
       if (
         cur.markers.length > 0 &&
         (n > this.cfg.maxPartialsPerCommit || n + cur.markers.length + 1 > MAX_TRANSACT_ACTIONS)
       ) {
         packs.push(cur);
-        cur = { partials: [], markers: [], ids: [] };
+        cur = { partials: [], markers: [] };
       }
       for (const e of g.partials) cur.partials.push(e);
-      for (const x of g.ids) cur.ids.push(x);
       cur.markers.push(g.marker);
     }
     // The checkpoints ride with the last pack if they fit, else alone.
@@ -639,16 +645,24 @@ export class Aggregator {
       cur.partials.length + cur.markers.length + checkpoints.length <= MAX_TRANSACT_ACTIONS;
     if (!lastFits) {
       packs.push(cur);
-      cur = { partials: [], markers: [], ids: [] };
+      cur = { partials: [], markers: [] };
     }
     packs.push(cur);
     const commits: Commit[] = [];
     for (let k = 0; k < packs.length; k++) {
       const pk = packs[k]!;
       // Fixed-width numbers per partial (lane, ordinal, expected version, count): unambiguous.
+      const ids = new Float64Array(pk.partials.length * 4);
+      let w = 0;
+      for (const e of pk.partials) {
+        ids[w++] = laneIndex === undefined ? 0 : laneIndex.get(e.next.lane)!;
+        ids[w++] = e.ord;
+        ids[w++] = e.expectedVersion;
+        ids[w++] = e.next.partial.count;
+      }
       const token = createHash('sha256')
         .update(k === packs.length - 1 ? `${tokenBase}|checkpoints` : tokenBase)
-        .update(new Float64Array(pk.ids))
+        .update(ids)
         .digest('hex')
         .slice(0, 36);
       for (const m of pk.markers) m.token = token;
