@@ -127,14 +127,16 @@ function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= DIGIT_0 && c <= DIGIT_9;
 }
 
+/** 1 for the bytes a plain string may hold as they are: printable ASCII but `"` and `\`. */
+const PLAIN = new Uint8Array(256);
+for (let c = SPACE; c < DEL; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
+
 /** Index of the closing quote of the string opening at `i`, or -1 unless it is plain ASCII text. */
 function stringClose(b: Uint8Array, i: number, n: number): number {
-  for (let j = i + 1; j < n; j++) {
-    const c = b[j]!;
-    if (c === QUOTE) return j;
-    if (c === BACKSLASH || c >= DEL || c < SPACE) return -1;
-  }
-  return -1;
+  // One table load per byte: strings are most of a record.
+  let j = i + 1;
+  while (j < n && PLAIN[b[j]!] === 1) j++;
+  return j < n && b[j] === QUOTE ? j : -1;
 }
 
 /**
