@@ -246,7 +246,13 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   const windowSeconds = Number(pipeline.params.windowSeconds ?? 60);
   const latenessSeconds = Number(pipeline.params.allowedLatenessSeconds ?? 0);
   const lag = new WindowLagTracker(windowSeconds * 1000);
-  const tap = new AggregatesTap(pipeline.aws.clients().kinesis, pipeline.aggregatesStream, lag);
+  const tap = new AggregatesTap(
+    pipeline.aws.clients().kinesis,
+    pipeline.aggregatesStream,
+    lag,
+    250,
+    pipeline.shardSource,
+  );
   await tap.start();
   let startedAt = Date.now();
   const tty = process.stderr.isTTY;

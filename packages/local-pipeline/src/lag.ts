@@ -4,6 +4,7 @@ import {
   type KinesisClient,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
+import type { ShardCursor, ShardSource } from './esm/source.js';
 
 /** End-to-end lag of a run: event produced → its window's aggregate stored. */
 export interface LagSummary {
@@ -96,8 +97,10 @@ export class WindowLagTracker {
 }
 
 /**
- * Reads the aggregates stream on its own (every shard from TRIM_HORIZON, like one more consumer)
- * and reports each window's arrival to a tracker. Polls every `intervalMs`.
+ * Reads the aggregates stream (every shard from TRIM_HORIZON, like one more consumer) and reports
+ * each window's arrival to a tracker. Polls every `intervalMs`. With a `source` (the pipeline's
+ * shared one) it reads the records the anomaly-alerts mapping reads, from the same GetRecords;
+ * else on its own iterators through the SDK.
  */
 export class AggregatesTap {
   private stopped = false;
@@ -108,11 +111,24 @@ export class AggregatesTap {
     private readonly streamName: string,
     private readonly tracker: WindowLagTracker,
     private readonly intervalMs = 250,
+    private readonly source?: ShardSource,
   ) {}
+
+  private cursors: ShardCursor[] = [];
 
   /** Start following the stream. */
   async start(): Promise<void> {
     const shards = await this.kinesis.send(new ListShardsCommand({ StreamName: this.streamName }));
+    if (this.source) {
+      for (const shard of shards.Shards ?? []) {
+        if (!shard.ShardId) continue;
+        this.cursors.push(
+          await this.source.open(this.streamName, shard.ShardId, { type: 'TRIM_HORIZON' }),
+        );
+      }
+      this.loop = this.runOnSource();
+      return;
+    }
     const iterators: (string | undefined)[] = [];
     for (const shard of shards.Shards ?? []) {
       const it = await this.kinesis.send(
@@ -141,16 +157,10 @@ export class AggregatesTap {
           iterators[i] = page.NextShardIterator;
           for (const record of page.Records ?? []) {
             read++;
-            try {
-              const event = JSON.parse(decoder.decode(record.Data)) as {
-                data?: { windowStart?: string };
-              };
-              const start = Date.parse(event.data?.windowStart ?? '');
-              const at = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
-              if (Number.isFinite(start)) this.tracker.stored(start, at);
-            } catch {
-              // Not a window event: not ours to judge here.
-            }
+            this.report(
+              decoder.decode(record.Data ?? new Uint8Array()),
+              record.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
+            );
           }
         } catch {
           // A failed poll is retried on the next round.
@@ -158,6 +168,39 @@ export class AggregatesTap {
       }
       if (read === 0) await new Promise((r) => setTimeout(r, this.intervalMs));
     }
+  }
+
+  /** `stored` for one window event (its JSON text), arrived at `atMs`. */
+  private report(text: string, atMs: number): void {
+    try {
+      const event = JSON.parse(text) as { data?: { windowStart?: string } };
+      const start = Date.parse(event.data?.windowStart ?? '');
+      if (Number.isFinite(start)) this.tracker.stored(start, atMs);
+    } catch {
+      // Not a window event: not ours to judge here.
+    }
+  }
+
+  private async runOnSource(): Promise<void> {
+    while (!this.stopped) {
+      let read = 0;
+      for (const cursor of this.cursors) {
+        try {
+          const page = await cursor.read(10_000);
+          for (const record of page.records) {
+            read++;
+            this.report(
+              Buffer.from(record.data, 'base64').toString('utf8'),
+              record.arrivalMs ?? Date.now(),
+            );
+          }
+        } catch {
+          // A failed poll is retried on the next round.
+        }
+      }
+      if (read === 0) await new Promise((r) => setTimeout(r, this.intervalMs));
+    }
+    for (const cursor of this.cursors) cursor.close();
   }
 
   /** Stop following, after two more polling rounds so that the last windows are seen. */

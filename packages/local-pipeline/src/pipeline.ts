@@ -188,6 +188,8 @@ export interface Pipeline {
   readonly alertsFile: string;
   /** Params given to every service. */
   readonly params: Readonly<Record<string, string>>;
+  /** Where the mappings and Firehose read shards: one GetRecords per shard for all of them. */
+  readonly shardSource: SharedShardSource;
   /** The feed worker's bundle (`feedInWorker`), built with the handlers. */
   readonly feedWorkerBundle: string;
   /** Drain every source: events consumers and Firehose first, then downstream streams. */
@@ -595,6 +597,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       notWired,
       alertsFile,
       params,
+      shardSource: source,
       feedWorkerBundle: await feedBundle,
       async drain(timeoutMs) {
         const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,8 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { WindowLagTracker } from '../../src/lag.js';
+import type { WireRecord } from '../../src/esm/reader.js';
+import type { ShardSource, StartPosition } from '../../src/esm/source.js';
+import { AggregatesTap, WindowLagTracker } from '../../src/lag.js';
 import { throughputVerdict } from '../../src/throughput.js';
 
 describe('end-to-end lag', () => {
@@ -73,5 +76,70 @@ describe('end-to-end lag', () => {
     expect(bad.reasons.join('\n')).toMatch(
       /100\/s of the 200\/s[\s\S]*b: iterator age[\s\S]*lag max 30\.0 s/,
     );
+  });
+});
+
+describe('aggregates tap on a shard source', () => {
+  it('reports the arrival of each window read through the source, on every shard, ignoring other records', async () => {
+    // Prepare
+    const window = (start: string) =>
+      Buffer.from(
+        JSON.stringify({ type: 'metrics.window', data: { windowStart: start } }),
+      ).toString('base64');
+    const pages: Record<string, WireRecord[]> = {
+      'shardId-a': [
+        {
+          sequenceNumber: '1',
+          partitionKey: 'k',
+          data: window('2026-01-01T00:00:10.000Z'),
+          arrivalMs: 5_000,
+        },
+        {
+          sequenceNumber: '2',
+          partitionKey: 'k',
+          data: Buffer.from('not json').toString('base64'),
+          arrivalMs: 5_500,
+        },
+      ],
+      'shardId-b': [
+        {
+          sequenceNumber: '3',
+          partitionKey: 'k',
+          data: window('2026-01-01T00:00:20.000Z'),
+          arrivalMs: 7_000,
+        },
+      ],
+    };
+    const opened: { shardId: string; start: StartPosition }[] = [];
+    const source: ShardSource = {
+      async open(_stream, shardId, start) {
+        opened.push({ shardId, start });
+        return {
+          async read() {
+            const records = pages[shardId] ?? [];
+            pages[shardId] = [];
+            return { records, closed: false, millisBehindLatest: 0 };
+          },
+          close() {},
+        };
+      },
+    };
+    const kinesis = {
+      send: async () => ({ Shards: [{ ShardId: 'shardId-a' }, { ShardId: 'shardId-b' }] }),
+    } as unknown as KinesisClient;
+    const tracker = new WindowLagTracker(10_000);
+    const tap = new AggregatesTap(kinesis, 'aggregates', tracker, 5, source);
+    // Act
+    await tap.start();
+    await tap.stop();
+    // Assess
+    expect(opened).toEqual([
+      { shardId: 'shardId-a', start: { type: 'TRIM_HORIZON' } },
+      { shardId: 'shardId-b', start: { type: 'TRIM_HORIZON' } },
+    ]);
+    expect([...tracker.storedAt]).toEqual([
+      [Date.parse('2026-01-01T00:00:10.000Z'), 5_000],
+      [Date.parse('2026-01-01T00:00:20.000Z'), 7_000],
+    ]);
   });
 });
