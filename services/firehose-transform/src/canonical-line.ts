@@ -340,7 +340,7 @@ export class CanonicalLineWriter {
     n: number,
     out: number,
     suffix: string | Uint8Array,
-    time: string | undefined,
+    time: string | Uint8Array | undefined,
   ): number {
     return emit(
       b,
@@ -386,7 +386,7 @@ function emit(
   n: number,
   out: number,
   suffix: string | Uint8Array,
-  time: string | undefined,
+  time: string | Uint8Array | undefined,
   timeStart: number,
   timeEnd: number,
   mapStart: number,
@@ -441,10 +441,14 @@ function emit(
   return w;
 }
 
-function writeQuoted(b: RawBuffer, at: number, s: string): number {
+function writeQuoted(b: RawBuffer, at: number, s: string | Uint8Array): number {
   let w = at;
   b[w++] = QUOTE;
-  w += b.latin1Write(s, w, b.length - w);
+  if (typeof s === 'string') w += b.latin1Write(s, w, b.length - w);
+  else {
+    b.set(s, w);
+    w += s.length;
+  }
   b[w++] = QUOTE;
   return w;
 }

@@ -26,6 +26,7 @@ import {
   type ReingestItem,
 } from './model.js';
 import { PartitionKeyCache } from './partition.js';
+import { TimeBytesNormalizer } from './time-bytes.js';
 
 /**
  * CloudEvents extension attributes this service adds. The CloudEvents spec allows only lowercase
@@ -121,6 +122,8 @@ export class RecordTransformer {
   readonly #lines = new LineBuffer();
   readonly #canonical = new CanonicalLineWriter();
   readonly #scan = new InputEventScan();
+  readonly #times = new TimeBytesNormalizer();
+  readonly #timeBytes = new Uint8Array(24);
   readonly #shapes = new Array<unknown>(SHAPE_RING);
   #shapeNext = 0;
   readonly #rareShapes = new Array<unknown>(SHAPE_RING);
@@ -225,9 +228,12 @@ export class RecordTransformer {
     const suffix = this.#directSuffix(record, source) ?? this.#suffix(record, source, undefined);
     const buf = this.#lines.reserveKeeping(2 * n + 10 + 3 * suffix.length, n);
     let keys: PartitionKeys;
-    let time: string | undefined;
+    let time: string | Uint8Array | undefined;
     if (scan.canonicalTime) {
       keys = this.keys.keysOfBytes(type, buf, scan.timeStart);
+    } else if (this.#times.normalize(buf, scan.timeStart, scan.timeEnd, this.#timeBytes)) {
+      time = this.#timeBytes;
+      keys = this.keys.keysOfBytes(type, time, 0);
     } else {
       const text = buf.latin1Slice(scan.timeStart, scan.timeEnd);
       const normalized = normalizeTime(text);
