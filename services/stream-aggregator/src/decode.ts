@@ -199,31 +199,36 @@ export class SeriesCache {
   }
 }
 
-/** One cached series by the bytes that name it (see {@link ScannedSeriesCache}). */
-type ByteEntry = {
-  /** Type tag: 0 telemetry, else the log level's first character. */
-  tag: number;
-  /** The name bytes (metric or service) followed by the map bytes. */
-  key: DataView;
-  nameLength: number;
-  meta: SeriesMeta;
-  next: ByteEntry | undefined;
-};
-
 /**
  * Series metadata of scanned records ({@link scanInputEvent}), keyed by their bytes: a telemetry
  * reading's metric and dimensions object as written, an app.log's service and level. The scanner
  * accepts only compact JSON without escapes, so equal bytes are equal strings, hence the same
  * series (the dimensions text fixes every pair; with configured dimensions the key is finer than
  * the series, which costs entries, never correctness). A hit compares the bytes and builds no
- * string; a miss is filled from the general path's answer for that record. Bounded like
- * {@link SeriesCache}.
+ * string; a miss is filled from the general path's answer for that record.
+ *
+ * Flat arrays rather than an object per entry: a lookup reads one hash slot, one row of numbers
+ * and the key bytes, contiguous in one arena, instead of chasing a Map bucket, an entry, a view
+ * and its backing store (each a likely cache miss, per record). Bounded: when `maxEntries` or the
+ * arena is full, everything is dropped and refilled.
  */
 export class ScannedSeriesCache {
-  private buckets = new Map<number, ByteEntry>();
+  /** Entry index + 1 heading each hash slot's chain (0: empty); twice the entry capacity. */
+  private slots = new Int32Array(512);
+  /** Per entry, ROW numbers: hash, tag, name length, key length, key offset, next entry + 1. */
+  private rows = new Int32Array(256 * ROW);
+  private readonly metas: Array<SeriesMeta | undefined> = [];
+  /** The key bytes of every entry (name then map), back to back. */
+  private arena = new Uint8Array(1 << 14);
+  private arenaView = new DataView(this.arena.buffer);
+  private used = 0;
   private entries = 0;
 
-  constructor(private readonly maxEntries = 50_000) {}
+  /** Grows (doubling) up to `maxEntries` entries and `arenaBytes` of key bytes. */
+  constructor(
+    private readonly maxEntries = 50_000,
+    private readonly arenaBytes = 4 << 20,
+  ) {}
 
   /** Number of cached series (for tests). */
   get size(): number {
@@ -236,46 +241,85 @@ export class ScannedSeriesCache {
    */
   get(v: DataView, scan: InputEventScan): SeriesMeta | undefined {
     const tag = tagOf(scan);
+    const h = hashOf(v, scan, tag);
     const ns = scan.nameStart;
     const nl = scan.nameEnd - ns;
     const ms = scan.mapStart;
     const ml = ms < 0 ? 0 : scan.mapEnd - ms;
-    for (let e = this.buckets.get(hashOf(v, scan, tag)); e !== undefined; e = e.next) {
-      const k = e.key;
-      if (e.tag !== tag || e.nameLength !== nl || k.byteLength !== nl + ml) continue;
-      if (sameBytes(k, 0, v, ns, nl) && sameBytes(k, nl, v, ms, ml)) return e.meta;
+    const rows = this.rows;
+    const arena = this.arenaView;
+    const slots = this.slots;
+    for (let e = slots[h & (slots.length - 1)]! - 1; e >= 0; e = rows[e * ROW + 5]! - 1) {
+      const r = e * ROW;
+      if (rows[r] !== h || rows[r + 1] !== tag || rows[r + 2] !== nl || rows[r + 3] !== nl + ml) {
+        continue;
+      }
+      const at = rows[r + 4]!;
+      if (sameBytes(arena, at, v, ns, nl) && sameBytes(arena, at + nl, v, ms, ml)) {
+        return this.metas[e];
+      }
     }
     return undefined;
   }
 
   /** Remembers `meta` for the scanned record whose bytes `v` views. */
   set(v: DataView, scan: InputEventScan, meta: SeriesMeta): void {
-    if (this.entries >= this.maxEntries) {
-      this.buckets.clear();
-      this.entries = 0;
-    }
     const tag = tagOf(scan);
-    const h = hashOf(v, scan, tag);
     const nl = scan.nameEnd - scan.nameStart;
-    const ml = scan.mapStart < 0 ? 0 : scan.mapEnd - scan.mapStart;
-    const b = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    const bytes = new Uint8Array(nl + ml);
-    bytes.set(b.subarray(scan.nameStart, scan.nameEnd), 0);
-    if (ml > 0) bytes.set(b.subarray(scan.mapStart, scan.mapEnd), nl);
-    const key = new DataView(bytes.buffer);
-    const head = this.buckets.get(h);
-    let n = 0;
-    for (let e = head; e !== undefined; e = e.next) {
-      if (++n === MAX_CHAIN - 1) {
-        for (let x = e.next; x !== undefined; x = x.next) this.entries--;
-        e.next = undefined;
-        break;
-      }
+    const size = nl + (scan.mapStart < 0 ? 0 : scan.mapEnd - scan.mapStart);
+    if (size > this.arenaBytes || this.maxEntries < 1) return;
+    if (this.entries >= this.maxEntries || this.used + size > this.arenaBytes) {
+      this.slots.fill(0);
+      this.metas.length = 0;
+      this.entries = 0;
+      this.used = 0;
     }
-    this.buckets.set(h, { tag, key, nameLength: nl, meta, next: head });
-    this.entries++;
+    if (this.used + size > this.arena.length) {
+      const grown = new Uint8Array(Math.min(this.arenaBytes, 2 * (this.used + size)));
+      grown.set(this.arena.subarray(0, this.used));
+      this.arena = grown;
+      this.arenaView = new DataView(grown.buffer);
+    }
+    if (this.entries * ROW === this.rows.length) this.grow();
+    const h = hashOf(v, scan, tag);
+    const b = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    const at = this.used;
+    this.arena.set(b.subarray(scan.nameStart, scan.nameEnd), at);
+    if (size > nl) this.arena.set(b.subarray(scan.mapStart, scan.mapEnd), at + nl);
+    this.used += size;
+    const e = this.entries++;
+    const rows = this.rows;
+    const r = e * ROW;
+    rows[r] = h;
+    rows[r + 1] = tag;
+    rows[r + 2] = nl;
+    rows[r + 3] = size;
+    rows[r + 4] = at;
+    this.metas[e] = meta;
+    this.link(e);
+  }
+
+  /** Doubles the entry capacity (at most `maxEntries`) and rebuilds the chains. */
+  private grow(): void {
+    const capacity = Math.min(this.maxEntries, (2 * this.rows.length) / ROW);
+    const rows = new Int32Array(capacity * ROW);
+    rows.set(this.rows);
+    this.rows = rows;
+    let n = 512;
+    while (n < 2 * capacity) n <<= 1;
+    this.slots = new Int32Array(n);
+    for (let e = 0; e < this.entries; e++) this.link(e);
+  }
+
+  private link(e: number): void {
+    const slot = this.rows[e * ROW]! & (this.slots.length - 1);
+    this.rows[e * ROW + 5] = this.slots[slot]!;
+    this.slots[slot] = e + 1;
   }
 }
+
+/** Numbers per entry of {@link ScannedSeriesCache}. */
+const ROW = 6;
 
 function tagOf(scan: InputEventScan): number {
   return scan.level === undefined ? 0 : scan.level.charCodeAt(0);

@@ -1,4 +1,11 @@
-import { aggregate, type InputEvent, isKplAggregated, seriesKeyOf } from '@streamlens/schema';
+import {
+  aggregate,
+  type InputEvent,
+  InputEventScan,
+  isKplAggregated,
+  scanInputEvent,
+  seriesKeyOf,
+} from '@streamlens/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +14,7 @@ import {
   looksKpl,
   numberAt,
   RecordDecoder,
+  ScannedSeriesCache,
   SeriesCache,
   toInputRecords,
 } from '../../src/decode.js';
@@ -454,6 +462,73 @@ describe('RecordDecoder on records the scanner accepts', () => {
         return j.slice(0, i) + c + j.slice(i + 1);
       }),
   );
+
+  it('keeps the scanned-series cache exact when it fills up (entries or arena) and starts over', () => {
+    fc.assert(
+      fc.property(
+        fc.array(event, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 8, max: 300 }),
+        (events, maxEntries, arenaBytes) => {
+          // Prepare: what each record's key is (metric or service + level + dimensions text).
+          const cache = new ScannedSeriesCache(maxEntries, arenaBytes);
+          const scan = new InputEventScan();
+          const expected = new Map<string, { series: string }>();
+          for (const e of events) {
+            const b = Buffer.from(JSON.stringify(e));
+            if (!scanInputEvent(b, 0, b.length, scan)) continue;
+            const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+            const key = `${scan.level}|${b.toString('latin1', scan.nameStart, scan.nameEnd)}|${
+              scan.mapStart < 0 ? '' : b.toString('latin1', scan.mapStart, scan.mapEnd)
+            }`;
+            // Act
+            const hit = cache.get(view, scan);
+            const meta = { series: key, kind: 'telemetry' as const, metric: 'm', dimensions: {} };
+            if (hit === undefined) cache.set(view, scan, meta);
+            // Assess: a hit is the entry of the same key; after a set the entry is there unless
+            // the key alone is larger than the arena.
+            if (hit !== undefined) expect(hit.series).toBe(key);
+            else expected.set(key, meta);
+            const b2 = Buffer.from(b);
+            const again = cache.get(new DataView(b2.buffer, b2.byteOffset, b2.byteLength), scan);
+            if (again !== undefined) expect(again.series).toBe(key);
+            const size =
+              scan.nameEnd - scan.nameStart + (scan.mapStart < 0 ? 0 : scan.mapEnd - scan.mapStart);
+            expect(again === undefined).toBe(size > arenaBytes);
+            expect(cache.size).toBeLessThanOrEqual(maxEntries);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('finds every one of thousands of series after growing its tables and arena', () => {
+    // Prepare: 3,000 distinct series (over the initial 256 entries and 16 KiB of keys).
+    const cache = new ScannedSeriesCache();
+    const scan = new InputEventScan();
+    const records = Array.from({ length: 3000 }, (_v, i) =>
+      Buffer.from(JSON.stringify(telemetry('t', `m${i % 7}`, i, T, { host: `h-${i}`, az: 'a' }))),
+    );
+    const views = records.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength));
+    // Act
+    records.forEach((b, i) => {
+      expect(scanInputEvent(b, 0, b.length, scan)).toBe(true);
+      cache.set(views[i]!, scan, {
+        series: `s${i}`,
+        kind: 'telemetry',
+        metric: 'm',
+        dimensions: {},
+      });
+    });
+    const found = records.map((b, i) => {
+      scanInputEvent(b, 0, b.length, scan);
+      return cache.get(views[i]!, scan)?.series;
+    });
+    // Assess
+    expect(cache.size).toBe(3000);
+    expect(found).toEqual(records.map((_b, i) => `s${i}`));
+  });
 
   it('gives the same input record as the general path, plain and KPL, whatever is cached', () => {
     let scanned = 0;
