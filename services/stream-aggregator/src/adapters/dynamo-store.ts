@@ -296,7 +296,7 @@ export class DynamoStateStore implements StateStore {
    */
   async dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]> {
     const upper = `${sortableMs(watermarkMs)}#\uffff`;
-    const buckets = await this.leaseBuckets();
+    const buckets = await this.leaseBuckets(await this.bucketsWithDueMarkers(upper));
     try {
       const perBucket = await Promise.all(
         buckets.map(async (b) => {
@@ -332,18 +332,44 @@ export class DynamoStateStore implements StateStore {
   }
 
   /**
-   * Leases every free marker bucket (all of them when leases are off) and counts this flush as
-   * in progress (until `endFlush`, or the failure of `dueMarkers`). A failed lease call fails the
-   * flush; buckets it did lease expire after `flushLeaseMs` (or return at our next flush).
+   * The marker buckets worth leasing: with leases on, those holding at least one marker due by
+   * `upper` (one `Limit: 1` query each). Most flushes find nothing due (a window closes once per
+   * window length, invocations come every few seconds): they then make no lease writes at all
+   * instead of a lease and a release per bucket. Only a hint: the leased buckets are read again
+   * after the lease, so a marker another flush cleared meanwhile is not flushed twice; a marker
+   * written after this read waits for the next flush. With leases off: every bucket, unread.
    */
-  private async leaseBuckets(): Promise<number[]> {
+  private async bucketsWithDueMarkers(upper: string): Promise<number[]> {
     const all = Array.from({ length: this.opts.markerBuckets }, (_, b) => b);
+    if ((this.opts.flushLeaseMs ?? 30_000) <= 0) return all;
+    const due = await Promise.all(
+      all.map(async (b) => {
+        const items = await this.queryConsistent(
+          {
+            KeyConditionExpression: 'pk = :pk AND sk <= :upper',
+            ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
+          },
+          1,
+        );
+        return items.length > 0;
+      }),
+    );
+    return all.filter((b) => due[b]);
+  }
+
+  /**
+   * Leases those of `wanted` that are free (all of `wanted` when leases are off) and counts this
+   * flush as in progress (until `endFlush`, or the failure of `dueMarkers`). A failed lease call
+   * fails the flush; buckets it did lease expire after `flushLeaseMs` (or return at our next
+   * flush that wants them).
+   */
+  private async leaseBuckets(wanted: readonly number[]): Promise<number[]> {
     const leaseMs = this.opts.flushLeaseMs ?? 30_000;
     // With no flush of ours in progress, a lease we still hold was left by a flush of ours that
     // could not release it (e.g. it failed past the deadline): take it back at once.
     const mine = this.flushing === 0;
     this.flushing++;
-    if (leaseMs <= 0) return all;
+    if (leaseMs <= 0) return [...wanted];
     const now = this.now();
     const lease = async (b: number): Promise<boolean> => {
       try {
@@ -372,8 +398,8 @@ export class DynamoStateStore implements StateStore {
       }
     };
     try {
-      const got = await Promise.all(all.map(lease));
-      return all.filter((b) => got[b]);
+      const got = await Promise.all(wanted.map(lease));
+      return wanted.filter((_, i) => got[i]);
     } catch (error) {
       this.flushing--;
       throw error;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { connectLocalAws } from '@streamlens/local-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStateStore } from '../../src/adapters/dynamo-store.js';
+import { bucketOf, DynamoStateStore } from '../../src/adapters/dynamo-store.js';
 import { tableDefinitions } from '../../src/adapters/tables.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
 import { MemoryRejectSink, MemoryWindowSink } from '../helpers/memory-store.js';
@@ -18,6 +18,8 @@ const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
 /** Window merges (partial queries) made by every container's flushes. */
 let merges = 0;
+/** Lease and release writes (UpdateItem on an `F#bucket` item) of every container. */
+let leaseWrites = 0;
 
 function container() {
   const doc = DynamoDBDocumentClient.from(aws.clients().dynamodb, {
@@ -28,6 +30,8 @@ function container() {
     const values = (command as { input?: { ExpressionAttributeValues?: Record<string, unknown> } })
       .input?.ExpressionAttributeValues;
     if (String(values?.[':pk'] ?? '').startsWith('P#')) merges++;
+    const key = (command as { input?: { Key?: { pk?: unknown } } }).input?.Key;
+    if (command instanceof UpdateCommand && String(key?.pk ?? '').startsWith('F#')) leaseWrites++;
     return send(command);
   };
   const store = new DynamoStateStore(doc, {
@@ -93,5 +97,33 @@ describe('flush leases with two containers', () => {
     expect(new Set(sent.map((e) => e.id)).size).toBe(40);
     expect(sent.every((e) => e.data.count === 10)).toBe(true);
     expect(later).toBe(40);
+  });
+
+  it('leases no bucket when no marker is due, and only the buckets holding due markers', async () => {
+    // Prepare: 3 series of one window, written by one container; nothing has closed yet.
+    const a = container();
+    const shard = `shardId-${suffix}-quiet`;
+    const ws = T0 + 600_000;
+    const series = ['quiet.a|host=x', 'quiet.e|host=x', 'quiet.b|host=x']; // buckets 1, 1, 2
+    await a.agg.processBatch(
+      series.map((name, i) =>
+        obsRecord(shard, seqOf(1 + i), 0, { series: name, timeMs: ws + i, value: i }),
+      ),
+      Number.POSITIVE_INFINITY,
+    );
+    const buckets = new Set(series.map((name) => bucketOf(name, 4)));
+    // Act: flush before the window ends, then after it.
+    leaseWrites = 0;
+    const early = await a.agg.flush(ws + 1_000, Date.now() + 60_000);
+    const earlyLeaseWrites = leaseWrites;
+    leaseWrites = 0;
+    const late = await a.agg.flush(ws + 60_000, Date.now() + 60_000);
+    // Assess: nothing due, no lease writes (4 leases + 4 releases before); then one lease and one
+    // release per bucket that holds one of the 3 markers, and the 3 windows emitted.
+    expect(early).toBe(0);
+    expect(earlyLeaseWrites).toBe(0);
+    expect(late).toBe(3);
+    expect(leaseWrites).toBe(2 * buckets.size);
+    expect(buckets.size).toBe(2);
   });
 });
