@@ -1,0 +1,80 @@
+/**
+ * Paired A/B of two versions of the transform with the floor, interleaved in one process, CPU and
+ * wall time (on a loaded machine only ratios of the same process mean anything). Put the older
+ * sources inside the service so that they resolve the workspace packages, then run:
+ *
+ *   mkdir -p services/firehose-transform/.ab-old
+ *   git archive <commit> services/firehose-transform/src | tar -x --strip-components=2 -C services/firehose-transform/.ab-old
+ *   node --expose-gc --import tsx services/firehose-transform/bench/ab.ts services/firehose-transform/.ab-old/src 30 [workload...]
+ *   rm -r services/firehose-transform/.ab-old
+ *
+ * `GUARD=1` keeps the 6 MB response limit on firehose-6mib (else lifted, as `pnpm bench` does).
+ * Prints per workload the median of the per-round ratios old/floor, new/floor and new/old.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { floorFirehoseTransform, workloads } from '@streamlens/bench';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import { type LoggerLike, processFirehoseEvent } from '../src/processor.js';
+import { RecordTransformer } from '../src/transform.js';
+
+type Process = typeof processFirehoseEvent;
+const oldDir = resolve(process.argv[2] ?? 'services/firehose-transform/.ab-old/src');
+const oldProcessor = (await import(pathToFileURL(`${oldDir}/processor.ts`).href)) as {
+  processFirehoseEvent: Process;
+};
+const oldTransform = (await import(pathToFileURL(`${oldDir}/transform.ts`).href)) as {
+  RecordTransformer: typeof RecordTransformer;
+};
+
+const quiet: LoggerLike = { info: () => {}, warn: () => {}, error: () => {} };
+const noReingest = async () => [];
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const rounds = Number(process.argv[3] ?? 20);
+const names = process.argv.slice(4);
+const selected = (names.length > 0 ? names : ['firehose-1mib', 'firehose-6mib']) as Array<
+  'firehose-1mib' | 'firehose-6mib'
+>;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+
+for (const name of selected) {
+  const data = workloads[name].data();
+  const guard = process.env.GUARD !== undefined || name !== 'firehose-6mib';
+  const config = {
+    ...DEFAULT_CONFIG,
+    maxEventBytes: data.maxRecordBytes,
+    responseLimitBytes: guard ? 6_000_000 : Number.MAX_SAFE_INTEGER,
+  };
+  const transformer = new RecordTransformer(config);
+  const older = new oldTransform.RecordTransformer(config);
+  const deps = { config, reingest: noReingest, logger: quiet };
+  const impls: Record<string, () => unknown> = {
+    floor: () => floorFirehoseTransform(data.event as never),
+    old: () => oldProcessor.processFirehoseEvent(data.event, { ...deps, transformer: older }),
+    new: () => processFirehoseEvent(data.event, { ...deps, transformer }),
+  };
+  const keys = Object.keys(impls);
+  const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  const wall: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let i = 0; i < 8; i++) for (const k of keys) await impls[k]!();
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[(j + r) % keys.length]!;
+      gc();
+      const c = process.cpuUsage();
+      const t = performance.now();
+      await impls[k]!();
+      wall[k]!.push(performance.now() - t);
+      const used = process.cpuUsage(c);
+      cpu[k]!.push((used.user + used.system) / 1000);
+    }
+  }
+  const ratio = (m: Record<string, number[]>, a: string, b: string): string =>
+    median(m[a]!.map((x, i) => x / m[b]![i]!)).toFixed(2);
+  console.log(
+    `${name}${guard && name === 'firehose-6mib' ? ' (6 MB guard)' : ''}, ${rounds} rounds: ` +
+      `CPU old/floor ${ratio(cpu, 'old', 'floor')} new/floor ${ratio(cpu, 'new', 'floor')} ` +
+      `new/old ${ratio(cpu, 'new', 'old')}; wall old/floor ${ratio(wall, 'old', 'floor')} ` +
+      `new/floor ${ratio(wall, 'new', 'floor')} new/old ${ratio(wall, 'new', 'old')}`,
+  );
+}
