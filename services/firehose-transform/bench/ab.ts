@@ -8,24 +8,36 @@
  *   node --expose-gc --import tsx services/firehose-transform/bench/ab.ts services/firehose-transform/.ab-old/src 30 [workload...]
  *   rm -r services/firehose-transform/.ab-old
  *
- * `GUARD=1` keeps the 6 MB response limit on firehose-6mib (else lifted, as `pnpm bench` does).
+ * `NEW_SRC=<dir>` measures another copy as "new" (an A/A run with two copies of the same sources
+ * should print new/old 1.00). `GUARD=1` keeps the 6 MB response limit on firehose-6mib (else lifted, as `pnpm bench` does).
  * Prints per workload the median of the per-round ratios old/floor, new/floor and new/old.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { floorFirehoseTransform, workloads } from '@streamlens/bench';
 import { DEFAULT_CONFIG } from '../src/config.js';
-import { type LoggerLike, processFirehoseEvent } from '../src/processor.js';
-import { RecordTransformer } from '../src/transform.js';
+import type { LoggerLike, processFirehoseEvent } from '../src/processor.js';
+import type { RecordTransformer } from '../src/transform.js';
 
 type Process = typeof processFirehoseEvent;
-const oldDir = resolve(process.argv[2] ?? 'services/firehose-transform/.ab-old/src');
-const oldProcessor = (await import(pathToFileURL(`${oldDir}/processor.ts`).href)) as {
+interface Version {
   processFirehoseEvent: Process;
-};
-const oldTransform = (await import(pathToFileURL(`${oldDir}/transform.ts`).href)) as {
   RecordTransformer: typeof RecordTransformer;
-};
+}
+/** Both versions are loaded the same way (a statically imported copy measured 0.7-0.8x of an
+ * identical dynamically imported one: an A/A run must give 1.0 before an A/B means anything). */
+async function load(dir: string): Promise<Version> {
+  const abs = resolve(dir);
+  const p = (await import(pathToFileURL(`${abs}/processor.ts`).href)) as {
+    processFirehoseEvent: Process;
+  };
+  const t = (await import(pathToFileURL(`${abs}/transform.ts`).href)) as {
+    RecordTransformer: typeof RecordTransformer;
+  };
+  return { processFirehoseEvent: p.processFirehoseEvent, RecordTransformer: t.RecordTransformer };
+}
+const oldVersion = await load(process.argv[2] ?? 'services/firehose-transform/.ab-old/src');
+const newVersion = await load(process.env.NEW_SRC ?? 'services/firehose-transform/src');
 
 const quiet: LoggerLike = { info: () => {}, warn: () => {}, error: () => {} };
 const noReingest = async () => [];
@@ -45,21 +57,25 @@ for (const name of selected) {
     maxEventBytes: data.maxRecordBytes,
     responseLimitBytes: guard ? 6_000_000 : Number.MAX_SAFE_INTEGER,
   };
-  const transformer = new RecordTransformer(config);
-  const older = new oldTransform.RecordTransformer(config);
+  const transformer = new newVersion.RecordTransformer(config);
+  const older = new oldVersion.RecordTransformer(config);
   const deps = { config, reingest: noReingest, logger: quiet };
   const impls: Record<string, () => unknown> = {
     floor: () => floorFirehoseTransform(data.event as never),
-    old: () => oldProcessor.processFirehoseEvent(data.event, { ...deps, transformer: older }),
-    new: () => processFirehoseEvent(data.event, { ...deps, transformer }),
+    old: () => oldVersion.processFirehoseEvent(data.event, { ...deps, transformer: older }),
+    new: () => newVersion.processFirehoseEvent(data.event, { ...deps, transformer }),
   };
   const keys = Object.keys(impls);
   const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   const wall: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   for (let i = 0; i < 8; i++) for (const k of keys) await impls[k]!();
   for (let r = 0; r < rounds; r++) {
+    // Rotations of the order and of its reverse, so that each implementation follows each other
+    // one equally often (with rotations alone "old" always ran right after the floor, and an A/A
+    // run of two identical copies gave 0.7-0.85 instead of 1.0).
+    const order = r % 2 === 0 ? keys : [...keys].reverse();
     for (let j = 0; j < keys.length; j++) {
-      const k = keys[(j + r) % keys.length]!;
+      const k = order[(j + (r >> 1)) % keys.length]!;
       gc();
       const c = process.cpuUsage();
       const t = performance.now();

@@ -55,8 +55,11 @@ for (const name of selected) {
   const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   for (let i = 0; i < 10; i++) for (const k of keys) await impls[k]!();
   for (let r = 0; r < rounds; r++) {
+    // Rotations of the order and of its reverse: with rotations alone the transform always ran
+    // right after the floor (see bench/ab.ts: that position alone cost an identical copy 15-30%).
+    const order = r % 2 === 0 ? keys : [...keys].reverse();
     for (let j = 0; j < keys.length; j++) {
-      const k = keys[(j + r) % keys.length]!;
+      const k = order[(j + (r >> 1)) % keys.length]!;
       gc();
       const c = process.cpuUsage();
       const t = performance.now();
@@ -81,6 +84,8 @@ for (const name of selected) {
   const cPt = median(cpu.powertools!);
   console.log(
     `  cpu time: floor ${cFloor.toFixed(1)} ms, streamlens ${cOurs.toFixed(1)} ms ×${(cOurs / cFloor).toFixed(2)}, ` +
-      `powertools ${cPt.toFixed(1)} ms ×${(cPt / cFloor).toFixed(2)}; powertools/streamlens ${(cPt / cOurs).toFixed(2)}`,
+      `powertools ${cPt.toFixed(1)} ms ×${(cPt / cFloor).toFixed(2)}; powertools/streamlens ${(cPt / cOurs).toFixed(2)}; ` +
+      `paired per round: streamlens/floor ×${median(cpu.streamlens!.map((c, i) => c / cpu.floor![i]!)).toFixed(2)}, ` +
+      `powertools/streamlens ${median(cpu.powertools!.map((c, i) => c / cpu.streamlens![i]!)).toFixed(2)}`,
   );
 }

@@ -415,8 +415,13 @@ function emit(
       const p = order[i]!;
       const s = pairStart[p]!;
       const e = pairEnd[p]!;
-      b.copyWithin(w, s, e);
-      w += e - s;
+      // Pairs are short: a loop is cheaper than a copyWithin call for them (the copy never
+      // overlaps: the line is written after the record).
+      if (e - s <= 48) for (let k = s; k < e; k++) b[w++] = b[k]!;
+      else {
+        b.copyWithin(w, s, e);
+        w += e - s;
+      }
     }
     b[w++] = RBRACE;
     from = mapEnd;
