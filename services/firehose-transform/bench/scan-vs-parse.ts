@@ -39,8 +39,10 @@ const keys = Object.keys(impls);
 const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
 for (let i = 0; i < 20; i++) for (const k of keys) impls[k]!();
 for (let r = 0; r < rounds; r++) {
+  // Rotations of the order and of its reverse: each one follows each other equally often.
+  const order = r % 2 === 0 ? keys : [...keys].reverse();
   for (let j = 0; j < keys.length; j++) {
-    const k = keys[(j + r) % keys.length]!;
+    const k = order[(j + (r >> 1)) % keys.length]!;
     const c = process.cpuUsage();
     impls[k]!();
     const u = process.cpuUsage(c);
