@@ -336,6 +336,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       Math.round(performance.eventLoopUtilization(eluStart).utilization * 1000) / 1000;
     const throughput = throughputVerdict({
       mainThreadUtilization,
+      kinesisReads: pipeline.shardSource.stats,
       requestedRate: options.rate,
       produced: ledger.valid.size + ledger.invalid,
       producedSeconds: producedFor,

@@ -1,3 +1,4 @@
+import type { SharedSourceStats } from './esm/source.js';
 import type { LagSummary } from './lag.js';
 
 /** One event source mapping's load during a run. */
@@ -19,6 +20,8 @@ export interface ThroughputVerdict {
   readonly drainSeconds: number;
   /** Event-loop utilisation of the harness main thread (the ESM, Firehose, SQS/EventBridge emulators; SNS and Redshift stand-ins), 0..1. */
   readonly mainThreadUtilization?: number;
+  /** How the shards were read: the shared source's counters (GetRecords made, records served). */
+  readonly kinesisReads?: SharedSourceStats;
   readonly lag: LagSummary;
   readonly mappings: readonly (MappingLoad & { readonly recordsPerBusySecond: number })[];
   /** Highest max iterator age over the mappings, and whose it is (the bottleneck). */
@@ -42,6 +45,7 @@ export function throughputVerdict(input: {
   producedSeconds: number;
   drainSeconds: number;
   mainThreadUtilization?: number;
+  kinesisReads?: SharedSourceStats;
   lag: LagSummary;
   mappings: readonly MappingLoad[];
 }): ThroughputVerdict {
@@ -78,6 +82,7 @@ export function throughputVerdict(input: {
     ...(input.mainThreadUtilization !== undefined
       ? { mainThreadUtilization: input.mainThreadUtilization }
       : {}),
+    ...(input.kinesisReads ? { kinesisReads: { ...input.kinesisReads } } : {}),
     lag: input.lag,
     mappings: input.mappings.map((m) => ({
       ...m,
@@ -98,6 +103,11 @@ export function formatThroughput(t: ThroughputVerdict): string {
     ...(t.mainThreadUtilization !== undefined
       ? [
           `  harness main thread (emulators; SNS, Redshift stand-ins) busy ${Math.round(t.mainThreadUtilization * 100)} % of the run`,
+        ]
+      : []),
+    ...(t.kinesisReads
+      ? [
+          `  kinesis reads: ${t.kinesisReads.sharedFetches} shared GetRecords fetched ${t.kinesisReads.recordsFetched} records, served ${t.kinesisReads.recordsServed} to the readers; ${t.kinesisReads.directReads} reads on a reader's own iterator (${t.kinesisReads.fallbacks} fell behind the buffer, ${t.kinesisReads.joins} moved back onto it)`,
         ]
       : []),
     `  max iterator age: ${t.mappings.map((m) => `${m.function.replace(/^streamlens-/, '')} ${s(m.maxIteratorAgeMs)} (${m.recordsPerBusySecond} rec/busy s)`).join(', ')}`,

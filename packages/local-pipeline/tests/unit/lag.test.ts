@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { WireRecord } from '../../src/esm/reader.js';
 import type { ShardSource, StartPosition } from '../../src/esm/source.js';
 import { AggregatesTap, WindowLagTracker } from '../../src/lag.js';
-import { throughputVerdict } from '../../src/throughput.js';
+import { formatThroughput, throughputVerdict } from '../../src/throughput.js';
 
 describe('end-to-end lag', () => {
   it('measures each event from its production to the first aggregate of its window', () => {
@@ -75,6 +75,45 @@ describe('end-to-end lag', () => {
     expect(bad.reasons).toHaveLength(3);
     expect(bad.reasons.join('\n')).toMatch(
       /100\/s of the 200\/s[\s\S]*b: iterator age[\s\S]*lag max 30\.0 s/,
+    );
+  });
+});
+
+describe('throughput report of the shard reads', () => {
+  it('carries the shared source counters into the verdict and prints them', () => {
+    // Prepare
+    const kinesisReads = {
+      sharedFetches: 40,
+      recordsFetched: 9_000,
+      recordsServed: 36_000,
+      directReads: 3,
+      joins: 1,
+      fallbacks: 1,
+    };
+    // Act
+    const verdict = throughputVerdict({
+      requestedRate: 100,
+      produced: 9_000,
+      producedSeconds: 90,
+      drainSeconds: 1,
+      kinesisReads,
+      lag: {
+        windowsStored: 1,
+        eventsMeasured: 1,
+        p50Ms: 1,
+        p99Ms: 1,
+        maxMs: 1,
+        boundMs: 10,
+        withinBound: true,
+      },
+      mappings: [],
+    });
+    kinesisReads.sharedFetches = 99; // the verdict keeps the counts it was given
+    const text = formatThroughput(verdict);
+    // Assess
+    expect(verdict.kinesisReads?.sharedFetches).toBe(40);
+    expect(text).toContain(
+      "kinesis reads: 40 shared GetRecords fetched 9000 records, served 36000 to the readers; 3 reads on a reader's own iterator (1 fell behind the buffer, 1 moved back onto it)",
     );
   });
 });
