@@ -131,10 +131,17 @@ function decodeText(bytes: Uint8Array | string, maxBytes: number): Result<string
 }
 
 function parseJson(text: string): Result<unknown> {
+  // Only the SyntaxError's message is used: capturing its stack trace (10 frames by default) would
+  // roughly double the cost of a malformed record (firehose-transform measured ~9 µs -> ~5 µs).
+  // The caller's limit is restored in `finally`, whatever JSON.parse does.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
     return fail(ErrorCode.INVALID_JSON, err instanceof Error ? err.message : 'invalid JSON');
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ErrorCode,
   parseEventJson,
@@ -161,5 +161,76 @@ describe('parseEventJson', () => {
     const result = parseInputEventJson('{');
     // Assess
     expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_JSON', path: '$' } });
+  });
+});
+
+describe('parseEventJson / parseInputEventJson: JSON.parse without a stack trace', () => {
+  const before = Error.stackTraceLimit;
+  afterEach(() => {
+    vi.restoreAllMocks();
+    Error.stackTraceLimit = before;
+  });
+
+  it.each(['{', '{"specversion":"1.0",', '{"a":1}x', '', '{"a":NaN}', '[1,2'])(
+    "reports JSON.parse's own message for %j and restores the caller's limit",
+    (text) => {
+      // Prepare: the message JSON.parse gives with stack traces on, and a limit that is not the default
+      let expected = '';
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        expected = (err as Error).message;
+      }
+      Error.stackTraceLimit = 23;
+      // Act
+      const any = parseEventJson(text);
+      const input = parseInputEventJson(Buffer.from(text));
+      // Assess
+      const issue = { code: ErrorCode.INVALID_JSON, message: expected, path: '$' };
+      expect(any).toEqual({ ok: false, error: issue });
+      expect(input).toEqual({ ok: false, error: issue });
+      expect(Error.stackTraceLimit).toBe(23);
+    },
+  );
+
+  it('runs JSON.parse with a stack trace limit of 0 and restores the limit after a throw or a value', () => {
+    // Prepare: a JSON.parse that records the limit it runs under, throwing first a SyntaxError,
+    // then something that is not an Error, then returning a value
+    const seen: number[] = [];
+    const outcomes = [
+      () => {
+        throw new SyntaxError('bad token');
+      },
+      () => {
+        throw { notAnError: true };
+      },
+      () => ({ not: 'an event' }),
+    ];
+    let call = 0;
+    vi.spyOn(JSON, 'parse').mockImplementation(() => {
+      seen.push(Error.stackTraceLimit);
+      const outcome = outcomes[call++];
+      if (outcome === undefined) throw new Error('unexpected call');
+      return outcome();
+    });
+    Error.stackTraceLimit = 17;
+    // Act
+    const first = parseEventJson('{}');
+    const limitAfterFirst = Error.stackTraceLimit;
+    const second = parseInputEventJson('{}');
+    const limitAfterSecond = Error.stackTraceLimit;
+    const third = parseEventJson('{}');
+    // Assess
+    expect(seen).toEqual([0, 0, 0]);
+    expect(first).toEqual({
+      ok: false,
+      error: { code: ErrorCode.INVALID_JSON, message: 'bad token', path: '$' },
+    });
+    expect(second).toEqual({
+      ok: false,
+      error: { code: ErrorCode.INVALID_JSON, message: 'invalid JSON', path: '$' },
+    });
+    expect(third).toMatchObject({ ok: false, error: { code: ErrorCode.MISSING_FIELD } });
+    expect([limitAfterFirst, limitAfterSecond, Error.stackTraceLimit]).toEqual([17, 17, 17]);
   });
 });
