@@ -289,6 +289,21 @@ export class InputEventScan {
   /** `time`'s text (without quotes) is `[timeStart, timeEnd)`. */
   timeStart = -1;
   timeEnd = -1;
+  /** `id`, `source` and `subject` texts (without quotes); `subjectStart` is -1 when absent. */
+  idStart = -1;
+  idEnd = -1;
+  sourceStart = -1;
+  sourceEnd = -1;
+  subjectStart = -1;
+  subjectEnd = -1;
+  /** The `data` object `[dataStart, dataEnd)` (braces included). */
+  dataStart = -1;
+  dataEnd = -1;
+  /** `data.message` and `data.traceId` texts of an `app.log` (without quotes), -1 when absent. */
+  messageStart = -1;
+  messageEnd = -1;
+  traceIdStart = -1;
+  traceIdEnd = -1;
   /** The time is already normalised (`YYYY-MM-DDTHH:mm:ss.sssZ`): `normalizeTime` keeps it. */
   canonicalTime = false;
   /** `data.metric` text (telemetry), `data.service` text (app.log): `[nameStart, nameEnd)`. */
@@ -330,8 +345,8 @@ export class InputEventScan {
  * rules at the top of this file). Returns true when the record is a valid input event
  * (`telemetry.reading` / `app.log`) whose bytes are exactly `JSON.stringify` of what `JSON.parse`
  * would give, and `normalizeEvent` would change only its `time` and its map's order; `out` then
- * holds the type, the level, and where the time, the metric / service, the value and the map's
- * pairs are. Returns false (declined: `out` is unspecified) for everything else, valid or not:
+ * holds the type, the level, and where the id, source, subject, time, data, metric / service,
+ * value, message, trace id and the map's pairs are. Returns false (declined: `out` is unspecified) for everything else, valid or not:
  * the caller then parses and validates the general way, which also explains rejections.
  *
  * @example
@@ -351,6 +366,8 @@ export function scanInputEvent(
   out.unknownBase = 0;
   out.mapSlot = -1;
   out.mapStart = -1;
+  out.subjectStart = -1;
+  out.subjectEnd = -1;
   out.pairs = 0;
   out.sorted = true;
   let seen = 0;
@@ -379,6 +396,8 @@ export function scanInputEvent(
         const envelopeUnknowns = out.unknowns;
         out.unknownBase = envelopeUnknowns;
         vEnd = scanData(b, v, end, out);
+        out.dataStart = v;
+        out.dataEnd = vEnd;
         out.unknowns = envelopeUnknowns;
         out.unknownBase = 0;
       } else {
@@ -403,6 +422,16 @@ export function scanInputEvent(
             break;
           default: // id, source, subject: non-empty, nothing to trim
             if (vEnd - v === 2 || edgeSpace(b, v, vEnd)) return false;
+            if (field === F_ID) {
+              out.idStart = v + 1;
+              out.idEnd = vEnd - 1;
+            } else if (field === F_SOURCE) {
+              out.sourceStart = v + 1;
+              out.sourceEnd = vEnd - 1;
+            } else {
+              out.subjectStart = v + 1;
+              out.subjectEnd = vEnd - 1;
+            }
         }
       }
     }
@@ -562,6 +591,10 @@ function telemetryData(b: Uint8Array, out: InputEventScan): boolean {
   out.nameEnd = out.slotEnd[D_METRIC]! - 1;
   out.valueStart = out.slotStart[D_VALUE]!;
   out.valueEnd = out.slotEnd[D_VALUE]!;
+  out.messageStart = -1;
+  out.messageEnd = -1;
+  out.traceIdStart = -1;
+  out.traceIdEnd = -1;
   return true;
 }
 
@@ -591,6 +624,11 @@ function appLogData(b: Uint8Array, out: InputEventScan): boolean {
   out.nameEnd = out.slotEnd[D_SERVICE]! - 1;
   out.valueStart = -1;
   out.valueEnd = -1;
+  out.messageStart = out.slotStart[D_MESSAGE]! + 1;
+  out.messageEnd = out.slotEnd[D_MESSAGE]! - 1;
+  const traced = kinds[D_TRACE_ID] !== 0;
+  out.traceIdStart = traced ? out.slotStart[D_TRACE_ID]! + 1 : -1;
+  out.traceIdEnd = traced ? out.slotEnd[D_TRACE_ID]! - 1 : -1;
   return true;
 }
 

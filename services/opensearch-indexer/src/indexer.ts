@@ -3,6 +3,7 @@ import { parseEventJson, type StreamlensEvent } from '@streamlens/schema';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
   type BulkIndexOptions,
+  type BulkItem,
   type BulkSend,
   bulkIndex,
   type Rejection,
@@ -11,6 +12,7 @@ import {
 } from './bulk.js';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.js';
 import { type IndexDoc, toIndexDoc } from './document.js';
+import { ScannedBulkWriter, type ScannedDoc } from './scanned-doc.js';
 
 /** Options of `indexBatch` (from config.ts). */
 export interface IndexerOptions {
@@ -103,10 +105,12 @@ export async function indexBatch(
       shardId: string;
       subSequenceNumber?: number;
       arrivalTimeMs: number;
-      event: StreamlensEvent;
+      /** Undefined for a scanned document (its `event` getter parses it when needed). */
+      event: StreamlensEvent | undefined;
     }
   >();
-  const docs: IndexDoc[] = [];
+  const items: BulkItem[] = [];
+  const scanned = new ScannedBulkWriter(opts.indexPrefix);
   const invalid: DeadLetter[] = [];
   const invalidOwners: RecordState[] = [];
   for (const raw of event.Records ?? []) {
@@ -125,6 +129,19 @@ export async function indexBatch(
     }
     for (const user of decoded.records) {
       counts.events++;
+      // Compact valid input events: bulk lines from the bytes (the same bytes as below).
+      const item = user.data.byteLength <= opts.maxEventBytes ? scanned.item(user.data) : undefined;
+      if (item !== undefined) {
+        items.push(item);
+        owners.set(item.doc, {
+          state,
+          shardId: user.shardId,
+          subSequenceNumber: user.subSequenceNumber,
+          arrivalTimeMs: user.arrivalTimeMs,
+          event: undefined,
+        });
+        continue;
+      }
       const parsed = parseEventJson(user.data, { maxBytes: opts.maxEventBytes });
       if (!parsed.ok) {
         invalid.push({
@@ -143,7 +160,7 @@ export async function indexBatch(
         continue;
       }
       const doc = toIndexDoc(parsed.value, opts.indexPrefix);
-      docs.push(doc);
+      items.push(toBulkItem(doc));
       owners.set(doc, {
         state,
         shardId: user.shardId,
@@ -155,7 +172,7 @@ export async function indexBatch(
   }
   counts.invalid = invalid.length;
 
-  const result = await bulkIndex(docs.map(toBulkItem), deps.send, {
+  const result = await bulkIndex(items, deps.send, {
     ...opts.bulk,
     deadline,
     onRetry: deps.onRetry,
@@ -179,7 +196,7 @@ export async function indexBatch(
       arrivalTimeMs: owner.arrivalTimeMs,
       id: r.doc.id,
       index: r.doc.index,
-      event: owner.event,
+      event: owner.event ?? (r.doc as ScannedDoc).event,
       document: r.doc.source,
     });
     letterOwners.push(owner.state);

@@ -64,10 +64,22 @@ function checkAgainstGeneralPath(text: string, offset: number): boolean {
   const time = latin1(b, scan.timeStart, scan.timeEnd);
   expect(time).toBe(parsed.time);
   expect(scan.canonicalTime).toBe(normalizeTime(time) === time);
+  expect(latin1(b, scan.idStart, scan.idEnd)).toBe(parsed.id);
+  expect(latin1(b, scan.sourceStart, scan.sourceEnd)).toBe(parsed.source);
+  expect(scan.subjectStart >= 0 ? latin1(b, scan.subjectStart, scan.subjectEnd) : undefined).toBe(
+    parsed.subject,
+  );
+  expect(latin1(b, scan.dataStart, scan.dataEnd)).toBe(JSON.stringify(parsed.data));
   if (parsed.type === 'app.log') {
     expect(scan.level).toBe(parsed.data.level);
     expect(latin1(b, scan.nameStart, scan.nameEnd)).toBe(parsed.data.service);
+    expect(latin1(b, scan.messageStart, scan.messageEnd)).toBe(parsed.data.message);
+    expect(scan.traceIdStart >= 0 ? latin1(b, scan.traceIdStart, scan.traceIdEnd) : undefined).toBe(
+      parsed.data.traceId,
+    );
   } else {
+    expect(scan.messageStart).toBe(-1);
+    expect(scan.traceIdStart).toBe(-1);
     expect(scan.level).toBeUndefined();
     expect(latin1(b, scan.nameStart, scan.nameEnd)).toBe(parsed.data.metric);
     expect(Number(latin1(b, scan.valueStart, scan.valueEnd))).toBe(parsed.data.value);
