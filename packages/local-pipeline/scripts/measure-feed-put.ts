@@ -7,11 +7,8 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { clientOptions, startLocalAws } from '@streamlens/local-aws';
 import { KinesisProducer, type KinesisSendClient } from '@streamlens/producer';
 import { localJsonPutClient } from '../src/feed-client.js';
+import { arg, recordBody } from './measure-common.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const RECORDS = arg('records', 10_000);
 const ROUNDS = arg('rounds', 5);
 
@@ -22,18 +19,7 @@ const clients: Record<string, KinesisSendClient> = {
   'AWS SDK': sdk,
   'raw JSON': localJsonPutClient(sdk, aws.env.AWS_ENDPOINT_URL_KINESIS as string),
 };
-const body = (i: number) =>
-  Buffer.from(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `evt-${i}`,
-      source: 'measure',
-      type: 'telemetry.reading',
-      time: new Date(1_764_000_000_000 + i).toISOString(),
-      data: { metric: 'cpu.util', value: i % 100, dimensions: { host: `h${i % 50}` } },
-      pad: 'x'.repeat(150 + (i % 280)),
-    }),
-  );
+const body = (i: number) => Buffer.from(recordBody(i));
 const results: Record<string, number[]> = { 'AWS SDK': [], 'raw JSON': [] };
 try {
   for (let round = 0; round < ROUNDS; round++) {

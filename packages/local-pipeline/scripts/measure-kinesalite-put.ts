@@ -4,33 +4,14 @@
 // shuffled order every round; CPU seconds of each child per 1,000 records stored.
 //
 //   npx tsx packages/local-pipeline/scripts/measure-kinesalite-put.ts [--records 20000] [--rounds 5]
-import { readFileSync } from 'node:fs';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { type LocalAws, startLocalAws } from '@streamlens/local-aws';
+import { arg, cpuOf, recordBody } from './measure-common.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const RECORDS = arg('records', 20_000);
 const ROUNDS = arg('rounds', 5);
 
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const body = (i: number) =>
-  JSON.stringify({
-    specversion: '1.0',
-    id: `evt-${i}`,
-    source: 'measure',
-    type: 'telemetry.reading',
-    time: new Date(1_764_000_000_000 + i).toISOString(),
-    data: { metric: 'cpu.util', value: i % 100, dimensions: { host: `h${i % 50}` } },
-    pad: 'x'.repeat(150 + (i % 280)),
-  });
+const body = recordBody;
 
 process.env.STREAMLENS_KINESIS_PROCESS = 'child';
 const started: Record<string, LocalAws> = {};

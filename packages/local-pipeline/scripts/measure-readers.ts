@@ -5,7 +5,6 @@
 // the machine's load than wall time).
 //
 //   npx tsx packages/local-pipeline/scripts/measure-readers.ts [--records 20000] [--rounds 5]
-import { readFileSync } from 'node:fs';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { startLocalAws } from '@streamlens/local-aws';
 import { localJsonShardReader } from '../src/esm/reader.js';
@@ -15,38 +14,14 @@ import {
   type ShardSource,
   SharedShardSource,
 } from '../src/esm/source.js';
+import { arg, cpuOf, recordBody, selfCpu } from './measure-common.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const RECORDS = arg('records', 20_000);
 const ROUNDS = arg('rounds', 5);
 const READERS = arg('readers', 4);
 const SHARDS = 2;
 
-/** utime + stime of a process, seconds. */
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-const selfCpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
-/** A telemetry-like record body of 320–600 bytes. */
-const body = (i: number) =>
-  JSON.stringify({
-    specversion: '1.0',
-    id: `evt-${i}`,
-    source: 'measure',
-    type: 'telemetry.reading',
-    time: new Date(1_764_000_000_000 + i).toISOString(),
-    data: { metric: 'cpu.util', value: i % 100, dimensions: { host: `h${i % 50}` } },
-    pad: 'x'.repeat(150 + (i % 280)),
-  });
+const body = recordBody;
 
 async function readToEnd(cursor: ShardCursor): Promise<number> {
   let n = 0;
