@@ -31,6 +31,7 @@ export {
   type KplAggregatedRecord,
   type KplUserRecord,
 } from './floors/kpl.js';
+export { medianRatio, type PairedOptions, type PairedSamples, pairedRounds } from './paired.js';
 export {
   byteLength,
   createRecordGenerator,

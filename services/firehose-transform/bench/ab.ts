@@ -14,7 +14,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { floorFirehoseTransform, workloads } from '@streamlens/bench';
+import { floorFirehoseTransform, medianRatio, pairedRounds, workloads } from '@streamlens/bench';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import type { LoggerLike, processFirehoseEvent } from '../src/processor.js';
 import type { RecordTransformer } from '../src/transform.js';
@@ -47,7 +47,6 @@ const names = process.argv.slice(4);
 const selected = (names.length > 0 ? names : ['firehose-1mib', 'firehose-6mib']) as Array<
   'firehose-1mib' | 'firehose-6mib'
 >;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 for (const name of selected) {
   const data = workloads[name].data();
@@ -65,28 +64,9 @@ for (const name of selected) {
     old: () => oldVersion.processFirehoseEvent(data.event, { ...deps, transformer: older }),
     new: () => newVersion.processFirehoseEvent(data.event, { ...deps, transformer }),
   };
-  const keys = Object.keys(impls);
-  const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-  const wall: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-  for (let i = 0; i < 8; i++) for (const k of keys) await impls[k]!();
-  for (let r = 0; r < rounds; r++) {
-    // Rotations of the order and of its reverse, so that each implementation follows each other
-    // one equally often (with rotations alone "old" always ran right after the floor, and an A/A
-    // run of two identical copies gave 0.7-0.85 instead of 1.0).
-    const order = r % 2 === 0 ? keys : [...keys].reverse();
-    for (let j = 0; j < keys.length; j++) {
-      const k = order[(j + (r >> 1)) % keys.length]!;
-      gc();
-      const c = process.cpuUsage();
-      const t = performance.now();
-      await impls[k]!();
-      wall[k]!.push(performance.now() - t);
-      const used = process.cpuUsage(c);
-      cpu[k]!.push((used.user + used.system) / 1000);
-    }
-  }
+  const { cpu, wall } = await pairedRounds(impls, rounds, { warmup: 8, beforeEach: gc });
   const ratio = (m: Record<string, number[]>, a: string, b: string): string =>
-    median(m[a]!.map((x, i) => x / m[b]![i]!)).toFixed(2);
+    medianRatio(m[a]!, m[b]!).toFixed(2);
   console.log(
     `${name}${guard && name === 'firehose-6mib' ? ' (6 MB guard)' : ''}, ${rounds} rounds: ` +
       `CPU old/floor ${ratio(cpu, 'old', 'floor')} new/floor ${ratio(cpu, 'new', 'floor')} ` +

@@ -5,7 +5,7 @@
  * `validateEvent` (today's validation), (c) `scanInputEvent` on the bytes. Prints CPU ns per
  * record (medians) and the ratios of the same rounds.
  */
-import { workloads } from '@streamlens/bench';
+import { median, medianRatio, pairedRounds, workloads } from '@streamlens/bench';
 import { InputEventScan, scanInputEvent, validateEvent } from '@streamlens/schema';
 
 const rounds = Number(process.argv[2] ?? 30);
@@ -35,22 +35,12 @@ const impls: Record<string, () => void> = {
     for (const b of records) sink += scanInputEvent(b, 0, b.length, scan) ? 1 : 0;
   },
 };
+// CPU ns per record of each round's sample.
+const perRecord = (ms: number[]) => ms.map((x) => (x * 1e6) / records.length);
+const { cpu: cpuMs } = await pairedRounds(impls, rounds, { warmup: 20 });
+const cpu = Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, perRecord(v)]));
 const keys = Object.keys(impls);
-const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-for (let i = 0; i < 20; i++) for (const k of keys) impls[k]!();
-for (let r = 0; r < rounds; r++) {
-  // Rotations of the order and of its reverse: each one follows each other equally often.
-  const order = r % 2 === 0 ? keys : [...keys].reverse();
-  for (let j = 0; j < keys.length; j++) {
-    const k = order[(j + (r >> 1)) % keys.length]!;
-    const c = process.cpuUsage();
-    impls[k]!();
-    const u = process.cpuUsage(c);
-    cpu[k]!.push(((u.user + u.system) * 1000) / records.length);
-  }
-}
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const ratio = (a: string, b: string): number => median(cpu[a]!.map((x, i) => x / cpu[b]![i]!));
+const ratio = (a: string, b: string): number => medianRatio(cpu[a]!, cpu[b]!);
 console.log(
   `${name}: ${records.length} records, scanner accepts ${accepted}; CPU ns/record (median of ${rounds}): ` +
     keys.map((k) => `${k} ${median(cpu[k]!).toFixed(0)}`).join(', '),

@@ -15,7 +15,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { floorKinesisBatch, workloads } from '@streamlens/bench';
+import { floorKinesisBatch, median, medianRatio, pairedRounds, workloads } from '@streamlens/bench';
 import type { BulkResponseBody, BulkSend } from '../src/bulk.js';
 import type { indexBatch } from '../src/indexer.js';
 
@@ -42,7 +42,6 @@ const nullSend: BulkSend = async (ndjson) => {
 const deadLetter = async () => undefined;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const rounds = Number(process.argv[3] ?? 20);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 const data = workloads['kinesis-6mb'].data();
 const opts = {
@@ -57,25 +56,9 @@ const impls: Record<string, () => unknown> = {
   old: run(oldIndex),
   new: run(newIndex),
 };
-const keys = Object.keys(impls);
-const cpu: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-const wall: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-for (let i = 0; i < 6; i++) for (const k of keys) await impls[k]!();
-for (let r = 0; r < rounds; r++) {
-  const order = r % 2 === 0 ? keys : [...keys].reverse();
-  for (let j = 0; j < keys.length; j++) {
-    const k = order[(j + (r >> 1)) % keys.length]!;
-    gc();
-    const c = process.cpuUsage();
-    const t = performance.now();
-    await impls[k]!();
-    wall[k]!.push(performance.now() - t);
-    const used = process.cpuUsage(c);
-    cpu[k]!.push((used.user + used.system) / 1000);
-  }
-}
+const { cpu, wall } = await pairedRounds(impls, rounds, { warmup: 6, beforeEach: gc });
 const ratio = (m: Record<string, number[]>, a: string, b: string): string =>
-  median(m[a]!.map((x, i) => x / m[b]![i]!)).toFixed(2);
+  medianRatio(m[a]!, m[b]!).toFixed(2);
 console.log(
   `kinesis-6mb, ${rounds} rounds: CPU old/floor ${ratio(cpu, 'old', 'floor')} new/floor ` +
     `${ratio(cpu, 'new', 'floor')} new/old ${ratio(cpu, 'new', 'old')}; wall old/floor ` +
