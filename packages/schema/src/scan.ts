@@ -141,9 +141,10 @@ function stringClose(b: Uint8Array, i: number, n: number): number {
 
 /**
  * End of the number starting at `i`, or -1 unless it is JSON spelled as `String(number)` spells it
- * (see rule 1 above: then `JSON.stringify(JSON.parse(token)) === token`).
+ * (see rule 1 above: then `JSON.stringify(JSON.parse(token)) === token`). Also used by
+ * firehose-transform's line writer for records this scanner declines.
  */
-function numberEnd(b: Uint8Array, i: number, n: number): number {
+export function canonicalNumberEnd(b: Uint8Array, i: number, n: number): number {
   let j = i;
   const negative = b[j] === MINUS;
   if (negative) j++;
@@ -182,7 +183,7 @@ function primitiveEnd(b: Uint8Array, i: number, n: number): number {
   }
   if (c === MINUS || isDigit(c)) {
     kind = NUMBER;
-    return numberEnd(b, i, n);
+    return canonicalNumberEnd(b, i, n);
   }
   if (c === LOWER_T) {
     kind = BOOLEAN;

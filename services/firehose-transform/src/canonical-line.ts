@@ -1,4 +1,9 @@
-import { type InputEventScan, normalizeTime, type StreamlensEvent } from '@streamlens/schema';
+import {
+  canonicalNumberEnd,
+  type InputEventScan,
+  normalizeTime,
+  type StreamlensEvent,
+} from '@streamlens/schema';
 import type { RawBuffer } from './line-buffer.js';
 
 /*
@@ -42,13 +47,10 @@ const RBRACE = 0x7d;
 const BACKSLASH = 0x5c;
 const DEL = 0x7f;
 const MINUS = 0x2d;
-const DOT = 0x2e;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const UNDERSCORE = 0x5f;
 const LOWER_D = 0x64;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;
 const LOWER_F = 0x66;
 const LOWER_N = 0x6e;
 const LOWER_S = 0x73;
@@ -86,33 +88,6 @@ function stringEnd(b: Uint8Array, i: number, n: number): number {
 /** Whether `c` is an ASCII digit. */
 function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= DIGIT_0 && c <= DIGIT_9;
-}
-
-/** End of the number starting at `i`, or -1 unless it is spelled as `String(number)` spells it. */
-export function canonicalNumberEnd(b: Uint8Array, i: number, n: number): number {
-  let j = i;
-  const negative = b[j] === MINUS;
-  if (negative) j++;
-  const zero = b[j] === DIGIT_0;
-  if (zero) j++;
-  else if (isDigit(b[j]) && b[j] !== DIGIT_0) {
-    while (j < n && isDigit(b[j])) j++;
-  } else return -1;
-  let digits = j - i - (negative ? 1 : 0);
-  if (j < n && b[j] === DOT) {
-    const fraction = ++j;
-    while (j < n && isDigit(b[j])) j++;
-    if (j === fraction || b[j - 1] === DIGIT_0) return -1;
-    if (zero) {
-      let k = fraction;
-      while (b[k] === DIGIT_0) k++;
-      if (k - fraction > 5) return -1;
-    }
-    digits += j - fraction;
-  } else if (zero && negative) return -1;
-  const c = b[j];
-  if (c === LOWER_E || c === UPPER_E) return -1;
-  return digits > 15 ? -1 : j;
 }
 
 /** End of the string, number or literal starting at `i`, or -1 (objects, arrays, odd spellings). */

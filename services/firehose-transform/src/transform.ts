@@ -159,7 +159,7 @@ export class RecordTransformer {
     // Compact producer JSON of a valid input event (the common case): validated from its bytes and
     // its line written from them, without JSON.parse (@streamlens/schema's scanInputEvent).
     const scan = this.#scan;
-    if (scanInputEvent(bytes, 0, n, scan)) return this.#scanned(record, source, bytes, n, scan);
+    if (scanInputEvent(bytes, 0, n, scan)) return this.#scanned(record, source, n, scan);
     // parseEventJson's steps without its intermediate results: JSON.parse (same issue on
     // failure), then the validation (tests/unit/reference.test.ts compares with parseEventJson).
     let json: unknown;
@@ -216,7 +216,6 @@ export class RecordTransformer {
   #scanned(
     record: FirehoseInputRecord,
     source: InvocationSource,
-    bytes: RawBuffer,
     n: number,
     scan: InputEventScan,
   ): RecordOutcome {

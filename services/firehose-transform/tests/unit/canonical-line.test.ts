@@ -1,7 +1,12 @@
-import { normalizeEvent, type StreamlensEvent, validateEvent } from '@streamlens/schema';
+import {
+  canonicalNumberEnd,
+  normalizeEvent,
+  type StreamlensEvent,
+  validateEvent,
+} from '@streamlens/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CanonicalLineWriter, canonicalNumberEnd } from '../../src/canonical-line.js';
+import { CanonicalLineWriter } from '../../src/canonical-line.js';
 import type { RawBuffer } from '../../src/line-buffer.js';
 import { appLogEvent, telemetryEvent } from '../helpers/factories.js';
 
