@@ -69,15 +69,24 @@ async function readAll(cursor: ShardCursor, limit = 10_000): Promise<string[]> {
 
 const horizon: StartPosition = { type: 'TRIM_HORIZON' };
 
+/** A shared source over a fake shard, fetching as often as asked (`options` override). */
+function sourceOn(
+  shard: ReturnType<typeof fakeShard>,
+  options: Partial<ConstructorParameters<typeof SharedShardSource>[0]> = {},
+): SharedShardSource {
+  return new SharedShardSource({
+    kinesis: shard.kinesis,
+    reader: shard.reader,
+    minFetchIntervalMs: 0,
+    ...options,
+  });
+}
+
 describe('shared shard source', () => {
   it('reads each record from Kinesis once for all readers, each reader getting every record in order', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      minFetchIntervalMs: 0,
-    });
+    const source = sourceOn(shard);
     const readers = await Promise.all(
       [1, 2, 3, 4].map(() => source.open('s', 'shardId-0', horizon)),
     );
@@ -105,11 +114,7 @@ describe('shared shard source', () => {
     // Prepare
     const sharedShard = fakeShard();
     const ownShard = fakeShard();
-    const shared = new SharedShardSource({
-      kinesis: sharedShard.kinesis,
-      reader: sharedShard.reader,
-      minFetchIntervalMs: 0,
-    });
+    const shared = sourceOn(sharedShard);
     const own = iteratorShardSource(ownShard.kinesis, ownShard.reader);
     const sharedReaders = await Promise.all([1, 2, 3].map(() => shared.open('s', 'a', horizon)));
     const ownReaders = await Promise.all([1, 2, 3].map(() => own.open('s', 'a', horizon)));
@@ -128,11 +133,7 @@ describe('shared shard source', () => {
   it('waits the minimum interval between two GetRecords of a shard, one call for every waiting reader', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      minFetchIntervalMs: 60,
-    });
+    const source = sourceOn(shard, { minFetchIntervalMs: 60 });
     const readers = await Promise.all([1, 2, 3].map(() => source.open('s', 'a', horizon)));
     shard.add(5);
     await Promise.all(readers.map((r) => r.read(100)));
@@ -174,11 +175,7 @@ describe('shared shard source', () => {
   it('keeps records until the slowest reader has passed them, then drops them', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      minFetchIntervalMs: 0,
-    });
+    const source = sourceOn(shard);
     const fast = await source.open('s', 'a', horizon);
     const slow = await source.open('s', 'a', horizon);
     shard.add(100);
@@ -200,13 +197,7 @@ describe('shared shard source', () => {
   it('sends a reader that falls behind the cap to Kinesis itself, then back onto the buffer', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      maxBufferedRecords: 50,
-      fetchLimit: 30,
-      minFetchIntervalMs: 0,
-    });
+    const source = sourceOn(shard, { maxBufferedRecords: 50, fetchLimit: 30 });
     const fast = await source.open('s', 'a', horizon);
     const slow = await source.open('s', 'a', horizon);
     shard.add(200);
@@ -231,11 +222,7 @@ describe('shared shard source', () => {
   it('starts a reader at a position the buffer no longer holds on its own iterator', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      minFetchIntervalMs: 0,
-    });
+    const source = sourceOn(shard);
     const first = await source.open('s', 'a', horizon);
     shard.add(30);
     await readAll(first); // trims the 30 records: nobody else needs them
@@ -262,11 +249,7 @@ describe('shared shard source', () => {
   it('joins a reader starting after a buffered sequence number at the next record', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      minFetchIntervalMs: 0,
-    });
+    const source = sourceOn(shard);
     const first = await source.open('s', 'a', horizon);
     shard.add(20);
     await first.read(5); // the buffer holds the 20 (15 still needed by `first`)
@@ -284,11 +267,7 @@ describe('shared shard source', () => {
   it('reports a closed shard to each reader only once it has read every record', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      minFetchIntervalMs: 0,
-    });
+    const source = sourceOn(shard);
     const a = await source.open('s', 'a', horizon);
     const b = await source.open('s', 'a', horizon);
     shard.add(10);
@@ -309,11 +288,7 @@ describe('shared shard source', () => {
   it('lets a closed reader go: the buffer no longer waits for it', async () => {
     // Prepare
     const shard = fakeShard();
-    const source = new SharedShardSource({
-      kinesis: shard.kinesis,
-      reader: shard.reader,
-      minFetchIntervalMs: 0,
-    });
+    const source = sourceOn(shard);
     const reading = await source.open('s', 'a', horizon);
     const leaving = await source.open('s', 'a', horizon);
     shard.add(10);
@@ -338,7 +313,7 @@ describe('shared shard source', () => {
       }
       return shard.reader(iterator, limit);
     };
-    const source = new SharedShardSource({ kinesis: shard.kinesis, reader, minFetchIntervalMs: 0 });
+    const source = sourceOn(shard, { reader });
     const cursor = await source.open('s', 'a', horizon);
     shard.add(10);
     const first = await readAll(cursor);
