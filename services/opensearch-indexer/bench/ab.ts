@@ -16,8 +16,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { floorKinesisBatch, median, medianRatio, pairedRounds, workloads } from '@streamlens/bench';
-import type { BulkResponseBody, BulkSend } from '../src/bulk.js';
 import type { indexBatch } from '../src/indexer.js';
+import { deadLetter, nullSend } from './null-endpoint.js';
 
 type IndexBatch = typeof indexBatch;
 /** Both versions are loaded the same way (dynamic import), so that an A/A run gives 1.0. */
@@ -30,16 +30,6 @@ async function load(dir: string): Promise<IndexBatch> {
 const oldIndex = await load(process.argv[2] ?? 'services/opensearch-indexer/.ab-old/src');
 const newIndex = await load(process.env.NEW_SRC ?? 'services/opensearch-indexer/src');
 
-/** Same null endpoint as bench/indexer.bench.ts: accepts every item. */
-const nullSend: BulkSend = async (ndjson) => {
-  let lines = 0;
-  for (let i = ndjson.indexOf('\n'); i !== -1; i = ndjson.indexOf('\n', i + 1)) lines++;
-  const items: BulkResponseBody['items'] = Array.from({ length: lines / 2 }, () => ({
-    index: { status: 201 },
-  }));
-  return { errors: false, items };
-};
-const deadLetter = async () => undefined;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const rounds = Number(process.argv[3] ?? 20);
 

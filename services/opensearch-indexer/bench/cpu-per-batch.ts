@@ -14,8 +14,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { workloads } from '@streamlens/bench';
-import type { BulkResponseBody, BulkSend } from '../src/bulk.js';
 import type { indexBatch as IndexBatch } from '../src/indexer.js';
+import { deadLetter, nullSend } from './null-endpoint.js';
 
 const dir = resolve(process.argv[2] ?? 'services/opensearch-indexer/src');
 const batches = Number(process.argv[3] ?? 40);
@@ -23,22 +23,12 @@ const { indexBatch } = (await import(pathToFileURL(`${dir}/indexer.ts`).href)) a
   indexBatch: typeof IndexBatch;
 };
 const data = workloads['kinesis-6mb'].data();
-/** Same null endpoint as bench/indexer.bench.ts: accepts every item. */
-const send: BulkSend = async (ndjson) => {
-  let lines = 0;
-  for (let i = ndjson.indexOf('\n'); i !== -1; i = ndjson.indexOf('\n', i + 1)) lines++;
-  const items: BulkResponseBody['items'] = Array.from({ length: lines / 2 }, () => ({
-    index: { status: 201 },
-  }));
-  return { errors: false, items };
-};
 const opts = {
   indexPrefix: 'bench',
   maxEventBytes: data.maxRecordBytes,
   bulk: { maxDocs: 1000, maxBytes: 5 * 1024 * 1024 },
 };
-const run = () =>
-  indexBatch(data.event, { send, deadLetter: async () => undefined }, opts, Infinity);
+const run = () => indexBatch(data.event, { send: nullSend, deadLetter }, opts, Infinity);
 for (let i = 0; i < 10; i++) await run();
 const start = process.cpuUsage();
 for (let i = 0; i < batches; i++) await run();

@@ -1,27 +1,15 @@
 import { defineBench, defineWorkload, type KinesisWorkload, workloads } from '@streamlens/bench';
 import { startOpenSearchServer } from '@streamlens/local-aws';
-import type { BulkResponseBody, BulkSend } from '../src/bulk.js';
 import { bulkSender, createOpenSearchClient } from '../src/client.js';
 import { type IndexBatchResult, type IndexerOptions, indexBatch } from '../src/indexer.js';
 import { ensureIndexTemplate } from '../src/template.js';
+import { deadLetter, nullSend } from './null-endpoint.js';
 
 const options = (maxEventBytes: number): IndexerOptions => ({
   indexPrefix: 'bench',
   maxEventBytes,
   bulk: { maxDocs: 1000, maxBytes: 5 * 1024 * 1024, maxAttempts: 8, baseDelayMs: 5 },
 });
-
-/** Accepts every item without storing it: the CPU path of decoding, validating, serialising. */
-const nullSend: BulkSend = async (ndjson) => {
-  let lines = 0;
-  for (let i = ndjson.indexOf('\n'); i !== -1; i = ndjson.indexOf('\n', i + 1)) lines++;
-  const items: BulkResponseBody['items'] = Array.from({ length: lines / 2 }, () => ({
-    index: { status: 201 },
-  }));
-  return { errors: false, items };
-};
-
-const deadLetter = async () => undefined;
 
 function check(output: unknown, records: number, invalid: number): void {
   const { response, counts } = output as IndexBatchResult;
