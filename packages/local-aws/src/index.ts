@@ -7,12 +7,14 @@ export {
 } from './connect.js';
 export {
   DYNAMODB_JVM_FLAGS,
+  type DynaliteProcess,
   type DynamoDbEngine,
   type DynamoDbJvmProfile,
   type DynamoDbLocalProcess,
   dynamoDbLocalDir,
   findJava,
   jvmProfileFromEnv,
+  spawnDynalite,
   spawnDynamoDbLocal,
   startDynamoDb,
 } from './dynamodb/index.js';
