@@ -20,6 +20,7 @@ interface Summary {
   }[];
   chaos: { crashes: number; redeliveries: number; sinkFaults: number };
   throughput: { lag: { windowsStored: number; eventsMeasured: number; maxMs: number } };
+  run: { dynaliteTables: string[] };
 }
 
 /** Run `pnpm start` (asynchronously: a blocked test worker cannot report to Vitest). */
@@ -97,6 +98,8 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(summary.throughput.lag.windowsStored).toBeGreaterThan(10);
     expect(summary.throughput.lag.eventsMeasured).toBeGreaterThan(1_000);
     expect(stdout).toContain('reconciliation: OK');
+    // The indexer's table lives on dynalite, as its serverless.yml asks (custom.localPipeline).
+    expect(summary.run.dynaliteTables).toEqual(['streamlens-local-events']);
   });
 
   it('still reconciles exactly under chaos (crashes before responding, redeliveries, sink throttling)', {
@@ -126,5 +129,27 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(statusOf(summary, 'windows')).toBe('ok');
     expect(statusOf(summary, 'warehouse: events')).toBe('ok');
     expect(statusOf(summary, 'warehouse: metrics_windows')).toBe('ok');
+  });
+
+  it('keeps every table on DynamoDB Local with --single-dynamodb', {
+    timeout: 300_000,
+  }, async () => {
+    // Act
+    const { code, summary } = await start([
+      '--rate',
+      '100',
+      '--duration',
+      '8',
+      '--seed',
+      '5',
+      '--anomaly-every',
+      '0',
+      '--single-dynamodb',
+    ]);
+    // Assess
+    expect(code).toBe(0);
+    expect(summary.run.dynaliteTables).toEqual([]);
+    expect(statusOf(summary, 'events table')).toBe('ok');
+    expect(checkOf(summary, 'events table')?.actual).toBeGreaterThan(500);
   });
 });

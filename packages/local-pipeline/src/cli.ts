@@ -28,6 +28,7 @@ export interface StartOptions {
   timeScale: number;
   devices?: number;
   queueVisibilitySeconds?: number;
+  singleDynamoDb: boolean;
 }
 
 const USAGE = `pnpm start [options]
@@ -47,6 +48,8 @@ const USAGE = `pnpm start [options]
   --sqs-visibility S  local override of the SQS queues' visibility timeout (default 10; the
                       yml's own value with --sqs-visibility yml)
   --param k=v         service param, as compose passes it (repeatable)
+  --single-dynamodb   every table on DynamoDB Local, also those a service hosts on dynalite
+                      (custom.localPipeline.dynamodb; slower: see the local-pipeline README)
   --standins-only     start the stand-ins, print their env, wait for Ctrl-C`;
 
 /** Parse argv (without node and script). */
@@ -69,6 +72,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       devices: { type: 'string' },
       'sqs-visibility': { type: 'string', default: '10' },
       param: { type: 'string', multiple: true, default: [] },
+      'single-dynamodb': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -103,6 +107,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     ...(values['sqs-visibility'] !== 'yml'
       ? { queueVisibilitySeconds: Number(values['sqs-visibility']) }
       : {}),
+    singleDynamoDb: values['single-dynamodb'] === true,
   };
 }
 
@@ -217,6 +222,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     chaos: options.chaos,
     seed: options.seed,
     lakeBufferIntervalSeconds: options.lakeIntervalSeconds,
+    singleDynamoDb: options.singleDynamoDb,
     ...(options.queueVisibilitySeconds !== undefined
       ? { queueVisibilitySeconds: options.queueVisibilitySeconds }
       : {}),
@@ -363,6 +369,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
         scenario: options.scenario,
         chaos: options.chaos,
         timeScale: options.timeScale,
+        dynaliteTables: pipeline.dynaliteHost?.tables ?? [],
         producedSeconds: producedFor,
         drainSeconds,
         runDir,

@@ -8,12 +8,14 @@ import {
   type LocalAwsConnection,
   registeredServices,
   type ServiceName,
+  spawnDynalite,
   startFaultProxy,
   startLocalAws,
 } from '@streamlens/local-aws';
 import {
   type FunctionDefinition,
   functionsOf,
+  localTableEngineOf,
   physicalName,
   resolveIntrinsics,
   resourceArn,
@@ -68,6 +70,19 @@ export interface PipelineOptions {
   readonly queueVisibilitySeconds?: number;
   /** Bundle cache (default node_modules/.cache/streamlens-local-pipeline/bundles under root). */
   readonly bundleCacheDir?: string;
+  /**
+   * Every table on DynamoDB Local, ignoring the services' `custom.localPipeline.dynamodb: dynalite`
+   * (`--single-dynamodb`).
+   */
+  readonly singleDynamoDb?: boolean;
+}
+
+/** Tables hosted on a dynalite process of their own (`custom.localPipeline.dynamodb`). */
+export interface DynaliteTableHost {
+  readonly endpoint: string;
+  readonly tables: readonly string[];
+  /** Services whose functions talk to this endpoint instead of DynamoDB Local. */
+  readonly services: readonly string[];
 }
 
 /**
@@ -192,6 +207,10 @@ export interface Pipeline {
   readonly shardSource: SharedShardSource;
   /** The feed worker's bundle (`feedInWorker`), built with the handlers. */
   readonly feedWorkerBundle: string;
+  /** Tables on dynalite instead of DynamoDB Local, when a service asks for it. */
+  readonly dynaliteHost?: DynaliteTableHost;
+  /** Every item of a table, from whichever stand-in hosts it. */
+  scanTable(tableName: string): ReturnType<StandIns['scanTable']>;
   /** Drain every source: events consumers and Firehose first, then downstream streams. */
   drain(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -287,6 +306,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const aws = await startStandIns(options.services ?? registeredServices(), region, (m) =>
     notWired.push(m),
   );
+  // Stopped with the stand-ins (and on a failed start): a dynalite table host and its connection.
+  const cleanups: (() => Promise<void>)[] = [];
+  let dynaliteConnection: LocalAwsConnection | undefined;
+  let dynaliteHost: DynaliteTableHost | undefined;
   try {
     const { resources, eventsStream, aggregatesStream, lakeBucket, alertsTopic, params, services } =
       config;
@@ -298,13 +321,37 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       { name: aggregatesStream, shardCount: Number(rparams.aggregatesShardCount ?? 1) },
     ];
     const tables: CreateTableCommandInput[] = [];
+    const dynaliteTables: CreateTableCommandInput[] = [];
+    const dynaliteServices = new Set<string>();
     for (const svc of services) {
+      const onDynalite = !options.singleDynamoDb && localTableEngineOf(svc) === 'dynalite';
       for (const [id, raw] of Object.entries(resourcesOf(svc))) {
         const resource = raw as { Type?: string; Properties?: Record<string, unknown> };
         if (resource.Type === 'AWS::DynamoDB::Table') {
-          tables.push(tableInput({ ...resource.Properties, TableName: physicalName(svc, id) }));
+          const input = tableInput({ ...resource.Properties, TableName: physicalName(svc, id) });
+          (onDynalite ? dynaliteTables : tables).push(input);
+          if (onDynalite) dynaliteServices.add(svc.service);
         }
       }
+    }
+    if (aws.endpoints.dynamodb && dynaliteTables.length > 0) {
+      const dynalite = await spawnDynalite();
+      cleanups.push(() => dynalite.stop());
+      dynaliteConnection = connectLocalAws({
+        ...aws.env,
+        AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      });
+      const connection = dynaliteConnection;
+      cleanups.push(async () => connection.close());
+      await connection.createResources({ tables: dynaliteTables });
+      dynaliteHost = {
+        endpoint: dynalite.endpoint,
+        tables: dynaliteTables.map((t) => t.TableName ?? ''),
+        services: [...dynaliteServices],
+      };
+      log(
+        `dynamodb: ${dynaliteHost.tables.join(', ')} on dynalite 4.0.0 in its own process (${dynalite.endpoint}), as ${dynaliteHost.services.join(', ')} asks (custom.localPipeline.dynamodb; --single-dynamodb keeps every table on DynamoDB Local)`,
+      );
     }
     const spec: Record<string, unknown> = { streams, buckets: [lakeBucket] };
     if (aws.endpoints.dynamodb && tables.length > 0) spec.tables = tables;
@@ -319,12 +366,13 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     // Chaos: the functions talk to DynamoDB and S3 through fault proxies (throttling, partial writes).
     const proxies: FaultProxy[] = [];
     const functionEnv: Record<string, string> = { ...aws.env };
+    let dynaliteFunctionEndpoint = dynaliteHost?.endpoint;
     if (options.chaos) {
       const seed = options.seed ?? 1;
-      if (aws.endpoints.dynamodb) {
-        const proxy = await startFaultProxy({
-          target: aws.endpoints.dynamodb,
-          seed,
+      const dynamoDbFaults = (target: string, proxySeed: number) =>
+        startFaultProxy({
+          target,
+          seed: proxySeed,
           rules: [
             { kind: 'batchWriteUnprocessed', operation: 'BatchWriteItem', itemProbability: 0.05 },
             {
@@ -335,8 +383,15 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             },
           ],
         });
+      if (aws.endpoints.dynamodb) {
+        const proxy = await dynamoDbFaults(aws.endpoints.dynamodb, seed);
         proxies.push(proxy);
         functionEnv.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
+      }
+      if (dynaliteHost) {
+        const proxy = await dynamoDbFaults(dynaliteHost.endpoint, seed + 2);
+        proxies.push(proxy);
+        dynaliteFunctionEndpoint = proxy.endpoint;
       }
       if (aws.endpoints.s3) {
         const proxy = await startFaultProxy({
@@ -419,7 +474,13 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             exportName: definition.exportName,
             timeoutSeconds: definition.timeoutSeconds,
             memorySize: definition.memorySize,
-            environment: { ...definition.environment, ...functionEnv },
+            environment: {
+              ...definition.environment,
+              ...functionEnv,
+              ...(dynaliteFunctionEndpoint && dynaliteServices.has(svc.service)
+                ? { AWS_ENDPOINT_URL_DYNAMODB: dynaliteFunctionEndpoint }
+                : {}),
+            },
             workDir: bundleDir,
             ...(options.onFunctionLog
               ? { onLog: (line: string) => options.onFunctionLog?.(definition.key, line) }
@@ -579,7 +640,17 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const otherConsumers = () =>
       functions.flatMap((f) => f.mappings).filter((m) => !eventsConsumers().includes(m));
 
-    writeFileSync(join(options.runDir, 'env.sh'), `${envLines(aws.env).join('\n')}\n`);
+    const envFile = [
+      ...envLines(aws.env),
+      ...(dynaliteHost
+        ? [
+            `# ${dynaliteHost.tables.join(', ')} (${dynaliteHost.services.join(', ')}) live on dynalite: AWS_ENDPOINT_URL_DYNAMODB=${dynaliteHost.endpoint}`,
+          ]
+        : []),
+    ];
+    writeFileSync(join(options.runDir, 'env.sh'), `${envFile.join('\n')}\n`);
+    const host = dynaliteHost;
+    const hostConnection = dynaliteConnection;
     return {
       aws,
       services,
@@ -599,6 +670,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       params,
       shardSource: source,
       feedWorkerBundle: await feedBundle,
+      ...(host ? { dynaliteHost: host } : {}),
+      scanTable: (tableName) =>
+        (hostConnection && host?.tables.includes(tableName) ? hostConnection : aws).scanTable(
+          tableName,
+        ),
       async drain(timeoutMs) {
         const deadline = Date.now() + timeoutMs;
         const left = () => Math.max(1000, deadline - Date.now());
@@ -624,10 +700,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         ]);
         await Promise.allSettled(functions.map((f) => f.container.stop()));
         await Promise.allSettled(proxies.map((p) => p.stop()));
+        await Promise.allSettled(cleanups.map((cleanup) => cleanup()));
         await aws.stop();
       },
     };
   } catch (error) {
+    await Promise.allSettled(cleanups.map((cleanup) => cleanup()));
     await aws.stop().catch(() => undefined);
     throw error;
   }

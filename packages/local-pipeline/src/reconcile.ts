@@ -91,7 +91,7 @@ async function eventsTableCheck(pipeline: Pipeline, ledger: ProducedLedger): Pro
   const table = env ? Object.entries(env).find(([k]) => k.includes('TABLE'))?.[1] : undefined;
   if (!table)
     return { name: 'events table', status: 'skipped', detail: 'dynamodb-indexer not wired' };
-  const items = await pipeline.aws.scanTable(table);
+  const items = await pipeline.scanTable(table);
   const ids = new Set<string>();
   for (const item of items) {
     const id = str(item.id);
@@ -112,7 +112,7 @@ async function windowsCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise
   const table = fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE_NAME');
   const seconds = Number(fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_SECONDS') ?? 60);
   if (!table) return { name: 'windows', status: 'skipped', detail: 'stream-aggregator not wired' };
-  const items = await pipeline.aws.scanTable(table);
+  const items = await pipeline.scanTable(table);
   const perStart = new Map<string, { count: number; allFinal: boolean }>();
   for (const item of items) {
     if (str(item.kind) !== 'telemetry') continue;

@@ -305,3 +305,21 @@ export function functionsOf(svc: ResolvedService): FunctionDefinition[] {
     };
   });
 }
+
+/** Where `pnpm start` hosts a service's DynamoDB tables (`custom.localPipeline.dynamodb`). */
+export type LocalTableEngine = 'dynamodb-local' | 'dynalite';
+
+/**
+ * The DynamoDB stand-in a service asks `pnpm start` to host its tables on: `dynalite` (a process
+ * of its own) when its serverless.yml says `custom.localPipeline.dynamodb: dynalite`, else
+ * DynamoDB Local with every other table. A local-only hint: deployment ignores it.
+ */
+export function localTableEngineOf(svc: ResolvedService): LocalTableEngine {
+  const custom = svc.doc.custom as { localPipeline?: { dynamodb?: unknown } } | undefined;
+  const value = custom?.localPipeline?.dynamodb;
+  if (value === undefined || value === 'dynamodb-local') return 'dynamodb-local';
+  if (value === 'dynalite') return 'dynalite';
+  throw new ServiceConfigError(
+    `${svc.service}: custom.localPipeline.dynamodb is ${JSON.stringify(value)}; use "dynalite" or "dynamodb-local"`,
+  );
+}

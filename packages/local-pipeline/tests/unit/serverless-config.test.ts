@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { functionsOf } from '../../src/config/functions.js';
+import { functionsOf, localTableEngineOf } from '../../src/config/functions.js';
 import { loadService } from '../../src/config/serverless.js';
+import { serviceDirs } from '../../src/pipeline.js';
 
 function serviceDir(
   yml: string,
@@ -119,6 +120,58 @@ describe('sqs events', () => {
         reportBatchItemFailures: true,
         enabled: true,
       },
+    ]);
+  });
+});
+
+describe('custom.localPipeline.dynamodb', () => {
+  const withHint = (hint: string) =>
+    `service: streamlens-demo\n${hint}provider:\n  name: aws\nfunctions: {}\n`;
+
+  it('keeps tables on DynamoDB Local unless the service asks for dynalite', () => {
+    // Prepare
+    const plain = loadService(serviceDir(withHint('')), { stage: 'local', region: 'us-east-1' });
+    const explicit = loadService(
+      serviceDir(withHint('custom:\n  localPipeline:\n    dynamodb: dynamodb-local\n')),
+      { stage: 'local', region: 'us-east-1' },
+    );
+    const dynalite = loadService(
+      serviceDir(withHint('custom:\n  localPipeline:\n    dynamodb: dynalite\n')),
+      { stage: 'local', region: 'us-east-1' },
+    );
+
+    // Act / Assess
+    expect(localTableEngineOf(plain)).toBe('dynamodb-local');
+    expect(localTableEngineOf(explicit)).toBe('dynamodb-local');
+    expect(localTableEngineOf(dynalite)).toBe('dynalite');
+  });
+
+  it('rejects an unknown engine with the service and the allowed values', () => {
+    // Prepare
+    const svc = loadService(
+      serviceDir(withHint('custom:\n  localPipeline:\n    dynamodb: dynamo\n')),
+      { stage: 'local', region: 'us-east-1' },
+    );
+
+    // Act / Assess
+    expect(() => localTableEngineOf(svc)).toThrow(
+      /streamlens-demo: custom.localPipeline.dynamodb is "dynamo"; use "dynalite" or "dynamodb-local"/,
+    );
+  });
+
+  it('is set for the dynamodb-indexer service only', () => {
+    // Prepare
+    const root = join(import.meta.dirname, '..', '..', '..', '..');
+    const engines = Object.fromEntries(
+      serviceDirs(root).map((dir) => {
+        const svc = loadService(dir, { stage: 'local', region: 'us-east-1' });
+        return [svc.service, localTableEngineOf(svc)];
+      }),
+    );
+
+    // Assess
+    expect(Object.entries(engines).filter(([, e]) => e === 'dynalite')).toEqual([
+      ['streamlens-dynamodb-indexer', 'dynalite'],
     ]);
   });
 });
