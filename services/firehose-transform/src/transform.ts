@@ -18,7 +18,7 @@ import {
 } from '@streamlens/schema';
 import { CanonicalLineWriter } from './canonical-line.js';
 import { levelRank, type TransformConfig } from './config.js';
-import { LineBuffer, type RawBuffer } from './line-buffer.js';
+import { LineBuffer } from './line-buffer.js';
 import {
   DropReason,
   type FirehoseInputRecord,
