@@ -6,15 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { clientOptions, connectLocalAws, spawnDynalite } from '../../src/index.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../helpers/processes.js';
 
 describe('spawnDynalite', () => {
   it('serves tables (GSI included) from its own process and exits on stop', async () => {

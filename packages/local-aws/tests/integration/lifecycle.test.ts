@@ -3,15 +3,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
 import { startLocalAws } from '../../src/index.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../helpers/processes.js';
 
 describe('startLocalAws lifecycle', () => {
   it('starts kinesis and s3 on ephemeral ports, creates resources and leaves nothing behind', async () => {

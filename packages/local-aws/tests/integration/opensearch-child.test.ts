@@ -1,15 +1,7 @@
 import { Client } from '@opensearch-project/opensearch';
 import { describe, expect, it } from 'vitest';
 import { openSearchStats, startLocalAws } from '../../src/index.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../helpers/processes.js';
 
 describe('OpenSearch stand-in in a child process', () => {
   it('serves the REST API from its own process with STREAMLENS_OPENSEARCH_PROCESS=child and dies on stop', async () => {
