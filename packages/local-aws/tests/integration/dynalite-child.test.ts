@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   BatchWriteItemCommand,
   DynamoDBClient,
@@ -11,7 +12,7 @@ import { isAlive } from '../helpers/processes.js';
 describe('spawnDynalite', () => {
   it('serves tables (GSI included) from its own process and exits on stop', async () => {
     // Prepare
-    const dynalite = await spawnDynalite();
+    const dynalite = await spawnDynalite(process.env, { maxHeapMiB: 300 });
     const connection = connectLocalAws({ AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint });
     const client = new DynamoDBClient(
       clientOptions({ AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint }, 'dynamodb'),
@@ -70,6 +71,10 @@ describe('spawnDynalite', () => {
 
       // Assess
       expect(dynalite.pid).not.toBe(process.pid);
+      // The heap limit reaches the child (its table lives in that heap).
+      expect(readFileSync(`/proc/${dynalite.pid}/cmdline`, 'utf8')).toContain(
+        '--max-old-space-size=300',
+      );
       expect(written.UnprocessedItems ?? {}).toEqual({});
       expect(byType.Count).toBe(25);
       expect(scanned).toHaveLength(25);
