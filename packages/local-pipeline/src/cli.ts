@@ -4,16 +4,19 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
 import { AlertWatcher, formatAlert } from './alerts.js';
+import { LocalPipelineError } from './errors.js';
 import { feedInWorker, newLedger, type ProducedLedger } from './feed.js';
 import { AggregatesTap, WindowLagTracker } from './lag.js';
 import { envLines, type Pipeline, startPipeline } from './pipeline.js';
 import { type Reconciliation, reconcile } from './reconcile.js';
-import { formatThroughput, throughputVerdict } from './throughput.js';
+import { formatThroughput, sustainedPhase, throughputVerdict } from './throughput.js';
 
 /** Parsed `pnpm start` options. */
 export interface StartOptions {
   rate: number;
   durationSeconds?: number;
+  /** Seconds over which the feed first ramps up to `rate` (0 = none). */
+  rampSeconds: number;
   seed: number;
   scenario: string;
   chaos: boolean;
@@ -33,7 +36,9 @@ export interface StartOptions {
 
 const USAGE = `pnpm start [options]
   --rate N            events per second (default 200)
-  --duration S        stop after S seconds (default: until Ctrl-C)
+  --duration S        stop after S seconds (default: until Ctrl-C); after the ramp, if any
+  --ramp S            first raise the rate linearly from 0 over S seconds (default 0): a
+                      warm-up, so that the throughput verdict judges the sustained rate
   --seed N            generator seed (default 1)
   --scenario NAME     steady | anomalies | noisy | invalid-heavy | logs (default anomalies)
   --chaos             handler crashes, sink throttling, redeliveries
@@ -59,6 +64,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     options: {
       rate: { type: 'string', default: '200' },
       duration: { type: 'string' },
+      ramp: { type: 'string', default: '0' },
       seed: { type: 'string', default: '1' },
       scenario: { type: 'string', default: 'anomalies' },
       chaos: { type: 'boolean', default: false },
@@ -81,6 +87,10 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
+  const rampSeconds = Number(values.ramp);
+  if (!(rampSeconds >= 0) || !Number.isFinite(rampSeconds)) {
+    throw new LocalPipelineError(`--ramp must be a number of seconds ≥ 0, got "${values.ramp}"`);
+  }
   const params: Record<string, string> = {};
   for (const p of values.param ?? []) {
     const eq = p.indexOf('=');
@@ -89,6 +99,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
   return {
     rate: Number(values.rate),
     ...(values.duration !== undefined ? { durationSeconds: Number(values.duration) } : {}),
+    rampSeconds,
     seed: Number(values.seed),
     scenario: String(values.scenario),
     chaos: values.chaos === true,
@@ -305,6 +316,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
         ...(options.durationSeconds !== undefined
           ? { durationSeconds: options.durationSeconds }
           : {}),
+        ...(options.rampSeconds > 0 ? { rampSeconds: options.rampSeconds } : {}),
         seed: options.seed,
         scenario: options.scenario,
         signal: stopRequested.signal,
@@ -340,12 +352,21 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     const boundMs = ((windowSeconds + latenessSeconds) / options.timeScale) * 1000 + 5000;
     const mainThreadUtilization =
       Math.round(performance.eventLoopUtilization(eluStart).utilization * 1000) / 1000;
+    const sustained = sustainedPhase({
+      sentAtMs: ledger.sentAt.values(),
+      valid: ledger.valid.size,
+      invalid: ledger.invalid,
+      startedAtMs: startedAt,
+      producedSeconds: producedFor,
+      rampSeconds: options.rampSeconds,
+    });
     const throughput = throughputVerdict({
       mainThreadUtilization,
       kinesisReads: pipeline.shardSource.stats,
       requestedRate: options.rate,
-      produced: ledger.valid.size + ledger.invalid,
-      producedSeconds: producedFor,
+      rampSeconds: options.rampSeconds,
+      produced: sustained.produced,
+      producedSeconds: sustained.seconds,
       drainSeconds,
       lag: lag.summarize(producedEvents(ledger), boundMs),
       mappings: pipeline.functions.flatMap((f) =>
@@ -365,6 +386,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       throughput,
       run: {
         rate: options.rate,
+        rampSeconds: options.rampSeconds,
         seed: options.seed,
         scenario: options.scenario,
         chaos: options.chaos,

@@ -29,7 +29,10 @@ export interface FeedOptions {
   readonly kinesis: KinesisClient;
   readonly streamName: string;
   readonly rate: number;
+  /** Produce for this many seconds at `rate` (after the ramp); default until stopped. */
   readonly durationSeconds?: number;
+  /** Seconds over which the rate first rises linearly from 0 to `rate` (the generator's ramp). */
+  readonly rampSeconds?: number;
   readonly seed: number;
   readonly scenario: string;
   readonly signal: AbortSignal;
@@ -70,6 +73,7 @@ export async function produceTraffic(
   const generator = createGenerator({
     seed: options.seed,
     rate: options.rate,
+    ...(options.rampSeconds ? { rampSeconds: options.rampSeconds } : {}),
     scenario: options.scenario,
     ...(options.anomalyEverySeconds !== undefined
       ? { anomalyEverySeconds: options.anomalyEverySeconds }
@@ -87,7 +91,7 @@ export async function produceTraffic(
     for await (const batch of pace(generator, {
       signal: options.signal,
       ...(options.durationSeconds !== undefined
-        ? { durationSeconds: options.durationSeconds }
+        ? { durationSeconds: options.durationSeconds + (options.rampSeconds ?? 0) }
         : {}),
     })) {
       for (const record of batch) {

@@ -14,8 +14,11 @@ export interface MappingLoad {
 /** Did the pipeline keep up with the rate it was fed? (`--summary-json` → `throughput`). */
 export interface ThroughputVerdict {
   readonly requestedRate: number;
-  /** Records sent per second of the produce phase. */
+  /** Seconds of rate ramp before the sustained phase (`--ramp`; 0 = none). */
+  readonly rampSeconds: number;
+  /** Records sent per second of the sustained phase (the produce phase after the ramp). */
   readonly achievedRate: number;
+  /** Length of the sustained phase (s). */
   readonly producedSeconds: number;
   readonly drainSeconds: number;
   /** Event-loop utilisation of the harness main thread (the ESM, Firehose, SQS/EventBridge emulators; SNS and Redshift stand-ins), 0..1. */
@@ -35,12 +38,15 @@ export interface ThroughputVerdict {
 export const ITERATOR_AGE_SLACK_MS = 10_000;
 
 /**
- * The verdict: kept up when the feed reached ≥ 95 % of the requested rate, every mapping's
- * iterator age stayed within its batching window + 10 s, and every measured event's window was
+ * The verdict: kept up when the feed reached ≥ 95 % of the requested rate in the sustained phase
+ * (after the ramp, if any), every mapping's iterator age stayed within its batching window + 10 s
+ * over the whole run (the ramp included), and every measured event's window was
  * stored within the lag bound (window + allowed lateness in wall time + 5 s).
  */
 export function throughputVerdict(input: {
   requestedRate: number;
+  rampSeconds?: number;
+  /** Records sent in the sustained phase, which lasted `producedSeconds` (`sustainedPhase`). */
   produced: number;
   producedSeconds: number;
   drainSeconds: number;
@@ -76,6 +82,7 @@ export function throughputVerdict(input: {
   }
   return {
     requestedRate: input.requestedRate,
+    rampSeconds: input.rampSeconds ?? 0,
     achievedRate: Math.round(achievedRate),
     producedSeconds: input.producedSeconds,
     drainSeconds: input.drainSeconds,
@@ -94,11 +101,37 @@ export function throughputVerdict(input: {
   };
 }
 
+/**
+ * The sustained phase of a run: the records sent after the ramp and how long that phase lasted.
+ * Valid events are counted by their send time; invalid records (not timed by the ledger) in the
+ * same proportion. Without a ramp it is the whole produce phase.
+ */
+export function sustainedPhase(input: {
+  /** Send times (wall ms) of the valid events. */
+  sentAtMs: Iterable<number>;
+  valid: number;
+  invalid: number;
+  /** When the produce phase started (wall ms) and how long it lasted (s). */
+  startedAtMs: number;
+  producedSeconds: number;
+  rampSeconds: number;
+}): { produced: number; seconds: number } {
+  const all = input.valid + input.invalid;
+  if (input.rampSeconds <= 0) return { produced: all, seconds: input.producedSeconds };
+  const rampEndMs = input.startedAtMs + input.rampSeconds * 1000;
+  let validAfter = 0;
+  for (const at of input.sentAtMs) if (at >= rampEndMs) validAfter++;
+  return {
+    produced: input.valid > 0 ? Math.round((validAfter * all) / input.valid) : 0,
+    seconds: Math.max(0, input.producedSeconds - input.rampSeconds),
+  };
+}
+
 /** The verdict as a few lines. */
 export function formatThroughput(t: ThroughputVerdict): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const lines = [
-    `throughput: ${t.keptUp ? 'KEPT UP' : 'FELL BEHIND'} at ${t.achievedRate}/s (requested ${t.requestedRate}/s, produced for ${t.producedSeconds.toFixed(1)} s, drained in ${t.drainSeconds.toFixed(1)} s)`,
+    `throughput: ${t.keptUp ? 'KEPT UP' : 'FELL BEHIND'} at ${t.achievedRate}/s (requested ${t.requestedRate}/s${t.rampSeconds > 0 ? ` after a ${t.rampSeconds} s ramp` : ''}, produced for ${t.producedSeconds.toFixed(1)} s, drained in ${t.drainSeconds.toFixed(1)} s)`,
     `  lag (event produced → its window's aggregate stored): p50 ${s(t.lag.p50Ms)}, p99 ${s(t.lag.p99Ms)}, max ${s(t.lag.maxMs)} over ${t.lag.eventsMeasured} events in ${t.lag.windowsStored} windows; bound ${s(t.lag.boundMs)}`,
     ...(t.mainThreadUtilization !== undefined
       ? [

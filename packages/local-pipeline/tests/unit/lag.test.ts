@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { WireRecord } from '../../src/esm/reader.js';
 import type { ShardSource, StartPosition } from '../../src/esm/source.js';
 import { AggregatesTap, WindowLagTracker } from '../../src/lag.js';
-import { formatThroughput, throughputVerdict } from '../../src/throughput.js';
+import { formatThroughput, sustainedPhase, throughputVerdict } from '../../src/throughput.js';
 
 describe('end-to-end lag', () => {
   it('measures each event from its production to the first aggregate of its window', () => {
@@ -76,6 +76,62 @@ describe('end-to-end lag', () => {
     expect(bad.reasons.join('\n')).toMatch(
       /100\/s of the 200\/s[\s\S]*b: iterator age[\s\S]*lag max 30\.0 s/,
     );
+  });
+});
+
+describe('sustained phase after a ramp', () => {
+  it('counts only what was sent after the ramp, invalid records in proportion', () => {
+    // Prepare: started at t=0, 10 s ramp, 30 s of produce; 100 valid events sent before 10 s,
+    // 400 after; 50 invalid records (10 % of everything).
+    const sentAtMs = [
+      ...Array.from({ length: 100 }, (_, i) => i * 99),
+      ...Array.from({ length: 400 }, (_, i) => 10_000 + i * 50),
+    ];
+    // Act
+    const ramped = sustainedPhase({
+      sentAtMs,
+      valid: 500,
+      invalid: 50,
+      startedAtMs: 0,
+      producedSeconds: 30,
+      rampSeconds: 10,
+    });
+    const plain = sustainedPhase({
+      sentAtMs,
+      valid: 500,
+      invalid: 50,
+      startedAtMs: 0,
+      producedSeconds: 30,
+      rampSeconds: 0,
+    });
+    // Assess
+    expect(ramped).toEqual({ produced: 440, seconds: 20 });
+    expect(plain).toEqual({ produced: 550, seconds: 30 });
+  });
+
+  it('judges the sustained rate and says the run ramped', () => {
+    const lag = {
+      windowsStored: 2,
+      eventsMeasured: 400,
+      p50Ms: 9_000,
+      p99Ms: 12_000,
+      maxMs: 13_000,
+      boundMs: 20_000,
+      withinBound: true,
+    };
+    const verdict = throughputVerdict({
+      requestedRate: 20,
+      rampSeconds: 10,
+      produced: 440,
+      producedSeconds: 20,
+      drainSeconds: 1,
+      lag,
+      mappings: [],
+    });
+    expect(verdict.achievedRate).toBe(22);
+    expect(verdict.rampSeconds).toBe(10);
+    expect(verdict.keptUp).toBe(true);
+    expect(formatThroughput(verdict)).toMatch(/requested 20\/s after a 10 s ramp/);
   });
 });
 

@@ -55,6 +55,12 @@ export interface GeneratorOptions {
   seed?: number;
   /** Mean records per second of schedule (default 100). */
   rate?: number;
+  /**
+   * Seconds of schedule over which the rate rises linearly from 0 to `rate` (default 0: the full
+   * rate from the first record). A load test warms up this way: JIT compilers, connection pools
+   * and caches reach their steady state before the full rate arrives.
+   */
+  rampSeconds?: number;
   /** A built-in scenario name or a full scenario (default `anomalies`). */
   scenario?: ScenarioName | Scenario;
   /** Overrides the scenario's invalid share (0..1). */
@@ -164,6 +170,10 @@ export class TrafficGenerator implements Iterable<GeneratedRecord> {
   private nextAnomalyMs: number;
   private seq = 0;
   private offsetMs = 0;
+  /** Length of the rate ramp (ms of schedule; 0 = none). */
+  private readonly rampMs: number;
+  /** Records expected up to the current offset (the integral of the rate), while ramping. */
+  private expectedSoFar = 0;
   private pending: GeneratedRecord | undefined;
 
   constructor(opts: GeneratorOptions = {}) {
@@ -172,6 +182,11 @@ export class TrafficGenerator implements Iterable<GeneratedRecord> {
     if (!(this.rate > 0) || !Number.isFinite(this.rate)) {
       throw new ProducerConfigError(`rate must be a positive number, got ${opts.rate}`);
     }
+    const rampSeconds = opts.rampSeconds ?? 0;
+    if (!(rampSeconds >= 0) || !Number.isFinite(rampSeconds)) {
+      throw new ProducerConfigError(`rampSeconds must be 0 or more, got ${opts.rampSeconds}`);
+    }
+    this.rampMs = rampSeconds * 1000;
     const scenario = opts.scenario ?? 'anomalies';
     if (typeof scenario === 'string') {
       if (!isScenarioName(scenario)) {
@@ -238,10 +253,30 @@ export class TrafficGenerator implements Iterable<GeneratedRecord> {
     return this.generate();
   }
 
+  /**
+   * The schedule offset (ms) at which `expected` records are due while the rate ramps: the inverse
+   * of the rate's integral, rate·t²/2R during the ramp and rate·(t − R/2) after it. Spacing the
+   * arrivals by unit exponential steps of that integral keeps them Poisson at every instant.
+   */
+  private offsetAt(expected: number): number {
+    const perMs = this.rate / 1000;
+    const duringRamp = (perMs * this.rampMs) / 2;
+    return expected < duringRamp
+      ? Math.sqrt((2 * this.rampMs * expected) / perMs)
+      : expected / perMs + this.rampMs / 2;
+  }
+
   private generate(): GeneratedRecord {
     const seq = this.seq++;
     // Poisson arrivals: exponential gaps with mean 1/rate.
-    if (seq > 0) this.offsetMs += (-Math.log(1 - this.rng.next()) * 1000) / this.rate;
+    if (seq > 0) {
+      const gap = -Math.log(1 - this.rng.next());
+      if (this.rampMs === 0) this.offsetMs += (gap * 1000) / this.rate;
+      else {
+        this.expectedSoFar += gap;
+        this.offsetMs = this.offsetAt(this.expectedSoFar);
+      }
+    }
     const eventTimeMs = Math.round(this.startTimeMs + this.offsetMs * this.timeScale);
     this.planAnomalies(eventTimeMs);
     const id = `${this.idPrefix}-${seq}`;

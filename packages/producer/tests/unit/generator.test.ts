@@ -36,6 +36,39 @@ describe('createGenerator', () => {
     expect(sorted).toBe(true);
   });
 
+  it('ramps the rate linearly from 0 over rampSeconds, then holds it', () => {
+    // Prepare: 20 s ramp to 500/s; the ramp holds 500 × 20 / 2 = 5,000 records, its first half a
+    // quarter of them (the rate's integral grows as t²), every later second 500.
+    const records = [
+      ...createGenerator({ seed: 4, rate: 500, rampSeconds: 20, startTimeMs: START }).until(40),
+    ];
+    const between = (from: number, to: number) =>
+      records.filter((r) => r.offsetMs >= from * 1000 && r.offsetMs < to * 1000).length;
+    // Act
+    const firstHalf = between(0, 10);
+    const secondHalf = between(10, 20);
+    const held = between(20, 40);
+    // Assess: Poisson sd ≈ 35, 61 and 100.
+    expect(firstHalf).toBeGreaterThan(1_250 - 150);
+    expect(firstHalf).toBeLessThan(1_250 + 150);
+    expect(secondHalf).toBeGreaterThan(3_750 - 250);
+    expect(secondHalf).toBeLessThan(3_750 + 250);
+    expect(held).toBeGreaterThan(10_000 - 400);
+    expect(held).toBeLessThan(10_000 + 400);
+    expect(records.every((r, i) => i === 0 || r.offsetMs >= (records[i - 1]?.offsetMs ?? 0))).toBe(
+      true,
+    );
+  });
+
+  it('keeps the same schedule without a ramp (rampSeconds 0 is the default)', () => {
+    const plain = createGenerator({ seed: 9, rate: 300, startTimeMs: START }).take(2_000);
+    const zero = createGenerator({ seed: 9, rate: 300, rampSeconds: 0, startTimeMs: START }).take(
+      2_000,
+    );
+    expect(zero.map((r) => r.offsetMs)).toEqual(plain.map((r) => r.offsetMs));
+    expect(zero.map((r) => r.data)).toEqual(plain.map((r) => r.data));
+  });
+
   it('emits the configured share of invalid records, each rejected by the schema with its code', () => {
     // Prepare
     const gen = createGenerator({
@@ -185,6 +218,8 @@ describe('createGenerator', () => {
   it('rejects an unknown scenario and a bad rate', () => {
     expect(() => createGenerator({ scenario: 'nope' as 'steady' })).toThrow(/unknown scenario/);
     expect(() => createGenerator({ rate: 0 })).toThrow(/rate/);
+    expect(() => createGenerator({ rampSeconds: -1 })).toThrow(/rampSeconds/);
+    expect(() => createGenerator({ rampSeconds: Number.NaN })).toThrow(/rampSeconds/);
   });
 });
 

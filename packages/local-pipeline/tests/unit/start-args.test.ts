@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { parseStartArgs } from '../../src/cli.js';
+
+describe('pnpm start options', () => {
+  it('reads --ramp, with no ramp by default', () => {
+    expect(parseStartArgs(['--rate', '2000', '--ramp', '20'], '/r').rampSeconds).toBe(20);
+    expect(parseStartArgs([], '/r').rampSeconds).toBe(0);
+  });
+
+  it('rejects a ramp that is not a number of seconds ≥ 0', () => {
+    expect(() => parseStartArgs(['--ramp=-5'], '/r')).toThrow(/--ramp must be/);
+    expect(() => parseStartArgs(['--ramp', 'soon'], '/r')).toThrow(/--ramp must be/);
+  });
+});
