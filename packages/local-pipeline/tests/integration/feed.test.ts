@@ -69,6 +69,39 @@ describe('feed in a worker thread', () => {
     expect(ledger.lastEventMs).toBeGreaterThanOrEqual(ledger.firstEventMs);
   });
 
+  it('ramps up over rampSeconds before the duration at the full rate', async () => {
+    // Prepare: 2 s ramp to 400/s, then 1 s at 400/s: 400 + 400 records expected, 100 of them in
+    // the ramp's first second (the rate's integral grows as t²).
+    const { aws, name } = await freshStream(1);
+    const bundle = await bundleHandler(feedWorkerEntry(), bundleDir);
+    const ledger = newLedger();
+    // Act
+    await feedInWorker(
+      {
+        env: aws.env,
+        bundle,
+        streamName: name,
+        rate: 400,
+        rampSeconds: 2,
+        durationSeconds: 1,
+        seed: 3,
+        scenario: 'steady',
+        timeScale: 1,
+        signal: new AbortController().signal,
+      },
+      ledger,
+    );
+    // Assess: Poisson sd ≈ 28 and 10.
+    const offsets = [...ledger.valid.values()].map((v) => v.timeMs - ledger.firstEventMs);
+    expect(offsets.length).toBeGreaterThan(800 - 120);
+    expect(offsets.length).toBeLessThan(800 + 120);
+    const firstSecond = offsets.filter((o) => o < 1_000).length;
+    expect(firstSecond).toBeGreaterThan(100 - 45);
+    expect(firstSecond).toBeLessThan(100 + 45);
+    expect(Math.max(...offsets)).toBeGreaterThan(2_500);
+    expect(Math.max(...offsets)).toBeLessThan(3_000);
+  });
+
   it('stops when the signal aborts, having accounted for every record it sent', async () => {
     // Prepare
     const { aws, name } = await freshStream(1);
