@@ -21,7 +21,7 @@ const CONCURRENCY = Number(process.env.PACKAGE_CHECK_CONCURRENCY ?? 2);
 const TIMEOUT_MS = Number(process.env.PACKAGE_CHECK_TIMEOUT_MS ?? 600_000);
 const TEMPLATE = 'cloudformation-template-update-stack.json';
 const serverlessBin = join(root, 'node_modules', '.bin', 'serverless');
-const vitestBin = join(root, 'node_modules', '.bin', 'vitest');
+const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 
 const env = {
   ...process.env,
@@ -229,13 +229,24 @@ function reportSizes() {
 }
 
 async function scan() {
-  console.log('package-check: scanning packaged templates (vitest --project packaging)');
+  console.log('package-check: scanning packaged templates (jest --selectProjects packaging)');
   const code = await new Promise((resolvePromise) => {
-    const child = spawn(vitestBin, ['run', '--project', 'packaging'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--experimental-vm-modules',
+        '--no-warnings=ExperimentalWarning',
+        jestBin,
+        '--selectProjects',
+        'packaging',
+        '--verbose=false',
+      ],
+      {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     child.on('close', (c) => resolvePromise(c ?? 1));
     child.on('error', () => resolvePromise(1));
   });

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -64,9 +64,7 @@ const COMPRESSED = [
 ];
 
 describe('pnpm start (local pipeline, end to end)', () => {
-  it('accounts for every produced event in every wired sink and alerts on injected anomalies', {
-    timeout: 420_000,
-  }, async () => {
+  it('accounts for every produced event in every wired sink and alerts on injected anomalies', async () => {
     // Act
     const { code, summary, stdout } = await start([
       '--rate',
@@ -100,11 +98,9 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(stdout).toContain('reconciliation: OK');
     // The indexer's table lives on dynalite, as its serverless.yml asks (custom.localPipeline).
     expect(summary.run.dynaliteTables).toEqual(['streamlens-local-events']);
-  });
+  }, 420_000);
 
-  it('still reconciles exactly under chaos (crashes before responding, redeliveries, sink throttling)', {
-    timeout: 420_000,
-  }, async () => {
+  it('still reconciles exactly under chaos (crashes before responding, redeliveries, sink throttling)', async () => {
     // Act
     const { code, summary } = await start([
       '--rate',
@@ -129,11 +125,9 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(statusOf(summary, 'windows')).toBe('ok');
     expect(statusOf(summary, 'warehouse: events')).toBe('ok');
     expect(statusOf(summary, 'warehouse: metrics_windows')).toBe('ok');
-  });
+  }, 420_000);
 
-  it('keeps every table on DynamoDB Local with --single-dynamodb', {
-    timeout: 300_000,
-  }, async () => {
+  it('keeps every table on DynamoDB Local with --single-dynamodb', async () => {
     // Act
     const { code, summary } = await start([
       '--rate',
@@ -151,5 +145,5 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(summary.run.dynaliteTables).toEqual([]);
     expect(statusOf(summary, 'events table')).toBe('ok');
     expect(checkOf(summary, 'events table')?.actual).toBeGreaterThan(500);
-  });
+  }, 300_000);
 });

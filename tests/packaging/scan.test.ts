@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -610,7 +610,10 @@ describe('scanTemplate', () => {
   it('justifies every exception', () => {
     // Assess
     for (const exception of EXCEPTIONS) {
-      expect(exception.why.length, exception.id).toBeGreaterThan(40);
+      expect({ id: exception.id, justified: exception.why.length > 40 }).toEqual({
+        id: exception.id,
+        justified: true,
+      });
     }
   });
 });

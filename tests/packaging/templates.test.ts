@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { type CfnTemplate, formatFindings, scanTemplate } from './scan.js';
 
 // Scans what `pnpm run package:check` just packaged. Run alone after `serverless package` in
@@ -50,7 +50,8 @@ describe('packaged templates', () => {
     const file = join(root, 'services', service, TEMPLATE);
 
     // Assess
-    expect(existsSync(file), `${file} is missing: run \`pnpm run package:check\``).toBe(true);
+    // A missing template means the services were not packaged: run `pnpm run package:check`.
+    expect({ file, exists: existsSync(file) }).toEqual({ file, exists: true });
   });
 
   it.each(services)('%s has no wildcard IAM and no unencrypted data store', (service) => {
@@ -62,7 +63,13 @@ describe('packaged templates', () => {
 
     // Assess
     expect(Object.keys(template.Resources ?? {}).length).toBeGreaterThan(0);
-    expect(findings, `\n${formatFindings(service, findings)}\n`).toEqual([]);
+    expect({
+      report: findings.length > 0 ? formatFindings(service, findings) : '',
+      findings,
+    }).toEqual({
+      report: '',
+      findings: [],
+    });
   });
 
   it('resources passes the scan in PROVISIONED mode too', () => {
@@ -75,7 +82,10 @@ describe('packaged templates', () => {
     const findings = scanTemplate(template);
 
     // Assess
-    expect(findings, formatFindings('resources (PROVISIONED)', findings)).toEqual([]);
+    expect({
+      report: findings.length > 0 ? formatFindings('resources (PROVISIONED)', findings) : '',
+      findings,
+    }).toEqual({ report: '', findings: [] });
   });
 });
 
@@ -164,11 +174,9 @@ describe('serverless-compose.yml', () => {
       .sort();
     const expected = services.map((s) => `services/${s}`);
     const missing = expected.filter((p) => !paths.includes(p));
-    expect(
-      paths,
-      `add a block for ${missing.join(', ') || '(none)'} to serverless-compose.yml (template in its header); ` +
-        'list only folders that have a serverless.yml',
-    ).toEqual(expected);
+    // A difference: add a block for each missing service to serverless-compose.yml (template in its
+    // header), and list only folders that have a serverless.yml.
+    expect({ paths, missing }).toEqual({ paths: expected, missing: [] });
   });
 
   it('passes every resources output to every other service, after resources', async () => {
@@ -181,8 +189,14 @@ describe('serverless-compose.yml', () => {
     // Assess
     for (const [name, service] of Object.entries(compose.services)) {
       if (name === 'resources') continue;
-      expect(service.params, name).toEqual(expect.objectContaining(expected));
-      expect([service.dependsOn].flat(), name).toContain('resources');
+      expect({ name, params: service.params }).toEqual({
+        name,
+        params: expect.objectContaining(expected),
+      });
+      expect({ name, dependsOn: [service.dependsOn].flat() }).toEqual({
+        name,
+        dependsOn: expect.arrayContaining(['resources']),
+      });
     }
   });
 });

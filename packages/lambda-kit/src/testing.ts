@@ -72,3 +72,28 @@ export function lambdaContext(functionName: string, ms = 60_000): Context {
     succeed: () => undefined,
   };
 }
+
+/** Values that `stubEnv` replaced, oldest first per name, so `restoreEnv` puts the first back. */
+const stubbedEnv = new Map<string, string | undefined>();
+
+/**
+ * Set an environment variable for the current test; `restoreEnv()` (in `afterEach`) undoes every
+ * stub since the last restore. The first value seen for a name is the one restored.
+ *
+ * @example
+ * afterEach(restoreEnv);
+ * it('reads the region', () => { stubEnv('AWS_REGION', 'eu-west-1'); ... });
+ */
+export function stubEnv(name: string, value: string): void {
+  if (!stubbedEnv.has(name)) stubbedEnv.set(name, process.env[name]);
+  process.env[name] = value;
+}
+
+/** Undo every `stubEnv` since the last call: the earlier value back, or the variable unset. */
+export function restoreEnv(): void {
+  for (const [name, value] of stubbedEnv) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  stubbedEnv.clear();
+}

@@ -77,9 +77,11 @@ export async function createResources(
     Array.isArray(value) ? value.length > 0 : value !== undefined,
   );
   const byKey = new Map<string, ServiceName>();
-  const plugins = await Promise.all(
-    (Object.keys(registry) as ServiceName[]).map(async (name) => loadPlugin(name)),
-  );
+  // One plug-in module at a time: concurrent first imports of modules that share dependencies
+  // race in Jest's ESM loader ("request for 'node:child_process' is not in cache"), and the
+  // modules are cached after the first call, so the order costs nothing later.
+  const plugins: Awaited<ReturnType<typeof loadPlugin>>[] = [];
+  for (const name of Object.keys(registry) as ServiceName[]) plugins.push(await loadPlugin(name));
   for (const plugin of plugins) {
     for (const key of plugin?.resourceKeys ?? []) if (plugin) byKey.set(key, plugin.name);
   }

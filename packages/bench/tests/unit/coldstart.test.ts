@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
 import { build } from 'esbuild';
-import { describe, expect, it } from 'vitest';
 import {
   environmentFromServerlessYml,
   esbuildOptionsFromYml,

@@ -1,7 +1,7 @@
 import { parse } from '@aws-lambda-powertools/parser';
 import { KinesisFirehoseEnvelope } from '@aws-lambda-powertools/parser/envelopes';
+import { describe, expect, it } from '@jest/globals';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
 import { envelopeRecordSchema, powertoolsEnvelopeTransform } from '../../src/peers/firehose.js';
 import { workloads } from '../../src/workloads.js';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { floorAggregate, floorDeaggregate, KPL_MAX_PAYLOAD_BYTES } from '../../src/floors/kpl.js';
 import { aggAggregate } from '../../src/peers/kpl.js';
 import { buildKplUserRecords } from '../../src/workloads.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { InputEventSchema4 } from '../../src/peers/schemas.js';
 import { generateRecords, InvalidKind, WORKLOAD_MAX_RECORD_BYTES } from '../../src/records.js';
 import { plainCheck } from '../helpers/plain-check.js';

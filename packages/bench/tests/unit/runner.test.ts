@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { defineBench } from '../../src/define.js';
 import { roundOrder, runWorkload } from '../../src/runner.js';
 import { defineWorkload } from '../../src/workloads.js';

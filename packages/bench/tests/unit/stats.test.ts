@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { durationUsdPerMillionEvents, requestUsdPerMillionEvents } from '../../src/cost.js';
 import { median, quantile, ratioTo, summarize } from '../../src/stats.js';
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { vi } from 'vitest';
+import { jest } from '@jest/globals';
 
 /** What the fake handler saw of one request. */
 export interface Sent {
@@ -24,7 +24,7 @@ export type Reply =
 export function fakeHandler(replies: Reply[]) {
   const sent: Sent[] = [];
   const handler = {
-    handle: vi.fn(async (request: Sent, opts?: { abortSignal?: AbortSignal }) => {
+    handle: jest.fn(async (request: Sent, opts?: { abortSignal?: AbortSignal }) => {
       sent.push({
         method: request.method,
         hostname: request.hostname,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws, type FaultProxy, startFaultProxy } from '@streamlens/local-aws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPutRecordsCall, putRecordsWith } from '../../src/kinesis/index.js';
 
 const aws = connectLocalAws();

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '@streamlens/local-aws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { S3PutError } from '../../src/errors.js';
 import { createObjectPut } from '../../src/s3-put.js';
 import { type SigV4Check, verifySigV4 } from '../helpers/sigv4.js';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws, type FaultProxy, startFaultProxy } from '@streamlens/local-aws';
 import { aggregate } from '@streamlens/schema';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchWriteReliably } from '../../src/dynamodb.js';
 import { clientConfig } from '../../src/index.js';
 import {

@@ -1,7 +1,8 @@
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { credentialsFromEnv, defaultProvider } from '../../src/aws-credentials.js';
 import { MissingCredentialsError } from '../../src/errors.js';
+import { restoreEnv, stubEnv } from '../../src/testing.js';
 
 describe('credentialsFromEnv', () => {
   it('reads the variables Lambda sets', () => {
@@ -47,15 +48,15 @@ describe('credentialsFromEnv', () => {
 
 describe('defaultProvider', () => {
   afterEach(() => {
-    vi.unstubAllEnvs();
+    restoreEnv();
   });
 
   it('reads the environment at each call, not when built', async () => {
     // Prepare
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'first');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    stubEnv('AWS_ACCESS_KEY_ID', 'first');
+    stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
     const provider = defaultProvider({});
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'second');
+    stubEnv('AWS_ACCESS_KEY_ID', 'second');
     // Act
     const credentials = await provider();
     // Assess
@@ -64,7 +65,7 @@ describe('defaultProvider', () => {
 
   it('rejects (does not throw synchronously) when the variables are missing', async () => {
     // Prepare
-    vi.stubEnv('AWS_ACCESS_KEY_ID', '');
+    stubEnv('AWS_ACCESS_KEY_ID', '');
     const provider = defaultProvider();
     // Act / Assess
     await expect(provider()).rejects.toBeInstanceOf(MissingCredentialsError);
@@ -72,8 +73,8 @@ describe('defaultProvider', () => {
 
   it('plugs into an SDK client as its credentialDefaultProvider, as the bundle alias does', async () => {
     // Prepare: the request fails at signing, before any connection is attempted
-    vi.stubEnv('AWS_ACCESS_KEY_ID', '');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+    stubEnv('AWS_ACCESS_KEY_ID', '');
+    stubEnv('AWS_SECRET_ACCESS_KEY', '');
     const client = new KinesisClient({
       region: 'us-east-1',
       credentialDefaultProvider: defaultProvider,
@@ -85,8 +86,8 @@ describe('defaultProvider', () => {
       MissingCredentialsError,
     );
     // Prepare: with credentials, the client's own credential provider resolves them
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKID');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    stubEnv('AWS_ACCESS_KEY_ID', 'AKID');
+    stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
     const signed = new KinesisClient({
       region: 'us-east-1',
       credentialDefaultProvider: defaultProvider,

@@ -3,8 +3,8 @@ import {
   PutRecordBatchCommand,
   ServiceUnavailableException,
 } from '@aws-sdk/client-firehose';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
 import { PUT_RECORD_BATCH_LIMITS, putRecordBatchReliably } from '../../src/firehose.js';
 import { recordingSleep } from '../helpers/kinesis.js';
 

@@ -1,13 +1,15 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, jest } from '@jest/globals';
 import { createObservability, lambdaHandler } from '../../src/index.js';
 import { lambdaContext } from '../helpers/kinesis.js';
 
 function captureStdout() {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
+  const spy = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
   return { lines, spy };
 }
 
@@ -31,7 +33,7 @@ describe('lambdaHandler', () => {
   it('adds the Lambda context to log lines and flushes metrics after each invocation', async () => {
     // Prepare
     const { logger, metrics } = createObservability('unit-svc', { namespace: 'ns' });
-    const publish = vi.spyOn(metrics, 'publishStoredMetrics');
+    const publish = jest.spyOn(metrics, 'publishStoredMetrics');
     const handler = lambdaHandler(
       async (event: { n: number }) => {
         logger.info('working', { n: event.n });
@@ -59,7 +61,7 @@ describe('lambdaHandler', () => {
   it('still flushes metrics when the handler throws, and rethrows', async () => {
     // Prepare
     const { logger, metrics } = createObservability('unit-svc', { namespace: 'ns' });
-    const publish = vi.spyOn(metrics, 'publishStoredMetrics');
+    const publish = jest.spyOn(metrics, 'publishStoredMetrics');
     const boom = new Error('boom');
     const handler = lambdaHandler(
       async () => {
@@ -79,7 +81,7 @@ describe('lambdaHandler', () => {
   it('runs extra middlewares', async () => {
     // Prepare
     const { logger, metrics } = createObservability('unit-svc', { namespace: 'ns' });
-    const before = vi.fn();
+    const before = jest.fn();
     const handler = lambdaHandler(async () => 'ok', {
       logger,
       metrics,

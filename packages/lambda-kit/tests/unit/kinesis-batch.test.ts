@@ -1,7 +1,8 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { describe, expect, it, jest } from '@jest/globals';
 import { aggregate } from '@streamlens/schema';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
 import {
   batchResponseFrom,
   type DecodedKinesisRecord,
@@ -12,7 +13,7 @@ import { kinesisEvent, kinesisRecord, seq } from '../helpers/kinesis.js';
 const text = (r: DecodedKinesisRecord) => Buffer.from(r.data).toString('utf8');
 
 function failingOn(bad: ReadonlySet<string>) {
-  return vi.fn(async (r: DecodedKinesisRecord) => {
+  return jest.fn(async (r: DecodedKinesisRecord) => {
     if (bad.has(text(r))) throw new Error(`poison ${text(r)}`);
   });
 }
@@ -88,7 +89,7 @@ describe('processKinesisBatch', () => {
       kinesisRecord('shard-0', seq(1), 'x'),
       kinesisRecord('shard-0', seq(2), 'y'),
     ]);
-    const handler = vi.fn(() => {
+    const handler = jest.fn(() => {
       throw new Error('down');
     });
     // Act
@@ -132,7 +133,7 @@ describe('processKinesisBatch', () => {
       kinesisRecord('shard-0', seq(1), bytes),
       kinesisRecord('shard-0', seq(2), 'ok'),
     ]);
-    const logger = { error: vi.fn(), warn: vi.fn() };
+    const logger = { error: jest.fn(), warn: jest.fn() };
     // Act
     const failing = await processKinesisBatch(event, async () => {}, { logger });
     const skipping = await processKinesisBatch(event, async () => {}, {
@@ -156,8 +157,8 @@ describe('processKinesisBatch', () => {
       kinesisRecord('shard-0', seq(2), 'bad'),
       kinesisRecord('shard-0', seq(3), 'after'),
     ]);
-    const logger = { error: vi.fn(), warn: vi.fn() };
-    const metrics = { addMetric: vi.fn() };
+    const logger = { error: jest.fn(), warn: jest.fn() };
+    const metrics = { addMetric: jest.fn<Metrics['addMetric']>() };
     // Act
     await processKinesisBatch(event, failingOn(new Set(['bad'])), { logger, metrics });
     // Assess

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { aggregate } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { decodeKinesisEvent, decodeKinesisRecord, shardIdOf } from '../../src/kinesis/index.js';
 import { kinesisEvent, kinesisRecord, STREAM_ARN, seq } from '../helpers/kinesis.js';
 

@@ -5,8 +5,8 @@ import {
   type PutRecordsRequestEntry,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
 import { PUT_RECORDS_LIMITS, putRecordsReliably } from '../../src/kinesis/index.js';
 import { recordingSleep } from '../helpers/kinesis.js';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, jest } from '@jest/globals';
 import {
   backoffDelay,
   deadlineFromContext,
@@ -26,7 +26,7 @@ describe('retryWithBackoff', () => {
   it('returns the first success and sleeps between attempts', async () => {
     // Prepare
     const { sleep, delays } = recordingSleep();
-    const fn = vi
+    const fn = jest
       .fn<(attempt: number) => Promise<string>>()
       .mockRejectedValueOnce(new Error('a'))
       .mockRejectedValueOnce(new Error('b'))
@@ -43,7 +43,7 @@ describe('retryWithBackoff', () => {
     // Prepare
     const { sleep } = recordingSleep();
     const last = new Error('still failing');
-    const fn = vi.fn(async () => {
+    const fn = jest.fn(async () => {
       throw last;
     });
     // Act
@@ -59,7 +59,7 @@ describe('retryWithBackoff', () => {
   it('rethrows a non-retryable error at once', async () => {
     // Prepare
     const fatal = new TypeError('bad input');
-    const fn = vi.fn(async () => {
+    const fn = jest.fn(async () => {
       throw fatal;
     });
     // Act
@@ -77,7 +77,7 @@ describe('retryWithBackoff', () => {
     const sleep = async (ms: number) => {
       clock += ms;
     };
-    const fn = vi.fn(async () => {
+    const fn = jest.fn(async () => {
       throw new Error('throttled');
     });
     // Act
@@ -98,8 +98,8 @@ describe('retryWithBackoff', () => {
 
   it('reports each retry to onRetry', async () => {
     // Prepare
-    const onRetry = vi.fn();
-    const fn = vi
+    const onRetry = jest.fn();
+    const fn = jest
       .fn<() => Promise<number>>()
       .mockRejectedValueOnce(new Error('x'))
       .mockResolvedValue(1);

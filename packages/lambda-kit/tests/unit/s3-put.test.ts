@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { describe, expect, it, jest } from '@jest/globals';
 import * as fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
 import { S3PutError, StreamlensError } from '../../src/errors.js';
 import {
   createObjectPut,
@@ -11,6 +11,7 @@ import {
   parseS3Error,
   s3EndpointFromEnv,
 } from '../../src/s3-put.js';
+import { restoreEnv, stubEnv } from '../../src/testing.js';
 import { fakeHandler, type Reply } from '../helpers/fake-handler.js';
 import { recordingSleep } from '../helpers/kinesis.js';
 import { verifySigV4 } from '../helpers/sigv4.js';
@@ -264,7 +265,7 @@ describe('createObjectPut', () => {
 
   it('retries 503 SlowDown, 500 and network errors with jittered backoff, re-signing each attempt', async () => {
     // Prepare
-    const onRetry = vi.fn();
+    const onRetry = jest.fn();
     const { put, sent, delays } = putWith(
       [
         { status: 503, body: s3ErrorXml('SlowDown', 'Please reduce your request rate.') },
@@ -400,10 +401,10 @@ describe('createObjectPut', () => {
 
   it('refuses to build without a region', () => {
     // Prepare
-    vi.stubEnv('AWS_REGION', '');
-    vi.stubEnv('AWS_DEFAULT_REGION', '');
+    stubEnv('AWS_REGION', '');
+    stubEnv('AWS_DEFAULT_REGION', '');
     // Act / Assess
     expect(() => createObjectPut({ bucket: 'lake' })).toThrow(S3PutError);
-    vi.unstubAllEnvs();
+    restoreEnv();
   });
 });

@@ -1,6 +1,6 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
 import { publishBatchReliably } from '../../src/sns.js';
 import { recordingSleep } from '../helpers/kinesis.js';
 

@@ -11,7 +11,7 @@ export interface ForkStandInOptions {
   readonly script: string;
   readonly args?: readonly string[];
   /**
-   * Node flags of the child. They replace (not inherit) the parent's: the loaders of vitest or
+   * Node flags of the child. They replace (not inherit) the parent's: the loaders of a test runner or
    * tsx in the parent are not wanted there unless asked for.
    */
   readonly execArgv?: readonly string[];

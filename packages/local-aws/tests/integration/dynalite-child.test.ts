@@ -5,7 +5,7 @@ import {
   ListTablesCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { clientOptions, connectLocalAws, spawnDynalite } from '../../src/index.js';
 import { isAlive } from '../helpers/processes.js';
 

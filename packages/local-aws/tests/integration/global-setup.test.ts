@@ -1,12 +1,13 @@
-/// <reference path="../../../../tests/setup/provided-context.d.ts" />
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { connectLocalAws, ENDPOINT_ENV } from '../../src/index.js';
 
 describe('integration global setup', () => {
-  it('exports the stand-ins env to the test worker through process.env and inject', () => {
+  it('exports the stand-ins env to the test worker through process.env, as connectLocalAws() reads it', () => {
     // Prepare
-    const provided = inject('localAwsEnv');
+    const connection = connectLocalAws();
+    const provided = connection.env;
+    connection.close();
 
     // Act
     const fromProcess = {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { startLocalAws } from '../../src/index.js';
 import { isAlive } from '../helpers/processes.js';
 

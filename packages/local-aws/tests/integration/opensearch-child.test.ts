@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import { Client } from '@opensearch-project/opensearch';
-import { describe, expect, it } from 'vitest';
 import { openSearchStats, startLocalAws } from '../../src/index.js';
 import { isAlive } from '../helpers/processes.js';
 

@@ -1,5 +1,5 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Client } from '@opensearch-project/opensearch';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenSearchServer, startOpenSearchServer } from '../../src/opensearch/index.js';
 
 // Its own in-process stand-in (not the shared one): these tests reset it and inject faults.

@@ -8,7 +8,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-redshift-data';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '../../src/connect.js';
 import { injectRedshiftFault } from '../../src/redshift-data/index.js';
 

@@ -1,5 +1,5 @@
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type LocalAws, startLocalAws } from '../../src/index.js';
 
 interface S3EventRecord {

@@ -11,7 +11,7 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clientOptions } from '../../src/clients.js';
 import { connectLocalAws } from '../../src/connect.js';
 import { receiveLocalQueue, type SnsServer, startSnsServer } from '../../src/sns/index.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DYNAMODB_JVM_FLAGS, jvmProfileFromEnv } from '../../src/dynamodb/index.js';
 
 describe('DynamoDB Local JVM flag sets', () => {

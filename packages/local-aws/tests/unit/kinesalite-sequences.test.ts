@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 
 // kinesalite's own db module and, captured before the BigInt versions replace them, its
 // bignumber.js functions: the oracle.

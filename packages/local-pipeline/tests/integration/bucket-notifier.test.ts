@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CopyObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clientOptions, type LocalAws, startLocalAws } from '@streamlens/local-aws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BucketNotifier, type EventBridgeEvent, LocalEventBus } from '../../src/sqs/eventbridge.js';
 
 // Its own S3 stand-in: the events come over the IPC channel of the process that started it.

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { bundleHandler, FunctionContainer, forgetBundles } from '../../src/runtime/container.js';
 import { FunctionPool } from '../../src/runtime/pool.js';
 

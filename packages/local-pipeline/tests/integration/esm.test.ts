@@ -3,8 +3,8 @@ import {
   ListShardsCommand,
   SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@streamlens/local-aws';
-import { afterEach, describe, expect, it } from 'vitest';
 import { EventSourceMapping } from '../../src/esm/mapping.js';
 import { compareSequence, NdjsonFailureSink } from '../../src/esm/records.js';
 import { SharedShardSource } from '../../src/esm/source.js';

@@ -1,7 +1,7 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { describe, expect, it } from '@jest/globals';
 import { startFaultProxy } from '@streamlens/local-aws';
 import { KinesisProducer } from '@streamlens/producer';
-import { describe, expect, it } from 'vitest';
 import { localJsonShardReader } from '../../src/esm/reader.js';
 import { SharedShardSource } from '../../src/esm/source.js';
 import { localJsonPutClient } from '../../src/feed-client.js';

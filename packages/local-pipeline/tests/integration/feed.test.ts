@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { feedInWorker, feedWorkerEntry, newLedger } from '../../src/feed.js';
 import { bundleHandler } from '../../src/runtime/container.js';
 import { freshStream } from '../helpers/kinesis.js';

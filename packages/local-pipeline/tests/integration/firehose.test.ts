@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { DeliveryStreamConfig } from '../../src/firehose/config.js';
 import { FirehoseEmulator } from '../../src/firehose/delivery.js';
 import type { InvokeOutcome } from '../../src/runtime/container.js';

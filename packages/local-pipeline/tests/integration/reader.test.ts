@@ -1,5 +1,5 @@
 import { GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { EventSourceMapping } from '../../src/esm/mapping.js';
 import { localJsonShardReader, sdkShardReader } from '../../src/esm/reader.js';
 import { type FakeEvent, fakeFunction, freshStream, put, settings } from '../helpers/kinesis.js';

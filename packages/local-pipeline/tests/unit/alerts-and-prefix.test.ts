@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { matchAlerts, type SeenAlert } from '../../src/alerts.js';
 import { formatTimestamp, objectName, renderPrefix } from '../../src/firehose/prefix.js';
 

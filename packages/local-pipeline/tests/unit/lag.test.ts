@@ -1,5 +1,5 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { WireRecord } from '../../src/esm/reader.js';
 import type { ShardSource, StartPosition } from '../../src/esm/source.js';
 import { AggregatesTap, WindowLagTracker } from '../../src/lag.js';

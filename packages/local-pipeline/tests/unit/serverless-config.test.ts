@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { functionsOf, localTableEngineOf } from '../../src/config/functions.js';
 import { loadService } from '../../src/config/serverless.js';
 import { serviceDirs } from '../../src/pipeline.js';

@@ -1,5 +1,5 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { ShardReader, WireRecord } from '../../src/esm/reader.js';
 import {
   iteratorShardSource,

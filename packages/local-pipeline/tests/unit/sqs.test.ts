@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { InvokeOutcome } from '../../src/runtime/container.js';
 import { matchesPattern, objectCreatedEvent } from '../../src/sqs/eventbridge.js';
 import { type SqsEventSettings, SqsEventSourceMapping } from '../../src/sqs/mapping.js';

@@ -13,8 +13,8 @@ import {
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { clientOptions, connectLocalAws, waitFor } from '@streamlens/local-aws';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Agent, type AgentConfig, KinesisProducer } from '../../src/index.js';
 import { lines, tempDir } from '../helpers/agent.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { clientOptions, connectLocalAws, startFaultProxy } from '@streamlens/local-aws';
 import { deaggregate, isKplAggregated } from '@streamlens/schema';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   createGenerator,
   DeliveryFailedError,

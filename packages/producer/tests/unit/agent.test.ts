@@ -8,8 +8,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { validateInputEvent } from '@streamlens/schema';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   Agent,
   type AgentConfig,

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, parseInputEventJson, seriesKeyOf } from '@streamlens/schema';
-import { describe, expect, it } from 'vitest';
 import { createGenerator, InvalidKind, pace, SCENARIOS } from '../../src/index.js';
 
 const START = Date.parse('2026-01-01T00:00:00.000Z');

@@ -1,7 +1,7 @@
 import type { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { describe, expect, it } from '@jest/globals';
 import { deaggregate, isKplAggregated } from '@streamlens/schema';
 import { telemetryReading } from '@streamlens/schema/testing';
-import { describe, expect, it } from 'vitest';
 import {
   DeliveryFailedError,
   evenShards,

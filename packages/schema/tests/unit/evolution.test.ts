@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ChangeKind, classifySchemaChange, type JsonSchema } from '../../src/index.js';
 
 const base = {

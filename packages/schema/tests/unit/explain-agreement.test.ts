@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { EVENT_TYPE_VERSIONS, type EventType, isEventType } from '../../src/events.js';
 import { explainEvent } from '../../src/explain.js';
 import { validateEvent } from '../../src/index.js';

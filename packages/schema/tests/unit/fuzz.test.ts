@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   checkCloudWatchLogs,
   deaggregate,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { classifySchemaChange, type EventType } from '../../src/index.js';
 import { EVENT_TYPES, jsonSchemaFileName, jsonSchemaOf } from '../../src/zod.js';
 

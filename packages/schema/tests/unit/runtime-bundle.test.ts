@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
 import { build } from 'esbuild';
-import { describe, expect, it } from 'vitest';
 
 // Every Lambda imports the root entry; zod (~100 KiB minified, tens of ms of cold start) must not
 // come with it, however the entry is bundled (tree shaking or not, dynamic imports included).

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { seriesKey, seriesKeyOf } from '../../src/index.js';
 import { appLog, telemetryReading } from '../../src/testing/index.js';
 

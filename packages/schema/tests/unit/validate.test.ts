@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
   ErrorCode,
   parseEventJson,
@@ -167,7 +167,7 @@ describe('parseEventJson', () => {
 describe('parseEventJson / parseInputEventJson: JSON.parse without a stack trace', () => {
   const before = Error.stackTraceLimit;
   afterEach(() => {
-    vi.restoreAllMocks();
+    jest.restoreAllMocks();
     Error.stackTraceLimit = before;
   });
 
@@ -207,7 +207,7 @@ describe('parseEventJson / parseInputEventJson: JSON.parse without a stack trace
       () => ({ not: 'an event' }),
     ];
     let call = 0;
-    vi.spyOn(JSON, 'parse').mockImplementation(() => {
+    jest.spyOn(JSON, 'parse').mockImplementation(() => {
       seen.push(Error.stackTraceLimit);
       const outcome = outcomes[call++];
       if (outcome === undefined) throw new Error('unexpected call');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createDocumentClient } from '@streamlens/lambda-kit/dynamodb';
 import { processKinesisBatch } from '@streamlens/lambda-kit/kinesis';
 import {
@@ -10,7 +11,6 @@ import {
 } from '@streamlens/local-aws';
 import type { MetricsWindow } from '@streamlens/schema';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
 import { processWindowBatch } from '../../src/batch.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { processKinesisBatch } from '@streamlens/lambda-kit/kinesis';
 import type { MetricsWindow } from '@streamlens/schema';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
 import { processWindowBatch } from '../../src/batch.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@streamlens/lambda-kit';
-import { afterEach, describe, expect, it } from 'vitest';
 import { detectorConfigFromEnv, loadConfig } from '../../src/config.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';
 

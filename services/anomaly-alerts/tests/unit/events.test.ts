@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
 import { decodeKinesisEvent, processKinesisBatch } from '@streamlens/lambda-kit/kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
 import { decodeWindow } from '../../src/decode.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';

@@ -1,17 +1,20 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { lambdaContext } from '@streamlens/lambda-kit/testing';
-import { afterEach, describe, expect, it, vi } from 'vitest';
 
-const built = vi.hoisted(() => ({ dynamodb: 0, sns: 0 }));
-
-vi.mock('@streamlens/lambda-kit/dynamodb', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('@streamlens/lambda-kit/dynamodb')>()),
+// The handler module builds its clients when it loads, so the factories are replaced before it is
+// imported (ES modules are mocked with unstable_mockModule and a dynamic import of the handler).
+const built = { dynamodb: 0, sns: 0 };
+const actualDynamodb = await import('@streamlens/lambda-kit/dynamodb');
+const actualSns = await import('@streamlens/lambda-kit/sns');
+jest.unstable_mockModule('@streamlens/lambda-kit/dynamodb', () => ({
+  ...actualDynamodb,
   createDocumentClient: () => {
     built.dynamodb += 1;
     return {};
   },
 }));
-vi.mock('@streamlens/lambda-kit/sns', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('@streamlens/lambda-kit/sns')>()),
+jest.unstable_mockModule('@streamlens/lambda-kit/sns', () => ({
+  ...actualSns,
   createSnsClient: () => {
     built.sns += 1;
     return {};

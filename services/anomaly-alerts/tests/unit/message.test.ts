@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import { validateEvent } from '@streamlens/schema';
-import { describe, expect, it } from 'vitest';
 import { alertIdOf, buildAlertEvent, toOutboxEntry } from '../../src/alerting/message.js';
 import type { Scored } from '../../src/detector/index.js';
 import { windowAt } from '../helpers/windows.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';
 import { PublishError, StateConflictError } from '../../src/errors.js';

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
 import {
   DEFAULT_DETECTOR_CONFIG,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   clientOptions,
   connectLocalAws,
@@ -12,7 +13,6 @@ import {
 import type { StreamlensEvent } from '@streamlens/schema';
 import { appLog, telemetryReading } from '@streamlens/schema/testing';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQueryCli } from '../../src/cli.js';
 import { queryByEntity, queryByType, queryQuarantine } from '../../src/query.js';
 import { eventsTableDefinition } from '../../src/table.js';

@@ -1,8 +1,8 @@
+import { describe, expect, it } from '@jest/globals';
 import type { StreamlensEvent } from '@streamlens/schema';
 import { appLog, telemetryReading } from '@streamlens/schema/testing';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
 import { eventItem } from '../../src/item.js';
 import { keyString } from '../../src/keys.js';

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { aggregate } from '@streamlens/schema';
 import { appLog, INVALID_SAMPLES, telemetryReading } from '@streamlens/schema/testing';
-import { describe, expect, it } from 'vitest';
 import { type IndexerOptions, indexBatch, stopAtFirstFailure } from '../../src/indexer.js';
 import { eventItem, quarantinedFromItem } from '../../src/item.js';
 import { keyString } from '../../src/keys.js';

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import { appLog, telemetryReading } from '@streamlens/schema/testing';
-import { describe, expect, it } from 'vitest';
 import {
   eventFromItem,
   eventItem,

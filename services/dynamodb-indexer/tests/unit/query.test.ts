@@ -1,7 +1,7 @@
+import { describe, expect, it } from '@jest/globals';
 import { normalizeEvent, type StreamlensEvent } from '@streamlens/schema';
 import { appLog, telemetryReading } from '@streamlens/schema/testing';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { runQueryCli } from '../../src/cli.js';
 import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
 import { compareUtf8, entityOf } from '../../src/keys.js';

@@ -1,10 +1,10 @@
-import { vi } from 'vitest';
+import { jest } from '@jest/globals';
 import type { LoggerLike, MetricsLike } from '../../src/processor.js';
 import type { Reingest, ReingestFailure } from '../../src/reingest.js';
 
 /** A logger that records every call. */
 export function fakeLogger() {
-  return { info: vi.fn(), warn: vi.fn(), error: vi.fn() } satisfies LoggerLike;
+  return { info: jest.fn(), warn: jest.fn(), error: jest.fn() } satisfies LoggerLike;
 }
 
 /** Metrics that record `[name, value, dimensions]` for plain and single metrics. */

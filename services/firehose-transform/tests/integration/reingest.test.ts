@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clientConfig } from '@streamlens/lambda-kit';
 import { connectLocalAws, type FaultProxy, startFaultProxy } from '@streamlens/local-aws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TransformConfig } from '../../src/config.js';
 import { ReingestionError } from '../../src/errors.js';
 import { type FirehoseInputRecord, RecordResult } from '../../src/model.js';

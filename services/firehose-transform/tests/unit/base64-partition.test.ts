@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { base64Length, decodeBase64Strict } from '../../src/base64.js';
 import { partitionKeysJsonLength, partitionKeysOf } from '../../src/partition.js';
 

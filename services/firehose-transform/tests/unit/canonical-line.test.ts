@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import {
   canonicalNumberEnd,
   normalizeEvent,
@@ -5,7 +6,6 @@ import {
   validateEvent,
 } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { CanonicalLineWriter } from '../../src/canonical-line.js';
 import type { RawBuffer } from '../../src/line-buffer.js';
 import { appLogEvent, telemetryEvent } from '../helpers/factories.js';

@@ -1,17 +1,18 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@streamlens/lambda-kit';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { restoreEnv, stubEnv } from '@streamlens/lambda-kit/testing';
 import { DEFAULT_CONFIG, levelRank, loadConfig } from '../../src/config.js';
 import { reingestTargetOf } from '../../src/reingest.js';
 
 afterEach(() => {
-  vi.unstubAllEnvs();
+  restoreEnv();
 });
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {
     // Prepare
     for (const name of ['DENY_TYPES', 'MIN_LOG_LEVEL', 'MAX_EVENT_BYTES', 'RESPONSE_LIMIT_BYTES'])
-      vi.stubEnv(name, '');
+      stubEnv(name, '');
     // Act
     const config = loadConfig();
     // Assess
@@ -20,9 +21,9 @@ describe('loadConfig', () => {
 
   it('reads the deny list, the minimum level and the limits', () => {
     // Prepare
-    vi.stubEnv('DENY_TYPES', 'metrics.window, alert.anomaly');
-    vi.stubEnv('MIN_LOG_LEVEL', 'WARN');
-    vi.stubEnv('RESPONSE_LIMIT_BYTES', '5000000');
+    stubEnv('DENY_TYPES', 'metrics.window, alert.anomaly');
+    stubEnv('MIN_LOG_LEVEL', 'WARN');
+    stubEnv('RESPONSE_LIMIT_BYTES', '5000000');
     // Act
     const config = loadConfig();
     // Assess
@@ -38,7 +39,7 @@ describe('loadConfig', () => {
     ['REINGEST_MAX_ATTEMPTS', '0'],
   ])('fails fast on %s=%s, naming the variable', (name, value) => {
     // Prepare
-    vi.stubEnv(name, value);
+    stubEnv(name, value);
     // Act
     const load = () => loadConfig();
     // Assess

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from '@jest/globals';
 import { aggregate, validateEvent } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { FirehoseInputRecord } from '../../src/model.js';
 import { processFirehoseEvent } from '../../src/processor.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '@streamlens/schema';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TransformConfig } from '../../src/config.js';
 import { InvalidInvocationError, ReingestionError } from '../../src/errors.js';
 import { RecordResult } from '../../src/model.js';

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { aggregate } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, LOG_LEVELS, type TransformConfig } from '../../src/config.js';
 import type { FirehoseInputRecord } from '../../src/model.js';
 import { Extension, type InvocationSource, RecordTransformer } from '../../src/transform.js';

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { RecordResult } from '../../src/model.js';
 import { planResponse } from '../../src/response-guard.js';

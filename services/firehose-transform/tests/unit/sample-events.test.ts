@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { FirehoseTransformationEvent } from '../../src/model.js';
 import { processFirehoseEvent } from '../../src/processor.js';

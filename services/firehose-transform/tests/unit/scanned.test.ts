@@ -1,6 +1,6 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { InputEventScan, scanInputEvent } from '@streamlens/schema';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, LOG_LEVELS, type TransformConfig } from '../../src/config.js';
 import type { FirehoseInputRecord } from '../../src/model.js';
 import { Extension, type InvocationSource, RecordTransformer } from '../../src/transform.js';
@@ -22,7 +22,7 @@ import { ReferenceTransformer } from '../helpers/reference-transform.js';
  */
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  jest.restoreAllMocks();
 });
 
 const word = fc.string({ unit: fc.constantFrom(...'abcxyz019-./:'), minLength: 1, maxLength: 10 });
@@ -177,7 +177,7 @@ const source: fc.Arbitrary<InvocationSource> = fc.constantFrom(
 
 describe('records validated from their bytes (scanInputEvent)', () => {
   it('are answered exactly as the reference transform answers them', () => {
-    const parse = vi.spyOn(JSON, 'parse');
+    const parse = jest.spyOn(JSON, 'parse');
     const taken = { scanned: 0, scannedOk: 0, parsed: 0 };
     fc.assert(
       fc.property(
@@ -224,7 +224,7 @@ describe('records validated from their bytes (scanInputEvent)', () => {
       const b = Buffer.from(r.data, 'base64');
       return !scanInputEvent(b, 0, b.length, scan);
     }).length;
-    const parse = vi.spyOn(JSON, 'parse');
+    const parse = jest.spyOn(JSON, 'parse');
     // Act
     const actual = records.map((r) => optimised.transform(r, src));
     const parsedCalls = parse.mock.calls.length;

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { isRfc3339DateTime, normalizeTime } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { TimeBytesNormalizer } from '../../src/time-bytes.js';
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { aggregate, ErrorCode } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TransformConfig } from '../../src/config.js';
 import { DropReason } from '../../src/model.js';
 import { Extension, type OkOutcome, RecordTransformer } from '../../src/transform.js';

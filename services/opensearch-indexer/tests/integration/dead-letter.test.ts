@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws, setOpenSearchFaults } from '@streamlens/local-aws';
 import { appLog, telemetryReading } from '@streamlens/schema/testing';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenSearchClient } from '../../src/client.js';
 import { type DeadLetter, deadLetterKey } from '../../src/dead-letter.js';
 import { kinesisEventOf, lambdaContext } from '../helpers/kinesis.js';

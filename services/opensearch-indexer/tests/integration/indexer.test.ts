@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { openSearchStats, setOpenSearchFaults } from '@streamlens/local-aws';
 import { appLog, telemetryReading } from '@streamlens/schema/testing';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { bulkSender, createOpenSearchClient } from '../../src/client.js';
 import type { DeadLetter } from '../../src/dead-letter.js';
 import { indexBatch } from '../../src/indexer.js';

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import { appLog } from '@streamlens/schema/testing';
-import { describe, expect, it } from 'vitest';
 import { bulkIndex, planBatches, toBulkItem } from '../../src/bulk.js';
 import { indexNameFor, toIndexDoc } from '../../src/document.js';
 import { BulkRequestError } from '../../src/errors.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { restoreEnv, stubEnv } from '@streamlens/lambda-kit/testing';
 import { bulkSender, createOpenSearchClient, isLocalEndpoint } from '../../src/client.js';
 import { BulkRequestError } from '../../src/errors.js';
 import { recordingServer } from '../helpers/recording-server.js';
@@ -13,7 +14,7 @@ const credentials = async () => ({
 });
 const servers: Array<{ close: () => Promise<void> }> = [];
 afterEach(async () => {
-  vi.unstubAllEnvs();
+  restoreEnv();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -67,9 +68,9 @@ describe('createOpenSearchClient', () => {
 
   it('signs with the environment credentials by default, and for the aoss service', async () => {
     // Prepare
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFROMENV');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    vi.stubEnv('AWS_SESSION_TOKEN', '');
+    stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFROMENV');
+    stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    stubEnv('AWS_SESSION_TOKEN', '');
     const remote = await server();
     const client = createOpenSearchClient({
       endpoint: remote.endpoint,
@@ -90,8 +91,8 @@ describe('createOpenSearchClient', () => {
 
   it('fails the request with a clear error when sigv4 has no credentials', async () => {
     // Prepare
-    vi.stubEnv('AWS_ACCESS_KEY_ID', '');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+    stubEnv('AWS_ACCESS_KEY_ID', '');
+    stubEnv('AWS_SECRET_ACCESS_KEY', '');
     const remote = await server();
     const client = createOpenSearchClient({
       endpoint: remote.endpoint,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { envCredentials } from '../../src/credentials.js';
 import { type DeadLetter, deadLetterKey, objectDeadLetterSink } from '../../src/dead-letter.js';
 import { DeadLetterError } from '../../src/errors.js';
@@ -61,7 +61,7 @@ describe('objectDeadLetterSink', () => {
   });
 
   it('writes nothing for an empty list', async () => {
-    const put = vi.fn(async () => undefined);
+    const put = jest.fn(async () => undefined);
     await objectDeadLetterSink(put, 'dl/')([], { deadline: Date.now() + 1000 });
     expect(put).not.toHaveBeenCalled();
   });

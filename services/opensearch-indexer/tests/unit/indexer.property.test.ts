@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { appLog, INVALID_SAMPLES, telemetryReading } from '@streamlens/schema/testing';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/dead-letter.js';
 import { indexBatch } from '../../src/indexer.js';
 import { fakeBulk } from '../helpers/fake-bulk.js';

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import { appLog, INVALID_SAMPLES, telemetryReading } from '@streamlens/schema/testing';
-import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/dead-letter.js';
 import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
 import { fakeBulk } from '../helpers/fake-bulk.js';

@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { parseEventJson } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { toBulkItem } from '../../src/bulk.js';
 import type { DeadLetter } from '../../src/dead-letter.js';
 import { toIndexDoc } from '../../src/document.js';

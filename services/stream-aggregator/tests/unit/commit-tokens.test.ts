@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/domain/engine.js';
 import { PartialAggregate } from '../../src/domain/partial.js';
 import type { Commit, InputRecord } from '../../src/domain/types.js';

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import {
   aggregate,
   type InputEvent,
@@ -7,7 +8,6 @@ import {
   seriesKeyOf,
 } from '@streamlens/schema';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   EventTimeParser,
   KinesisRecordSource,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
 import type { DirtyMarker } from '../../src/domain/types.js';
 import { MemoryRejectSink, MemoryStore, MemoryWindowSink } from '../helpers/memory-store.js';

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { DDSketch } from '../../src/domain/sketch.js';
 
 /** Exact value at the sketch's rank convention ⌊q·(n−1)⌋. */

@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { isoMs } from '../../src/domain/window.js';
 
 /** What isoMs must equal: Date's own formatting, or the same error. */

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { expect } from '@jest/globals';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { expect } from 'vitest';
 import type { LakeObject } from '../../src/notification.js';
 
 /** A telemetry reading CloudEvent as firehose-transform writes it to the lake. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
 import { parseNotification, targetOf } from '../../src/notification.js';
 
 const sample = (name: string) =>

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { copyRoleArnFor } from '../../src/config.js';
 import { NotificationError } from '../../src/errors.js';
 import { parseNotification, targetOf } from '../../src/notification.js';

@@ -1,5 +1,5 @@
 import type { DescribeStatementResponse, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { StatementFailedError, StatementTimeoutError } from '../../src/errors.js';
 import { waitForStatement } from '../../src/redshift.js';
 

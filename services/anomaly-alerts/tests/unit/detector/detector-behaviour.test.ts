@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { update } from '../../../src/detector/detector.js';
 import { DetectorError } from '../../../src/detector/errors.js';
 import { initialState } from '../../../src/detector/state.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { deserializeState, STATE_VERSION, serializeState } from '../../../src/detector/state.js';
 import { gaussian, maxScore, type Point, run, series } from './synthetic.js';
 

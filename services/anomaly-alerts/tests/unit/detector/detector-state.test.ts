@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTOR_CONFIG } from '../../../src/detector/config.js';
 import { update } from '../../../src/detector/detector.js';
 import { DetectorStateError } from '../../../src/detector/errors.js';
