@@ -6,7 +6,7 @@
  */
 export const LAMBDA_ARM64_USD_PER_GB_SECOND = 0.0000133334;
 export const LAMBDA_USD_PER_MILLION_REQUESTS = 0.2;
-/** The memory size the cost line assumes (MB), the size PERFORMANCE.md's memory target names. */
+/** The memory size the cost line assumes (MB), the size the memory target of docs/performance-targets.md names. */
 export const COST_MEMORY_MB = 256;
 
 /**

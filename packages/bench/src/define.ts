@@ -1,6 +1,6 @@
 import { type Workload, type WorkloadData, type WorkloadName, workloads } from './workloads.js';
 
-/** What an implementation is, relative to PERFORMANCE.md. */
+/** What an implementation is, relative to docs/performance-targets.md. */
 export const BenchKind = {
   /** The least work any correct implementation must do: the 1.00 of the ratios. */
   FLOOR: 'floor',

@@ -1,6 +1,6 @@
 import { createRng, type Rng } from './rng.js';
 
-/** The kinds of invalid record a workload mixes in (PERFORMANCE.md: about 5% of records). */
+/** The kinds of invalid record a workload mixes in (docs/performance-targets.md: about 5 % of records). */
 export const InvalidKind = {
   BAD_JSON: 'bad-json',
   MISSING_FIELD: 'missing-field',

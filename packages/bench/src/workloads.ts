@@ -138,7 +138,7 @@ const firehoseWorkload = (targetBytes: number, sourceStreamName?: string): Fireh
 const eventBytes = (d: { bytes: number }): number => d.bytes;
 
 /**
- * The shared workloads of PERFORMANCE.md, by name.
+ * The shared workloads of docs/performance-targets.md, by name.
  *
  * @example
  * import { workloads } from '@streamlens/bench';

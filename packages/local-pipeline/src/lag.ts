@@ -18,7 +18,7 @@ export interface LagSummary {
   readonly maxMs: number;
   /**
    * The bound checked (ms): the window and the allowed lateness in wall time (a window cannot
-   * close before its end plus the lateness) + 5 s of processing (PERFORMANCE.md).
+   * close before its end plus the lateness) + 5 s of processing (docs/performance-targets.md).
    */
   readonly boundMs: number;
   readonly withinBound: boolean;

@@ -1,4 +1,4 @@
-// The cold-start peer of PERFORMANCE.md: a handler written the common way, importing the DynamoDB
+// The cold-start peer of docs/performance-targets.md: a handler written the common way, importing the DynamoDB
 // and SNS clients, Powertools logger, metrics and tracer, and middy, bundled without minification
 // or tree-shaking care. Only its load time and size are measured; it is never invoked.
 import { Logger } from '@aws-lambda-powertools/logger';

@@ -5,7 +5,7 @@ import type {
 } from 'aws-lambda';
 
 /**
- * The Firehose floor (PERFORMANCE.md): per record base64-decode, `JSON.parse`, `JSON.stringify`,
+ * The Firehose floor (docs/performance-targets.md): per record base64-decode, `JSON.parse`, `JSON.stringify`,
  * append `\n`, base64-encode, and nothing else. A record that does not parse comes back
  * `ProcessingFailed` with its data, since every recordId must come back exactly once.
  *

@@ -26,7 +26,7 @@ export function floorSeriesKey(event: {
 }
 
 /**
- * The Kinesis floor (PERFORMANCE.md): per record base64-decode, `JSON.parse`, and a count and
+ * The Kinesis floor (docs/performance-targets.md): per record base64-decode, `JSON.parse`, and a count and
  * sum per series key. Records that do not parse are skipped.
  *
  * @example

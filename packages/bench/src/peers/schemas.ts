@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import * as z3 from 'zod3';
 
-// The CloudEvents input types of ARCHITECTURE.md written the way a user of each library would write
+// The CloudEvents input types of packages/schema written the way a user of each library would write
 // them. The peers validate with these, not with @streamlens/schema, so that a peer's time is the
 // library's and the bench does not depend on the schema package's internals.
 

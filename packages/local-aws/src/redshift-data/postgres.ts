@@ -9,7 +9,7 @@ import { killChild, removeFolder, trackChild, trackFolder } from '../internal/pr
 
 const execFileAsync = promisify(execFile);
 
-/** Where Debian puts the PostgreSQL 15 server binaries (TOOLCHAIN.md). */
+/** Where Debian puts the PostgreSQL 15 server binaries (scripts/setup-machine.sh installs postgresql-15). */
 export const PG_BIN = process.env.STREAMLENS_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 /** A private PostgreSQL 15 server on 127.0.0.1. */
