@@ -2,7 +2,7 @@ import type { BulkResponseBody, BulkSend } from '../src/bulk.js';
 
 /**
  * A `_bulk` endpoint that accepts every item without storing it, for the CPU path of decoding,
- * validating and serialising (indexer.bench.ts, ab.ts, cpu-per-batch.ts).
+ * validating and serialising (indexer.bench.ts).
  */
 export const nullSend: BulkSend = async (ndjson) => {
   let lines = 0;
