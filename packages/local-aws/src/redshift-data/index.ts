@@ -11,6 +11,7 @@ export {
 } from './server.js';
 export {
   type CopyPlan,
+  NON_S3_COPY_ERROR,
   planStatement,
   type SqlPlan,
   type StatementPlan,

@@ -135,6 +135,17 @@ export function bindNamedParameters(sql: string): { sql: string; parameterNames:
   return { sql: out, parameterNames: names };
 }
 
+/** Comments and white space before a statement's first word. */
+const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+/**
+ * Redshift's answer to a COPY that does not load from Amazon S3: the stand-in runs only S3 loads
+ * (Redshift also loads from DynamoDB, EMR and SSH hosts, which have no local counterpart), and
+ * never PostgreSQL's COPY to or from server files or programs, which Redshift does not have.
+ */
+export const NON_S3_COPY_ERROR =
+  'LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)';
+
 const COPY_RE =
   /^\s*copy\s+((?:"[^"]+"|[A-Za-z_][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w$]*))?)\s*(\(([^)]*)\))?\s+from\s+'([^']*)'([\s\S]*?);?\s*$/i;
 
@@ -151,7 +162,12 @@ export function parseCopy(sql: string): CopyPlan | undefined {
     string,
   ];
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
-  if (!s3) throw new TranslationError(`COPY source must be s3://bucket/key, got '${source}'`);
+  if (!s3) {
+    if (/^s3:/i.test(source)) {
+      throw new TranslationError(`COPY source must be s3://bucket/key, got '${source}'`);
+    }
+    throw new TranslationError(NON_S3_COPY_ERROR);
+  }
   if (!/\b(iam_role|credentials|access_key_id)\b/i.test(rest)) {
     throw new TranslationError('COPY needs authorization: IAM_ROLE or CREDENTIALS');
   }
@@ -175,17 +191,6 @@ export function parseCopy(sql: string): CopyPlan | undefined {
     format: ignoreCase ? 'json-auto-ignorecase' : 'json-auto',
   };
 }
-
-/** Comments and white space before a statement's first word. */
-const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
-
-/**
- * Redshift's answer to a COPY that does not load from Amazon S3: the stand-in runs only S3 loads
- * (Redshift also loads from DynamoDB, EMR and SSH hosts, which have no local counterpart), and
- * never PostgreSQL's COPY to or from server files or programs, which Redshift does not have.
- */
-export const NON_S3_COPY_ERROR =
-  'LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)';
 
 /** Translate one Redshift statement into what the stand-in executes. */
 export function planStatement(sql: string): StatementPlan {
