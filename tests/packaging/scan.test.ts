@@ -556,8 +556,7 @@ const statementOwner = {
 };
 const domain = (properties: Record<string, unknown>): CfnResource => ({
   Type: 'AWS::OpenSearchService::Domain',
-  DeletionPolicy: 'Retain',
-  UpdateReplacePolicy: 'Retain',
+  ...RETAIN,
   Properties: {
     EncryptionAtRestOptions: { Enabled: true, KmsKeyId: KEY_ARN },
     NodeToNodeEncryptionOptions: { Enabled: true },
@@ -583,6 +582,65 @@ const ruleTarget = (extra: Record<string, unknown>) => ({
   },
 });
 
+const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } as const;
+const table = (properties: Record<string, unknown>): CfnResource => ({
+  Type: 'AWS::DynamoDB::Table',
+  ...RETAIN,
+  Properties: {
+    SSESpecification: { SSEEnabled: true },
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    ...properties,
+  },
+});
+const stream = (policies: Partial<typeof RETAIN>): CfnResource => ({
+  Type: 'AWS::Kinesis::Stream',
+  ...policies,
+  Properties: { StreamEncryption: { EncryptionType: 'KMS', KeyId: KEY_ARN } },
+});
+/** A function of `timeout` s fed by an SQS queue (VisibilityTimeout left out when undefined). */
+const sqsSource = (timeout: number, visibility?: number): CfnTemplate => ({
+  Resources: {
+    Fn: lambda(timeout),
+    Q: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        SqsManagedSseEnabled: true,
+        ...(visibility === undefined ? {} : { VisibilityTimeout: visibility }),
+      },
+    },
+    M: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: { EventSourceArn: { 'Fn::GetAtt': ['Q', 'Arn'] }, FunctionName: { Ref: 'Fn' } },
+    },
+  },
+});
+/** A stream consumer whose on-failure queue is under the customer key; the role gets `grants`. */
+const onFailureTo = (...grants: Record<string, CfnResource>[]): CfnTemplate => ({
+  Resources: {
+    Fn: lambda(60),
+    Dlq: kmsQueue,
+    M: streamMapping(onFailure),
+    ...Object.assign({}, ...grants),
+  },
+});
+const RETRY = { RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } };
+const DLQ = { DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } } };
+const readStream = { Effect: 'Allow', Action: 'kinesis:GetRecords', Resource: STREAM_ARN };
+const keyPolicyOnRole = (actions: string[]) => ({
+  P: {
+    Type: 'AWS::IAM::Policy',
+    Properties: {
+      Roles: [{ Ref: FUNCTION_ROLE }],
+      PolicyDocument: { Statement: [useKey(actions)] },
+    },
+  },
+});
+const followStatements = (extra: Record<string, unknown>) => ({
+  Effect: 'Allow',
+  Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
+  ...extra,
+});
+
 /** Rules about what a deployed stack loses: one bad template and its fixed twin each. */
 const dataLossCases: Case[] = [
   {
@@ -598,130 +656,32 @@ const dataLossCases: Case[] = [
   {
     name: 'an SQS event source whose visibility timeout is under 6 × the function timeout',
     rule: Rule.SqsVisibilityTimeoutTooShort,
-    bad: {
-      Resources: {
-        Fn: lambda(150),
-        Q: {
-          Type: 'AWS::SQS::Queue',
-          Properties: { VisibilityTimeout: 180, SqsManagedSseEnabled: true },
-        },
-        M: {
-          Type: 'AWS::Lambda::EventSourceMapping',
-          Properties: {
-            EventSourceArn: { 'Fn::GetAtt': ['Q', 'Arn'] },
-            FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] },
-          },
-        },
-      },
-    },
-    good: {
-      Resources: {
-        Fn: lambda(150),
-        Q: {
-          Type: 'AWS::SQS::Queue',
-          Properties: { VisibilityTimeout: 900, SqsManagedSseEnabled: true },
-        },
-        M: {
-          Type: 'AWS::Lambda::EventSourceMapping',
-          Properties: {
-            EventSourceArn: { 'Fn::GetAtt': ['Q', 'Arn'] },
-            FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] },
-          },
-        },
-      },
-    },
+    bad: sqsSource(150, 180),
+    good: sqsSource(150, 900),
   },
   {
     name: 'an SQS event source with the default 30 s visibility and a 10 s function',
     rule: Rule.SqsVisibilityTimeoutTooShort,
-    bad: {
-      Resources: {
-        Fn: lambda(10),
-        Q: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true } },
-        M: {
-          Type: 'AWS::Lambda::EventSourceMapping',
-          Properties: {
-            EventSourceArn: { 'Fn::GetAtt': ['Q', 'Arn'] },
-            FunctionName: { Ref: 'Fn' },
-          },
-        },
-      },
-    },
-    good: {
-      Resources: {
-        Fn: lambda(5),
-        Q: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true } },
-        M: {
-          Type: 'AWS::Lambda::EventSourceMapping',
-          Properties: {
-            EventSourceArn: { 'Fn::GetAtt': ['Q', 'Arn'] },
-            FunctionName: { Ref: 'Fn' },
-          },
-        },
-      },
-    },
+    bad: sqsSource(10),
+    good: sqsSource(5),
   },
   {
     name: 'an on-failure queue under a customer key the role may only decrypt with',
     rule: Rule.OnFailureDestinationKms,
-    bad: {
-      Resources: {
-        [FUNCTION_ROLE]: fnRole(useKey(['kms:Decrypt'])),
-        Fn: lambda(60),
-        Dlq: kmsQueue,
-        M: streamMapping(onFailure),
-      },
-    },
-    good: {
-      Resources: {
-        [FUNCTION_ROLE]: fnRole(useKey(['kms:Decrypt', 'kms:GenerateDataKey'])),
-        Fn: lambda(60),
-        Dlq: kmsQueue,
-        M: streamMapping(onFailure),
-      },
-    },
+    bad: onFailureTo({ [FUNCTION_ROLE]: fnRole(useKey(['kms:Decrypt'])) }),
+    good: onFailureTo({ [FUNCTION_ROLE]: fnRole(useKey(['kms:Decrypt', 'kms:GenerateDataKey'])) }),
   },
   {
     name: 'an on-failure queue under a customer key granted by a separate policy without Decrypt',
     rule: Rule.OnFailureDestinationKms,
-    bad: {
-      Resources: {
-        [FUNCTION_ROLE]: fnRole({
-          Effect: 'Allow',
-          Action: 'kinesis:GetRecords',
-          Resource: STREAM_ARN,
-        }),
-        P: {
-          Type: 'AWS::IAM::Policy',
-          Properties: {
-            Roles: [{ Ref: FUNCTION_ROLE }],
-            PolicyDocument: { Statement: [useKey(['kms:GenerateDataKey*'])] },
-          },
-        },
-        Fn: lambda(60),
-        Dlq: kmsQueue,
-        M: streamMapping(onFailure),
-      },
-    },
-    good: {
-      Resources: {
-        [FUNCTION_ROLE]: fnRole({
-          Effect: 'Allow',
-          Action: 'kinesis:GetRecords',
-          Resource: STREAM_ARN,
-        }),
-        P: {
-          Type: 'AWS::IAM::Policy',
-          Properties: {
-            Roles: [{ Ref: FUNCTION_ROLE }],
-            PolicyDocument: { Statement: [useKey(['kms:GenerateDataKey*', 'kms:Decrypt'])] },
-          },
-        },
-        Fn: lambda(60),
-        Dlq: kmsQueue,
-        M: streamMapping(onFailure),
-      },
-    },
+    bad: onFailureTo(
+      { [FUNCTION_ROLE]: fnRole(readStream) },
+      keyPolicyOnRole(['kms:GenerateDataKey*']),
+    ),
+    good: onFailureTo(
+      { [FUNCTION_ROLE]: fnRole(readStream) },
+      keyPolicyOnRole(['kms:GenerateDataKey*', 'kms:Decrypt']),
+    ),
   },
   {
     name: 'a Kinesis consumer that keeps retrying until the stream trims the record',
@@ -736,24 +696,14 @@ const dataLossCases: Case[] = [
     rule: Rule.StreamMaxRecordAge,
     bad: {
       Resources: {
-        S: {
-          Type: 'AWS::Kinesis::Stream',
-          DeletionPolicy: 'Retain',
-          UpdateReplacePolicy: 'Retain',
-          Properties: { StreamEncryption: { EncryptionType: 'KMS', KeyId: KEY_ARN } },
-        },
+        S: stream(RETAIN),
         Fn: lambda(60),
         M: streamMapping({ MaximumRecordAgeInSeconds: -1 }, { 'Fn::GetAtt': ['S', 'Arn'] }),
       },
     },
     good: {
       Resources: {
-        S: {
-          Type: 'AWS::Kinesis::Stream',
-          DeletionPolicy: 'Retain',
-          UpdateReplacePolicy: 'Retain',
-          Properties: { StreamEncryption: { EncryptionType: 'KMS', KeyId: KEY_ARN } },
-        },
+        S: stream(RETAIN),
         Fn: lambda(60),
         M: streamMapping({ MaximumRecordAgeInSeconds: 3_600 }, { 'Fn::GetAtt': ['S', 'Arn'] }),
       },
@@ -762,112 +712,41 @@ const dataLossCases: Case[] = [
   {
     name: 'an EventBridge target without a dead-letter queue',
     rule: Rule.EventBridgeTargetNoDlq,
-    bad: {
-      Resources: {
-        R: ruleTarget({
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
-        }),
-      },
-    },
-    good: {
-      Resources: {
-        R: ruleTarget({
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } },
-        }),
-      },
-    },
+    bad: { Resources: { R: ruleTarget(RETRY) } },
+    good: { Resources: { R: ruleTarget({ ...RETRY, ...DLQ }) } },
   },
   {
     name: 'an EventBridge target without a retry policy',
     rule: Rule.EventBridgeTargetNoDlq,
-    bad: {
-      Resources: { R: ruleTarget({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } } }) },
-    },
-    good: {
-      Resources: {
-        R: ruleTarget({
-          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3_600 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } },
-        }),
-      },
-    },
+    bad: { Resources: { R: ruleTarget(DLQ) } },
+    good: { Resources: { R: ruleTarget({ ...RETRY, ...DLQ }) } },
   },
   {
     name: 'a table without deletion protection',
     rule: Rule.DeletionUnprotected,
-    bad: {
-      Resources: {
-        T: {
-          Type: 'AWS::DynamoDB::Table',
-          DeletionPolicy: 'Retain',
-          UpdateReplacePolicy: 'Retain',
-          Properties: {
-            SSESpecification: { SSEEnabled: true },
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-          },
-        },
-      },
-    },
-    good: {
-      Resources: {
-        T: {
-          Type: 'AWS::DynamoDB::Table',
-          DeletionPolicy: 'Retain',
-          UpdateReplacePolicy: 'Retain',
-          Properties: {
-            DeletionProtectionEnabled: true,
-            SSESpecification: { SSEEnabled: true },
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-          },
-        },
-      },
-    },
+    bad: { Resources: { T: table({}) } },
+    good: { Resources: { T: table({ DeletionProtectionEnabled: true }) } },
   },
   {
     name: 'a stream that a stack deletion takes with it',
     rule: Rule.DeletionUnprotected,
-    bad: {
-      Resources: {
-        S: {
-          Type: 'AWS::Kinesis::Stream',
-          UpdateReplacePolicy: 'Retain',
-          Properties: { StreamEncryption: { EncryptionType: 'KMS', KeyId: KEY_ARN } },
-        },
-      },
-    },
-    good: {
-      Resources: {
-        S: {
-          Type: 'AWS::Kinesis::Stream',
-          DeletionPolicy: 'Retain',
-          UpdateReplacePolicy: 'Retain',
-          Properties: { StreamEncryption: { EncryptionType: 'KMS', KeyId: KEY_ARN } },
-        },
-      },
-    },
+    bad: { Resources: { S: stream({ UpdateReplacePolicy: 'Retain' }) } },
+    good: { Resources: { S: stream(RETAIN) } },
   },
   {
     name: 'Redshift Data statement follow-ups on every statement of the account',
     rule: Rule.RedshiftDataNotOwnerScoped,
     bad: {
       Resources: {
-        R: role({
-          Effect: 'Allow',
-          Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
-          Resource: 'arn:aws:redshift-serverless:us-east-1:000000000000:workgroup/w',
-        }),
+        R: role(
+          followStatements({
+            Resource: 'arn:aws:redshift-serverless:us-east-1:000000000000:workgroup/w',
+          }),
+        ),
       },
     },
     good: {
-      Resources: {
-        R: role({
-          Effect: 'Allow',
-          Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
-          Resource: '*',
-          Condition: statementOwner,
-        }),
-      },
+      Resources: { R: role(followStatements({ Resource: '*', Condition: statementOwner })) },
     },
   },
   {
