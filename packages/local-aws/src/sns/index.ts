@@ -64,7 +64,7 @@ export const snsPlugin: StandInPlugin = {
     const server = await startSnsServer({
       region: ctx.region,
       log: ctx.log,
-      fileDeliveryDir: ctx.runDir,
+      fileDeliveryDir: ctx.runDir ?? ctx.dataDir,
     });
     const env = { AWS_ENDPOINT_URL_SNS: server.endpoint };
     const client = new SNSClient({
@@ -87,7 +87,7 @@ export const snsPlugin: StandInPlugin = {
       // use `receiveLocalQueue(endpoint, queue)`.
       details: {
         engine: 'streamlens SNS stand-in (query protocol)',
-        fileDeliveryDir: ctx.runDir,
+        fileDeliveryDir: ctx.runDir ?? ctx.dataDir,
         receive: server.receive,
         setFaults: server.setFaults,
         stats: server.stats,
