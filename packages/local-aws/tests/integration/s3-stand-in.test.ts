@@ -6,7 +6,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '../../src/connect.js';
 import { BROWSER_FORM_POST, rawRequest } from '../helpers/http.js';
 

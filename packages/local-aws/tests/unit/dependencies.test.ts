@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 // The stand-ins' dependency tree, from the workspace lockfile: packages with known high-severity
 // advisories must not come back with an upgrade or a new stand-in.
