@@ -265,7 +265,9 @@ const CFN_LINT_IGNORED = ['W8003', 'W1028'];
 async function cfnLint() {
   const templates = [
     ...services.map((name) => join(root, 'services', name, '.serverless', TEMPLATE)),
-    ...jobs.filter((job) => job.label.startsWith('resources (')).map((job) => join(job.out, TEMPLATE)),
+    ...jobs
+      .filter((job) => job.label.startsWith('resources ('))
+      .map((job) => join(job.out, TEMPLATE)),
   ];
   console.log(`package-check: cfn-lint over ${templates.length} template(s)`);
   const code = await new Promise((resolvePromise) => {
@@ -276,7 +278,9 @@ async function cfnLint() {
     });
     child.on('close', (c) => resolvePromise(c ?? 1));
     child.on('error', (error) => {
-      console.error(`package-check: cannot run cfn-lint (${error.message}); run scripts/setup-machine.sh`);
+      console.error(
+        `package-check: cannot run cfn-lint (${error.message}); run scripts/setup-machine.sh`,
+      );
       resolvePromise(1);
     });
   });
