@@ -2,7 +2,9 @@
 // `pnpm run package:check`: packages every service that has a serverless.yml, offline and two at a
 // time, reports each function's zip size, then runs the `packaging` Vitest project, which scans
 // every packaged CloudFormation template (wildcard IAM, unencrypted streams/buckets/tables/topics/
-// queues/delivery streams) and checks the compose file against the services.
+// queues/delivery streams, settings that lose data) and checks the compose file against the
+// services, and finally runs cfn-lint over the templates (AWS's resource specification: property
+// names, types, allowed values, IAM action names), which scripts/setup-machine.sh installs.
 //
 //   node scripts/package-check.mjs              package, report sizes, scan
 //   node scripts/package-check.mjs --no-scan    package and report sizes only
@@ -253,8 +255,43 @@ async function scan() {
   if (code !== 0) fail('the template scan found problems (see above)');
 }
 
+/**
+ * cfn-lint checks that are noise for templates packaged offline: osls writes each param's value
+ * into the template, so a condition such as `!Equals ["false", "true"]` compares constants (W8003)
+ * and the branch it never takes is unreachable (W1028). Both are how params work, not mistakes.
+ */
+const CFN_LINT_IGNORED = ['W8003', 'W1028'];
+
+async function cfnLint() {
+  const templates = [
+    ...services.map((name) => join(root, 'services', name, '.serverless', TEMPLATE)),
+    ...jobs
+      .filter((job) => job.label.startsWith('resources ('))
+      .map((job) => join(job.out, TEMPLATE)),
+  ];
+  console.log(`package-check: cfn-lint over ${templates.length} template(s)`);
+  const code = await new Promise((resolvePromise) => {
+    const child = spawn('cfn-lint', ['--ignore-checks', ...CFN_LINT_IGNORED, '--', ...templates], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('close', (c) => resolvePromise(c ?? 1));
+    child.on('error', (error) => {
+      console.error(
+        `package-check: cannot run cfn-lint (${error.message}); run scripts/setup-machine.sh`,
+      );
+      resolvePromise(1);
+    });
+  });
+  if (code !== 0) fail('cfn-lint found problems in the packaged templates (see above)');
+}
+
 if (services.length === 0) fail('no services/*/serverless.yml found: nothing to package or scan');
 if (!args.has('--scan-only')) await packageAll();
 reportSizes();
-if (!args.has('--no-scan')) await scan();
+if (!args.has('--no-scan')) {
+  await scan();
+  await cfnLint();
+}
 console.log('package-check: OK');

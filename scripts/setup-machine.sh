@@ -2,7 +2,10 @@
 # Installs what a fresh machine lacks for streamlens' tests and local pipeline:
 # - pnpm at the version pinned in package.json (a different global pnpm refuses to run);
 # - a Java runtime for DynamoDB Local (AWS's own emulator, shipped as a jar inside an npm package);
-# - the PostgreSQL 15 server, which the local Redshift stand-in runs on.
+# - the PostgreSQL 15 server, which the local Redshift stand-in runs on;
+# - cfn-lint (PyPI), which `pnpm run package:check` runs over the packaged templates.
+# DynamoDB Local starts through a Java source-file launcher (it binds 127.0.0.1 only), which needs
+# the JDK's compiler: a JDK, not only a runtime.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +17,10 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
 fi
 
 apt_missing=()
-command -v java >/dev/null 2>&1 || apt_missing+=(openjdk-17-jre-headless)
+java_bin=$(command -v java 2>/dev/null || true)
+if [ -z "$java_bin" ] || [ ! -x "$(dirname "$(readlink -f "$java_bin")")/javac" ]; then
+  apt_missing+=(openjdk-17-jdk-headless)
+fi
 [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || apt_missing+=(postgresql-15)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -23,5 +29,19 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
   else
     echo "setup: missing ${apt_missing[*]}; install them (Debian: apt-get install ${apt_missing[*]})" >&2
+  fi
+fi
+
+if ! command -v cfn-lint >/dev/null 2>&1; then
+  echo "setup: installing cfn-lint"
+  if command -v pip3 >/dev/null 2>&1; then
+    # Debian's own Python refuses user packages (PEP 668) unless told otherwise.
+    pip3 install --quiet cfn-lint 2>/dev/null ||
+      pip3 install --quiet --break-system-packages cfn-lint ||
+      echo "setup: pip3 install cfn-lint failed; install it by hand" >&2
+  elif command -v pipx >/dev/null 2>&1; then
+    pipx install cfn-lint >/dev/null || echo "setup: pipx install cfn-lint failed" >&2
+  else
+    echo "setup: cfn-lint missing and no pip3; install it (pip install cfn-lint)" >&2
   fi
 fi

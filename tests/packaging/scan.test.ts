@@ -84,7 +84,40 @@ const ROOT = { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:r
 
 type Case = { name: string; rule: Rule; bad: CfnTemplate; good: CfnTemplate };
 
-const cases: Case[] = [
+/**
+ * The data stores in a template, retained as DATA_STORE_DELETION_UNPROTECTED asks (tables also
+ * deletion-protected), so that the cases of the other rules each break only their own rule.
+ */
+function retained(template: CfnTemplate): CfnTemplate {
+  const stores = new Set([
+    'AWS::DynamoDB::Table',
+    'AWS::Kinesis::Stream',
+    'AWS::S3::Bucket',
+    'AWS::KMS::Key',
+    'AWS::OpenSearchService::Domain',
+  ]);
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources ?? {}).map(([id, r]) => {
+      if (!stores.has(r.Type)) return [id, r];
+      const properties =
+        r.Type === 'AWS::DynamoDB::Table'
+          ? { ...r.Properties, DeletionProtectionEnabled: true }
+          : r.Properties;
+      return [
+        id,
+        {
+          ...r,
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+          ...(properties ? { Properties: properties } : {}),
+        },
+      ];
+    }),
+  );
+  return { ...template, Resources: resources };
+}
+
+const storeCases: Case[] = [
   {
     name: 'a role statement with Action "*"',
     rule: Rule.IamWildcardAction,
@@ -486,6 +519,277 @@ const cases: Case[] = [
   },
 ];
 
+const FUNCTION_ROLE = 'FnRole';
+const fnRole = (...statements: Record<string, unknown>[]): CfnResource => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    Policies: [
+      { PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: statements } },
+    ],
+  },
+});
+const lambda = (timeout: number): CfnResource => ({
+  Type: 'AWS::Lambda::Function',
+  Properties: { Timeout: timeout, Role: { 'Fn::GetAtt': [FUNCTION_ROLE, 'Arn'] } },
+});
+const streamMapping = (
+  properties: Record<string, unknown>,
+  source: unknown = STREAM_ARN,
+): CfnResource => ({
+  Type: 'AWS::Lambda::EventSourceMapping',
+  Properties: {
+    EventSourceArn: source,
+    FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+    MaximumRecordAgeInSeconds: 21_600,
+    ...properties,
+  },
+});
+const kmsQueue: CfnResource = { Type: 'AWS::SQS::Queue', Properties: { KmsMasterKeyId: KEY_ARN } };
+const useKey = (actions: string[]) => ({ Effect: 'Allow', Action: actions, Resource: KEY_ARN });
+const onFailure = {
+  DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['Dlq', 'Arn'] } } },
+};
+const statementOwner = {
+  StringEquals: {
+    'redshift-data:statement-owner-iam-userid': { 'Fn::Join': ['', ['$', '{aws:userid}']] },
+  },
+};
+const domain = (properties: Record<string, unknown>): CfnResource => ({
+  Type: 'AWS::OpenSearchService::Domain',
+  ...RETAIN,
+  Properties: {
+    EncryptionAtRestOptions: { Enabled: true, KmsKeyId: KEY_ARN },
+    NodeToNodeEncryptionOptions: { Enabled: true },
+    DomainEndpointOptions: { EnforceHTTPS: true },
+    AccessPolicies: {
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::GetAtt': [FUNCTION_ROLE, 'Arn'] } },
+          Action: ['es:ESHttpPost'],
+          Resource: 'arn:aws:es:us-east-1:000000000000:domain/d/*',
+        },
+      ],
+    },
+    ...properties,
+  },
+});
+const ruleTarget = (extra: Record<string, unknown>) => ({
+  Type: 'AWS::Events::Rule',
+  Properties: {
+    EventPattern: { source: ['aws.s3'] },
+    Targets: [{ Id: 'q', Arn: { 'Fn::GetAtt': ['Q', 'Arn'] }, ...extra }],
+  },
+});
+
+const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } as const;
+const table = (properties: Record<string, unknown>): CfnResource => ({
+  Type: 'AWS::DynamoDB::Table',
+  ...RETAIN,
+  Properties: {
+    SSESpecification: { SSEEnabled: true },
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    ...properties,
+  },
+});
+const stream = (policies: Partial<typeof RETAIN>): CfnResource => ({
+  Type: 'AWS::Kinesis::Stream',
+  ...policies,
+  Properties: { StreamEncryption: { EncryptionType: 'KMS', KeyId: KEY_ARN } },
+});
+/** A function of `timeout` s fed by an SQS queue (VisibilityTimeout left out when undefined). */
+const sqsSource = (timeout: number, visibility?: number): CfnTemplate => ({
+  Resources: {
+    Fn: lambda(timeout),
+    Q: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        SqsManagedSseEnabled: true,
+        ...(visibility === undefined ? {} : { VisibilityTimeout: visibility }),
+      },
+    },
+    M: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: { EventSourceArn: { 'Fn::GetAtt': ['Q', 'Arn'] }, FunctionName: { Ref: 'Fn' } },
+    },
+  },
+});
+/** A stream consumer whose on-failure queue is under the customer key; the role gets `grants`. */
+const onFailureTo = (...grants: Record<string, CfnResource>[]): CfnTemplate => ({
+  Resources: {
+    Fn: lambda(60),
+    Dlq: kmsQueue,
+    M: streamMapping(onFailure),
+    ...Object.assign({}, ...grants),
+  },
+});
+const RETRY = { RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } };
+const DLQ = { DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } } };
+const readStream = { Effect: 'Allow', Action: 'kinesis:GetRecords', Resource: STREAM_ARN };
+const keyPolicyOnRole = (actions: string[]) => ({
+  P: {
+    Type: 'AWS::IAM::Policy',
+    Properties: {
+      Roles: [{ Ref: FUNCTION_ROLE }],
+      PolicyDocument: { Statement: [useKey(actions)] },
+    },
+  },
+});
+const followStatements = (extra: Record<string, unknown>) => ({
+  Effect: 'Allow',
+  Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
+  ...extra,
+});
+
+/** Rules about what a deployed stack loses: one bad template and its fixed twin each. */
+const dataLossCases: Case[] = [
+  {
+    name: 'a function log group without a KMS key',
+    rule: Rule.LogGroupUnencrypted,
+    bad: { Resources: { L: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } } } },
+    good: {
+      Resources: {
+        L: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30, KmsKeyId: KEY_ARN } },
+      },
+    },
+  },
+  {
+    name: 'an SQS event source whose visibility timeout is under 6 × the function timeout',
+    rule: Rule.SqsVisibilityTimeoutTooShort,
+    bad: sqsSource(150, 180),
+    good: sqsSource(150, 900),
+  },
+  {
+    name: 'an SQS event source with the default 30 s visibility and a 10 s function',
+    rule: Rule.SqsVisibilityTimeoutTooShort,
+    bad: sqsSource(10),
+    good: sqsSource(5),
+  },
+  {
+    name: 'an on-failure queue under a customer key the role may only decrypt with',
+    rule: Rule.OnFailureDestinationKms,
+    bad: onFailureTo({ [FUNCTION_ROLE]: fnRole(useKey(['kms:Decrypt'])) }),
+    good: onFailureTo({ [FUNCTION_ROLE]: fnRole(useKey(['kms:Decrypt', 'kms:GenerateDataKey'])) }),
+  },
+  {
+    name: 'an on-failure queue under a customer key granted by a separate policy without Decrypt',
+    rule: Rule.OnFailureDestinationKms,
+    bad: onFailureTo(
+      { [FUNCTION_ROLE]: fnRole(readStream) },
+      keyPolicyOnRole(['kms:GenerateDataKey*']),
+    ),
+    good: onFailureTo(
+      { [FUNCTION_ROLE]: fnRole(readStream) },
+      keyPolicyOnRole(['kms:GenerateDataKey*', 'kms:Decrypt']),
+    ),
+  },
+  {
+    name: 'a Kinesis consumer that keeps retrying until the stream trims the record',
+    rule: Rule.StreamMaxRecordAge,
+    bad: { Resources: { Fn: lambda(60), M: streamMapping({ MaximumRecordAgeInSeconds: 86_400 }) } },
+    good: {
+      Resources: { Fn: lambda(60), M: streamMapping({ MaximumRecordAgeInSeconds: 21_600 }) },
+    },
+  },
+  {
+    name: 'a Kinesis consumer with no record age limit (infinite by default)',
+    rule: Rule.StreamMaxRecordAge,
+    bad: {
+      Resources: {
+        S: stream(RETAIN),
+        Fn: lambda(60),
+        M: streamMapping({ MaximumRecordAgeInSeconds: -1 }, { 'Fn::GetAtt': ['S', 'Arn'] }),
+      },
+    },
+    good: {
+      Resources: {
+        S: stream(RETAIN),
+        Fn: lambda(60),
+        M: streamMapping({ MaximumRecordAgeInSeconds: 3_600 }, { 'Fn::GetAtt': ['S', 'Arn'] }),
+      },
+    },
+  },
+  {
+    name: 'an EventBridge target without a dead-letter queue',
+    rule: Rule.EventBridgeTargetNoDlq,
+    bad: { Resources: { R: ruleTarget(RETRY) } },
+    good: { Resources: { R: ruleTarget({ ...RETRY, ...DLQ }) } },
+  },
+  {
+    name: 'an EventBridge target without a retry policy',
+    rule: Rule.EventBridgeTargetNoDlq,
+    bad: { Resources: { R: ruleTarget(DLQ) } },
+    good: { Resources: { R: ruleTarget({ ...RETRY, ...DLQ }) } },
+  },
+  {
+    name: 'a table without deletion protection',
+    rule: Rule.DeletionUnprotected,
+    bad: { Resources: { T: table({}) } },
+    good: { Resources: { T: table({ DeletionProtectionEnabled: true }) } },
+  },
+  {
+    name: 'a stream that a stack deletion takes with it',
+    rule: Rule.DeletionUnprotected,
+    bad: { Resources: { S: stream({ UpdateReplacePolicy: 'Retain' }) } },
+    good: { Resources: { S: stream(RETAIN) } },
+  },
+  {
+    name: 'Redshift Data statement follow-ups on every statement of the account',
+    rule: Rule.RedshiftDataNotOwnerScoped,
+    bad: {
+      Resources: {
+        R: role(
+          followStatements({
+            Resource: 'arn:aws:redshift-serverless:us-east-1:000000000000:workgroup/w',
+          }),
+        ),
+      },
+    },
+    good: {
+      Resources: { R: role(followStatements({ Resource: '*', Condition: statementOwner })) },
+    },
+  },
+  {
+    name: 'an OpenSearch domain whose access policy admits anyone',
+    rule: Rule.OpenSearchDomainOpen,
+    bad: {
+      Resources: {
+        D: domain({
+          AccessPolicies: {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { AWS: '*' },
+                Action: 'es:ESHttpGet',
+                Resource: 'arn:aws:es:us-east-1:000000000000:domain/d/*',
+              },
+            ],
+          },
+        }),
+      },
+    },
+    good: { Resources: { D: domain({}) } },
+  },
+  {
+    name: 'an OpenSearch domain that accepts plain HTTP',
+    rule: Rule.OpenSearchDomainOpen,
+    bad: { Resources: { D: domain({ DomainEndpointOptions: { EnforceHTTPS: false } }) } },
+    good: {
+      Resources: {
+        D: domain({
+          VPCOptions: { SubnetIds: ['subnet-0123456789abcdef0'] },
+          AdvancedSecurityOptions: { Enabled: true },
+        }),
+      },
+    },
+  },
+];
+
+const cases: Case[] = [
+  ...storeCases.map((c) => ({ ...c, bad: retained(c.bad), good: retained(c.good) })),
+  ...dataLossCases,
+];
+
 describe('scanTemplate', () => {
   it.each(cases)('flags $name with $rule, and passes the fixed template', ({ rule, bad, good }) => {
     // Act
@@ -507,12 +811,12 @@ describe('scanTemplate', () => {
 
   it('ignores Deny statements with wildcards, which only restrict', () => {
     // Prepare
-    const template: CfnTemplate = {
+    const template: CfnTemplate = retained({
       Resources: {
         B: { Type: 'AWS::S3::Bucket', Properties: goodBucketProps },
         BP: tlsPolicy('B'),
       },
-    };
+    });
 
     // Act
     const findings = scanTemplate(template);

@@ -1,4 +1,5 @@
-// Security scan of packaged CloudFormation templates: wildcard IAM and unencrypted data stores.
+// Security scan of packaged CloudFormation templates: wildcard IAM, unencrypted data stores, and
+// settings under which a deployed stack loses data (docs/security.md explains each rule).
 // Pure functions over the template JSON, so the rules can be unit-tested on small bad templates
 // (tests/packaging/scan.test.ts) and then run over every packaged service
 // (tests/packaging/templates.test.ts).
@@ -17,6 +18,14 @@ export const Rule = {
   SnsUnencrypted: 'SNS_UNENCRYPTED',
   SqsUnencrypted: 'SQS_UNENCRYPTED',
   FirehoseUnencrypted: 'FIREHOSE_UNENCRYPTED',
+  LogGroupUnencrypted: 'LOG_GROUP_UNENCRYPTED',
+  SqsVisibilityTimeoutTooShort: 'SQS_VISIBILITY_TIMEOUT_TOO_SHORT',
+  OnFailureDestinationKms: 'ON_FAILURE_DESTINATION_KMS',
+  StreamMaxRecordAge: 'STREAM_MAX_RECORD_AGE',
+  EventBridgeTargetNoDlq: 'EVENTBRIDGE_TARGET_NO_DLQ',
+  DeletionUnprotected: 'DATA_STORE_DELETION_UNPROTECTED',
+  RedshiftDataNotOwnerScoped: 'REDSHIFT_DATA_NOT_OWNER_SCOPED',
+  OpenSearchDomainOpen: 'OPENSEARCH_DOMAIN_OPEN',
 } as const;
 export type Rule = (typeof Rule)[keyof typeof Rule];
 
@@ -31,7 +40,13 @@ export type Finding = {
   message: string;
 };
 
-export type CfnResource = { Type: string; Properties?: Record<string, unknown> };
+export type CfnResource = {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Condition?: string;
+};
 export type CfnTemplate = { Resources?: Record<string, CfnResource> };
 
 type Statement = Record<string, unknown>;
@@ -111,9 +126,11 @@ export const EXCEPTIONS: readonly Exception[] = [
   {
     id: 'redshift-data-statement-actions',
     rule: Rule.IamWildcardResource,
-    why: 'Redshift Data API statement follow-up actions (DescribeStatement, GetStatementResult, CancelStatement, ListStatements) support no resource type; ExecuteStatement is still scoped to the cluster/workgroup.',
-    applies: ({ actions }) =>
-      actions.length > 0 && actions.every((a) => REDSHIFT_DATA_STATEMENT_ACTIONS.has(a)),
+    why: 'Redshift Data API statement follow-up actions (DescribeStatement, GetStatementResult, CancelStatement, ListStatements) support no resource type; the redshift-data:statement-owner-iam-userid condition (required) narrows them to the statements the caller ran, and ExecuteStatement is still scoped to the cluster/workgroup.',
+    applies: ({ actions, statement }) =>
+      actions.length > 0 &&
+      actions.every((a) => REDSHIFT_DATA_STATEMENT_ACTIONS.has(a)) &&
+      isOwnerScoped(statement),
   },
 ];
 
@@ -183,6 +200,13 @@ function scanPolicies(id: string, resource: CfnResource, exceptions: readonly Ex
       }
       if (raw.Resource !== undefined && strings(raw.Resource).includes('*')) {
         add(Rule.IamWildcardResource, `Resource "*" for ${actions.join(', ') || 'its actions'}`);
+      }
+      const followUps = actions.filter((a) => REDSHIFT_DATA_STATEMENT_ACTIONS.has(a));
+      if (followUps.length > 0 && !isOwnerScoped(raw)) {
+        add(
+          Rule.RedshiftDataNotOwnerScoped,
+          `${followUps.join(', ')} without the condition StringEquals redshift-data:statement-owner-iam-userid = \${aws:userid}: the role could read every statement's results in the account`,
+        );
       }
     });
   }
@@ -343,6 +367,260 @@ function bucketsWithTlsPolicy(template: CfnTemplate): Set<string> {
   return out;
 }
 
+/**
+ * A consumer must give up on a stream record well before the stream trims it, or the on-failure
+ * record (shard, sequence range) points at data that is gone before anyone can read it. Kinesis
+ * keeps records at least 24 h (and DynamoDB Streams exactly 24 h); consumers templates cannot see
+ * the stream's configured retention, so the bound is a quarter of that minimum: a discarded batch
+ * is still readable for at least 18 h after its on-failure record is written.
+ */
+export const MAX_STREAM_RECORD_AGE_SECONDS = (24 * 3600) / 4;
+
+/** AWS: the queue's visibility timeout at least six times the function's timeout. */
+export const SQS_VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Lambda's defaults when a template leaves them out. */
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+const SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+
+/**
+ * Resource types that hold data a stack update or deletion must never take with it. Each needs
+ * DeletionPolicy and UpdateReplacePolicy Retain; DynamoDB tables also DeletionProtectionEnabled
+ * (which stops a console or API delete as well). osls' own deployment bucket holds only artifacts.
+ */
+const RETAINED_TYPES = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::Kinesis::Stream',
+  'AWS::S3::Bucket',
+  'AWS::KMS::Key',
+  'AWS::RedshiftServerless::Namespace',
+  'AWS::OpenSearchService::Domain',
+]);
+
+function scanResourceSettings(id: string, resource: CfnResource): Finding[] {
+  const p = resource.Properties ?? {};
+  const out: Finding[] = [];
+  const finding = (rule: Rule, message: string) =>
+    out.push({ rule, resource: id, type: resource.Type, message });
+  if (resource.Type === 'AWS::Logs::LogGroup' && (p.KmsKeyId === undefined || p.KmsKeyId === '')) {
+    finding(
+      Rule.LogGroupUnencrypted,
+      'KmsKeyId is required (the data key, whose policy lets CloudWatch Logs use it)',
+    );
+  }
+  if (RETAINED_TYPES.has(resource.Type) && id !== 'ServerlessDeploymentBucket') {
+    const missing = (['DeletionPolicy', 'UpdateReplacePolicy'] as const).filter(
+      (k) => resource[k] !== 'Retain',
+    );
+    if (missing.length > 0) {
+      finding(Rule.DeletionUnprotected, `${missing.join(' and ')}: Retain is required`);
+    }
+    const table = resource.Type === 'AWS::DynamoDB::Table';
+    if (table && p.DeletionProtectionEnabled !== true && p.DeletionProtectionEnabled !== 'true') {
+      finding(Rule.DeletionUnprotected, 'DeletionProtectionEnabled: true is required');
+    }
+  }
+  if (resource.Type === 'AWS::Events::Rule') {
+    const targets = Array.isArray(p.Targets) ? p.Targets : [];
+    targets.forEach((target, i) => {
+      const name = isRecord(target) && typeof target.Id === 'string' ? target.Id : `#${i}`;
+      if (!isRecord(target) || path(target, 'DeadLetterConfig', 'Arn') === undefined) {
+        finding(
+          Rule.EventBridgeTargetNoDlq,
+          `target ${name}: DeadLetterConfig.Arn is required (events EventBridge cannot deliver are dropped otherwise)`,
+        );
+      }
+      const retry = isRecord(target) ? target.RetryPolicy : undefined;
+      if (
+        !isRecord(retry) ||
+        retry.MaximumRetryAttempts === undefined ||
+        retry.MaximumEventAgeInSeconds === undefined
+      ) {
+        finding(
+          Rule.EventBridgeTargetNoDlq,
+          `target ${name}: RetryPolicy with MaximumRetryAttempts and MaximumEventAgeInSeconds is required`,
+        );
+      }
+    });
+  }
+  if (resource.Type === 'AWS::OpenSearchService::Domain') {
+    for (const message of openSearchExposure(p)) finding(Rule.OpenSearchDomainOpen, message);
+  }
+  return out;
+}
+
+/**
+ * Reachable from the internet or not (VPCOptions), a domain admits only signed requests of named
+ * principals, over HTTPS, and encrypts at rest and between nodes.
+ */
+function openSearchExposure(p: Record<string, unknown>): string[] {
+  const messages: string[] = [];
+  if (!isTrue(path(p, 'EncryptionAtRestOptions', 'Enabled')))
+    messages.push('EncryptionAtRestOptions.Enabled: true is required');
+  if (!isTrue(path(p, 'NodeToNodeEncryptionOptions', 'Enabled')))
+    messages.push('NodeToNodeEncryptionOptions.Enabled: true is required');
+  if (!isTrue(path(p, 'DomainEndpointOptions', 'EnforceHTTPS')))
+    messages.push('DomainEndpointOptions.EnforceHTTPS: true is required');
+  const policy = isRecord(p.AccessPolicies) ? p.AccessPolicies : undefined;
+  const statements = policy ? [policy.Statement].flat() : [];
+  const allows = statements.filter((st) => isRecord(st) && st.Effect === 'Allow');
+  if (allows.length === 0) {
+    messages.push('AccessPolicies must allow named principals (an empty policy admits no one)');
+  }
+  for (const st of allows) {
+    const principal = isRecord(st) ? st.Principal : undefined;
+    const anyone =
+      principal === '*' ||
+      (isRecord(principal) && [principal.AWS].flat().some((value) => value === '*'));
+    if (anyone || principal === undefined) {
+      messages.push('AccessPolicies must not allow Principal "*": name the roles that may call it');
+    }
+  }
+  return messages;
+}
+
+/** The logical id an intrinsic `{ Ref: X }` or `{ Fn::GetAtt: [X, ...] }` names. */
+function referencedId(value: unknown): string | undefined {
+  if (!isRecord(value)) return undefined;
+  if (typeof value.Ref === 'string') return value.Ref;
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  if (typeof getAtt === 'string') return getAtt.split('.')[0];
+  return undefined;
+}
+
+/** A string, or a string CloudFormation builds from literals only (Fn::Join, Fn::Sub with `${!`). */
+function literalString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!isRecord(value)) return undefined;
+  const join = value['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    const parts = join[1].map(literalString);
+    return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
+  }
+  const sub = value['Fn::Sub'];
+  if (typeof sub === 'string' && !/\$\{(?!!)/.test(sub)) return sub.replace(/\$\{!/g, '${');
+  return undefined;
+}
+
+/** IAM's policy variable for the caller's unique id (a literal here, not a template string). */
+const AWS_USERID_VARIABLE = ['$', '{aws:userid}'].join('');
+
+function isOwnerScoped(statement: Statement): boolean {
+  const equals = path(statement, 'Condition', 'StringEquals');
+  if (!isRecord(equals)) return false;
+  return literalString(equals['redshift-data:statement-owner-iam-userid']) === AWS_USERID_VARIABLE;
+}
+
+/** The IAM statements (Allow) a role carries: its inline policies and AWS::IAM::Policy on it. */
+function roleStatements(template: CfnTemplate, roleId: string): Statement[] {
+  const resources = template.Resources ?? {};
+  const docs: unknown[] = [];
+  const role = resources[roleId];
+  if (role?.Type === 'AWS::IAM::Role') {
+    const policies = Array.isArray(role.Properties?.Policies) ? role.Properties.Policies : [];
+    for (const policy of policies) if (isRecord(policy)) docs.push(policy.PolicyDocument);
+  }
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::RolePolicy') continue;
+    const roles = [resource.Properties?.Roles, resource.Properties?.RoleName].flat();
+    if (roles.some((r) => referencedId(r) === roleId))
+      docs.push(resource.Properties?.PolicyDocument);
+  }
+  return docs
+    .flatMap((doc) => (isRecord(doc) ? [doc.Statement].flat() : []))
+    .filter((st): st is Statement => isRecord(st) && st.Effect === 'Allow');
+}
+
+/** Whether an IAM action pattern (`kms:GenerateDataKey*`, `kms:*`) covers `action`. */
+function actionCovers(pattern: string, action: string): boolean {
+  const re = new RegExp(
+    `^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`,
+    'i',
+  );
+  return re.test(action);
+}
+
+function allows(statements: Statement[], action: string, resource: unknown): boolean {
+  const wanted = JSON.stringify(resource);
+  return statements.some(
+    (st) =>
+      strings(st.Action).some((pattern) => actionCovers(pattern, action)) &&
+      [st.Resource].flat().some((r) => r === '*' || JSON.stringify(r) === wanted),
+  );
+}
+
+/** The customer-managed key a queue or topic is encrypted with, if any (not an AWS-managed alias). */
+function customerKeyOf(resource: CfnResource | undefined): unknown {
+  const key = resource?.Properties?.KmsMasterKeyId;
+  if (key === undefined || key === '') return undefined;
+  if (typeof key === 'string' && key.startsWith('alias/aws/')) return undefined;
+  return key;
+}
+
+/** Rules about an event source mapping and what it points at (queue, function, destination). */
+function scanEventSourceMapping(template: CfnTemplate, id: string, esm: CfnResource): Finding[] {
+  const resources = template.Resources ?? {};
+  const p = esm.Properties ?? {};
+  const out: Finding[] = [];
+  const finding = (rule: Rule, message: string) =>
+    out.push({ rule, resource: id, type: esm.Type, message });
+  const functionId = referencedId(p.FunctionName);
+  const fn = functionId ? resources[functionId] : undefined;
+  const source = resources[referencedId(p.EventSourceArn) ?? ''];
+  const sourceText = JSON.stringify(p.EventSourceArn ?? '');
+
+  if (source?.Type === 'AWS::SQS::Queue' && fn?.Type === 'AWS::Lambda::Function') {
+    const timeout = Number(fn.Properties?.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS);
+    const visibility = Number(
+      source.Properties?.VisibilityTimeout ?? SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+    );
+    if (
+      Number.isFinite(timeout) &&
+      Number.isFinite(visibility) &&
+      visibility < SQS_VISIBILITY_TIMEOUT_FACTOR * timeout
+    ) {
+      finding(
+        Rule.SqsVisibilityTimeoutTooShort,
+        `queue ${referencedId(p.EventSourceArn)} VisibilityTimeout ${visibility} s is under ${SQS_VISIBILITY_TIMEOUT_FACTOR} × the function's ${timeout} s timeout (${SQS_VISIBILITY_TIMEOUT_FACTOR * timeout} s): messages reach the dead-letter queue early`,
+      );
+    }
+  }
+
+  const isStream =
+    source?.Type === 'AWS::Kinesis::Stream' ||
+    source?.Type === 'AWS::DynamoDB::Table' ||
+    /:kinesis:|:dynamodb:.*\/stream\//.test(sourceText);
+  if (isStream) {
+    const age = Number(p.MaximumRecordAgeInSeconds ?? -1);
+    if (!(age > 0 && age <= MAX_STREAM_RECORD_AGE_SECONDS)) {
+      finding(
+        Rule.StreamMaxRecordAge,
+        `MaximumRecordAgeInSeconds ${p.MaximumRecordAgeInSeconds ?? '(unset: infinite)'} must be set and at most ${MAX_STREAM_RECORD_AGE_SECONDS} s (a quarter of the 24 h minimum retention), so a discarded batch can still be read`,
+      );
+    }
+  }
+
+  const destinationId = referencedId(path(p, 'DestinationConfig', 'OnFailure', 'Destination'));
+  const destination = destinationId ? resources[destinationId] : undefined;
+  const key = customerKeyOf(destination);
+  const roleId = referencedId(fn?.Properties?.Role);
+  if (key !== undefined && roleId !== undefined) {
+    const statements = roleStatements(template, roleId);
+    const missing = ['kms:GenerateDataKey', 'kms:Decrypt'].filter(
+      (action) => !allows(statements, action, key),
+    );
+    if (missing.length > 0) {
+      finding(
+        Rule.OnFailureDestinationKms,
+        `on-failure destination ${destinationId} is encrypted with a customer key, but role ${roleId} lacks ${missing.join(' and ')} on it: Lambda cannot send the on-failure record`,
+      );
+    }
+  }
+  return out;
+}
+
 /** Scans one template; an empty list means it passes. */
 export function scanTemplate(
   template: CfnTemplate,
@@ -354,6 +632,10 @@ export function scanTemplate(
     if (!isRecord(resource) || typeof resource.Type !== 'string') continue;
     findings.push(...scanPolicies(id, resource, exceptions));
     findings.push(...scanEncryption(id, resource, tls));
+    findings.push(...scanResourceSettings(id, resource));
+    if (resource.Type === 'AWS::Lambda::EventSourceMapping') {
+      findings.push(...scanEventSourceMapping(template, id, resource));
+    }
   }
   return findings;
 }
@@ -395,6 +677,10 @@ function endsWithRoot(value: unknown): boolean {
 function hasConditionKey(condition: unknown, key: string): boolean {
   if (!isRecord(condition)) return false;
   return Object.values(condition).some((block) => isRecord(block) && key in block);
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
 }
 
 function strings(value: unknown): string[] {

@@ -15,6 +15,11 @@ export interface StartLocalAwsOptions {
   /** Root folder for the stand-ins' data. Default: a fresh temp folder, removed on stop. A folder
    * given here is kept on stop (the caller owns it). */
   readonly dataDir?: string;
+  /**
+   * The run's folder, where stand-ins may write files for the caller (SNS `file` subscriptions
+   * deliver only below it). Default: the data root (`dataDir` or the temp folder).
+   */
+  readonly runDir?: string;
   /** Region exported as AWS_REGION (default us-east-1). */
   readonly region?: string;
   /** No log lines (the dynalite fallback warning is still printed). */
@@ -119,6 +124,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
       const standIn = await plugin.start({
         name: plugin.name,
         dataDir,
+        runDir: options.runDir ?? root,
         region,
         env: Object.assign({}, base, ...dependencies.map((d) => d.env)),
         log: (message) => {

@@ -30,6 +30,12 @@ export interface StandInContext {
   readonly name: ServiceName;
   /** A fresh folder for this stand-in's data; the core removes it on stop (unless the caller gave `dataDir`). */
   readonly dataDir: string;
+  /**
+   * The run's folder: the only place a stand-in writes files for its caller (SNS `file`
+   * subscriptions). `runDir` of `startLocalAws`, else the stand-ins' data root; a context built
+   * elsewhere may leave it out, and then the stand-in's own `dataDir` is the run's folder.
+   */
+  readonly runDir?: string;
   readonly region: string;
   /** Env of the stand-ins this one `dependsOn` (already started), plus the base AWS env. */
   readonly env: Readonly<Record<string, string>>;

@@ -124,6 +124,7 @@ export async function startStandIns(
   wanted: readonly ServiceName[],
   region: string,
   onSkip: (message: string) => void,
+  runDir?: string,
 ): Promise<StandIns> {
   const started: LocalAws[] = [];
   const stopAll = async () => {
@@ -138,7 +139,16 @@ export async function startStandIns(
     const running = Object.fromEntries(coreNames.map((name) => [name, core.env]));
     const optional = wanted.filter((s) => !CORE_SERVICES.includes(s));
     const results = await Promise.allSettled(
-      optional.map((name) => startLocalAws({ services: [name], region, quiet: true, running })),
+      // runDir: the SNS stand-in's `file` subscriptions (alerts.ndjson) may write only there.
+      optional.map((name) =>
+        startLocalAws({
+          services: [name],
+          region,
+          quiet: true,
+          running,
+          ...(runDir ? { runDir } : {}),
+        }),
+      ),
     );
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') started.push(result.value);
@@ -303,8 +313,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     () => Date.now() - t0,
     (error: unknown) => error as Error,
   );
-  const aws = await startStandIns(options.services ?? registeredServices(), region, (m) =>
-    notWired.push(m),
+  const aws = await startStandIns(
+    options.services ?? registeredServices(),
+    region,
+    (m) => notWired.push(m),
+    options.runDir,
   );
   // Stopped with the stand-ins (and on a failed start): a dynalite table host and its connection.
   const cleanups: (() => Promise<void>)[] = [];

@@ -1,6 +1,6 @@
 /// <reference path="../internal/modules.d.ts" />
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -46,6 +46,53 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): string | undefin
     }
   }
   return undefined;
+}
+
+/**
+ * Whether the Java installation of `java` can compile: DynamoDB Local is started through a launcher
+ * in Java's source-file mode (see LoopbackDynamoDbLocal.java), which needs the JDK's compiler. A
+ * JDK has `javac` beside `java` (after symbolic links are resolved); a bare JRE has not.
+ */
+export function hasJavaCompiler(java: string): boolean {
+  try {
+    accessSync(join(dirname(realpathSync(java)), 'javac'), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The launcher that binds DynamoDB Local to 127.0.0.1 and puts the loopback guard in front. */
+export const LOOPBACK_LAUNCHER = fileURLToPath(
+  new URL('./LoopbackDynamoDbLocal.java', import.meta.url),
+);
+
+/**
+ * The `java` arguments that start DynamoDB Local (in memory, shared DB) on `port` of 127.0.0.1
+ * only. DynamoDB Local itself has no bind-address option (`-help` lists -port, -inMemory, -dbPath,
+ * -sharedDb, -cors, -delayTransientStatuses, -optimizeDbBeforeStartup, -disableTelemetry), so it
+ * is started through {@link LOOPBACK_LAUNCHER}, which sets the host of its Jetty connector.
+ */
+export function dynamoDbLocalArgs(
+  jvmFlags: readonly string[],
+  port: number,
+  dir: string = dynamoDbLocalDir(),
+): string[] {
+  return [
+    ...jvmFlags,
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    // The jar's manifest Class-Path brings DynamoDBLocal_lib/*.jar (Jetty, the servlet API).
+    '-cp',
+    join(dir, 'DynamoDBLocal.jar'),
+    LOOPBACK_LAUNCHER,
+    '-inMemory',
+    // One database for every access key and region: tests, scripts and functions share tables.
+    '-sharedDb',
+    // Telemetry would try to reach the network.
+    '-disableTelemetry',
+    '-port',
+    String(port),
+  ];
 }
 
 /**
@@ -97,8 +144,8 @@ export type DynamoDbLocalProcess = {
 };
 
 /**
- * Spawns DynamoDB Local (in memory, shared DB) with the given JVM flags on a free port of
- * 127.0.0.1 and waits until it answers.
+ * Spawns DynamoDB Local (in memory, shared DB) with the given JVM flags on a free port, listening
+ * on 127.0.0.1 only ({@link dynamoDbLocalArgs}), and waits until it answers.
  */
 export async function spawnDynamoDbLocal(
   java: string,
@@ -106,6 +153,12 @@ export async function spawnDynamoDbLocal(
   cwd: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<DynamoDbLocalProcess> {
+  if (!hasJavaCompiler(java)) {
+    throw new StandInStartError(
+      'dynamodb',
+      `DynamoDB Local is started through a Java source-file launcher that binds it to 127.0.0.1, which needs a JDK; ${java} has no javac beside it (Debian: apt-get install openjdk-17-jdk-headless, or run scripts/setup-machine.sh)`,
+    );
+  }
   const dir = dynamoDbLocalDir();
   let lastError: unknown;
   // DynamoDB Local cannot listen on port 0: take a free port and retry if another process grabs it
@@ -113,23 +166,10 @@ export async function spawnDynamoDbLocal(
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const child: ChildProcess = spawn(
-      java,
-      [
-        ...jvmFlags,
-        `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-        '-jar',
-        join(dir, 'DynamoDBLocal.jar'),
-        '-inMemory',
-        // One database for every access key and region: tests, scripts and functions share tables.
-        '-sharedDb',
-        // Telemetry would try to reach the network.
-        '-disableTelemetry',
-        '-port',
-        String(port),
-      ],
-      { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child: ChildProcess = spawn(java, dynamoDbLocalArgs(jvmFlags, port, dir), {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     trackChild(child);
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -262,14 +302,16 @@ export async function startDynamoDb(
 ): Promise<RunningStandIn> {
   if (engine === 'dynalite') return startDynalite(ctx);
   const java = findJava();
-  if (java) return startDynamoDbLocal(java, ctx, jvm);
+  if (java && (engine === 'dynamodb-local' || hasJavaCompiler(java))) {
+    return startDynamoDbLocal(java, ctx, jvm);
+  }
   if (engine === 'dynamodb-local') {
     throw new StandInStartError('dynamodb', 'DynamoDB Local needs Java 17 and no `java` was found');
   }
   ctx.log(
-    'WARNING: no `java` on PATH or in JAVA_HOME: falling back to dynalite, which lacks ' +
-      'TransactWriteItems, TTL and Streams and validates less than AWS. Install Java 17 to run ' +
-      "AWS's DynamoDB Local 1.25.",
+    `WARNING: ${java ? `${java} is a Java runtime without a compiler (javac)` : 'no `java` on PATH or in JAVA_HOME'}: falling back to dynalite, which lacks ` +
+      'TransactWriteItems, TTL and Streams and validates less than AWS. Install a Java 17 JDK ' +
+      "(openjdk-17-jdk-headless) to run AWS's DynamoDB Local 1.25.",
   );
   return startDynalite(ctx);
 }

@@ -1,12 +1,14 @@
 // The child-process side of `forkStandIn` for stand-ins whose module builds an http.Server from an
-// options object (kinesalite, dynalite): listens on a free port of 127.0.0.1, reports
+// options object (kinesalite, dynalite): listens on a free port of 127.0.0.1 behind the loopback
+// guard (loopback-guard.cjs), reports
 // { type: 'ready', port } (or { type: 'error', message }) over IPC, and exits when the parent
 // goes or sends { type: 'stop' }. argv: <options JSON>.
 'use strict';
+const { guardRequests } = require('./loopback-guard.cjs');
 
 /** Serve `createServer(options)` from this child process. */
 function serveInChild(createServer) {
-  const server = createServer(JSON.parse(process.argv[2] || '{}'));
+  const server = guardRequests(createServer(JSON.parse(process.argv[2] || '{}')));
   let closing = false;
   function shutdown() {
     if (closing) return;

@@ -2,7 +2,7 @@ import type { StandInPlugin } from '../types.js';
 import { startPostgres } from './postgres.js';
 import { startRedshiftDataServer } from './server.js';
 
-export { type PostgresServer, startPostgres } from './postgres.js';
+export { type PostgresServer, STATEMENT_ROLE, startPostgres } from './postgres.js';
 export {
   injectRedshiftFault,
   type RedshiftDataServer,
@@ -11,6 +11,7 @@ export {
 } from './server.js';
 export {
   type CopyPlan,
+  NON_S3_COPY_ERROR,
   planStatement,
   type SqlPlan,
   type StatementPlan,
@@ -19,8 +20,8 @@ export {
 
 /**
  * Redshift Data API: an HTTP server speaking the awsJson1_1 protocol of
- * @aws-sdk/client-redshift-data, executing asynchronously on a private PostgreSQL 15 server;
- * COPY from S3 reads the S3 stand-in.
+ * @aws-sdk/client-redshift-data, executing asynchronously on a private PostgreSQL 15 server as an
+ * unprivileged role; COPY from S3 reads the S3 stand-in.
  */
 export const redshiftPlugin: StandInPlugin = {
   name: 'redshift',
@@ -31,6 +32,8 @@ export const redshiftPlugin: StandInPlugin = {
     try {
       server = await startRedshiftDataServer({
         pgPort: postgres.port,
+        adminSocketDir: postgres.adminSocketDir,
+        statementUser: postgres.statementUser,
         s3Env: ctx.env,
         log: (message) => ctx.log(message),
       });
@@ -43,9 +46,15 @@ export const redshiftPlugin: StandInPlugin = {
       endpoint: server.endpoint,
       env: {
         AWS_ENDPOINT_URL_REDSHIFT_DATA: server.endpoint,
-        STREAMLENS_REDSHIFT_PG_URL: `postgres://postgres@127.0.0.1:${postgres.port}/postgres`,
+        // The statement role's own way in (unprivileged, like every statement of the Data API).
+        STREAMLENS_REDSHIFT_PG_URL: `postgres://${postgres.statementUser.user}:${postgres.statementUser.password}@127.0.0.1:${postgres.port}/dev`,
       },
-      details: { engine: 'PostgreSQL 15', pid: postgres.pid, port: postgres.port },
+      details: {
+        engine: 'PostgreSQL 15',
+        pid: postgres.pid,
+        port: postgres.port,
+        statementRole: postgres.statementUser.user,
+      },
       async stop() {
         if (stopped) return;
         stopped = true;

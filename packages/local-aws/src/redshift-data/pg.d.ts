@@ -21,6 +21,7 @@ declare module 'pg' {
     host?: string;
     port?: number;
     user?: string;
+    password?: string;
     database?: string;
     max?: number;
   }

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,11 +13,26 @@ const execFileAsync = promisify(execFile);
 /** Where Debian puts the PostgreSQL 15 server binaries (scripts/setup-machine.sh installs postgresql-15). */
 export const PG_BIN = process.env.STREAMLENS_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
+/**
+ * The role statements run as: LOGIN, owner of the databases it works in, and nothing more (no
+ * superuser, no CREATEROLE/CREATEDB, none of the pg_read_server_files / pg_write_server_files /
+ * pg_execute_server_program roles), so SQL sent to the stand-in cannot reach the machine's files or
+ * run programs.
+ */
+export const STATEMENT_ROLE = 'streamlens';
+
 /** A private PostgreSQL 15 server on 127.0.0.1. */
 export interface PostgresServer {
   readonly port: number;
   readonly pid: number | undefined;
   readonly dataDir: string;
+  /**
+   * The superuser's way in: the Unix socket folder (mode 0700, this process's user or root only),
+   * where `postgres` connects without a password. TCP accepts passwords only (scram-sha-256).
+   */
+  readonly adminSocketDir: string;
+  /** The unprivileged {@link STATEMENT_ROLE} and its password (random per server), for TCP. */
+  readonly statementUser: { readonly user: string; readonly password: string };
   stop(): Promise<void>;
 }
 
@@ -32,8 +48,10 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
 }
 
 /**
- * initdb into a fresh temp folder and start `postgres` on an ephemeral port (trust auth, durability
- * off: this is a test database). Stopped and removed by `stop()` or, as a safety net, on exit.
+ * initdb into a fresh temp folder and start `postgres` on an ephemeral port of 127.0.0.1 (durability
+ * off: this is a test database), then create the unprivileged {@link STATEMENT_ROLE}. Connections:
+ * the superuser only through the private Unix socket; TCP only with a password (scram-sha-256).
+ * Stopped and removed by `stop()` or, as a safety net, on exit.
  */
 export async function startPostgres(): Promise<PostgresServer> {
   const user = await postgresUser();
@@ -42,10 +60,27 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (user) chownSync(root, user.uid, user.gid);
   const dataDir = join(root, 'data');
   const env = { ...process.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', PGTZ: 'UTC' };
+  // initdb wants a superuser password when host connections need one; nobody uses it (the
+  // superuser comes in through the socket), so it is random and its file removed at once.
+  const pwfile = join(root, 'superuser-password');
+  writeFileSync(pwfile, randomBytes(24).toString('hex'), { mode: 0o600 });
+  if (user) chownSync(pwfile, user.uid, user.gid);
   try {
     await execFileAsync(
       join(PG_BIN, 'initdb'),
-      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '-N'],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '-N',
+      ],
       { env, ...(user ?? {}), cwd: root },
     );
   } catch (error) {
@@ -53,6 +88,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     throw new StandInStartError('redshift', `initdb failed: ${(error as Error).message}`, {
       cause: error,
     });
+  } finally {
+    rmSync(pwfile, { force: true });
   }
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -95,13 +132,35 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
     removeFolder(root);
   };
+  const statementUser = { user: STATEMENT_ROLE, password: randomBytes(24).toString('hex') };
   try {
     await waitReady(port, child, () => stderr);
+    await createStatementRole(root, port, statementUser.password);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { port, pid: child.pid, dataDir, stop };
+  return { port, pid: child.pid, dataDir, adminSocketDir: root, statementUser, stop };
+}
+
+async function createStatementRole(socketDir: string, port: number, password: string) {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Pool({
+    host: socketDir,
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+  });
+  admin.on('error', () => {});
+  try {
+    // The password is hex, so quoting it in the statement is safe (ALTER/CREATE ROLE take no $n).
+    await admin.query(
+      `CREATE ROLE ${STATEMENT_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${password}'`,
+    );
+  } finally {
+    await admin.end();
+  }
 }
 
 async function waitReady(port: number, child: ChildProcess, stderr: () => string): Promise<void> {

@@ -115,43 +115,73 @@ function toField(value: unknown, typeName: string): Record<string, unknown> {
   return { stringValue: String(value) };
 }
 
-/** Start the Redshift Data API stand-in over a PostgreSQL server; COPY reads from `s3Env`'s S3. */
+/**
+ * Start the Redshift Data API stand-in over a PostgreSQL server; COPY reads from `s3Env`'s S3.
+ * Databases are created and prepared as the superuser (through `adminSocketDir`); every statement
+ * a caller sends runs as `statementUser`, which owns those databases and nothing more.
+ */
 export async function startRedshiftDataServer(opts: {
   readonly pgPort: number;
+  readonly adminSocketDir: string;
+  readonly statementUser: { readonly user: string; readonly password: string };
   readonly s3Env: Readonly<Record<string, string>>;
   readonly log?: (message: string) => void;
 }): Promise<RedshiftDataServer> {
-  const pool = new pg.Pool({
-    host: '127.0.0.1',
+  const admin = new pg.Pool({
+    host: opts.adminSocketDir,
     port: opts.pgPort,
     user: 'postgres',
     database: 'postgres',
-    max: 8,
+    max: 2,
   });
-  pool.on('error', () => {});
-  await pool.query(COMPAT_FUNCTIONS_SQL);
-  const databases = new Map<string, Pool>([['postgres', pool]]);
-  const poolFor = async (database: string): Promise<Pool> => {
-    const existing = databases.get(database);
-    if (existing) return existing;
+  admin.on('error', () => {});
+  const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const databases = new Map<string, Promise<Pool>>();
+  const prepare = async (database: string): Promise<Pool> => {
     // Redshift Serverless has `dev` by default; any name the caller gives is created on first use.
-    const exists = await pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (exists.rows.length === 0) {
-      await pool.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`).catch((error) => {
+      await admin.query(`CREATE DATABASE ${quoteIdent(database)}`).catch((error) => {
         if (!/already exists/.test((error as Error).message)) throw error;
       });
     }
-    const created = new pg.Pool({
-      host: '127.0.0.1',
+    // Owning the database (and so its public schema, PostgreSQL 15's pg_database_owner) lets the
+    // statement role create schemas and tables there; it grants nothing outside the database.
+    await admin.query(
+      `ALTER DATABASE ${quoteIdent(database)} OWNER TO ${quoteIdent(opts.statementUser.user)}`,
+    );
+    const setup = new pg.Pool({
+      host: opts.adminSocketDir,
       port: opts.pgPort,
       user: 'postgres',
       database,
+      max: 1,
+    });
+    setup.on('error', () => {});
+    try {
+      await setup.query(COMPAT_FUNCTIONS_SQL);
+    } finally {
+      await setup.end();
+    }
+    const statements = new pg.Pool({
+      host: '127.0.0.1',
+      port: opts.pgPort,
+      user: opts.statementUser.user,
+      password: opts.statementUser.password,
+      database,
       max: 8,
     });
-    created.on('error', () => {});
-    await created.query(COMPAT_FUNCTIONS_SQL);
-    databases.set(database, created);
-    return created;
+    statements.on('error', () => {});
+    return statements;
+  };
+  const poolFor = (database: string): Promise<Pool> => {
+    let pool = databases.get(database);
+    if (!pool) {
+      pool = prepare(database);
+      databases.set(database, pool);
+      pool.catch(() => databases.delete(database));
+    }
+    return pool;
   };
   let s3: S3Client | undefined;
   const s3Client = () => {
@@ -191,7 +221,7 @@ export async function startRedshiftDataServer(opts: {
     } catch (error) {
       throw new TranslationError(`Load from '${source}' failed: GZIP: ${(error as Error).message}`);
     }
-    const rows = parseJsonAutoRows(text, source);
+    const rows = parseJsonAutoRows(text, source, plan.format === 'json-auto-ignorecase');
     const columns = await client.query<{ name: string; type: string }>(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
          FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
@@ -537,7 +567,11 @@ export async function startRedshiftDataServer(opts: {
       server.closeAllConnections();
       await closed;
       s3?.destroy();
-      await Promise.all([...databases.values()].map((p) => p.end().catch(() => {})));
+      const pools = await Promise.allSettled(databases.values());
+      await Promise.all(
+        pools.map((p) => (p.status === 'fulfilled' ? p.value.end().catch(() => {}) : undefined)),
+      );
+      await admin.end().catch(() => {});
     },
   };
 }

@@ -10,8 +10,11 @@ export interface CopyPlan {
   readonly bucket: string;
   readonly key: string;
   readonly gzip: boolean;
-  /** Only `FORMAT AS JSON 'auto'` (and 'auto ignorecase') is supported. */
-  readonly format: 'json-auto';
+  /**
+   * Only `FORMAT AS JSON 'auto'` (keys match column names exactly, as on Redshift) and
+   * `'auto ignorecase'` (keys match whatever their case) are supported.
+   */
+  readonly format: 'json-auto' | 'json-auto-ignorecase';
 }
 
 /** A statement PostgreSQL runs, after translation. */
@@ -132,6 +135,17 @@ export function bindNamedParameters(sql: string): { sql: string; parameterNames:
   return { sql: out, parameterNames: names };
 }
 
+/** Comments and white space before a statement's first word. */
+const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+/**
+ * Redshift's answer to a COPY that does not load from Amazon S3: the stand-in runs only S3 loads
+ * (Redshift also loads from DynamoDB, EMR and SSH hosts, which have no local counterpart), and
+ * never PostgreSQL's COPY to or from server files or programs, which Redshift does not have.
+ */
+export const NON_S3_COPY_ERROR =
+  'LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)';
+
 const COPY_RE =
   /^\s*copy\s+((?:"[^"]+"|[A-Za-z_][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w$]*))?)\s*(\(([^)]*)\))?\s+from\s+'([^']*)'([\s\S]*?);?\s*$/i;
 
@@ -148,7 +162,12 @@ export function parseCopy(sql: string): CopyPlan | undefined {
     string,
   ];
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
-  if (!s3) throw new TranslationError(`COPY source must be s3://bucket/key, got '${source}'`);
+  if (!s3) {
+    if (/^s3:/i.test(source)) {
+      throw new TranslationError(`COPY source must be s3://bucket/key, got '${source}'`);
+    }
+    throw new TranslationError(NON_S3_COPY_ERROR);
+  }
   if (!/\b(iam_role|credentials|access_key_id)\b/i.test(rest)) {
     throw new TranslationError('COPY needs authorization: IAM_ROLE or CREDENTIALS');
   }
@@ -157,6 +176,7 @@ export function parseCopy(sql: string): CopyPlan | undefined {
   if (!format || !/^auto( ignorecase)?$/i.test(format[1] as string)) {
     throw new TranslationError("only COPY ... FORMAT AS JSON 'auto' is supported by the stand-in");
   }
+  const ignoreCase = /^auto ignorecase$/i.test(format[1] as string);
   const columns = columnList
     ?.split(',')
     .map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase())
@@ -168,7 +188,7 @@ export function parseCopy(sql: string): CopyPlan | undefined {
     bucket: s3[1] as string,
     key: s3[2] as string,
     gzip: /\bgzip\b/i.test(rest),
-    format: 'json-auto',
+    format: ignoreCase ? 'json-auto-ignorecase' : 'json-auto',
   };
 }
 
@@ -176,8 +196,11 @@ export function parseCopy(sql: string): CopyPlan | undefined {
 export function planStatement(sql: string): StatementPlan {
   const copy = parseCopy(sql);
   if (copy) return copy;
-  if (/^\s*copy\b/i.test(sql) && /\bs3:\/\//i.test(sql)) {
-    throw new TranslationError(`cannot parse COPY statement: ${sql.slice(0, 200)}`);
+  if (/^copy\b/i.test(sql.replace(LEADING_NOISE, ''))) {
+    if (/\bs3:\/\//i.test(sql)) {
+      throw new TranslationError(`cannot parse COPY statement: ${sql.slice(0, 200)}`);
+    }
+    throw new TranslationError(NON_S3_COPY_ERROR);
   }
   const { sql: bound, parameterNames } = bindNamedParameters(
     translateTypesAndFunctions(stripPhysicalDesign(sql)),
@@ -186,10 +209,15 @@ export function planStatement(sql: string): StatementPlan {
 }
 
 /**
- * Rows of a JSON 'auto' COPY source: whitespace-separated JSON objects (NDJSON included), keys
- * lower-cased (Redshift matches top-level keys to column names case-insensitively).
+ * Rows of a JSON 'auto' COPY source: one JSON object per line (NDJSON). Redshift matches top-level
+ * keys to column names (always lower case) exactly with 'auto', so a key `Id` loads nothing into
+ * column `id`; with 'auto ignorecase' (`ignoreCase`) keys are lower-cased first.
  */
-export function parseJsonAutoRows(text: string, source: string): Record<string, unknown>[] {
+export function parseJsonAutoRows(
+  text: string,
+  source: string,
+  ignoreCase = false,
+): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n += 1) {
@@ -208,7 +236,12 @@ export function parseJsonAutoRows(text: string, source: string): Record<string, 
         `Load from '${source}' failed: line ${n + 1} is not a JSON object`,
       );
     }
-    const row: Record<string, unknown> = {};
+    if (!ignoreCase) {
+      rows.push(value as Record<string, unknown>);
+      continue;
+    }
+    // Prototype-free: a key `__proto__` stays a key (and matches no column).
+    const row: Record<string, unknown> = Object.create(null);
     for (const [k, v] of Object.entries(value)) row[k.toLowerCase()] = v;
     rows.push(row);
   }

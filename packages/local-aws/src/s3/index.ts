@@ -57,7 +57,10 @@ function childEvents(child: ChildProcess): StandInEvents {
   };
 }
 
-/** S3: s3rver 3.7.1 in a child Node process (for the OpenSSL legacy provider), data in a temp dir. */
+/**
+ * S3: @20minutes/s3rver 4.0.4 (the maintained fork of s3rver 3.7) in a child Node process (for the
+ * OpenSSL legacy provider), data in a temp dir.
+ */
 export const s3Plugin: StandInPlugin = {
   name: 's3',
   resourceKeys: ['buckets'],
@@ -93,7 +96,7 @@ export const s3Plugin: StandInPlugin = {
       endpoint,
       env,
       events: childEvents(child),
-      details: { engine: 's3rver 3.7.1', pid: child.pid, dataDir: ctx.dataDir },
+      details: { engine: '@20minutes/s3rver 4.0.4', pid: child.pid, dataDir: ctx.dataDir },
       async stop() {
         if (stopped) return;
         stopped = true;

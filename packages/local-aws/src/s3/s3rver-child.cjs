@@ -1,4 +1,5 @@
-// Runs s3rver 3.7.1 in its own Node process, started with --openssl-legacy-provider: s3rver encrypts
+// Runs s3rver (the maintained @20minutes/s3rver 4.0 fork of s3rver 3.7) in its own Node process,
+// started with --openssl-legacy-provider: s3rver encrypts
 // ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only offers through the legacy
 // provider. Keeping the flag in this child spares every test process NODE_OPTIONS.
 // argv: <data directory>. Reports { type: 'ready', port } over IPC; exits when the parent goes.
@@ -6,12 +7,14 @@
 // the response is sent) goes to the parent as { type: 's3-event', event }; { type: 'flush', id }
 // is answered { type: 'flushed', id } after every event emitted before it (IPC keeps the order).
 'use strict';
-const S3rver = require('s3rver');
-const AWSAccount = require('s3rver/lib/models/account');
+const S3rver = require('@20minutes/s3rver');
+const AWSAccount = require('@20minutes/s3rver/lib/models/account');
+const { browserRequestRejection } = require('../internal/loopback-guard.cjs');
 const { DUMMY_ACCOUNT } = AWSAccount;
 
-// s3rver knows one access key (S3RVER); SigV4 signatures are not verified anyway. Accept any key,
-// like the other stand-ins do, so callers may keep whatever dummy credentials they have.
+// s3rver knows one access key (S3RVER). Accept any key and any signature, like the other stand-ins
+// do, so callers may keep whatever dummy credentials they have (the fork verifies SigV4 signatures,
+// which s3rver 3.7 never did; `allowMismatchedSignatures` keeps that behaviour).
 const registry = AWSAccount.registry;
 const originalGet = registry.get.bind(registry);
 registry.get = (key) => originalGet(key) ?? DUMMY_ACCOUNT;
@@ -21,6 +24,17 @@ const server = new S3rver({
   port: 0,
   directory: process.argv[2],
   silent: true,
+  allowMismatchedSignatures: true,
+});
+
+// s3rver is a Koa application: the loopback guard runs first, before any S3 handling (s3rver also
+// takes browser form uploads, POST multipart/form-data, which a web page can send cross-origin).
+server.middleware.unshift(async (ctx, next) => {
+  const reason = browserRequestRejection(ctx.req.headers);
+  if (reason === undefined) return next();
+  ctx.status = 403;
+  ctx.type = 'text/plain';
+  ctx.body = `Forbidden: ${reason}. Local stand-ins answer only programs on this machine.\n`;
 });
 
 const send = (message) => {

@@ -33,7 +33,12 @@ export {
 /** A subscription created with a topic by `createResources`. */
 export interface TopicSubscriptionSpec {
   readonly protocol: 'sqs' | 'file' | 'http' | 'https';
-  /** sqs: a queue ARN or name (the local queue is its last `:` segment); file: a path; http: a URL. */
+  /**
+   * sqs: a queue ARN or name (the local queue is its last `:` segment); file: an absolute path in
+   * the run's folder (`runDir` of `startLocalAws`); http(s): a URL on a loopback host, which must
+   * confirm the subscription (GET the SubscribeURL of the SubscriptionConfirmation it is sent, or
+   * ConfirmSubscription) before anything is delivered.
+   */
   readonly endpoint: string;
   readonly filterPolicy?: Record<string, unknown>;
   readonly rawMessageDelivery?: boolean;
@@ -56,7 +61,11 @@ export const snsPlugin: StandInPlugin = {
   name: 'sns',
   resourceKeys: ['topics'],
   async start(ctx) {
-    const server = await startSnsServer({ region: ctx.region, log: ctx.log });
+    const server = await startSnsServer({
+      region: ctx.region,
+      log: ctx.log,
+      fileDeliveryDir: ctx.runDir ?? ctx.dataDir,
+    });
     const env = { AWS_ENDPOINT_URL_SNS: server.endpoint };
     const client = new SNSClient({
       ...clientOptions({ ...ctx.env, ...env }, 'sns'),
@@ -78,6 +87,7 @@ export const snsPlugin: StandInPlugin = {
       // use `receiveLocalQueue(endpoint, queue)`.
       details: {
         engine: 'streamlens SNS stand-in (query protocol)',
+        fileDeliveryDir: ctx.runDir ?? ctx.dataDir,
         receive: server.receive,
         setFaults: server.setFaults,
         stats: server.stats,

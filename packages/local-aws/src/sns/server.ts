@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { constants, realpathSync } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { seededRandom } from '../fault-proxy/rules.js';
-import { closeHttpServer, listenEphemeral } from '../internal/net.js';
+import { closeHttpServer, isLoopbackHost, listenEphemeral } from '../internal/net.js';
 import {
   type FilterPolicy,
   FilterPolicyError,
@@ -62,6 +64,11 @@ export interface SnsServerOptions {
   readonly seed?: number;
   readonly faults?: SnsFaults;
   readonly log?: (line: string) => void;
+  /**
+   * The folder `file` subscriptions may write in (the run's folder): an endpoint outside it, or
+   * reached through a symbolic link, is refused. Without it `file` subscriptions are refused.
+   */
+  readonly fileDeliveryDir?: string;
 }
 
 /** What `stats()` counts. */
@@ -93,6 +100,8 @@ interface Subscription {
   endpoint: string;
   attributes: Record<string, string>;
   policy?: FilterPolicy;
+  /** http(s): the token of the SubscriptionConfirmation sent; unset once confirmed. */
+  pendingToken?: string;
 }
 
 interface Topic {
@@ -201,13 +210,41 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Protocols whose endpoint must confirm before anything is delivered, as on SNS. */
+const CONFIRMED_BY_ENDPOINT = new Set(['http', 'https']);
+
+/** Whether `inside` is `root` or below it (both already resolved, symbolic links included). */
+function isWithin(root: string, inside: string): boolean {
+  const rel = relative(root, inside);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * The absolute path a `file` endpoint names, if it lies in `root` (its folder must exist; the
+ * folder's real path, symbolic links resolved, must be inside the root's real path).
+ */
+function fileEndpointIn(root: string | undefined, endpoint: string): string | undefined {
+  if (root === undefined || !isAbsolute(endpoint)) return undefined;
+  const target = resolve(endpoint);
+  try {
+    const realRoot = realpathSync(root);
+    const realFolder = realpathSync(dirname(target));
+    return isWithin(realRoot, realFolder) && target !== realRoot ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts an SNS stand-in on an ephemeral port of 127.0.0.1 speaking the query protocol that
  * `@aws-sdk/client-sns` 3.1169 sends (form-encoded `Action=...`, XML answers): CreateTopic,
  * Subscribe, Unsubscribe, ListTopics, ListSubscriptionsByTopic, Get/SetSubscriptionAttributes,
- * GetTopicAttributes, Publish, PublishBatch. Subscribers: `sqs` (a local in-memory queue named by
- * the endpoint's last `:` segment; read with `receive()` or `GET /_local/queues/<name>`), `file`
- * (NDJSON appended to a path) and `http`/`https` (POST of the notification JSON).
+ * GetTopicAttributes, Publish, PublishBatch, ConfirmSubscription. Subscribers: `sqs` (a local
+ * in-memory queue named by the endpoint's last `:` segment; read with `receive()` or
+ * `GET /_local/queues/<name>`), `file` (NDJSON appended to a file under `fileDeliveryDir`) and
+ * `http`/`https` on a loopback host (POST of the notification JSON, once the endpoint has confirmed
+ * the SubscriptionConfirmation it was sent, as SNS requires). Browser-originated requests are
+ * refused (see internal/loopback-guard.cjs).
  */
 export async function startSnsServer(options: SnsServerOptions = {}): Promise<SnsServer> {
   const region = options.region ?? 'us-east-1';
@@ -230,6 +267,9 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
   let throttleInjected = 0;
   let batchFaultCalls = 0;
   const pendingHttp = new Set<Promise<void>>();
+  // Appends to one file run one after another, in publish order.
+  const fileQueues = new Map<string, Promise<void>>();
+  let endpoint = '';
 
   const topicOf = (arn: string): Topic => {
     const topic = topics.get(arn);
@@ -251,6 +291,88 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
     throw new SnsApiError('Throttled', 'Rate exceeded', 429);
   };
 
+  const track = (p: Promise<void>): void => {
+    pendingHttp.add(p);
+    void p.finally(() => pendingHttp.delete(p));
+  };
+
+  /** Append under the delivery folder only, never through a symbolic link (checked again here:
+   * the folder may have changed since Subscribe). */
+  const appendToFile = (path: string, line: string): void => {
+    const write = async () => {
+      const root = options.fileDeliveryDir;
+      if (root === undefined || !isWithin(await realpath(root), await realpath(dirname(path)))) {
+        throw new Error('not inside the delivery folder');
+      }
+      const handle = await open(
+        path,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+        0o600,
+      );
+      try {
+        await handle.write(line);
+      } finally {
+        await handle.close();
+      }
+    };
+    const p = (fileQueues.get(path) ?? Promise.resolve()).then(write).catch((error) => {
+      counters.httpDeliveryErrors += 1;
+      log(`file delivery to ${path} failed: ${(error as Error).message}`);
+    });
+    fileQueues.set(path, p);
+    track(p);
+  };
+
+  /** POST an SNS message to an http(s) subscriber; redirects are not followed. */
+  const post = (sub: Subscription, type: string, messageId: string, body: string): void => {
+    track(
+      fetch(sub.endpoint, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'content-type': 'text/plain; charset=UTF-8',
+          'x-amz-sns-message-type': type,
+          'x-amz-sns-message-id': messageId,
+          'x-amz-sns-topic-arn': sub.topicArn,
+          ...(type === 'Notification' ? { 'x-amz-sns-subscription-arn': sub.arn } : {}),
+        },
+        body,
+      })
+        .then((res) => {
+          if (!res.ok) counters.httpDeliveryErrors += 1;
+        })
+        .catch((error) => {
+          counters.httpDeliveryErrors += 1;
+          log(`http delivery to ${sub.endpoint} failed: ${(error as Error).message}`);
+        }),
+    );
+  };
+
+  /** Send the SubscriptionConfirmation SNS sends a new http(s) subscriber. */
+  const requestConfirmation = (sub: Subscription, token: string): void => {
+    const messageId = randomUUID();
+    const query = new URLSearchParams({
+      Action: 'ConfirmSubscription',
+      TopicArn: sub.topicArn,
+      Token: token,
+    });
+    post(
+      sub,
+      'SubscriptionConfirmation',
+      messageId,
+      JSON.stringify({
+        Type: 'SubscriptionConfirmation',
+        MessageId: messageId,
+        Token: token,
+        TopicArn: sub.topicArn,
+        Message: `You have chosen to subscribe to the topic ${sub.topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`,
+        SubscribeURL: `${endpoint}/?${query}`,
+        Timestamp: new Date().toISOString(),
+        SignatureVersion: '1',
+      }),
+    );
+  };
+
   const deliver = (
     topic: Topic,
     messageId: string,
@@ -260,6 +382,7 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
   ): void => {
     counters.published += 1;
     for (const sub of topic.subscriptions) {
+      if (sub.pendingToken !== undefined) continue;
       if (sub.policy && !matchesFilterPolicy(sub.policy, attributes)) continue;
       const raw = sub.attributes.RawMessageDelivery === 'true';
       const body = raw
@@ -296,33 +419,9 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
         queue.push(delivery);
         queues.set(name, queue);
       } else if (sub.protocol === 'file') {
-        const p = appendFile(sub.endpoint, `${JSON.stringify(delivery)}\n`).catch((error) => {
-          counters.httpDeliveryErrors += 1;
-          log(`file delivery to ${sub.endpoint} failed: ${(error as Error).message}`);
-        });
-        pendingHttp.add(p);
-        void p.finally(() => pendingHttp.delete(p));
+        appendToFile(sub.endpoint, `${JSON.stringify(delivery)}\n`);
       } else if (sub.protocol === 'http' || sub.protocol === 'https') {
-        const p = fetch(sub.endpoint, {
-          method: 'POST',
-          headers: {
-            'content-type': 'text/plain; charset=UTF-8',
-            'x-amz-sns-message-type': 'Notification',
-            'x-amz-sns-message-id': messageId,
-            'x-amz-sns-topic-arn': topic.arn,
-            'x-amz-sns-subscription-arn': sub.arn,
-          },
-          body,
-        })
-          .then((res) => {
-            if (!res.ok) counters.httpDeliveryErrors += 1;
-          })
-          .catch((error) => {
-            counters.httpDeliveryErrors += 1;
-            log(`http delivery to ${sub.endpoint} failed: ${(error as Error).message}`);
-          });
-        pendingHttp.add(p);
-        void p.finally(() => pendingHttp.delete(p));
+        post(sub, 'Notification', messageId, body);
       }
     }
   };
@@ -370,6 +469,45 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
     sub.attributes[name] = value;
   };
 
+  /**
+   * The endpoint a subscription may have. `file`: a path under `fileDeliveryDir` (made absolute).
+   * `http(s)`: a URL of this machine (a loopback host): the stand-in never sends traffic
+   * elsewhere. Other protocols as given.
+   */
+  const subscriberEndpoint = (protocol: string, given: string): string => {
+    if (protocol === 'file') {
+      const path = fileEndpointIn(options.fileDeliveryDir, given);
+      if (path === undefined) {
+        throw new SnsApiError(
+          'InvalidParameter',
+          `Invalid parameter: Endpoint: file subscriptions must name a file in an existing folder under ${options.fileDeliveryDir ?? '(no delivery folder configured)'}`,
+        );
+      }
+      return path;
+    }
+    if (protocol === 'http' || protocol === 'https') {
+      let url: URL | undefined;
+      try {
+        url = new URL(given);
+      } catch {
+        url = undefined;
+      }
+      if (url?.protocol !== `${protocol}:`) {
+        throw new SnsApiError(
+          'InvalidParameter',
+          'Invalid parameter: Endpoint must match Protocol',
+        );
+      }
+      if (!isLoopbackHost(url.host)) {
+        throw new SnsApiError(
+          'InvalidParameter',
+          'Invalid parameter: Endpoint: the local stand-in delivers only to loopback hosts',
+        );
+      }
+    }
+    return given;
+  };
+
   const actions: Record<string, (p: URLSearchParams) => string> = {
     CreateTopic(p) {
       const name = required(p, 'Name');
@@ -391,7 +529,12 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       const attrs = {
         ...topic.attributes,
         TopicArn: topic.arn,
-        SubscriptionsConfirmed: String(topic.subscriptions.length),
+        SubscriptionsConfirmed: String(
+          topic.subscriptions.filter((s) => s.pendingToken === undefined).length,
+        ),
+        SubscriptionsPending: String(
+          topic.subscriptions.filter((s) => s.pendingToken !== undefined).length,
+        ),
       };
       return `<Attributes>${Object.entries(attrs)
         .map(([k, v]) => `<entry>${el('key', k)}${el('value', v)}</entry>`)
@@ -403,7 +546,7 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       if (!['sqs', 'file', 'http', 'https', 'email', 'email-json', 'lambda'].includes(protocol)) {
         throw new SnsApiError('InvalidParameter', `Invalid parameter: Protocol ${protocol}`);
       }
-      const endpoint = required(p, 'Endpoint');
+      const endpoint = subscriberEndpoint(protocol, required(p, 'Endpoint'));
       const existing = topic.subscriptions.find(
         (s) => s.protocol === protocol && s.endpoint === endpoint,
       );
@@ -413,6 +556,9 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
         protocol,
         endpoint,
         attributes: {},
+        ...(CONFIRMED_BY_ENDPOINT.has(protocol)
+          ? { pendingToken: randomBytes(64).toString('hex') }
+          : {}),
       };
       for (const [k, v] of Object.entries(stringMapOf(p, 'Attributes')))
         setSubscriptionAttribute(sub, k, v);
@@ -420,6 +566,17 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
         topic.subscriptions.push(sub);
         subscriptions.set(sub.arn, sub);
       }
+      // A pending subscriber is asked again on every Subscribe, as SNS does.
+      if (sub.pendingToken !== undefined) requestConfirmation(sub, sub.pendingToken);
+      const pending = sub.pendingToken !== undefined && p.get('ReturnSubscriptionArn') !== 'true';
+      return el('SubscriptionArn', pending ? 'pending confirmation' : sub.arn);
+    },
+    ConfirmSubscription(p) {
+      const topic = topicOf(required(p, 'TopicArn'));
+      const token = required(p, 'Token');
+      const sub = topic.subscriptions.find((s) => s.pendingToken === token);
+      if (!sub) throw new SnsApiError('InvalidParameter', 'Invalid token');
+      delete sub.pendingToken;
       return el('SubscriptionArn', sub.arn);
     },
     Unsubscribe(p) {
@@ -435,7 +592,7 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       const topic = topicOf(required(p, 'TopicArn'));
       const members = topic.subscriptions.map(
         (s) =>
-          `<member>${el('TopicArn', s.topicArn)}${el('Protocol', s.protocol)}${el('SubscriptionArn', s.arn)}${el('Owner', ACCOUNT)}${el('Endpoint', s.endpoint)}</member>`,
+          `<member>${el('TopicArn', s.topicArn)}${el('Protocol', s.protocol)}${el('SubscriptionArn', s.pendingToken === undefined ? s.arn : 'PendingConfirmation')}${el('Owner', ACCOUNT)}${el('Endpoint', s.endpoint)}</member>`,
       );
       return `<Subscriptions>${members.join('')}</Subscriptions>`;
     },
@@ -448,6 +605,8 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
         TopicArn: sub.topicArn,
         Protocol: sub.protocol,
         Endpoint: sub.endpoint,
+        PendingConfirmation: String(sub.pendingToken !== undefined),
+        ConfirmationWasAuthenticated: 'false',
       };
       return `<Attributes>${Object.entries(attrs)
         .map(([k, v]) => `<entry>${el('key', k)}${el('value', v)}</entry>`)
@@ -560,7 +719,9 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       res.end(JSON.stringify(receive(name, { drain: url.searchParams.get('drain') === 'true' })));
       return;
     }
+    // Query parameters count as on SNS (the SubscribeURL a subscriber GETs carries them).
     const params = new URLSearchParams(await readBody(req));
+    for (const [key, value] of url.searchParams) if (!params.has(key)) params.set(key, value);
     const action = params.get('Action') ?? '';
     counters.requests += 1;
     counters.byAction[action] = (counters.byAction[action] ?? 0) + 1;
@@ -601,7 +762,7 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       res.end(String((error as Error).message));
     });
   });
-  const endpoint = await listenEphemeral(server);
+  endpoint = await listenEphemeral(server);
   let stopped = false;
   return {
     endpoint,

@@ -1,3 +1,6 @@
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   BatchExecuteStatementCommand,
@@ -10,7 +13,12 @@ import {
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '../../src/connect.js';
-import { injectRedshiftFault } from '../../src/redshift-data/index.js';
+import {
+  injectRedshiftFault,
+  NON_S3_COPY_ERROR,
+  STATEMENT_ROLE,
+} from '../../src/redshift-data/index.js';
+import { BROWSER_FORM_POST, rawRequest } from '../helpers/http.js';
 
 const aws = connectLocalAws();
 const rs = () => aws.clients().redshiftData;
@@ -107,8 +115,9 @@ describe('Redshift Data API stand-in', () => {
     expect(result.Records?.[0]?.[0]).toEqual({ longValue: 0 });
   });
 
-  it('COPYs gzip NDJSON from the S3 stand-in, matching keys case-insensitively', async () => {
+  it("COPYs gzip NDJSON from the S3 stand-in, matching keys exactly with JSON 'auto' and in any case with 'auto ignorecase'", async () => {
     await run('CREATE TABLE t_copy (id VARCHAR(64), value DOUBLE PRECISION, data SUPER)');
+    await run('CREATE TABLE t_copy_ic (id VARCHAR(64), value DOUBLE PRECISION, data SUPER)');
     const body = gzipSync(
       '{"ID":"a","value":1.5,"data":{"k":"v"},"extra":1}\n{"id":"b","value":2,"data":[1,2]}\n',
     );
@@ -118,14 +127,25 @@ describe('Redshift Data API stand-in', () => {
     const copy = await run(
       `COPY t_copy FROM 's3://${bucket}/events/x.gz' IAM_ROLE 'arn:aws:iam::000000000000:role/copy' FORMAT AS JSON 'auto' GZIP`,
     );
-    expect(copy.Status).toBe('FINISHED');
-    const select = await run(
-      "SELECT id, value, data->>'k' AS k, jsonb_typeof(data) AS t FROM t_copy ORDER BY id",
+    const copyIgnoringCase = await run(
+      `COPY t_copy_ic FROM 's3://${bucket}/events/x.gz' IAM_ROLE 'arn:aws:iam::000000000000:role/copy' FORMAT AS JSON 'auto ignorecase' GZIP`,
     );
-    const result = await rs().send(new GetStatementResultCommand({ Id: select.Id }));
-    expect(result.Records).toEqual([
-      [{ stringValue: 'a' }, { doubleValue: 1.5 }, { stringValue: 'v' }, { stringValue: 'object' }],
+    expect(copy.Status).toBe('FINISHED');
+    expect(copyIgnoringCase.Status).toBe('FINISHED');
+    const rows = async (table: string) => {
+      const select = await run(
+        `SELECT id, value, data->>'k' AS k, jsonb_typeof(data) AS t FROM ${table} ORDER BY value`,
+      );
+      return (await rs().send(new GetStatementResultCommand({ Id: select.Id }))).Records;
+    };
+    // "ID" is not column id for 'auto' (Redshift's column names are lower case).
+    expect(await rows('t_copy')).toEqual([
+      [{ isNull: true }, { doubleValue: 1.5 }, { stringValue: 'v' }, { stringValue: 'object' }],
       [{ stringValue: 'b' }, { doubleValue: 2 }, { isNull: true }, { stringValue: 'array' }],
+    ]);
+    expect((await rows('t_copy_ic'))?.map((r) => r[0])).toEqual([
+      { stringValue: 'a' },
+      { stringValue: 'b' },
     ]);
   });
 
@@ -141,5 +161,62 @@ describe('Redshift Data API stand-in', () => {
     expect(first.Status).toBe('FAILED');
     expect(first.Error).toBe('ERROR: injected');
     expect(second.Status).toBe('FINISHED');
+  });
+});
+
+describe('Redshift Data API stand-in: what a statement can reach', () => {
+  const marker = join(tmpdir(), `streamlens-redshift-program-${process.pid}-${Date.now()}`);
+  afterAll(() => rmSync(marker, { force: true }));
+
+  it('runs statements as a role that is not a superuser', async () => {
+    // Act
+    const d = await run(
+      'SELECT current_user AS who, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user',
+    );
+    const result = await rs().send(new GetStatementResultCommand({ Id: d.Id }));
+    // Assess
+    expect(result.Records?.[0]).toEqual([
+      { stringValue: STATEMENT_ROLE },
+      { booleanValue: false },
+      { booleanValue: false },
+      { booleanValue: false },
+    ]);
+  });
+
+  it('cannot run a program or read a server file, even past the COPY check', async () => {
+    // Act
+    const program = await run(`COPY (SELECT 1) TO PROGRAM 'touch ${marker}'`);
+    const hidden = await run(`SELECT 1; COPY (SELECT 1) TO PROGRAM 'touch ${marker}'`);
+    const read = await run("SELECT pg_read_file('/etc/passwd')");
+    const lo = await run("SELECT lo_import('/etc/passwd')");
+    // Assess
+    expect(program.Status).toBe('FAILED');
+    expect(program.Error).toBe(NON_S3_COPY_ERROR);
+    expect(hidden.Status).toBe('FAILED');
+    expect(hidden.Error).toMatch(/permission denied|must be superuser|pg_execute_server_program/);
+    expect(read.Status).toBe('FAILED');
+    expect(read.Error).toMatch(/permission denied/);
+    expect(lo.Status).toBe('FAILED');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('refuses COPY from a server file as Redshift refuses a non-S3 load', async () => {
+    // Prepare
+    await run('CREATE TABLE t_file_copy (line TEXT)');
+    // Act
+    const d = await run("COPY t_file_copy FROM '/etc/passwd'");
+    // Assess
+    expect(d.Status).toBe('FAILED');
+    expect(d.Error).toBe(NON_S3_COPY_ERROR);
+  });
+
+  it('refuses browser-originated requests', async () => {
+    // Act
+    const answer = await rawRequest(aws.endpoints.redshift as string, {
+      headers: { ...BROWSER_FORM_POST, 'x-amz-target': 'RedshiftData.ExecuteStatement' },
+      body: JSON.stringify({ ...target, Sql: 'CREATE TABLE t_browser (a int)' }),
+    });
+    // Assess
+    expect(answer.status).toBe(403);
   });
 });

@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ConfirmSubscriptionCommand,
   CreateTopicCommand,
+  GetSubscriptionAttributesCommand,
   ListSubscriptionsByTopicCommand,
+  ListTopicsCommand,
   PublishBatchCommand,
   PublishCommand,
   SetSubscriptionAttributesCommand,
@@ -15,12 +18,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clientOptions } from '../../src/clients.js';
 import { connectLocalAws } from '../../src/connect.js';
 import { receiveLocalQueue, type SnsServer, startSnsServer } from '../../src/sns/index.js';
+import { startLocalAws } from '../../src/start.js';
+import { BROWSER_FORM_POST, rawRequest } from '../helpers/http.js';
 
 let server: SnsServer;
 let sns: SNSClient;
+/** The run folder: the only place file subscriptions of `server` may write. */
+const runDir = mkdtempSync(join(tmpdir(), 'sns-run-'));
+/** Outside the run folder. */
+const elsewhere = mkdtempSync(join(tmpdir(), 'sns-elsewhere-'));
 
 beforeAll(async () => {
-  server = await startSnsServer({ seed: 42 });
+  server = await startSnsServer({ seed: 42, fileDeliveryDir: runDir });
   sns = new SNSClient({
     ...clientOptions({ ...process.env, AWS_ENDPOINT_URL_SNS: server.endpoint }, 'sns'),
     endpoint: server.endpoint,
@@ -31,7 +40,58 @@ beforeAll(async () => {
 afterAll(async () => {
   sns.destroy();
   await server.stop();
+  rmSync(runDir, { recursive: true, force: true });
+  rmSync(elsewhere, { recursive: true, force: true });
 });
+
+type Parsed = Record<string, unknown>;
+
+/** The NDJSON lines of a file once it has at least `count` of them. */
+async function waitForLines(file: string, count: number): Promise<Parsed[]> {
+  for (let i = 0; i < 200; i += 1) {
+    if (existsSync(file)) {
+      const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      if (lines.length >= count) return lines.map((l) => JSON.parse(l) as Parsed);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${file} did not get ${count} lines`);
+}
+
+/** A loopback HTTP subscriber that records what SNS posts to it. */
+async function subscriber(): Promise<{
+  url: string;
+  posts: { headers: IncomingHttpHeaders; body: Parsed }[];
+  close(): Promise<void>;
+}> {
+  const posts: { headers: IncomingHttpHeaders; body: Parsed }[] = [];
+  const http: Server = createServer((req, res) => {
+    let b = '';
+    req.on('data', (c) => {
+      b += c;
+    });
+    req.on('end', () => {
+      posts.push({ headers: req.headers, body: JSON.parse(b) as Parsed });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    posts,
+    close: () => new Promise<void>((r) => http.close(() => r())),
+  };
+}
+
+async function until<T>(fn: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 200; i += 1) {
+    const value = fn();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not met in 2 s');
+}
 
 async function topic(name: string) {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
@@ -183,47 +243,18 @@ describe('SNS stand-in driven by the real SNSClient', () => {
     expect(server.receive('faults-q').map((d) => d.message)).toEqual(['1', '1', '2']);
   });
 
-  it('delivers to file (NDJSON) and http subscribers', async () => {
+  it('delivers to a file subscriber (NDJSON) in the run folder, in publish order', async () => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'sns-file-'));
-    const file = join(dir, 'alerts.ndjson');
-    const bodies: string[] = [];
-    const http = createServer((req, res) => {
-      let b = '';
-      req.on('data', (c) => {
-        b += c;
-      });
-      req.on('end', () => {
-        bodies.push(b);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    const port = (http.address() as { port: number }).port;
+    const file = join(runDir, 'alerts.ndjson');
     const arn = await topic('alerts-file');
     await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'file', Endpoint: file }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: arn,
-        Protocol: 'http',
-        Endpoint: `http://127.0.0.1:${port}/hook`,
-      }),
-    );
-    try {
-      // Act
-      await sns.send(new PublishCommand({ TopicArn: arn, Message: 'hello' }));
-      await new Promise((r) => setTimeout(r, 300));
-      // Assess
-      const lines = readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-      expect(lines.map((l) => l.message)).toEqual(['hello']);
-      expect(bodies.map((b) => JSON.parse(b).Message)).toEqual(['hello']);
-    } finally {
-      http.close();
-      rmSync(dir, { recursive: true, force: true });
+    // Act
+    for (const message of ['one', 'two', 'three']) {
+      await sns.send(new PublishCommand({ TopicArn: arn, Message: message }));
     }
+    // Assess
+    const lines = await waitForLines(file, 3);
+    expect(lines.map((l) => l.message)).toEqual(['one', 'two', 'three']);
   });
 
   it('is registered: the global setup started it and createResources makes topics and subscriptions', async () => {
@@ -262,5 +293,199 @@ describe('SNS stand-in driven by the real SNSClient', () => {
       (await receiveLocalQueue(aws.endpoints.sns as string, `${name}-q`)).map((d) => d.message),
     ).toEqual(['x']);
     aws.close();
+  });
+});
+
+describe('SNS stand-in: what it lets in and where it delivers', () => {
+  it('refuses a browser-originated (cross-origin) request before acting on it', async () => {
+    // Prepare
+    const name = `browser-${Date.now()}`;
+    // Act
+    const answer = await rawRequest(server.endpoint, {
+      headers: BROWSER_FORM_POST,
+      body: `Action=CreateTopic&Name=${name}`,
+    });
+    // Assess
+    expect(answer.status).toBe(403);
+    const { Topics } = await sns.send(new ListTopicsCommand({}));
+    expect((Topics ?? []).map((t) => t.TopicArn)).not.toContainEqual(expect.stringContaining(name));
+  });
+
+  it('delivers nothing to an http subscriber until it confirms through the SubscribeURL', async () => {
+    // Prepare
+    const hook = await subscriber();
+    const arn = await topic('alerts-http');
+    try {
+      // Act
+      const subscribed = await sns.send(
+        new SubscribeCommand({ TopicArn: arn, Protocol: 'http', Endpoint: hook.url }),
+      );
+      const confirmation = await until(() =>
+        hook.posts.find((p) => p.body.Type === 'SubscriptionConfirmation'),
+      );
+      await sns.send(new PublishCommand({ TopicArn: arn, Message: 'before' }));
+      const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn }));
+      const confirmed = await fetch(String(confirmation.body.SubscribeURL));
+      await sns.send(new PublishCommand({ TopicArn: arn, Message: 'after' }));
+      const notification = await until(() =>
+        hook.posts.find((p) => p.body.Type === 'Notification'),
+      );
+
+      // Assess
+      expect(subscribed.SubscriptionArn).toBe('pending confirmation');
+      expect(confirmation.headers['x-amz-sns-message-type']).toBe('SubscriptionConfirmation');
+      expect(confirmation.body).toMatchObject({ TopicArn: arn, Token: expect.any(String) });
+      expect(listed.Subscriptions?.map((s) => s.SubscriptionArn)).toEqual(['PendingConfirmation']);
+      expect(confirmed.status).toBe(200);
+      expect(await confirmed.text()).toContain(`<SubscriptionArn>${arn}:`);
+      expect(hook.posts.filter((p) => p.body.Type === 'Notification')).toHaveLength(1);
+      expect(notification.body.Message).toBe('after');
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('confirms with ConfirmSubscription and the right token only', async () => {
+    // Prepare
+    const hook = await subscriber();
+    const arn = await topic('alerts-https-confirm');
+    try {
+      const { SubscriptionArn } = await sns.send(
+        new SubscribeCommand({
+          TopicArn: arn,
+          Protocol: 'http',
+          Endpoint: hook.url,
+          ReturnSubscriptionArn: true,
+        }),
+      );
+      const confirmation = await until(() =>
+        hook.posts.find((p) => p.body.Type === 'SubscriptionConfirmation'),
+      );
+      // Act
+      const wrong = await sns
+        .send(new ConfirmSubscriptionCommand({ TopicArn: arn, Token: 'not-the-token' }))
+        .then(
+          () => undefined,
+          (error: Error) => error,
+        );
+      const pending = await sns.send(
+        new GetSubscriptionAttributesCommand({ SubscriptionArn: SubscriptionArn as string }),
+      );
+      const right = await sns.send(
+        new ConfirmSubscriptionCommand({ TopicArn: arn, Token: String(confirmation.body.Token) }),
+      );
+      const active = await sns.send(
+        new GetSubscriptionAttributesCommand({ SubscriptionArn: SubscriptionArn as string }),
+      );
+      // Assess
+      expect(wrong?.name).toBe('InvalidParameterException');
+      expect(pending.Attributes?.PendingConfirmation).toBe('true');
+      expect(right.SubscriptionArn).toBe(SubscriptionArn);
+      expect(active.Attributes?.PendingConfirmation).toBe('false');
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('refuses http endpoints that are not on this machine (nothing is sent to them)', async () => {
+    // Prepare
+    const arn = await topic('alerts-remote');
+    // Act
+    const outcome = await sns
+      .send(
+        new SubscribeCommand({
+          TopicArn: arn,
+          Protocol: 'https',
+          Endpoint: 'https://hooks.invalid/x',
+        }),
+      )
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
+    // Assess
+    expect(outcome?.name).toBe('InvalidParameterException');
+    const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn }));
+    expect(listed.Subscriptions ?? []).toEqual([]);
+  });
+
+  it('refuses file endpoints outside the run folder, by path or through a symbolic link', async () => {
+    // Prepare
+    const arn = await topic('alerts-escape');
+    const link = join(runDir, 'escape');
+    symlinkSync(elsewhere, link);
+    const attempts = [
+      join(elsewhere, 'x.ndjson'),
+      join(runDir, '..', 'x.ndjson'),
+      join(link, 'x.ndjson'),
+      'relative.ndjson',
+    ];
+    // Act
+    const outcomes = await Promise.all(
+      attempts.map((endpoint) =>
+        sns
+          .send(new SubscribeCommand({ TopicArn: arn, Protocol: 'file', Endpoint: endpoint }))
+          .then(
+            () => 'accepted',
+            (error: Error) => error.name,
+          ),
+      ),
+    );
+    await sns.send(new PublishCommand({ TopicArn: arn, Message: 'x' }));
+    // Assess
+    expect(outcomes).toEqual(Array(attempts.length).fill('InvalidParameterException'));
+    expect(existsSync(join(elsewhere, 'x.ndjson'))).toBe(false);
+  });
+
+  it('does not follow a symbolic link that replaced the file after Subscribe', async () => {
+    // Prepare
+    const arn = await topic('alerts-swapped');
+    const file = join(runDir, 'swapped.ndjson');
+    await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'file', Endpoint: file }));
+    const target = join(elsewhere, 'target.ndjson');
+    symlinkSync(target, file);
+    const errorsBefore = server.stats().httpDeliveryErrors;
+    // Act
+    await sns.send(new PublishCommand({ TopicArn: arn, Message: 'x' }));
+    await until(() => (server.stats().httpDeliveryErrors > errorsBefore ? true : undefined));
+    // Assess
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('as started by startLocalAws, delivers file subscriptions in its runDir only', async () => {
+    // Prepare
+    const ownRun = join(runDir, 'own-run');
+    mkdirSync(ownRun);
+    const aws = await startLocalAws({ services: ['sns'], quiet: true, runDir: ownRun });
+    try {
+      const file = join(ownRun, 'alerts.ndjson');
+      // Act
+      const created = await aws.createResources({
+        topics: [{ name: 'run-topic', subscriptions: [{ protocol: 'file', endpoint: file }] }],
+      });
+      const refused = await aws
+        .createResources({
+          topics: [
+            {
+              name: 'other-topic',
+              subscriptions: [{ protocol: 'file', endpoint: join(elsewhere, 'a.ndjson') }],
+            },
+          ],
+        })
+        .then(
+          () => 'accepted',
+          (error: Error) => error.name,
+        );
+      await aws
+        .clients()
+        .sns.send(
+          new PublishCommand({ TopicArn: created.topics?.['run-topic'] as string, Message: 'hi' }),
+        );
+      // Assess
+      expect((await waitForLines(file, 1)).map((l) => l.message)).toEqual(['hi']);
+      expect(refused).toBe('InvalidParameterException');
+    } finally {
+      await aws.stop();
+    }
   });
 });

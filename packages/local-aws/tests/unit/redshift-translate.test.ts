@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   bindNamedParameters,
+  NON_S3_COPY_ERROR,
   parseCopy,
   parseJsonAutoRows,
   planStatement,
@@ -76,14 +77,45 @@ describe('Redshift SQL translation', () => {
     });
   });
 
-  it('reads NDJSON rows with lower-cased keys and a readable error for bad lines', () => {
+  it('reads NDJSON rows with keys as they are (JSON auto is case-sensitive) and a readable error for bad lines', () => {
     expect(parseJsonAutoRows('{"ID":"a","Data":{"x":1}}\n\n{"id":"b"}\n', 's3://b/k')).toEqual([
-      { id: 'a', data: { x: 1 } },
+      { ID: 'a', Data: { x: 1 } },
       { id: 'b' },
     ]);
     expect(() => parseJsonAutoRows('{"id":"a"}\n{oops\n', 's3://b/k')).toThrow(
       /Load from 's3:\/\/b\/k' failed: invalid JSON on line 2/,
     );
     expect(() => parseJsonAutoRows('[1]\n', 's3://b/k')).toThrow(/line 1 is not a JSON object/);
+  });
+
+  it("lower-cases keys for JSON 'auto ignorecase' only, keeping __proto__ a plain key", () => {
+    // Act
+    const rows = parseJsonAutoRows('{"ID":"a","__proto__":{"polluted":1}}\n', 's3://b/k', true);
+    // Assess
+    expect(rows).toEqual([
+      Object.assign(Object.create(null), { id: 'a', ['__proto__']: { polluted: 1 } }),
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(
+      parseCopy("COPY t FROM 's3://b/k' IAM_ROLE 'r' FORMAT AS JSON 'auto ignorecase'"),
+    ).toMatchObject({
+      format: 'json-auto-ignorecase',
+    });
+  });
+
+  it('refuses COPY from anything but S3 with the error Redshift gives, comments or not', () => {
+    for (const sql of [
+      "COPY t FROM '/etc/passwd'",
+      "copy t from program 'id'",
+      "/* load */ COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'",
+      "-- note\n  COPY t TO '/tmp/out.csv'",
+      'COPY t FROM STDIN',
+    ]) {
+      expect(() => planStatement(sql)).toThrow(NON_S3_COPY_ERROR);
+    }
+    expect(() => planStatement("COPY t FROM 's3://b/k' IAM_ROLE 'r' FORMAT AS CSV")).toThrow(
+      /JSON 'auto'/,
+    );
+    expect(planStatement("SELECT 'COPY t FROM x'")).toMatchObject({ kind: 'sql' });
   });
 });
