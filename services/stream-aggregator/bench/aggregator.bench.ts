@@ -1,39 +1,41 @@
 import { defineBench } from '@streamlens/bench';
 import { KinesisRecordSource, RecordDecoder } from '../src/decode.js';
+import { encodeDelta } from '../src/domain/delta-codec.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../src/domain/engine.js';
-import type { Checkpoint, Commit, StateStore } from '../src/domain/types.js';
+import type { Checkpoint, Delta, StateStore } from '../src/domain/types.js';
 
 /**
  * A state store that accepts everything and keeps nothing: the bench measures the domain path
- * (decode, validate, series key, window, lateness, sketch and partial updates, sub-batch planning)
- * without any I/O, as PERFORMANCE.md's target says.
+ * (decode, validate, series key, window, lateness, planning into per-lane deltas) without any
+ * I/O, as PERFORMANCE.md's target says. It encodes every delta as the DynamoDB store does (the
+ * binary layout and its deflate are part of each batch's cost).
  */
 class NullStore implements StateStore {
-  commits = 0;
-  partials = 0;
-  bins = 0;
-  async loadCheckpoints(): Promise<Map<string, Checkpoint>> {
+  deltas = 0;
+  bytes = 0;
+  async loadHeads(): Promise<Map<string, Checkpoint>> {
     return new Map();
   }
-  async loadPartials() {
-    return new Map();
-  }
-  async commit(c: Commit): Promise<'ok'> {
-    this.commits++;
-    this.partials += c.partials.length;
-    // The DynamoDB store serialises every partial before sending it; toJSON is where the
-    // sketch's values are binned, so it is part of the "sketch update" the bench must measure.
-    for (const p of c.partials) this.bins += p.next.partial.toJSON().k.pos.c.length;
+  async markWindows(): Promise<void> {}
+  async appendDelta(d: Delta): Promise<'ok'> {
+    this.deltas++;
+    this.bytes += encodeDelta(d).length;
     return 'ok';
-  }
-  async raiseWatermark(): Promise<number> {
-    return Number.NEGATIVE_INFINITY;
   }
   async dueMarkers() {
     return [];
   }
-  async windowPartials() {
+  async allMarkers() {
     return [];
+  }
+  async windowDeltas() {
+    return [];
+  }
+  async getFlushState() {
+    return undefined;
+  }
+  async putFlushState(): Promise<'ok'> {
+    return 'ok';
   }
   async getWindow() {
     return undefined;

@@ -10,6 +10,7 @@ import {
   seriesKeyOf,
 } from '@streamlens/schema';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { idHashOf, idHashOfBytes } from './domain/event-id.js';
 import type {
   InputRecord,
   Observation,
@@ -603,6 +604,7 @@ export class RecordDecoder {
       dimensions: meta.dimensions,
       timeMs,
       value: event.type === 'app.log' ? 1 : event.data.value,
+      idHash: idHashOf(event.id),
     };
   }
 
@@ -627,7 +629,17 @@ export class RecordDecoder {
       if ('series' in o) obs = o;
       else error = o;
     }
-    return { shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error, payload };
+    return {
+      shardId,
+      seq,
+      sub,
+      partitionKey,
+      orderKey: partitionKey,
+      arrivalTimeMs,
+      obs,
+      error,
+      payload,
+    };
   }
 
   /**
@@ -677,8 +689,19 @@ export class RecordDecoder {
           dimensions: meta.dimensions,
           timeMs,
           value: scan.level === undefined ? numberAt(b, scan.valueStart, scan.valueEnd) : 1,
+          idHash: idHashOfBytes(b, scan.idStart, scan.idEnd),
         };
-        return { shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error: undefined, payload };
+        return {
+          shardId,
+          seq,
+          sub,
+          partitionKey,
+          orderKey: partitionKey,
+          arrivalTimeMs,
+          obs,
+          error: undefined,
+          payload,
+        };
       }
     }
     const r = this.record(
@@ -767,6 +790,7 @@ export class RecordDecoder {
     }
     const decoded = decodeKinesisRecord(record);
     if (decoded.ok) {
+      const first = out.length;
       for (const r of decoded.records) {
         const sub = r.subSequenceNumber ?? 0;
         const d = r.data;
@@ -787,6 +811,8 @@ export class RecordDecoder {
             : this.record(shardId, r.sequenceNumber, sub, r.partitionKey, arrivalTimeMs, d, d),
         );
       }
+      // Lambda orders (and, when parallelized, splits batches) by the aggregate's own key.
+      for (let i = first; i < out.length; i++) out[i]!.orderKey = k.partitionKey;
       return;
     }
     const f = decoded.failure;
@@ -795,6 +821,7 @@ export class RecordDecoder {
       seq: k.sequenceNumber,
       sub: 0,
       partitionKey: k.partitionKey,
+      orderKey: k.partitionKey,
       arrivalTimeMs,
       obs: undefined,
       error: { code: f.code, message: f.message, path: '$' },
@@ -863,9 +890,9 @@ export class KinesisRecordSource implements RecordSource {
     return this.shardIds[i]!;
   }
 
-  partitionKeyAt(i: number): string {
+  orderKeyAt(i: number): string {
     const e = this.entries[i]!;
-    return 'kinesis' in e ? e.kinesis.partitionKey : e.partitionKey;
+    return 'kinesis' in e ? e.kinesis.partitionKey : e.orderKey;
   }
 
   at(i: number): InputRecord {
