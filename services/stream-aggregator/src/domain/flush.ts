@@ -21,6 +21,8 @@ export type FlushConfig = {
 
 /** Windows a flush merges at once (each reads its deltas and writes its changed series). */
 const FLUSH_CONCURRENCY = 4;
+/** Series of one window whose revisions are stored at once (one conditional put each). */
+const SERIES_CONCURRENCY = 32;
 /** Attempts to store one series' next revision against concurrent flushes. */
 const MAX_REVISION_ATTEMPTS = 4;
 
@@ -99,21 +101,35 @@ export class WindowFlusher {
       version: (prevState?.version ?? 0) + 1,
       series: new Map(prevState?.series ?? []),
     };
-    const events: MetricsWindowEvent[] = [];
-    let complete = true;
-    const series = [...merged.keys()].sort();
-    for (const s of series) {
+    // The changed series, stored SERIES_CONCURRENCY at a time; events keep the series order.
+    const changed: Array<{ s: string; m: MergedSeries; digest: string; prev?: number }> = [];
+    for (const s of [...merged.keys()].sort()) {
       const m = merged.get(s)!;
       const digest = digestOf(this.windowEvent(m.meta, windowStartMs, m.partial, 0).data);
       const prev = state.series.get(s);
-      if (prev?.digest === digest) continue;
-      const e = await this.storeRevision(m, windowStartMs, vector, digest, prev?.revision);
+      if (prev?.digest !== digest) changed.push({ s, m, digest, prev: prev?.revision });
+    }
+    const stored: Array<MetricsWindowEvent | undefined> = new Array(changed.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < changed.length) {
+        const c = changed[next]!;
+        stored[next++] = await this.storeRevision(c.m, windowStartMs, vector, c.digest, c.prev);
+      }
+    };
+    const workers: Promise<void>[] = [];
+    for (let w = 0; w < Math.min(SERIES_CONCURRENCY, changed.length); w++) workers.push(worker());
+    await Promise.all(workers);
+    const events: MetricsWindowEvent[] = [];
+    let complete = true;
+    for (let i = 0; i < changed.length; i++) {
+      const e = stored[i];
       if (e === undefined) {
         complete = false;
         continue;
       }
       events.push(e);
-      state.series.set(s, { digest, revision: e.data.revision });
+      state.series.set(changed[i]!.s, { digest: changed[i]!.digest, revision: e.data.revision });
     }
     return { windowStartMs, events, state, complete, stateVersion: prevState?.version };
   }
