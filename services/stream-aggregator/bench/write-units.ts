@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createRng } from '@streamlens/bench';
 import { clientConfig } from '@streamlens/lambda-kit';
 import { kinesisEvent, kinesisRecord } from '@streamlens/lambda-kit/testing';
 import { connectLocalAws, startLocalAws } from '@streamlens/local-aws';
@@ -138,18 +139,6 @@ function valueBytes(v: unknown): number {
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const seqOf = (i: number) => (10n ** 20n + BigInt(i)).toString();
 
-/** mulberry32: the workload is the same on every run and for every variant. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const started = process.env.AWS_ENDPOINT_URL_DYNAMODB
   ? undefined
   : await startLocalAws({ services: ['dynamodb'], quiet: true });
@@ -193,7 +182,9 @@ try {
   const perShard = rate / shardCount;
   const total = Math.round(rate * minutes * 60);
   const batchesPerShard = Math.ceil(total / shardCount / batchSize);
-  const rand = prng(7);
+  // Seeded: the workload is the same on every run and for every variant.
+  const rng = createRng(7);
+  const rand = () => rng.next();
   let events = 0;
   let failures = 0;
   const t0 = performance.now();

@@ -530,6 +530,33 @@ function utf8(b: Uint8Array, n: number): string {
 /** Valid events kept to anchor their shapes (a power of two). */
 const RECENT = 64;
 
+/**
+ * An input record in its one literal shape (every producer of records uses it, so the engine's
+ * reads of them stay monomorphic). Ordered by its own key until a KPL aggregate says otherwise.
+ */
+function inputRecord(
+  shardId: string,
+  seq: string,
+  sub: number,
+  partitionKey: string,
+  arrivalTimeMs: number,
+  obs: Observation | undefined,
+  error: RecordIssue | undefined,
+  payload: Uint8Array | string,
+): InputRecord {
+  return {
+    shardId,
+    seq,
+    sub,
+    partitionKey,
+    orderKey: partitionKey,
+    arrivalTimeMs,
+    obs,
+    error,
+    payload,
+  };
+}
+
 /** Shard id from a Kinesis record's `eventID` (`shardId-…:sequenceNumber`). */
 function shardIdFromEventId(id: string, previous: string): string {
   // One shard per invocation in practice: reuse the previous string rather than slicing a new one.
@@ -629,17 +656,7 @@ export class RecordDecoder {
       if ('series' in o) obs = o;
       else error = o;
     }
-    return {
-      shardId,
-      seq,
-      sub,
-      partitionKey,
-      orderKey: partitionKey,
-      arrivalTimeMs,
-      obs,
-      error,
-      payload,
-    };
+    return inputRecord(shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error, payload);
   }
 
   /**
@@ -691,17 +708,7 @@ export class RecordDecoder {
           value: scan.level === undefined ? numberAt(b, scan.valueStart, scan.valueEnd) : 1,
           idHash: idHashOfBytes(b, scan.idStart, scan.idEnd),
         };
-        return {
-          shardId,
-          seq,
-          sub,
-          partitionKey,
-          orderKey: partitionKey,
-          arrivalTimeMs,
-          obs,
-          error: undefined,
-          payload,
-        };
+        return inputRecord(shardId, seq, sub, partitionKey, arrivalTimeMs, obs, undefined, payload);
       }
     }
     const r = this.record(
@@ -816,17 +823,18 @@ export class RecordDecoder {
       return;
     }
     const f = decoded.failure;
-    out.push({
-      shardId,
-      seq: k.sequenceNumber,
-      sub: 0,
-      partitionKey: k.partitionKey,
-      orderKey: k.partitionKey,
-      arrivalTimeMs,
-      obs: undefined,
-      error: { code: f.code, message: f.message, path: '$' },
-      payload: k.data,
-    });
+    out.push(
+      inputRecord(
+        shardId,
+        k.sequenceNumber,
+        0,
+        k.partitionKey,
+        arrivalTimeMs,
+        undefined,
+        { code: f.code, message: f.message, path: '$' },
+        k.data,
+      ),
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
@@ -223,24 +224,25 @@ export class DynamoStateStore implements StateStore {
   }
 
   async appendDelta(d: Delta): Promise<'ok' | 'conflict'> {
+    return this.conditionalPut({
+      TableName: this.opts.stateTableName,
+      Item: {
+        pk: `D#${d.lane}`,
+        sk: versionKey(d.version),
+        seq: d.pos.seq,
+        sub: d.pos.sub,
+        maxT: Number.isFinite(d.maxEventMs) ? d.maxEventMs : undefined,
+        d: encodeDelta(d),
+        ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  }
+
+  /** A PutItem whose condition failure means "someone else wrote first": `conflict`. */
+  private async conditionalPut(input: PutCommandInput): Promise<'ok' | 'conflict'> {
     try {
-      await this.send(
-        () =>
-          new PutCommand({
-            TableName: this.opts.stateTableName,
-            Item: {
-              pk: `D#${d.lane}`,
-              sk: versionKey(d.version),
-              seq: d.pos.seq,
-              sub: d.pos.sub,
-              maxT: Number.isFinite(d.maxEventMs) ? d.maxEventMs : undefined,
-              d: encodeDelta(d),
-              ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        true,
-      );
+      await this.send(() => new PutCommand(input), true);
       return 'ok';
     } catch (error) {
       if (isConditionFailure(error)) return 'conflict';
@@ -456,32 +458,17 @@ export class DynamoStateStore implements StateStore {
     const rows = [...state.series].map(([s, v]) => [s, v.digest, v.revision]);
     const d = deflateRawSync(Buffer.from(JSON.stringify(rows)));
     if (d.length > MAX_FLUSH_STATE_BYTES) return 'ok';
-    try {
-      await this.send(
-        () =>
-          new PutCommand({
-            TableName: this.opts.stateTableName,
-            Item: {
-              pk: `S#${windowStartMs}`,
-              sk: '-',
-              v: state.version,
-              d,
-              ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
-            },
-            ...(expectedVersion === undefined
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: 'v = :v',
-                  ExpressionAttributeValues: { ':v': expectedVersion },
-                }),
-          }),
-        true,
-      );
-      return 'ok';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'conflict';
-      throw error;
-    }
+    return this.conditionalPut({
+      TableName: this.opts.stateTableName,
+      Item: {
+        pk: `S#${windowStartMs}`,
+        sk: '-',
+        v: state.version,
+        d,
+        ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+      },
+      ...expectValue('v', expectedVersion, 'pk'),
+    });
   }
 
   /** BatchGetItem, consistent, ≤ 100 keys per call (calls concurrent), UnprocessedKeys retried. */
@@ -570,48 +557,33 @@ export class DynamoStateStore implements StateStore {
     expectedRevision: number | undefined,
   ): Promise<'ok' | 'conflict'> {
     const d = w.event.data;
-    try {
-      await this.send(
-        () =>
-          new PutCommand({
-            TableName: this.opts.windowTableName,
-            Item: {
-              series: w.series,
-              windowStart: d.windowStart,
-              windowEnd: d.windowEnd,
-              revision: w.revision,
-              eventId: w.event.id,
-              metric: d.metric,
-              kind: d.kind,
-              dimensions: d.dimensions,
-              count: d.count,
-              sum: d.sum,
-              min: d.min,
-              max: d.max,
-              mean: d.mean,
-              p50: d.p50,
-              p90: d.p90,
-              p99: d.p99,
-              lateCount: d.lateCount,
-              vector: w.vector,
-              digest: w.digest,
-              event: JSON.stringify(w.event),
-              ttl: this.ttl(w.windowStartMs, this.opts.windowTtlSeconds),
-            },
-            ...(expectedRevision === undefined
-              ? { ConditionExpression: 'attribute_not_exists(series)' }
-              : {
-                  ConditionExpression: 'revision = :r',
-                  ExpressionAttributeValues: { ':r': expectedRevision },
-                }),
-          }),
-        true,
-      );
-      return 'ok';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'conflict';
-      throw error;
-    }
+    return this.conditionalPut({
+      TableName: this.opts.windowTableName,
+      Item: {
+        series: w.series,
+        windowStart: d.windowStart,
+        windowEnd: d.windowEnd,
+        revision: w.revision,
+        eventId: w.event.id,
+        metric: d.metric,
+        kind: d.kind,
+        dimensions: d.dimensions,
+        count: d.count,
+        sum: d.sum,
+        min: d.min,
+        max: d.max,
+        mean: d.mean,
+        p50: d.p50,
+        p90: d.p90,
+        p99: d.p99,
+        lateCount: d.lateCount,
+        vector: w.vector,
+        digest: w.digest,
+        event: JSON.stringify(w.event),
+        ttl: this.ttl(w.windowStartMs, this.opts.windowTtlSeconds),
+      },
+      ...expectValue('revision', expectedRevision, 'series'),
+    });
   }
 
   async clearMarker(m: DirtyMarker): Promise<void> {
@@ -635,6 +607,17 @@ export class DynamoStateStore implements StateStore {
       if (!isConditionFailure(error)) throw error;
     }
   }
+}
+
+/** Condition: `attr` equals `expected`, or (undefined) the item does not exist (`key` absent). */
+function expectValue(attr: string, expected: number | undefined, key: string) {
+  return expected === undefined
+    ? { ConditionExpression: `attribute_not_exists(${key})` }
+    : {
+        ConditionExpression: '#c = :c',
+        ExpressionAttributeNames: { '#c': attr },
+        ExpressionAttributeValues: { ':c': expected },
+      };
 }
 
 /** Sort key of a chain item: fixed width, so that the last item is the head. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { connectLocalAws } from '@streamlens/local-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStateStore } from '../../src/adapters/dynamo-store.js';
 import { tableDefinitions } from '../../src/adapters/tables.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
 import { idHashOf } from '../../src/domain/event-id.js';
 import type { Delta } from '../../src/domain/types.js';
+import { localDoc, localStateStore } from '../helpers/local-store.js';
 import { MemoryRejectSink, MemoryWindowSink } from '../helpers/memory-store.js';
 import { obsRecord, seqOf } from '../helpers/records.js';
 
@@ -15,19 +14,7 @@ const names = { state: `aggs-state-${suffix}`, windows: `aggs-windows-${suffix}`
 const aws = connectLocalAws();
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 
-function newStore() {
-  const doc = DynamoDBDocumentClient.from(aws.clients().dynamodb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return new DynamoStateStore(doc, {
-    stateTableName: names.state,
-    windowTableName: names.windows,
-    markerBuckets: 4,
-    stateTtlSeconds: 3600,
-    windowTtlSeconds: 3600,
-    retry: { baseDelayMs: 5, maxDelayMs: 50 },
-  });
-}
+const newStore = () => localStateStore(localDoc(aws), names);
 
 function delta(lane: string, version: number, seq: number, values: number[]): Delta {
   return {

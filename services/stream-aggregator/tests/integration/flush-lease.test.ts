@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { connectLocalAws } from '@streamlens/local-aws';
-import { bucketOf, DynamoStateStore } from '../../src/adapters/dynamo-store.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketOf } from '../../src/adapters/dynamo-store.js';
 import { tableDefinitions } from '../../src/adapters/tables.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
+import { localDoc, localStateStore } from '../helpers/local-store.js';
 import { MemoryRejectSink, MemoryWindowSink } from '../helpers/memory-store.js';
 import { obsRecord, seqOf } from '../helpers/records.js';
 
@@ -22,9 +23,7 @@ let merges = 0;
 let leaseWrites = 0;
 
 function container() {
-  const doc = DynamoDBDocumentClient.from(aws.clients().dynamodb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const doc = localDoc(aws);
   const send = doc.send.bind(doc) as (c: unknown) => Promise<unknown>;
   (doc as unknown as { send: (c: unknown) => Promise<unknown> }).send = (command) => {
     const values = (command as { input?: { ExpressionAttributeValues?: Record<string, unknown> } })
@@ -34,14 +33,7 @@ function container() {
     if (command instanceof UpdateCommand && String(key?.pk ?? '').startsWith('F#')) leaseWrites++;
     return send(command);
   };
-  const store = new DynamoStateStore(doc, {
-    stateTableName: names.state,
-    windowTableName: names.windows,
-    markerBuckets: 4,
-    stateTtlSeconds: 3600,
-    windowTtlSeconds: 3600,
-    retry: { baseDelayMs: 5, maxDelayMs: 50 },
-  });
+  const store = localStateStore(doc, names);
   const windows = new MemoryWindowSink();
   const agg = new Aggregator(DEFAULT_ENGINE_CONFIG, {
     store,

@@ -154,52 +154,8 @@ describe('Aggregator with lanes per partition key, under parallel at-least-once 
           const engines = [0, 1].map(
             () => new Aggregator(cfg, { store, windows, rejects, now: () => 0 }),
           );
-          const cursors = perKey.map(() => 0);
-
-          // Act: each step, one or two concurrent batches over disjoint sets of keys, each batch
-          // in shard order; crashes after the write, per-key rewinds (redelivery), throttled
-          // commits (failure reported → retry from it) and sink outages.
-          for (let steps = 0; steps < 4000; steps++) {
-            const open = perKey.map((_r, k) => k).filter((k) => cursors[k]! < perKey[k]!.length);
-            if (open.length === 0) break;
-            for (let i = open.length - 1; i > 0; i--) {
-              const j = Math.floor(rand() * (i + 1));
-              [open[i], open[j]] = [open[j]!, open[i]!];
-            }
-            const split =
-              open.length > 1 && rand() < 0.5
-                ? 1 + Math.floor(rand() * (open.length - 1))
-                : open.length;
-            const groups = [open.slice(0, split), open.slice(split)].filter((g) => g.length > 0);
-            const batches = groups.map((keys) => {
-              const taken = keys.flatMap((k) => {
-                const from = cursors[k]!;
-                return perKey[k]!.slice(from, from + 1 + Math.floor(rand() * 5));
-              });
-              return taken.sort((x, y) => x.seq.length - y.seq.length || (x.seq < y.seq ? -1 : 1));
-            });
-            if (rand() < 0.1) windows.failNext = 1;
-            const outs = await Promise.all(
-              batches.map((b, i) => engines[i]!.processBatch(b, Number.POSITIVE_INFINITY)),
-            );
-            batches.forEach((batch, i) => {
-              const roll = rand();
-              if (roll < 0.1) return; // crash after the writes, before the response
-              const keys = groups[i]!;
-              if (roll < 0.15) {
-                const k = keys[Math.floor(rand() * keys.length)]!;
-                cursors[k] = Math.floor(rand() * (cursors[k]! + 1)); // redelivery from older
-                return;
-              }
-              // Everything before the first failure was applied; Lambda resends from there.
-              const failure = outs[i]!.failures[0];
-              const stop = failure ? batch.findIndex((r) => r.seq === failure.seq) : batch.length;
-              for (const r of batch.slice(0, stop)) {
-                const k = Number(r.partitionKey.slice(3));
-                cursors[k] = perKey[k]!.indexOf(r) + 1;
-              }
-            });
-          }
+          // Act: Lambda's parallel delivery, records one by one under their own key.
+          await deliverInParallel(perKey, engines, windows, rand, (r) => [r]);
           store.faults.append = undefined;
           windows.failNext = 0;
           await drain(engines[0]!, store);
@@ -296,57 +252,8 @@ describe('Aggregator with lanes per partition key, KPL aggregates under their fi
           const engines = [0, 1].map(
             () => new Aggregator(cfg, { store, windows, rejects, now: () => 0 }),
           );
-          const cursors = perKey.map(() => 0);
-
-          // Act: each step one or two concurrent batches over disjoint sets of outer keys, each in
-          // shard order; crashes after the write, per-key rewinds, throttles, sink outages.
-          for (let steps = 0; steps < 4000; steps++) {
-            const open = perKey.map((_r, k) => k).filter((k) => cursors[k]! < perKey[k]!.length);
-            if (open.length === 0) break;
-            for (let i = open.length - 1; i > 0; i--) {
-              const j = Math.floor(rand() * (i + 1));
-              [open[i], open[j]] = [open[j]!, open[i]!];
-            }
-            const split =
-              open.length > 1 && rand() < 0.5
-                ? 1 + Math.floor(rand() * (open.length - 1))
-                : open.length;
-            const groups = [open.slice(0, split), open.slice(split)].filter((g) => g.length > 0);
-            const batches = groups.map((ks) =>
-              ks
-                .flatMap((k) => {
-                  const from = cursors[k]!;
-                  return perKey[k]!.slice(from, from + 1 + Math.floor(rand() * 5));
-                })
-                .sort((x, y) => x.seq.length - y.seq.length || (x.seq < y.seq ? -1 : 1)),
-            );
-            if (rand() < 0.1) windows.failNext = 1;
-            const outs = await Promise.all(
-              batches.map((b, i) =>
-                engines[i]!.processBatch(
-                  b.flatMap((o) => o.users),
-                  Number.POSITIVE_INFINITY,
-                ),
-              ),
-            );
-            batches.forEach((batch, i) => {
-              const roll = rand();
-              if (roll < 0.1) return; // crash after the writes, before the response
-              const ks = groups[i]!;
-              if (roll < 0.15) {
-                const k = ks[Math.floor(rand() * ks.length)]!;
-                cursors[k] = Math.floor(rand() * (cursors[k]! + 1)); // redelivery from older
-                return;
-              }
-              // Lambda resends from the outer record holding the first failure.
-              const failure = outs[i]!.failures[0];
-              const stop = failure ? batch.findIndex((o) => o.seq === failure.seq) : batch.length;
-              for (const o of batch.slice(0, stop)) {
-                const k = keys.indexOf(o.key);
-                cursors[k] = perKey[k]!.indexOf(o) + 1;
-              }
-            });
-          }
+          // Act: Lambda's parallel delivery by outer key, an aggregate's user records together.
+          await deliverInParallel(perKey, engines, windows, rand, (o) => o.users);
           store.faults.append = undefined;
           windows.failNext = 0;
           await drain(engines[0]!, store);
@@ -372,3 +279,64 @@ describe('Aggregator with lanes per partition key, KPL aggregates under their fi
     );
   });
 });
+
+/**
+ * Lambda's delivery with ParallelizationFactor > 1, over Kinesis records (`units`) grouped by the
+ * key Lambda orders by: each step, one or two concurrent batches over disjoint sets of keys, each
+ * batch in shard order; crashes after the write (response lost), per-key rewinds (redelivery from
+ * an older record), reported failures (Lambda resends from the Kinesis record holding the first
+ * one) and sink outages.
+ */
+async function deliverInParallel<U extends { seq: string }>(
+  perKey: U[][],
+  engines: Aggregator[],
+  windows: MemoryWindowSink,
+  rand: () => number,
+  records: (unit: U) => InputRecord[],
+): Promise<void> {
+  const keyOf = new Map<U, number>();
+  perKey.forEach((units, k) => {
+    for (const u of units) keyOf.set(u, k);
+  });
+  const cursors = perKey.map(() => 0);
+  for (let steps = 0; steps < 4000; steps++) {
+    const open = perKey.map((_r, k) => k).filter((k) => cursors[k]! < perKey[k]!.length);
+    if (open.length === 0) break;
+    for (let i = open.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [open[i], open[j]] = [open[j]!, open[i]!];
+    }
+    const split =
+      open.length > 1 && rand() < 0.5 ? 1 + Math.floor(rand() * (open.length - 1)) : open.length;
+    const groups = [open.slice(0, split), open.slice(split)].filter((g) => g.length > 0);
+    const batches = groups.map((keys) =>
+      keys
+        .flatMap((k) => {
+          const from = cursors[k]!;
+          return perKey[k]!.slice(from, from + 1 + Math.floor(rand() * 5));
+        })
+        .sort((x, y) => x.seq.length - y.seq.length || (x.seq < y.seq ? -1 : 1)),
+    );
+    if (rand() < 0.1) windows.failNext = 1;
+    const outs = await Promise.all(
+      batches.map((b, i) => engines[i]!.processBatch(b.flatMap(records), Number.POSITIVE_INFINITY)),
+    );
+    batches.forEach((batch, i) => {
+      const roll = rand();
+      if (roll < 0.1) return; // crash after the writes, before the response
+      const keys = groups[i]!;
+      if (roll < 0.15) {
+        const k = keys[Math.floor(rand() * keys.length)]!;
+        cursors[k] = Math.floor(rand() * (cursors[k]! + 1)); // redelivery from older
+        return;
+      }
+      // Everything before the first failure was applied; Lambda resends from there.
+      const failure = outs[i]!.failures[0];
+      const stop = failure ? batch.findIndex((u) => u.seq === failure.seq) : batch.length;
+      for (const u of batch.slice(0, stop)) {
+        const k = keyOf.get(u)!;
+        cursors[k] = perKey[k]!.indexOf(u) + 1;
+      }
+    });
+  }
+}
