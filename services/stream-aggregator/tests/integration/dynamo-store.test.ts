@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '@streamlens/local-aws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinitions } from '../../src/adapters/tables.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
 import { idHashOf } from '../../src/domain/event-id.js';

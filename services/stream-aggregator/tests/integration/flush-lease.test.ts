@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '@streamlens/local-aws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/adapters/dynamo-store.js';
 import { tableDefinitions } from '../../src/adapters/tables.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from '@jest/globals';
 import { decodeDelta } from '../../src/domain/delta-codec.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/domain/engine.js';
 import { ExactSum } from '../../src/domain/exact-sum.js';
