@@ -1,9 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/domain/engine.js';
-import { ExactSum } from '../../src/domain/exact-sum.js';
 import type { InputRecord } from '../../src/domain/types.js';
-import { windowStartOf } from '../../src/domain/window.js';
+import { expectBatchComputation } from '../helpers/expect-windows.js';
 import {
   drain,
   MemoryRejectSink,
@@ -120,45 +119,8 @@ describe('Aggregator under at-least-once delivery', () => {
           // Time passes: the watermark closes every window.
           await drain(agg, store);
 
-          // Assess
-          const expected = new Map<string, number[]>();
-          for (const v of valid) {
-            const k = `${v.series}|${new Date(windowStartOf(v.timeMs, cfg.windowMs)).toISOString()}`;
-            let list = expected.get(k);
-            if (!list) {
-              list = [];
-              expected.set(k, list);
-            }
-            list.push(v.value);
-          }
-          // Each event counted once, re-sent copies included.
-          const latest = windows.latest();
-          expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
-          for (const [k, values] of expected) {
-            const d = latest.get(k)!.data;
-            const sorted = [...values].sort((a, b) => a - b);
-            const exact = new ExactSum();
-            for (const v of values) exact.add(v);
-            expect(d.count).toBe(values.length);
-            expect(d.sum).toBe(exact.value());
-            expect(d.min).toBe(sorted[0]);
-            expect(d.max).toBe(sorted[sorted.length - 1]);
-            for (const [q, got] of [
-              [0.5, d.p50],
-              [0.9, d.p90],
-              [0.99, d.p99],
-            ] as const) {
-              const want = sorted[Math.floor(q * (sorted.length - 1))]!;
-              expect(Math.abs(got - want)).toBeLessThanOrEqual(cfg.alpha * Math.abs(want) + 1e-9);
-            }
-          }
-          // One id, one content: a redelivery never produced a different result under the same id.
-          const byId = new Map<string, string>();
-          for (const e of windows.events) {
-            const json = JSON.stringify(e.data);
-            expect(byId.get(e.id) ?? json).toBe(json);
-            byId.set(e.id, json);
-          }
+          // Assess: each event counted once, re-sent copies included.
+          expectBatchComputation(windows, valid, cfg.windowMs, cfg.alpha);
           // Invalid records were routed, each at least once, never applied.
           const badCount = events.filter((e) => e.bad).length;
           // (A re-sent copy may come too late on its shard: routed as too-late, never applied.)

@@ -2,9 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { decodeDelta } from '../../src/domain/delta-codec.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/domain/engine.js';
-import { ExactSum } from '../../src/domain/exact-sum.js';
 import type { InputRecord } from '../../src/domain/types.js';
-import { windowStartOf } from '../../src/domain/window.js';
+import { expectBatchComputation } from '../helpers/expect-windows.js';
 import {
   drain,
   MemoryRejectSink,
@@ -160,31 +159,7 @@ describe('Aggregator with lanes per partition key, under parallel at-least-once 
           await drain(engines[0]!, store);
 
           // Assess
-          const expected = new Map<string, number[]>();
-          for (const v of valid) {
-            const k = `${v.series}|${new Date(windowStartOf(v.timeMs, cfg.windowMs)).toISOString()}`;
-            expected.set(k, [...(expected.get(k) ?? []), v.value]);
-          }
-          const latest = windows.latest();
-          expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
-          for (const [k, values] of expected) {
-            const d = latest.get(k)!.data;
-            const sorted = [...values].sort((a, b) => a - b);
-            const exact = new ExactSum();
-            for (const v of values) exact.add(v);
-            expect(d.count).toBe(values.length);
-            expect(d.sum).toBe(exact.value());
-            expect(d.min).toBe(sorted[0]);
-            expect(d.max).toBe(sorted[sorted.length - 1]);
-            const want = sorted[Math.floor(0.9 * (sorted.length - 1))]!;
-            expect(Math.abs(d.p90 - want)).toBeLessThanOrEqual(cfg.alpha * Math.abs(want) + 1e-9);
-          }
-          const byId = new Map<string, string>();
-          for (const e of windows.events) {
-            const json = JSON.stringify(e.data);
-            expect(byId.get(e.id) ?? json).toBe(json);
-            byId.set(e.id, json);
-          }
+          expectBatchComputation(windows, valid, cfg.windowMs, cfg.alpha);
           const routed = new Set(rejects.all().map((r) => r.sequenceNumber));
           expect(routed.size).toBe(events.filter((e) => e.bad).length);
           expect(rejects.all().every((r) => r.reason === 'invalid')).toBe(true);
@@ -258,20 +233,7 @@ describe('Aggregator with lanes per partition key, KPL aggregates under their fi
           await drain(engines[0]!, store);
 
           // Assess
-          const expected = new Map<string, number[]>();
-          for (const v of valid) {
-            const k = `${v.series}|${new Date(windowStartOf(v.timeMs, cfg.windowMs)).toISOString()}`;
-            expected.set(k, [...(expected.get(k) ?? []), v.value]);
-          }
-          const latest = windows.latest();
-          expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
-          for (const [k, values] of expected) {
-            const d = latest.get(k)!.data;
-            const exact = new ExactSum();
-            for (const v of values) exact.add(v);
-            expect(d.count).toBe(values.length);
-            expect(d.sum).toBe(exact.value());
-          }
+          expectBatchComputation(windows, valid, cfg.windowMs, cfg.alpha);
         },
       ),
       { numRuns: 120 },
