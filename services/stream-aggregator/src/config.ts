@@ -36,13 +36,13 @@ export function loadConfig(): AggregatorConfig {
     maxLatenessMs: envInt('MAX_LATENESS_SECONDS', 3600, { min: 0, max: 30 * 86_400 }) * 1000,
     alpha: envNumber('SKETCH_ALPHA', 0.01, { min: 0.0001, max: 0.5 }),
     maxBins: envInt('SKETCH_MAX_BINS', 2048, { min: 16, max: 8192 }),
-    maxPartialsPerCommit: envInt('MAX_PARTIALS_PER_COMMIT', 49, { min: 1, max: 49 }),
-    maxPartialsPerPlan: envInt('MAX_PARTIALS_PER_PLAN', 490, { min: 49, max: 10_000 }),
+    maxEventsPerDelta: envInt('MAX_EVENTS_PER_DELTA', 8000, { min: 1, max: 15_000 }),
     // Lambda keeps order per partition key, not per shard, when the factor is above 1.
     laneByPartitionKey: parallelization > 1,
     invalidRecords: envEnum('INVALID_RECORDS', ['route', 'report'] as const, 'route'),
     emitSketch: envBool('EMIT_SKETCH', true),
     flushLimit: envInt('FLUSH_LIMIT', 1000, { min: 1, max: 100_000 }),
+    idleMs: envInt('IDLE_TIMEOUT_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
   };
   return {
     engine,

@@ -10,6 +10,7 @@ import {
   seriesKeyOf,
 } from '@streamlens/schema';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { idHashOf, idHashOfBytes } from './domain/event-id.js';
 import type {
   InputRecord,
   Observation,
@@ -529,6 +530,33 @@ function utf8(b: Uint8Array, n: number): string {
 /** Valid events kept to anchor their shapes (a power of two). */
 const RECENT = 64;
 
+/**
+ * An input record in its one literal shape (every producer of records uses it, so the engine's
+ * reads of them stay monomorphic). Ordered by its own key until a KPL aggregate says otherwise.
+ */
+function inputRecord(
+  shardId: string,
+  seq: string,
+  sub: number,
+  partitionKey: string,
+  arrivalTimeMs: number,
+  obs: Observation | undefined,
+  error: RecordIssue | undefined,
+  payload: Uint8Array | string,
+): InputRecord {
+  return {
+    shardId,
+    seq,
+    sub,
+    partitionKey,
+    orderKey: partitionKey,
+    arrivalTimeMs,
+    obs,
+    error,
+    payload,
+  };
+}
+
 /** Shard id from a Kinesis record's `eventID` (`shardId-…:sequenceNumber`). */
 function shardIdFromEventId(id: string, previous: string): string {
   // One shard per invocation in practice: reuse the previous string rather than slicing a new one.
@@ -603,6 +631,7 @@ export class RecordDecoder {
       dimensions: meta.dimensions,
       timeMs,
       value: event.type === 'app.log' ? 1 : event.data.value,
+      idHash: idHashOf(event.id),
     };
   }
 
@@ -627,7 +656,7 @@ export class RecordDecoder {
       if ('series' in o) obs = o;
       else error = o;
     }
-    return { shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error, payload };
+    return inputRecord(shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error, payload);
   }
 
   /**
@@ -677,8 +706,9 @@ export class RecordDecoder {
           dimensions: meta.dimensions,
           timeMs,
           value: scan.level === undefined ? numberAt(b, scan.valueStart, scan.valueEnd) : 1,
+          idHash: idHashOfBytes(b, scan.idStart, scan.idEnd),
         };
-        return { shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error: undefined, payload };
+        return inputRecord(shardId, seq, sub, partitionKey, arrivalTimeMs, obs, undefined, payload);
       }
     }
     const r = this.record(
@@ -767,6 +797,7 @@ export class RecordDecoder {
     }
     const decoded = decodeKinesisRecord(record);
     if (decoded.ok) {
+      const first = out.length;
       for (const r of decoded.records) {
         const sub = r.subSequenceNumber ?? 0;
         const d = r.data;
@@ -787,19 +818,23 @@ export class RecordDecoder {
             : this.record(shardId, r.sequenceNumber, sub, r.partitionKey, arrivalTimeMs, d, d),
         );
       }
+      // Lambda orders (and, when parallelized, splits batches) by the aggregate's own key.
+      for (let i = first; i < out.length; i++) out[i]!.orderKey = k.partitionKey;
       return;
     }
     const f = decoded.failure;
-    out.push({
-      shardId,
-      seq: k.sequenceNumber,
-      sub: 0,
-      partitionKey: k.partitionKey,
-      arrivalTimeMs,
-      obs: undefined,
-      error: { code: f.code, message: f.message, path: '$' },
-      payload: k.data,
-    });
+    out.push(
+      inputRecord(
+        shardId,
+        k.sequenceNumber,
+        0,
+        k.partitionKey,
+        arrivalTimeMs,
+        undefined,
+        { code: f.code, message: f.message, path: '$' },
+        k.data,
+      ),
+    );
   }
 }
 
@@ -863,9 +898,9 @@ export class KinesisRecordSource implements RecordSource {
     return this.shardIds[i]!;
   }
 
-  partitionKeyAt(i: number): string {
+  orderKeyAt(i: number): string {
     const e = this.entries[i]!;
-    return 'kinesis' in e ? e.kinesis.partitionKey : e.partitionKey;
+    return 'kinesis' in e ? e.kinesis.partitionKey : e.orderKey;
   }
 
   at(i: number): InputRecord {

@@ -3,12 +3,12 @@ import { createDocumentClient } from '@streamlens/lambda-kit/dynamodb';
 import { createPutRecordsCall } from '@streamlens/lambda-kit/kinesis';
 import { createObjectPut } from '@streamlens/lambda-kit/s3-put';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { DynamoStateStore } from './adapters/dynamo-store.js';
+import { type ConsumedUnits, DynamoStateStore } from './adapters/dynamo-store.js';
 import { AggregatesSink, S3RejectSink } from './adapters/sinks.js';
 import { loadConfig } from './config.js';
 import { KinesisRecordSource, RecordDecoder } from './decode.js';
 import { Aggregator } from './domain/engine.js';
-import { recordOutcome } from './observe.js';
+import { recordIdleFlush, recordOutcome } from './observe.js';
 import { batchResponse } from './response.js';
 
 // Built once per container: configuration (fails fast), clients, state store, sinks, engine.
@@ -21,13 +21,14 @@ const currentDeadline = (): number => deadline;
 const archive = createObjectPut({ bucket: config.lakeBucketName });
 // Caches (series keys, event-time hours) that pay off across invocations.
 const decoder = new RecordDecoder(config);
+// One SDK attempt per call: the store retries itself, checking the invocation deadline between
+// attempts (the SDK's own throttling backoff knows nothing of it).
+const store = new DynamoStateStore(createDocumentClient({ maxAttempts: 1 }), {
+  ...config,
+  deadline: currentDeadline,
+});
 const aggregator = new Aggregator(config.engine, {
-  // One SDK attempt per call: the store retries itself, checking the invocation deadline between
-  // attempts (the SDK's own throttling backoff knows nothing of it).
-  store: new DynamoStateStore(createDocumentClient({ maxAttempts: 1 }), {
-    ...config,
-    deadline: currentDeadline,
-  }),
+  store,
   windows: new AggregatesSink({
     putRecords: createPutRecordsCall(),
     streamName: config.aggregatesStreamName,
@@ -45,10 +46,34 @@ const aggregator = new Aggregator(config.engine, {
 export const handler = lambdaHandler(
   async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
     deadline = deadlineFromContext(context, config.deadlineSafetyMs);
+    const before = { ...store.consumed };
     const records = new KinesisRecordSource(event, decoder);
     const outcome = await aggregator.processBatch(records, deadline);
-    recordOutcome(outcome, records.length, { logger, metrics });
+    recordOutcome(outcome, records.length, { logger, metrics }, unitsSince(before));
     return batchResponse(event, outcome.failures);
   },
   { logger, metrics },
 );
+
+/**
+ * The idle rule's trigger (an EventBridge schedule, e.g. every minute): Lambda invokes `handler`
+ * only with records, so when the stream goes quiet nothing else would emit its last windows.
+ * Emits every dirty window no lane has touched for IDLE_TIMEOUT_SECONDS.
+ */
+export const idle = lambdaHandler(
+  async (_event: unknown, context): Promise<{ emitted: number }> => {
+    deadline = deadlineFromContext(context, config.deadlineSafetyMs);
+    const before = { ...store.consumed };
+    const emitted = await aggregator.flushIdle(Date.now(), deadline);
+    recordIdleFlush(emitted, { logger, metrics }, unitsSince(before));
+    return { emitted };
+  },
+  { logger, metrics },
+);
+
+function unitsSince(before: ConsumedUnits): ConsumedUnits {
+  return {
+    read: store.consumed.read - before.read,
+    write: store.consumed.write - before.write,
+  };
+}

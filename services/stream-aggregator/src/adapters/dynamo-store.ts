@@ -1,27 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type RetryOptions, retryWithBackoff } from '@streamlens/lambda-kit';
-import { partialKey } from '../domain/engine.js';
-import { PartialAggregate } from '../domain/partial.js';
+import { decodeDelta, encodeDelta } from '../domain/delta-codec.js';
 import type {
   Checkpoint,
-  Commit,
+  Delta,
   DirtyMarker,
+  FlushState,
   MetricsWindowEvent,
-  SeriesMeta,
   StateStore,
-  StoredPartial,
   StoredWindow,
+  WindowDelta,
+  WindowRef,
 } from '../domain/types.js';
 import { sortableMs } from '../domain/window.js';
 import { StateStoreError } from '../errors.js';
@@ -30,7 +31,7 @@ import { StateStoreError } from '../errors.js';
 export type DynamoStateStoreOptions = {
   stateTableName: string;
   windowTableName: string;
-  /** Dirty markers are spread over this many partition keys (write throughput per key). */
+  /** Dirty markers are spread over this many partition keys by window (write throughput per key). */
   markerBuckets: number;
   stateTtlSeconds: number;
   windowTtlSeconds: number;
@@ -78,11 +79,22 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
+/** Capacity units DynamoDB reported for this store's calls (ReturnConsumedCapacity TOTAL). */
+export type ConsumedUnits = { read: number; write: number };
+
+/** Flush-state items larger than this are not written (it is a cache; see putFlushState). */
+const MAX_FLUSH_STATE_BYTES = 350_000;
+
+type Consumed = { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number };
+
 /**
- * The aggregator's state in DynamoDB. Two tables (README: exactly-once design):
- * - state table (`pk`, `sk`, TTL `ttl`): lane checkpoints `C#lane`, partials `P#series#start`
- *   (sk = lane), dirty markers `M#bucket` (sk = windowEnd#series#start), the global watermark `W`;
+ * The aggregator's state in DynamoDB (docs/aggregator-design.md). Two tables:
+ * - state table (`pk`, `sk`, TTL `ttl`): lane chains `D#lane` (sk = version; each item a delta and
+ *   the lane's checkpoint after it), window indexes `X#windowStart` (sk = lane, the set of the
+ *   lane's delta versions holding events of the window), dirty markers `M#bucket`
+ *   (sk = windowEnd#windowStart#lane), flush states `S#windowStart`, flush leases `F#bucket`;
  * - window table (`series`, `windowStart`, TTL `ttl`): the current revision of every window.
+ * Every call asks for its consumed capacity; `consumed` sums it (the handler reports it as metrics).
  */
 export class DynamoStateStore implements StateStore {
   private readonly now: () => number;
@@ -92,6 +104,8 @@ export class DynamoStateStore implements StateStore {
   private readonly leases = new WeakMap<readonly DirtyMarker[], number[]>();
   /** Flushes of this store in progress (Lambda: at most one per container). */
   private flushing = 0;
+  /** Capacity units consumed so far, as DynamoDB reported them. */
+  readonly consumed: ConsumedUnits = { read: 0, write: 0 };
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -112,132 +126,123 @@ export class DynamoStateStore implements StateStore {
     });
   }
 
+  /** Sends a command (retried) and adds the capacity DynamoDB reports for it. */
+  private async send<O = unknown>(make: () => { input: object }, write: boolean): Promise<O> {
+    return this.retry(async () => {
+      const cmd = make();
+      (cmd.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      const res = (await this.doc.send(cmd as never)) as {
+        ConsumedCapacity?: Consumed | Consumed[];
+      };
+      const list = res.ConsumedCapacity;
+      for (const c of Array.isArray(list) ? list : list ? [list] : []) {
+        const r = c.ReadCapacityUnits ?? 0;
+        const w = c.WriteCapacityUnits ?? 0;
+        const only = r === 0 && w === 0 ? (c.CapacityUnits ?? 0) : 0;
+        this.consumed.read += r + (write ? 0 : only);
+        this.consumed.write += w + (write ? only : 0);
+      }
+      return res as O;
+    });
+  }
+
   private ttl(fromMs: number, seconds: number): number {
     return Math.floor(fromMs / 1000) + seconds;
   }
 
-  async loadCheckpoints(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
-    const items = await this.batchGet(lanes.map((lane) => ({ pk: `C#${lane}`, sk: '-' })));
+  async loadHeads(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
     const out = new Map<string, Checkpoint>();
-    for (const item of items) {
-      const lane = String(item.pk).slice(2);
-      out.set(lane, {
-        lane,
-        pos: item.seq === undefined ? undefined : { seq: String(item.seq), sub: Number(item.sub) },
-        maxEventMs: item.maxT === undefined ? Number.NEGATIVE_INFINITY : Number(item.maxT),
-        version: Number(item.v),
-      });
-    }
-    return out;
-  }
-
-  async loadPartials(
-    keys: ReadonlyArray<{ lane: string; series: string; windowStartMs: number }>,
-  ): Promise<Map<string, StoredPartial>> {
-    const items = await this.batchGet(
-      keys.map((k) => ({ pk: partialPk(k.series, k.windowStartMs), sk: k.lane })),
-    );
-    const out = new Map<string, StoredPartial>();
-    for (const item of items) {
-      const p = toStoredPartial(item);
-      out.set(partialKey(p.lane, p.series, p.windowStartMs), p);
-    }
-    return out;
-  }
-
-  /** BatchGetItem, consistent, ≤ 100 keys per call (calls concurrent), UnprocessedKeys retried. */
-  private async batchGet(
-    keys: Array<Record<string, unknown>>,
-    table = this.opts.stateTableName,
-  ): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    const calls: Promise<void>[] = [];
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Array<Record<string, unknown>> = keys.slice(i, i + 100);
-      const call = this.retry(async () => {
-        while (pending.length > 0) {
-          const res = await this.doc.send(
-            new BatchGetCommand({
-              RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },
+    await Promise.all(
+      lanes.map(async (lane) => {
+        const res = await this.send<{ Items?: Record<string, unknown>[] }>(
+          () =>
+            new QueryCommand({
+              TableName: this.opts.stateTableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': `D#${lane}` },
+              ProjectionExpression: 'sk, seq, #s, maxT',
+              ExpressionAttributeNames: { '#s': 'sub' },
+              ScanIndexForward: false,
+              Limit: 1,
+              ConsistentRead: true,
             }),
-          );
-          out.push(...(res.Responses?.[table] ?? []));
-          const left = res.UnprocessedKeys?.[table]?.Keys ?? [];
-          if (left.length > 0) {
-            pending = left;
-            const err = new Error(`${left.length} keys unprocessed`);
-            err.name = 'ProvisionedThroughputExceededException';
-            throw err;
-          }
-          pending = [];
-        }
-      });
-      calls.push(call);
-    }
-    await Promise.all(calls);
+          false,
+        );
+        const item = res.Items?.[0];
+        if (item === undefined) return;
+        out.set(lane, {
+          lane,
+          pos: { seq: String(item.seq), sub: Number(item.sub) },
+          maxEventMs: item.maxT === undefined ? Number.NEGATIVE_INFINITY : Number(item.maxT),
+          version: Number(item.sk),
+        });
+      }),
+    );
     return out;
   }
 
-  async commit(c: Commit, deadlineMs: number): Promise<'ok' | 'conflict'> {
+  async markWindows(
+    lane: string,
+    version: number,
+    windows: readonly WindowRef[],
+    at: number,
+  ): Promise<void> {
     const table = this.opts.stateTableName;
-    const now = this.now();
-    const stateTtl = this.ttl(now, this.opts.stateTtlSeconds);
-    const items: NonNullable<
-      ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-    > = [];
-    for (const { before, after } of c.checkpoints) {
-      items.push({
-        Put: {
-          TableName: table,
-          Item: {
-            pk: `C#${after.lane}`,
-            sk: '-',
-            seq: after.pos?.seq,
-            sub: after.pos?.sub,
-            maxT: Number.isFinite(after.maxEventMs) ? after.maxEventMs : undefined,
-            v: after.version,
-            ttl: stateTtl,
-          },
-          ...versionCondition(before.version),
-        },
-      });
-    }
-    // A partial item carries no series metadata: nothing reads it back (the flush takes it from
-    // the window's marker), and it was about a quarter of every partial item's bytes.
-    for (const { expectedVersion, next } of c.partials) {
-      items.push({
-        Put: {
-          TableName: table,
-          Item: {
-            pk: partialPk(next.series, next.windowStartMs),
-            sk: next.lane,
-            series: next.series,
-            ws: next.windowStartMs,
-            v: next.version,
-            // The lane position this partial reaches (retries skip what it holds).
-            pseq: next.pos?.seq,
-            psub: next.pos?.sub,
-            p: JSON.stringify(next.partial.toJSON()),
-            ttl: this.ttl(next.windowStartMs, this.opts.stateTtlSeconds),
-          },
-          ...versionCondition(expectedVersion),
-        },
-      });
-    }
-    // Markers are per writer (the commit's first lane): two shards touching one window write two
-    // items, so their transactions never share an item (no TransactionConflict between shards).
-    const writer = c.writer === undefined ? writerOf(c) : fnv1a(c.writer).toString(36);
-    for (const m of c.markers) {
-      items.push({ Put: { TableName: table, Item: this.markerItem(m, writer) } });
-    }
+    const ttl = this.ttl(this.now(), this.opts.stateTtlSeconds);
+    await Promise.all(
+      windows.flatMap((w) => [
+        this.send(
+          () =>
+            new UpdateCommand({
+              TableName: table,
+              Key: { pk: `X#${w.windowStartMs}`, sk: lane },
+              UpdateExpression: 'ADD vs :v SET #t = :ttl',
+              ExpressionAttributeNames: { '#t': 'ttl' },
+              ExpressionAttributeValues: { ':v': new Set([version]), ':ttl': ttl },
+            }),
+          true,
+        ),
+        this.send(
+          () =>
+            new PutCommand({
+              TableName: table,
+              Item: {
+                pk: `M#${bucketOf(String(w.windowStartMs), this.opts.markerBuckets)}`,
+                sk: `${sortableMs(w.windowEndMs)}#${w.windowStartMs}#${lane}`,
+                ws: w.windowStartMs,
+                we: w.windowEndMs,
+                lane,
+                token: String(version),
+                at,
+                ttl,
+              },
+            }),
+          true,
+        ),
+      ]),
+    );
+  }
+
+  async appendDelta(d: Delta): Promise<'ok' | 'conflict'> {
+    return this.conditionalPut({
+      TableName: this.opts.stateTableName,
+      Item: {
+        pk: `D#${d.lane}`,
+        sk: versionKey(d.version),
+        seq: d.pos.seq,
+        sub: d.pos.sub,
+        maxT: Number.isFinite(d.maxEventMs) ? d.maxEventMs : undefined,
+        d: encodeDelta(d),
+        ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  }
+
+  /** A PutItem whose condition failure means "someone else wrote first": `conflict`. */
+  private async conditionalPut(input: PutCommandInput): Promise<'ok' | 'conflict'> {
     try {
-      await this.retry(
-        () =>
-          this.doc.send(
-            new TransactWriteCommand({ TransactItems: items, ClientRequestToken: c.token }),
-          ),
-        deadlineMs,
-      );
+      await this.send(() => new PutCommand(input), true);
       return 'ok';
     } catch (error) {
       if (isConditionFailure(error)) return 'conflict';
@@ -245,49 +250,22 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  private markerItem(m: DirtyMarker, writer: string): Record<string, unknown> {
-    return {
-      pk: `M#${bucketOf(m.series, this.opts.markerBuckets)}`,
-      sk: m.key ?? `${sortableMs(m.windowEndMs)}#${m.series}#${m.windowStartMs}#${writer}`,
-      token: m.token,
-      ws: m.windowStartMs,
-      we: m.windowEndMs,
-      meta: JSON.stringify({
-        series: m.series,
-        kind: m.kind,
-        metric: m.metric,
-        dimensions: m.dimensions,
-      }),
-      ttl: this.ttl(m.windowEndMs, this.opts.stateTtlSeconds),
-    };
-  }
-
-  async raiseWatermark(ms: number): Promise<number> {
-    const key = { pk: 'W', sk: '-' };
-    if (Number.isFinite(ms)) {
-      try {
-        await this.retry(() =>
-          this.doc.send(
-            new UpdateCommand({
-              TableName: this.opts.stateTableName,
-              Key: key,
-              UpdateExpression: 'SET wm = :w',
-              ConditionExpression: 'attribute_not_exists(wm) OR wm < :w',
-              ExpressionAttributeValues: { ':w': ms },
-            }),
-          ),
-        );
-        return ms;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+  async windowDeltas(windowStartMs: number): Promise<WindowDelta[]> {
+    const index = await this.queryConsistent({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `X#${windowStartMs}` },
+    });
+    const keys: Array<Record<string, unknown>> = [];
+    for (const item of index) {
+      for (const v of (item.vs as Set<number> | undefined) ?? []) {
+        keys.push({ pk: `D#${String(item.sk)}`, sk: versionKey(Number(v)) });
       }
     }
-    const res = await this.retry(() =>
-      this.doc.send(
-        new GetCommand({ TableName: this.opts.stateTableName, Key: key, ConsistentRead: true }),
-      ),
-    );
-    return res.Item?.wm === undefined ? ms : Math.max(ms, Number(res.Item.wm));
+    const items = await this.batchGet(keys);
+    return items.map((item) => {
+      const d = decodeDelta(item.d as Uint8Array, windowStartMs);
+      return { lane: d.lane, version: d.version, entries: d.entries };
+    });
   }
 
   /**
@@ -296,8 +274,15 @@ export class DynamoStateStore implements StateStore {
    * store and send every closing window; with leases each bucket is flushed by one of them.
    */
   async dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]> {
-    const upper = `${sortableMs(watermarkMs)}#\uffff`;
-    const buckets = await this.leaseBuckets(await this.bucketsWithDueMarkers(upper));
+    return this.leasedMarkers(`${sortableMs(watermarkMs)}#\uffff`, limit);
+  }
+
+  async allMarkers(limit: number): Promise<DirtyMarker[]> {
+    return this.leasedMarkers('\uffff', limit);
+  }
+
+  private async leasedMarkers(upper: string, limit: number): Promise<DirtyMarker[]> {
+    const buckets = await this.leaseBuckets(await this.bucketsWithMarkers(upper));
     try {
       const perBucket = await Promise.all(
         buckets.map(async (b) => {
@@ -308,16 +293,15 @@ export class DynamoStateStore implements StateStore {
             },
             limit,
           );
-          return items.map((item): DirtyMarker => {
-            const meta = JSON.parse(String(item.meta)) as SeriesMeta;
-            return {
-              ...meta,
+          return items.map(
+            (item): DirtyMarker => ({
               windowStartMs: Number(item.ws),
               windowEndMs: Number(item.we),
+              lane: String(item.lane),
               token: String(item.token),
-              key: String(item.sk),
-            };
-          });
+              at: Number(item.at),
+            }),
+          );
         }),
       );
       const all = perBucket.flat();
@@ -333,14 +317,12 @@ export class DynamoStateStore implements StateStore {
   }
 
   /**
-   * The marker buckets worth leasing: with leases on, those holding at least one marker due by
+   * The marker buckets worth leasing: with leases on, those holding at least one marker up to
    * `upper` (one `Limit: 1` query each). Most flushes find nothing due (a window closes once per
-   * window length, invocations come every few seconds): they then make no lease writes at all
-   * instead of a lease and a release per bucket. Only a hint: the leased buckets are read again
-   * after the lease, so a marker another flush cleared meanwhile is not flushed twice; a marker
-   * written after this read waits for the next flush. With leases off: every bucket, unread.
+   * window length, invocations come every few seconds): they then make no lease writes at all.
+   * Only a hint: the leased buckets are read again after the lease. With leases off: every bucket.
    */
-  private async bucketsWithDueMarkers(upper: string): Promise<number[]> {
+  private async bucketsWithMarkers(upper: string): Promise<number[]> {
     const all = Array.from({ length: this.opts.markerBuckets }, (_, b) => b);
     if ((this.opts.flushLeaseMs ?? 30_000) <= 0) return all;
     const due = await Promise.all(
@@ -360,8 +342,8 @@ export class DynamoStateStore implements StateStore {
 
   /**
    * Leases those of `wanted` that are free (all of `wanted` when leases are off) and counts this
-   * flush as in progress (until `endFlush`, or the failure of `dueMarkers`). A failed lease call
-   * fails the flush; buckets it did lease expire after `flushLeaseMs` (or return at our next
+   * flush as in progress (until `endFlush`, or the failure of the marker read). A failed lease
+   * call fails the flush; buckets it did lease expire after `flushLeaseMs` (or return at our next
    * flush that wants them).
    */
   private async leaseBuckets(wanted: readonly number[]): Promise<number[]> {
@@ -374,8 +356,8 @@ export class DynamoStateStore implements StateStore {
     const now = this.now();
     const lease = async (b: number): Promise<boolean> => {
       try {
-        await this.retry(() =>
-          this.doc.send(
+        await this.send(
+          () =>
             new UpdateCommand({
               TableName: this.opts.stateTableName,
               Key: { pk: `F#${b}`, sk: '-' },
@@ -390,7 +372,7 @@ export class DynamoStateStore implements StateStore {
                 ':now': now,
               },
             }),
-          ),
+          true,
         );
         return true;
       } catch (error) {
@@ -407,7 +389,7 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  /** Releases the buckets leased for the flush that was given `due` by {@link dueMarkers}. */
+  /** Releases the buckets leased for the flush that was given `due`. */
   async endFlush(due: readonly DirtyMarker[]): Promise<void> {
     const buckets = this.leases.get(due);
     if (buckets === undefined) return;
@@ -422,8 +404,8 @@ export class DynamoStateStore implements StateStore {
     await Promise.all(
       buckets.map(async (b) => {
         try {
-          await this.retry(() =>
-            this.doc.send(
+          await this.send(
+            () =>
               new UpdateCommand({
                 TableName: this.opts.stateTableName,
                 Key: { pk: `F#${b}`, sk: '-' },
@@ -432,7 +414,7 @@ export class DynamoStateStore implements StateStore {
                 ExpressionAttributeNames: { '#o': 'owner', '#u': 'until' },
                 ExpressionAttributeValues: { ':me': this.owner, ':zero': 0 },
               }),
-            ),
+            true,
           );
         } catch (error) {
           // Another flush took it over after it expired: nothing to release.
@@ -442,12 +424,88 @@ export class DynamoStateStore implements StateStore {
     );
   }
 
-  async windowPartials(series: string, windowStartMs: number): Promise<StoredPartial[]> {
-    const items = await this.queryConsistent({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': partialPk(series, windowStartMs) },
+  async getFlushState(windowStartMs: number): Promise<FlushState | undefined> {
+    const res = await this.send<{ Item?: Record<string, unknown> }>(
+      () =>
+        new GetCommand({
+          TableName: this.opts.stateTableName,
+          Key: { pk: `S#${windowStartMs}`, sk: '-' },
+          ConsistentRead: true,
+        }),
+      false,
+    );
+    if (res.Item === undefined) return undefined;
+    const rows = JSON.parse(inflateRawSync(res.Item.d as Uint8Array).toString('utf8')) as Array<
+      [string, string, number]
+    >;
+    return {
+      version: Number(res.Item.v),
+      series: new Map(rows.map(([s, digest, revision]) => [s, { digest, revision }])),
+    };
+  }
+
+  /**
+   * Stores what a window's flush emitted. A cache only (the window table's conditional writes
+   * decide): a state that would not fit in an item (over ~350 KB deflated: some 15,000 series
+   * in one window) is not written, and the next flush of that window falls back on the window
+   * table (a read per changed series).
+   */
+  async putFlushState(
+    windowStartMs: number,
+    state: FlushState,
+    expectedVersion: number | undefined,
+  ): Promise<'ok' | 'conflict'> {
+    const rows = [...state.series].map(([s, v]) => [s, v.digest, v.revision]);
+    const d = deflateRawSync(Buffer.from(JSON.stringify(rows)));
+    if (d.length > MAX_FLUSH_STATE_BYTES) return 'ok';
+    return this.conditionalPut({
+      TableName: this.opts.stateTableName,
+      Item: {
+        pk: `S#${windowStartMs}`,
+        sk: '-',
+        v: state.version,
+        d,
+        ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+      },
+      ...expectValue('v', expectedVersion, 'pk'),
     });
-    return items.map(toStoredPartial);
+  }
+
+  /** BatchGetItem, consistent, ≤ 100 keys per call (calls concurrent), UnprocessedKeys retried. */
+  private async batchGet(
+    keys: Array<Record<string, unknown>>,
+    table = this.opts.stateTableName,
+  ): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Array<Record<string, unknown>> = keys.slice(i, i + 100);
+      const call = this.retry(async () => {
+        while (pending.length > 0) {
+          const res = await this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          );
+          for (const c of res.ConsumedCapacity ?? []) {
+            this.consumed.read += c.ReadCapacityUnits ?? c.CapacityUnits ?? 0;
+          }
+          out.push(...(res.Responses?.[table] ?? []));
+          const left = res.UnprocessedKeys?.[table]?.Keys ?? [];
+          if (left.length > 0) {
+            pending = left;
+            const err = new Error(`${left.length} keys unprocessed`);
+            err.name = 'ProvisionedThroughputExceededException';
+            throw err;
+          }
+          pending = [];
+        }
+      });
+      calls.push(call);
+    }
+    await Promise.all(calls);
+    return out;
   }
 
   /**
@@ -461,8 +519,11 @@ export class DynamoStateStore implements StateStore {
     const out: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const res = await this.retry(() =>
-        this.doc.send(
+      const res = await this.send<{
+        Items?: Record<string, unknown>[];
+        LastEvaluatedKey?: Record<string, unknown>;
+      }>(
+        () =>
           new QueryCommand({
             TableName: this.opts.stateTableName,
             ...input,
@@ -470,7 +531,7 @@ export class DynamoStateStore implements StateStore {
             ...(Number.isFinite(limit) ? { Limit: limit - out.length } : {}),
             ExclusiveStartKey: startKey,
           }),
-        ),
+        false,
       );
       for (const item of res.Items ?? []) out.push(item);
       startKey = res.LastEvaluatedKey;
@@ -479,31 +540,16 @@ export class DynamoStateStore implements StateStore {
   }
 
   async getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined> {
-    const res = await this.retry(() =>
-      this.doc.send(
+    const res = await this.send<{ Item?: Record<string, unknown> }>(
+      () =>
         new GetCommand({
           TableName: this.opts.windowTableName,
           Key: { series, windowStart: new Date(windowStartMs).toISOString() },
           ConsistentRead: true,
         }),
-      ),
+      false,
     );
     return res.Item ? toStoredWindow(res.Item) : undefined;
-  }
-
-  async getWindows(
-    keys: ReadonlyArray<{ series: string; windowStartMs: number }>,
-  ): Promise<Map<string, StoredWindow>> {
-    const items = await this.batchGet(
-      keys.map((k) => ({ series: k.series, windowStart: new Date(k.windowStartMs).toISOString() })),
-      this.opts.windowTableName,
-    );
-    const out = new Map<string, StoredWindow>();
-    for (const item of items) {
-      const w = toStoredWindow(item);
-      out.set(`${w.series}\u0000${w.windowStartMs}`, w);
-    }
-    return out;
   }
 
   async putWindow(
@@ -511,62 +557,50 @@ export class DynamoStateStore implements StateStore {
     expectedRevision: number | undefined,
   ): Promise<'ok' | 'conflict'> {
     const d = w.event.data;
-    try {
-      await this.retry(() =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.opts.windowTableName,
-            Item: {
-              series: w.series,
-              windowStart: d.windowStart,
-              windowEnd: d.windowEnd,
-              revision: w.revision,
-              eventId: w.event.id,
-              metric: d.metric,
-              kind: d.kind,
-              dimensions: d.dimensions,
-              count: d.count,
-              sum: d.sum,
-              min: d.min,
-              max: d.max,
-              mean: d.mean,
-              p50: d.p50,
-              p90: d.p90,
-              p99: d.p99,
-              lateCount: d.lateCount,
-              vector: w.vector,
-              event: JSON.stringify(w.event),
-              ttl: this.ttl(w.windowStartMs, this.opts.windowTtlSeconds),
-            },
-            ...(expectedRevision === undefined
-              ? { ConditionExpression: 'attribute_not_exists(series)' }
-              : {
-                  ConditionExpression: 'revision = :r',
-                  ExpressionAttributeValues: { ':r': expectedRevision },
-                }),
-          }),
-        ),
-      );
-      return 'ok';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'conflict';
-      throw error;
-    }
+    return this.conditionalPut({
+      TableName: this.opts.windowTableName,
+      Item: {
+        series: w.series,
+        windowStart: d.windowStart,
+        windowEnd: d.windowEnd,
+        revision: w.revision,
+        eventId: w.event.id,
+        metric: d.metric,
+        kind: d.kind,
+        dimensions: d.dimensions,
+        count: d.count,
+        sum: d.sum,
+        min: d.min,
+        max: d.max,
+        mean: d.mean,
+        p50: d.p50,
+        p90: d.p90,
+        p99: d.p99,
+        lateCount: d.lateCount,
+        vector: w.vector,
+        digest: w.digest,
+        event: JSON.stringify(w.event),
+        ttl: this.ttl(w.windowStartMs, this.opts.windowTtlSeconds),
+      },
+      ...expectValue('revision', expectedRevision, 'series'),
+    });
   }
 
   async clearMarker(m: DirtyMarker): Promise<void> {
-    const key = this.markerItem(m, '-');
     try {
-      await this.retry(() =>
-        this.doc.send(
+      await this.send(
+        () =>
           new DeleteCommand({
             TableName: this.opts.stateTableName,
-            Key: { pk: key.pk, sk: key.sk },
+            Key: {
+              pk: `M#${bucketOf(String(m.windowStartMs), this.opts.markerBuckets)}`,
+              sk: `${sortableMs(m.windowEndMs)}#${m.windowStartMs}#${m.lane}`,
+            },
             ConditionExpression: '#t = :t',
             ExpressionAttributeNames: { '#t': 'token' },
             ExpressionAttributeValues: { ':t': m.token },
           }),
-        ),
+        true,
       );
     } catch (error) {
       // A commit touched the window after we read the marker: keep it, the next flush re-emits.
@@ -575,22 +609,20 @@ export class DynamoStateStore implements StateStore {
   }
 }
 
-/** The marker writer of a commit: a hash of its smallest lane (concurrent invocations own disjoint lanes). */
-function writerOf(c: Commit): string {
-  let lane: string | undefined;
-  for (const { after } of c.checkpoints)
-    if (lane === undefined || after.lane < lane) lane = after.lane;
-  return lane === undefined ? '-' : fnv1a(lane).toString(36);
+/** Condition: `attr` equals `expected`, or (undefined) the item does not exist (`key` absent). */
+function expectValue(attr: string, expected: number | undefined, key: string) {
+  return expected === undefined
+    ? { ConditionExpression: `attribute_not_exists(${key})` }
+    : {
+        ConditionExpression: '#c = :c',
+        ExpressionAttributeNames: { '#c': attr },
+        ExpressionAttributeValues: { ':c': expected },
+      };
 }
 
-function versionCondition(version: number) {
-  return version === 0
-    ? { ConditionExpression: 'attribute_not_exists(pk)' }
-    : { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': version } };
-}
-
-function partialPk(series: string, windowStartMs: number): string {
-  return `P#${series}#${windowStartMs}`;
+/** Sort key of a chain item: fixed width, so that the last item is the head. */
+function versionKey(version: number): string {
+  return String(version).padStart(12, '0');
 }
 
 function toStoredWindow(item: Record<string, unknown>): StoredWindow {
@@ -599,24 +631,14 @@ function toStoredWindow(item: Record<string, unknown>): StoredWindow {
     windowStartMs: Date.parse(String(item.windowStart)),
     revision: Number(item.revision),
     vector: (item.vector ?? {}) as Record<string, number>,
+    digest: String(item.digest ?? ''),
     event: JSON.parse(String(item.event)) as MetricsWindowEvent,
   };
 }
 
-function toStoredPartial(item: Record<string, unknown>): StoredPartial {
-  return {
-    lane: String(item.sk),
-    series: String(item.series),
-    windowStartMs: Number(item.ws),
-    version: Number(item.v),
-    partial: PartialAggregate.fromJSON(JSON.parse(String(item.p))),
-    pos: item.pseq === undefined ? undefined : { seq: String(item.pseq), sub: Number(item.psub) },
-  };
-}
-
-/** FNV-1a of the series, modulo the bucket count: stable across invocations and deployments. */
-export function bucketOf(series: string, buckets: number): number {
-  return fnv1a(series) % buckets;
+/** FNV-1a of the key, modulo the bucket count: stable across invocations and deployments. */
+export function bucketOf(key: string, buckets: number): number {
+  return fnv1a(key) % buckets;
 }
 
 function fnv1a(text: string): number {

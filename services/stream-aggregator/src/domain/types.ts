@@ -1,4 +1,4 @@
-import type { PartialAggregate, WindowStats } from './partial.js';
+import type { WindowStats } from './partial.js';
 import type { Position } from './sequence.js';
 import type { SerializedSketch } from './sketch.js';
 
@@ -11,6 +11,8 @@ export type Observation = {
   timeMs: number;
   /** The reading's value; 1 for a log line (so sum = count). */
   value: number;
+  /** 52-bit hash of the event `id` (`idHash`): the de-duplication key within a series' window. */
+  idHash: number;
 };
 
 /** A validation problem, as @streamlens/schema reports it. */
@@ -23,6 +25,11 @@ export type InputRecord = {
   /** KPL sub-sequence number; 0 for plain records. */
   sub: number;
   partitionKey: string;
+  /**
+   * The partition key of the Kinesis record that carried it: Lambda keeps order per this key when
+   * parallelized. For a KPL user record it is the aggregate's key, not the user record's own.
+   */
+  orderKey: string;
   arrivalTimeMs: number;
   /** The observation of a valid record; undefined when `error` is set. */
   obs: Observation | undefined;
@@ -43,59 +50,73 @@ export type InputRecord = {
 export interface RecordSource {
   readonly length: number;
   shardIdAt(i: number): string;
-  partitionKeyAt(i: number): string;
+  /** {@link InputRecord.orderKey} of record i. */
+  orderKeyAt(i: number): string;
   at(i: number): InputRecord;
 }
 
-/** Series metadata carried with partials and dirty markers so windows can be emitted without parsing keys. */
+/** Series metadata carried in deltas so windows can be emitted without parsing keys. */
 export type SeriesMeta = Pick<Observation, 'series' | 'kind' | 'metric' | 'dimensions'>;
 
-/** Progress of one lane (a shard, or a shard × partition key when parallelized). */
+/**
+ * Progress of one lane (a shard, or a shard × outer partition key when parallelized): the head of
+ * its delta chain.
+ */
 export type Checkpoint = {
   lane: string;
-  /** Last applied position; undefined before the first commit. */
+  /** Last applied position; undefined before the first delta. */
   pos: Position | undefined;
   /** Largest event time applied on this lane (−Infinity before any). */
   maxEventMs: number;
-  /** Incremented by each commit; the optimistic-concurrency guard. 0 = item absent. */
+  /** Version of the lane's last delta (0: none). Versions of a lane are 1, 2, 3, … */
   version: number;
 };
 
-/** A partial aggregate as stored: per (lane, series, window). */
-export type StoredPartial = {
+/**
+ * The events one delta holds for one (series, window): event-id hashes, values and correction
+ * flags (1: applied after the window had closed on its lane), in lane order.
+ */
+export type WindowEvents = {
+  meta: SeriesMeta;
+  windowStartMs: number;
+  ids: number[];
+  values: number[];
+  late: number[];
+};
+
+/**
+ * One link of a lane's chain: the records one commit applied, and the lane's checkpoint after
+ * them. Written once, conditionally on its version being new (README: state design).
+ */
+export type Delta = {
   lane: string;
-  series: string;
-  windowStartMs: number;
   version: number;
-  partial: PartialAggregate;
-  /**
-   * The lane's last position folded into this partial: every record of this (lane, series,
-   * window) at or below it is in it. Lets a retry skip what a transaction of an unfinished
-   * earlier attempt already applied (README: exactly-once design). Undefined on older items.
-   */
-  pos?: Position | undefined;
+  pos: Position;
+  maxEventMs: number;
+  /** Processing time of the commit (epoch ms). */
+  at: number;
+  entries: WindowEvents[];
 };
 
-/** One window made dirty by a commit: it must be (re-)emitted once the watermark allows. */
-export type DirtyMarker = SeriesMeta & {
-  windowStartMs: number;
-  windowEndMs: number;
-  /** Identifies the commit that last touched it; a flush clears it only if unchanged. */
+/** A window a delta touches. */
+export type WindowRef = { windowStartMs: number; windowEndMs: number };
+
+/** "Lane `lane` changed this window": it must be (re-)emitted once a watermark or the idle rule allows. */
+export type DirtyMarker = WindowRef & {
+  lane: string;
+  /** The delta version that last touched the window on this lane; a flush clears it only if unchanged. */
   token: string;
-  /** The store's key of the marker item, when read back (each writer lane has its own item). */
-  key?: string;
+  /** Processing time of that commit (the idle rule). */
+  at: number;
 };
 
-/** Everything one sub-batch changes, written atomically. */
-export type Commit = {
-  /** Idempotency token (ClientRequestToken): same commit retried → applied once. */
-  token: string;
-  /** Lane whose dirty-marker items this commit writes (default: its smallest checkpoint lane). */
-  writer?: string;
-  /** Lane checkpoints advanced by this commit; empty for a plan's earlier transactions. */
-  checkpoints: Array<{ before: Checkpoint; after: Checkpoint }>;
-  partials: Array<{ expectedVersion: number; next: StoredPartial; meta: SeriesMeta }>;
-  markers: DirtyMarker[];
+/** Every lane's listed delta for one window, reduced to that window's entries. */
+export type WindowDelta = { lane: string; version: number; entries: WindowEvents[] };
+
+/** What a window's last flush emitted per series (a cache: the window table decides). */
+export type FlushState = {
+  version: number;
+  series: Map<string, { digest: string; revision: number }>;
 };
 
 /** The current value of a window (window table). */
@@ -103,8 +124,10 @@ export type StoredWindow = {
   series: string;
   windowStartMs: number;
   revision: number;
-  /** lane → partial version merged into this revision. */
+  /** lane → highest delta version merged into this revision. */
   vector: Record<string, number>;
+  /** Hash of the emitted statistics (revision aside): equal digests, equal content. */
+  digest: string;
   event: MetricsWindowEvent;
 };
 
@@ -149,33 +172,43 @@ export type RejectedRecord = {
 
 /**
  * Durable state (DynamoDB in production, a Map in tests). Every method is idempotent or guarded by
- * a condition; `commit` is atomic.
+ * a condition.
  */
 export interface StateStore {
-  loadCheckpoints(lanes: readonly string[]): Promise<Map<string, Checkpoint>>;
-  /** Strongly consistent read of the given (lane, series, window) partials. */
-  loadPartials(
-    keys: ReadonlyArray<{ lane: string; series: string; windowStartMs: number }>,
-  ): Promise<Map<string, StoredPartial>>;
-  /** Atomic; `conflict` when any condition failed (someone else committed first). */
-  commit(commit: Commit, deadlineMs: number): Promise<'ok' | 'conflict'>;
-  /** Raises the global watermark if `ms` is larger; returns the (new) global watermark. */
-  raiseWatermark(ms: number): Promise<number>;
+  /** The heads of the lanes' chains (strongly consistent); absent lanes have none. */
+  loadHeads(lanes: readonly string[]): Promise<Map<string, Checkpoint>>;
+  /**
+   * Before a delta is appended: lists `version` of `lane` under each window it touches and marks
+   * the windows dirty. Idempotent; a listed version that never commits costs a read, no error.
+   */
+  markWindows(
+    lane: string,
+    version: number,
+    windows: readonly WindowRef[],
+    at: number,
+  ): Promise<void>;
+  /** Writes the delta if its lane has no delta of that version yet; `conflict` otherwise. */
+  appendDelta(delta: Delta): Promise<'ok' | 'conflict'>;
   /** Dirty markers whose window ended at or before `watermarkMs`, oldest first. */
   dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]>;
-  /** Every lane's partial of one window (strongly consistent). */
-  windowPartials(series: string, windowStartMs: number): Promise<StoredPartial[]>;
+  /** Every dirty marker, oldest window first, up to `limit` (the idle rule picks from them). */
+  allMarkers(limit: number): Promise<DirtyMarker[]>;
+  /** Optional: called after every flush with what `dueMarkers`/`allMarkers` returned. */
+  endFlush?(due: readonly DirtyMarker[]): Promise<void>;
+  /** Every delta listed under the window (strongly consistent), reduced to its entries. */
+  windowDeltas(windowStartMs: number): Promise<WindowDelta[]>;
+  getFlushState(windowStartMs: number): Promise<FlushState | undefined>;
+  /** Conditional on the stored version (`undefined`: must not exist). */
+  putFlushState(
+    windowStartMs: number,
+    state: FlushState,
+    expectedVersion: number | undefined,
+  ): Promise<'ok' | 'conflict'>;
   getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined>;
-  /** Optional batch read of several windows, keyed `series\u0000windowStart` (absent: left out). */
-  getWindows?(
-    keys: ReadonlyArray<{ series: string; windowStartMs: number }>,
-  ): Promise<Map<string, StoredWindow>>;
   /** Conditional on the stored revision (`undefined`: item must not exist). */
   putWindow(w: StoredWindow, expectedRevision: number | undefined): Promise<'ok' | 'conflict'>;
   /** Deletes the marker only if its token is unchanged. */
   clearMarker(marker: DirtyMarker): Promise<void>;
-  /** Optional: called after every flush with what `dueMarkers` returned (releases flush leases). */
-  endFlush?(due: readonly DirtyMarker[]): Promise<void>;
 }
 
 /** Where emitted windows go (aggregates stream + S3 archive). Throws when they could not all go. */

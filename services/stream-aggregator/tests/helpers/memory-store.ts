@@ -1,153 +1,108 @@
-import { partialKey } from '../../src/domain/engine.js';
-import { PartialAggregate } from '../../src/domain/partial.js';
-import type { Position } from '../../src/domain/sequence.js';
+import { decodeDelta, encodeDelta } from '../../src/domain/delta-codec.js';
+import type { Aggregator } from '../../src/domain/engine.js';
 import type {
   Checkpoint,
-  Commit,
+  Delta,
   DirtyMarker,
+  FlushState,
   MetricsWindowEvent,
   RejectedRecord,
   RejectSink,
   StateStore,
-  StoredPartial,
   StoredWindow,
+  WindowDelta,
+  WindowRef,
   WindowSink,
 } from '../../src/domain/types.js';
-
-type MemoryPartial = {
-  version: number;
-  json: string;
-  lane: string;
-  series: string;
-  ws: number;
-  pos: Position | undefined;
-};
 
 /** Error a fault hook throws to simulate throttling. */
 export class SimulatedThrottle extends Error {
   override name = 'SimulatedThrottle';
 }
 
-/** How a commit fails in tests (see {@link MemoryStore.faults}). */
-export type CommitFault = 'throw' | 'lost' | 'rejected';
+/**
+ * How a write fails in tests (see {@link MemoryStore.faults}): `throw` before it reaches the
+ * table, `lost` after it was applied (a crash or a lost answer).
+ */
+export type WriteFault = 'throw' | 'lost';
 
-/** A fault hook failing about `p` of the commits, each way in turn at random. */
-export function randomCommitFaults(rand: () => number, p: number): () => CommitFault | undefined {
-  const kinds: CommitFault[] = ['throw', 'lost', 'rejected'];
+/** A fault hook failing about `p` of the calls, each way in turn at random. */
+export function randomFaults(rand: () => number, p: number): () => WriteFault | undefined {
+  const kinds: WriteFault[] = ['throw', 'lost'];
   return () => (rand() < p ? kinds[Math.floor(rand() * kinds.length)] : undefined);
 }
 
 /**
- * What DynamoDB answers when a ClientRequestToken comes back within its 10 minutes with other
- * parameters (the same `name`, which the DynamoDB store treats as permanent).
- */
-export class IdempotentParameterMismatch extends Error {
-  override name = 'IdempotentParameterMismatchException';
-}
-
-/** Everything a commit sends except its token: what DynamoDB compares for a reused token. */
-export function commitContent(c: Commit): string {
-  // PartialAggregate has toJSON; the markers carry the token itself, which is equal by definition.
-  return JSON.stringify({
-    writer: c.writer,
-    checkpoints: c.checkpoints,
-    partials: c.partials,
-    markers: c.markers.map((m) => ({ ...m, token: undefined })),
-  });
-}
-
-/**
- * A StateStore in memory with DynamoDB's conditions (versions, tokens) and copy-on-read, so that the
- * engine cannot share objects with the "table". `faults` lets a test fail calls.
+ * A StateStore in memory with DynamoDB's conditions (new chain versions, revisions) and
+ * copy-on-read (deltas go through their stored encoding), so that the engine cannot share
+ * objects with the "table". `faults` lets a test fail writes.
  */
 export class MemoryStore implements StateStore {
-  checkpoints = new Map<string, Checkpoint>();
-  partials = new Map<string, MemoryPartial>();
+  /** lane → version → encoded delta. */
+  chains = new Map<string, Map<number, Uint8Array>>();
+  /** window start → lane → listed versions. */
+  index = new Map<number, Map<string, Set<number>>>();
   markers = new Map<string, DirtyMarker>();
+  flushStates = new Map<number, { version: number; json: string }>();
   windows = new Map<string, StoredWindow>();
-  watermark = Number.NEGATIVE_INFINITY;
-  /**
-   * ClientRequestTokens seen (DynamoDB keeps them 10 minutes; tests are shorter): the content
-   * they were sent with and whether that content was applied. Same token and content again:
-   * success without applying twice (or applied now, if it was not); same token, other content:
-   * {@link IdempotentParameterMismatch}, as DynamoDB answers.
-   */
-  tokens = new Map<string, { content: string; applied: boolean }>();
-  /**
-   * `throw`: fail before the request reaches the table; `lost`: apply, then fail (a crash or a
-   * lost answer); `rejected`: the request reaches the table and fails without applying (its token
-   * counts as used, as DynamoDB keeps a token from the first request that completes with it).
-   */
-  faults: { commit?: (c: Commit) => CommitFault | undefined } = {};
-  /** Commits answered with {@link IdempotentParameterMismatch} (a token reused for other content). */
-  mismatches = 0;
+  faults: {
+    append?: (d: Delta) => WriteFault | undefined;
+    mark?: () => WriteFault | undefined;
+  } = {};
+  /** Deltas appended (conditional writes that succeeded). */
+  appends = 0;
 
-  async loadCheckpoints(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
+  async loadHeads(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
     const out = new Map<string, Checkpoint>();
-    for (const l of lanes) {
-      const c = this.checkpoints.get(l);
-      if (c) out.set(l, structuredClone(c));
+    for (const lane of lanes) {
+      const chain = this.chains.get(lane);
+      if (!chain || chain.size === 0) continue;
+      const d = decodeDelta(chain.get(Math.max(...chain.keys()))!);
+      out.set(lane, { lane, pos: d.pos, maxEventMs: d.maxEventMs, version: d.version });
     }
     return out;
   }
 
-  async loadPartials(
-    keys: ReadonlyArray<{ lane: string; series: string; windowStartMs: number }>,
-  ): Promise<Map<string, StoredPartial>> {
-    const out = new Map<string, StoredPartial>();
-    for (const k of keys) {
-      const key = partialKey(k.lane, k.series, k.windowStartMs);
-      const p = this.partials.get(key);
-      if (p) out.set(key, this.toStored(p));
-    }
-    return out;
-  }
-
-  async commit(c: Commit): Promise<'ok' | 'conflict'> {
-    const fault = this.faults.commit?.(c);
+  async markWindows(
+    lane: string,
+    version: number,
+    windows: readonly WindowRef[],
+    at: number,
+  ): Promise<void> {
+    const fault = this.faults.mark?.();
     if (fault === 'throw') throw new SimulatedThrottle('throttled');
-    const content = commitContent(c);
-    const seen = this.tokens.get(c.token);
-    if (seen !== undefined && seen.content !== content) {
-      this.mismatches++;
-      throw new IdempotentParameterMismatch(`token ${c.token} reused with other content`);
-    }
-    if (fault === 'rejected') {
-      this.tokens.set(c.token, { content, applied: seen?.applied ?? false });
-      throw new SimulatedThrottle('failed in the table');
-    }
-    const result = seen?.applied ? 'ok' : this.apply(c);
-    this.tokens.set(c.token, { content, applied: result === 'ok' });
-    if (fault === 'lost') throw new SimulatedThrottle('answer lost after the write');
-    return result;
-  }
-
-  private apply(c: Commit): 'ok' | 'conflict' {
-    for (const { before } of c.checkpoints) {
-      if ((this.checkpoints.get(before.lane)?.version ?? 0) !== before.version) return 'conflict';
-    }
-    for (const { expectedVersion, next } of c.partials) {
-      const k = partialKey(next.lane, next.series, next.windowStartMs);
-      if ((this.partials.get(k)?.version ?? 0) !== expectedVersion) return 'conflict';
-    }
-    for (const { after } of c.checkpoints) this.checkpoints.set(after.lane, structuredClone(after));
-    for (const { next } of c.partials) {
-      this.partials.set(partialKey(next.lane, next.series, next.windowStartMs), {
-        version: next.version,
-        json: JSON.stringify(next.partial.toJSON()),
-        lane: next.lane,
-        series: next.series,
-        ws: next.windowStartMs,
-        pos: next.pos === undefined ? undefined : { ...next.pos },
+    for (const w of windows) {
+      let byLane = this.index.get(w.windowStartMs);
+      if (!byLane) {
+        byLane = new Map();
+        this.index.set(w.windowStartMs, byLane);
+      }
+      const set = byLane.get(lane) ?? new Set();
+      set.add(version);
+      byLane.set(lane, set);
+      this.markers.set(`${w.windowStartMs}\u0000${lane}`, {
+        ...w,
+        lane,
+        token: String(version),
+        at,
       });
     }
-    for (const m of c.markers) this.markers.set(`${m.series}\u0000${m.windowStartMs}`, { ...m });
-    return 'ok';
+    if (fault === 'lost') throw new SimulatedThrottle('answer lost after the write');
   }
 
-  async raiseWatermark(ms: number): Promise<number> {
-    if (ms > this.watermark) this.watermark = ms;
-    return this.watermark;
+  async appendDelta(d: Delta): Promise<'ok' | 'conflict'> {
+    const fault = this.faults.append?.(d);
+    if (fault === 'throw') throw new SimulatedThrottle('throttled');
+    let chain = this.chains.get(d.lane);
+    if (!chain) {
+      chain = new Map();
+      this.chains.set(d.lane, chain);
+    }
+    if (chain.has(d.version)) return 'conflict';
+    chain.set(d.version, encodeDelta(d));
+    this.appends++;
+    if (fault === 'lost') throw new SimulatedThrottle('answer lost after the write');
+    return 'ok';
   }
 
   async dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]> {
@@ -158,10 +113,40 @@ export class MemoryStore implements StateStore {
       .map((m) => ({ ...m }));
   }
 
-  async windowPartials(series: string, windowStartMs: number): Promise<StoredPartial[]> {
-    return [...this.partials.values()]
-      .filter((p) => p.series === series && p.ws === windowStartMs)
-      .map((p) => this.toStored(p));
+  async allMarkers(limit: number): Promise<DirtyMarker[]> {
+    return this.dueMarkers(Number.POSITIVE_INFINITY, limit);
+  }
+
+  async windowDeltas(windowStartMs: number): Promise<WindowDelta[]> {
+    const out: WindowDelta[] = [];
+    for (const [lane, versions] of this.index.get(windowStartMs) ?? []) {
+      for (const v of versions) {
+        const bytes = this.chains.get(lane)?.get(v);
+        if (bytes === undefined) continue;
+        const d = decodeDelta(bytes, windowStartMs);
+        out.push({ lane, version: v, entries: d.entries });
+      }
+    }
+    return out;
+  }
+
+  async getFlushState(windowStartMs: number): Promise<FlushState | undefined> {
+    const s = this.flushStates.get(windowStartMs);
+    if (!s) return undefined;
+    return { version: s.version, series: new Map(JSON.parse(s.json)) };
+  }
+
+  async putFlushState(
+    windowStartMs: number,
+    state: FlushState,
+    expectedVersion: number | undefined,
+  ): Promise<'ok' | 'conflict'> {
+    if (this.flushStates.get(windowStartMs)?.version !== expectedVersion) return 'conflict';
+    this.flushStates.set(windowStartMs, {
+      version: state.version,
+      json: JSON.stringify([...state.series]),
+    });
+    return 'ok';
   }
 
   async getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined> {
@@ -180,19 +165,16 @@ export class MemoryStore implements StateStore {
   }
 
   async clearMarker(m: DirtyMarker): Promise<void> {
-    const k = `${m.series}\u0000${m.windowStartMs}`;
+    const k = `${m.windowStartMs}\u0000${m.lane}`;
     if (this.markers.get(k)?.token === m.token) this.markers.delete(k);
   }
+}
 
-  private toStored(p: MemoryPartial): StoredPartial {
-    return {
-      lane: p.lane,
-      series: p.series,
-      windowStartMs: p.ws,
-      version: p.version,
-      partial: PartialAggregate.fromJSON(JSON.parse(p.json)),
-      pos: p.pos === undefined ? undefined : { ...p.pos },
-    };
+/** Flushes until no window is dirty (time has passed: every watermark is past every window). */
+export async function drain(engine: Aggregator, store: MemoryStore): Promise<void> {
+  for (let round = 0; store.markers.size > 0; round++) {
+    if (round > 50) throw new Error(`${store.markers.size} markers left after 50 flushes`);
+    await engine.flush(Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY);
   }
 }
 

@@ -1,3 +1,4 @@
+import { idHashOf } from '../../src/domain/event-id.js';
 import type { InputRecord, Observation } from '../../src/domain/types.js';
 
 /** A Kinesis-like sequence number for index i (fixed width, as real ones of one shard mostly are). */
@@ -10,19 +11,22 @@ export function obsRecord(
   shardId: string,
   seq: string,
   sub: number,
-  obs: Omit<Observation, 'kind' | 'metric' | 'dimensions'> & Partial<Observation>,
+  obs: Omit<Observation, 'kind' | 'metric' | 'dimensions' | 'idHash'> & Partial<Observation>,
 ): InputRecord {
   const value: Observation = {
     kind: 'telemetry',
     metric: obs.series,
     dimensions: {},
     ...obs,
+    // A distinct event per position unless the test gives the id.
+    idHash: obs.idHash ?? idHashOf(`${shardId}/${seq}/${sub}`),
   };
   return {
     shardId,
     seq,
     sub,
     partitionKey: value.series,
+    orderKey: value.series,
     arrivalTimeMs: value.timeMs,
     obs: value,
     error: undefined,
@@ -37,6 +41,7 @@ export function badRecord(shardId: string, seq: string, sub = 0): InputRecord {
     seq,
     sub,
     partitionKey: 'bad',
+    orderKey: 'bad',
     arrivalTimeMs: 0,
     obs: undefined,
     error: { code: 'INVALID_JSON', message: 'not JSON', path: '$' },

@@ -37,10 +37,18 @@ const nextSeq = () => (10n ** 20n + BigInt(++seqCounter)).toString();
 /** Records for `series` in the window at T0 (values 1..n) plus one that closes it. */
 function windowBatch(shardId: string, metric: string, values: number[]) {
   const records = values.map((v, i) =>
-    kinesisRecord(shardId, nextSeq(), telemetry(`${metric}-${i}`, metric, v, iso(T0 + 1000 * i))),
+    kinesisRecord(
+      shardId,
+      nextSeq(),
+      telemetry(`${shardId}-${metric}-${i}`, metric, v, iso(T0 + 1000 * i)),
+    ),
   );
   records.push(
-    kinesisRecord(shardId, nextSeq(), telemetry(`${metric}-close`, metric, 0, iso(T0 + 95_000))),
+    kinesisRecord(
+      shardId,
+      nextSeq(),
+      telemetry(`${shardId}-${metric}-close`, metric, 0, iso(T0 + 95_000)),
+    ),
   );
   return records;
 }
@@ -109,13 +117,13 @@ describe('stream-aggregator handler against the local stand-ins', () => {
     expect(emitted[0].data).toMatchObject({ count: 4, sum: 10, final: true });
   });
 
-  it('retries throttled transactions within the deadline', async () => {
+  it('retries throttled writes within the deadline', async () => {
     // Prepare
     ddbProxy.reset();
     ddbProxy.setRules([
       {
         kind: 'error',
-        operation: 'TransactWriteItems',
+        operation: 'PutItem',
         status: 400,
         errorType: 'ProvisionedThroughputExceededException',
         times: 3,
@@ -128,7 +136,7 @@ describe('stream-aggregator handler against the local stand-ins', () => {
     ddbProxy.setRules([]);
     expect(out.batchItemFailures).toEqual([]);
     expect(ddbProxy.stats().errors).toBe(3);
-    expect(ddbProxy.stats().byOperation.TransactWriteItems).toBe(4);
+
     expect(await windowItem('throttle.metric', T0)).toMatchObject({ count: 3, sum: 20 });
   });
 
@@ -137,7 +145,7 @@ describe('stream-aggregator handler against the local stand-ins', () => {
     ddbProxy.setRules([
       {
         kind: 'error',
-        operation: 'TransactWriteItems',
+        operation: 'PutItem',
         status: 400,
         errorType: 'ProvisionedThroughputExceededException',
       },

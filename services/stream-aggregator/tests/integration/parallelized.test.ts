@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   kinesisEvent,
@@ -53,15 +53,22 @@ describe('stream-aggregator handler with ParallelizationFactor 2', () => {
       }),
     );
     expect(window.Items?.[0]).toMatchObject({ count: 4, sum: 33, min: 1, max: 20 });
-    const lanes = await Promise.all(
-      ['a', 'b'].map((k) =>
-        doc().send(new GetCommand({ TableName: names.state, Key: { pk: `C#${S}#${k}`, sk: '-' } })),
-      ),
-    );
-    expect(lanes.map((l) => l.Item?.seq)).toEqual([seq(6), seq(4)]);
-    const shardLane = await doc().send(
-      new GetCommand({ TableName: names.state, Key: { pk: `C#${S}`, sk: '-' } }),
-    );
-    expect(shardLane.Item).toBeUndefined();
+    // One chain per key (lane `shard#key`), none for the shard alone.
+    const head = async (lane: string) =>
+      (
+        await doc().send(
+          new QueryCommand({
+            TableName: names.state,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `D#${lane}` },
+            ScanIndexForward: false,
+            Limit: 1,
+            ConsistentRead: true,
+          }),
+        )
+      ).Items?.[0];
+    const lanes = await Promise.all([`${S}#a`, `${S}#b`].map(head));
+    expect(lanes.map((l) => l?.seq)).toEqual([seq(6), seq(4)]);
+    expect(await head(S)).toBeUndefined();
   });
 });

@@ -18,6 +18,7 @@ import {
   SeriesCache,
   toInputRecords,
 } from '../../src/decode.js';
+import { idHashOf } from '../../src/domain/event-id.js';
 import type { InputRecord } from '../../src/domain/types.js';
 import { appLog, kinesisEvent, kinesisRecord, telemetry } from '../helpers/kinesis-events.js';
 
@@ -282,6 +283,52 @@ describe('KinesisRecordSource', () => {
     expect(lazy[4]!.obs!.timeMs).toBe(Date.parse('2026-11-25T11:00:02.000Z'));
     expect(new Set(lazy.map((r) => r.shardId))).toEqual(new Set([S]));
     expect(source.shardIdAt(0)).toBe(source.shardIdAt(4));
+  });
+});
+
+describe('KinesisRecordSource keys and event ids', () => {
+  it('orders KPL user records by their aggregate’s key, keeps their own key, and hashes every id', () => {
+    // Prepare: an aggregate under key 'outer' holding user records of keys a and b.
+    const kpl = aggregate([
+      { partitionKey: 'a', data: Buffer.from(JSON.stringify(telemetry('k1', 'cpu', 1, T))) },
+      { partitionKey: 'b', data: Buffer.from(JSON.stringify(telemetry('k2', 'cpu', 2, T))) },
+    ]);
+    const event = kinesisEvent([
+      kinesisRecord(S, '100', telemetry('k0', 'cpu', 5, T), 'plain'),
+      kinesisRecord(S, '101', Buffer.from(kpl), 'outer'),
+    ]);
+    // Act
+    const source = new KinesisRecordSource(event, new RecordDecoder({ seriesDimensions: [] }));
+    const records = Array.from({ length: source.length }, (_v, i) => source.at(i));
+    // Assess
+    expect(records.map((r) => [r.partitionKey, r.orderKey])).toEqual([
+      ['plain', 'plain'],
+      ['a', 'outer'],
+      ['b', 'outer'],
+    ]);
+    expect([0, 1, 2].map((i) => source.orderKeyAt(i))).toEqual(['plain', 'outer', 'outer']);
+    expect(records.map((r) => r.obs?.idHash)).toEqual(['k0', 'k1', 'k2'].map(idHashOf));
+  });
+
+  it('hashes an id the same from the bytes and from the parsed event', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 40 }), (id) => {
+        // Prepare: the same event written compactly (scanned from its bytes when the id needs
+        // no escape) and with a space (always parsed).
+        const e = telemetry(id, 'cpu', 1, T);
+        const compact = Buffer.from(JSON.stringify(e));
+        const spaced = Buffer.from(JSON.stringify(e, null, 1));
+        const decoder = new RecordDecoder({ seriesDimensions: [] });
+        // Act
+        const a = decoder.recordBase64(S, '1', 'pk', 0, compact.toString('base64'));
+        const b = decoder.recordBase64(S, '2', 'pk', 0, compact.toString('base64'));
+        const c = decoder.recordBase64(S, '3', 'pk', 0, spaced.toString('base64'));
+        // Assess
+        expect(a.obs?.idHash).toBe(idHashOf(id));
+        expect(b.obs?.idHash).toBe(idHashOf(id));
+        expect(c.obs?.idHash).toBe(idHashOf(id));
+      }),
+    );
   });
 });
 

@@ -1,31 +1,45 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { decodeDelta } from '../../src/domain/delta-codec.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/domain/engine.js';
-import { ExactSum } from '../../src/domain/exact-sum.js';
 import type { InputRecord } from '../../src/domain/types.js';
-import { windowStartOf } from '../../src/domain/window.js';
+import { expectBatchComputation } from '../helpers/expect-windows.js';
 import {
+  drain,
   MemoryRejectSink,
   MemoryStore,
   MemoryWindowSink,
-  randomCommitFaults,
+  randomFaults,
 } from '../helpers/memory-store.js';
 import { badRecord, obsRecord, prng, seqOf } from '../helpers/records.js';
 
 // ParallelizationFactor > 1: Lambda runs several batches of one shard at once, each holding some
-// partition keys, in order per key only. The engine then keeps one lane (checkpoint) per
-// shard × partition key.
+// partition keys, in order per key only. The engine then keeps one lane (chain) per
+// shard × partition key of the Kinesis record.
 const cfg: EngineConfig = {
   ...DEFAULT_ENGINE_CONFIG,
   laneByPartitionKey: true,
-  maxPartialsPerCommit: 3,
+  maxEventsPerDelta: 3,
 };
 const L = cfg.allowedLatenessMs;
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const S = 'shardId-000000000004';
 
 function keyed(r: InputRecord, key: string): InputRecord {
-  return { ...r, partitionKey: key };
+  return { ...r, partitionKey: key, orderKey: key };
+}
+
+/** Events per lane as stored: every delta of the lane, decoded. */
+async function eventsPerLane(store: MemoryStore): Promise<Array<[string, number]>> {
+  const out: Array<[string, number]> = [];
+  for (const [lane, chain] of store.chains) {
+    let n = 0;
+    for (const bytes of chain.values()) {
+      for (const e of decodeDelta(bytes).entries) n += e.ids.length;
+    }
+    out.push([lane, n]);
+  }
+  return out.sort();
 }
 
 function setup(over: Partial<EngineConfig> = {}) {
@@ -51,8 +65,9 @@ describe('Aggregator with lanes per partition key', () => {
     const shardOut = await perShard.agg.processBatch([b], Number.POSITIVE_INFINITY);
     // Assess: per key, both count; one lane per shard would have dropped b as a duplicate.
     expect(keyOut).toMatchObject({ applied: 1, duplicates: 0 });
-    expect([...perKey.store.checkpoints.keys()].sort()).toEqual([`${S}#a`, `${S}#b`]);
-    expect(perKey.store.checkpoints.get(`${S}#b`)?.pos).toEqual({ seq: seqOf(2), sub: 0 });
+    expect([...perKey.store.chains.keys()].sort()).toEqual([`${S}#a`, `${S}#b`]);
+    const heads = await perKey.store.loadHeads([`${S}#b`]);
+    expect(heads.get(`${S}#b`)?.pos).toEqual({ seq: seqOf(2), sub: 0 });
     expect(shardOut).toMatchObject({ applied: 0, duplicates: 1 });
   });
 
@@ -69,32 +84,27 @@ describe('Aggregator with lanes per partition key', () => {
     );
     // Assess
     expect(out).toMatchObject({ applied: 2, duplicates: 3, failures: [] });
-    expect(store.checkpoints.get(`${S}#a`)?.pos?.seq).toBe(seqOf(5));
-    expect(store.checkpoints.get(`${S}#b`)?.pos?.seq).toBe(seqOf(4));
-    const counts = [...store.partials.values()].map((p) => [p.lane, JSON.parse(p.json).n]);
-    expect(counts.sort()).toEqual([
+    const heads = await store.loadHeads([`${S}#a`, `${S}#b`]);
+    expect(heads.get(`${S}#a`)?.pos?.seq).toBe(seqOf(5));
+    expect(heads.get(`${S}#b`)?.pos?.seq).toBe(seqOf(4));
+    expect(await eventsPerLane(store)).toEqual([
       [`${S}#a`, 3],
       [`${S}#b`, 2],
     ]);
   });
 
-  it('puts every key of a sub-batch in one commit, within the transaction limit', async () => {
-    // Prepare: 60 keys, one record each: each is a lane (1 action) plus a partial and a marker.
-    const { agg, store } = setup({ maxPartialsPerCommit: 49 });
+  it('appends one delta per key of a batch, each to its own chain', async () => {
+    // Prepare: 60 keys, one record each.
+    const { agg, store } = setup({ maxEventsPerDelta: 8000 });
     const batch = Array.from({ length: 60 }, (_v, i) =>
       keyed(obsRecord(S, seqOf(i), 0, { series: 'cpu', timeMs: T0, value: 1 }), `k${i}`),
     );
-    const sizes: number[] = [];
-    store.faults.commit = (c) => {
-      sizes.push(c.checkpoints.length + c.partials.length + c.markers.length);
-      return undefined;
-    };
     // Act
     const out = await agg.processBatch(batch, Number.POSITIVE_INFINITY);
     // Assess
     expect(out).toMatchObject({ applied: 60, failures: [] });
-    expect(sizes.every((n) => n <= 100)).toBe(true);
-    expect(store.checkpoints.size).toBe(60);
+    expect(store.chains.size).toBe(60);
+    expect(store.appends).toBe(60);
   });
 });
 
@@ -137,90 +147,19 @@ describe('Aggregator with lanes per partition key, under parallel at-least-once 
           const store = new MemoryStore();
           const windows = new MemoryWindowSink();
           const rejects = new MemoryRejectSink();
-          store.faults.commit = randomCommitFaults(rand, 0.1);
+          store.faults.append = randomFaults(rand, 0.1);
           // Two engines on one store: Lambda's concurrent invocations for one shard.
           const engines = [0, 1].map(
             () => new Aggregator(cfg, { store, windows, rejects, now: () => 0 }),
           );
-          const cursors = perKey.map(() => 0);
-
-          // Act: each step, one or two concurrent batches over disjoint sets of keys, each batch
-          // in shard order; crashes after the write, per-key rewinds (redelivery), throttled
-          // commits (failure reported → retry from it) and sink outages.
-          for (let steps = 0; steps < 4000; steps++) {
-            const open = perKey.map((_r, k) => k).filter((k) => cursors[k]! < perKey[k]!.length);
-            if (open.length === 0) break;
-            for (let i = open.length - 1; i > 0; i--) {
-              const j = Math.floor(rand() * (i + 1));
-              [open[i], open[j]] = [open[j]!, open[i]!];
-            }
-            const split =
-              open.length > 1 && rand() < 0.5
-                ? 1 + Math.floor(rand() * (open.length - 1))
-                : open.length;
-            const groups = [open.slice(0, split), open.slice(split)].filter((g) => g.length > 0);
-            const batches = groups.map((keys) => {
-              const taken = keys.flatMap((k) => {
-                const from = cursors[k]!;
-                return perKey[k]!.slice(from, from + 1 + Math.floor(rand() * 5));
-              });
-              return taken.sort((x, y) => x.seq.length - y.seq.length || (x.seq < y.seq ? -1 : 1));
-            });
-            if (rand() < 0.1) windows.failNext = 1;
-            const outs = await Promise.all(
-              batches.map((b, i) => engines[i]!.processBatch(b, Number.POSITIVE_INFINITY)),
-            );
-            batches.forEach((batch, i) => {
-              const roll = rand();
-              if (roll < 0.1) return; // crash after the writes, before the response
-              const keys = groups[i]!;
-              if (roll < 0.15) {
-                const k = keys[Math.floor(rand() * keys.length)]!;
-                cursors[k] = Math.floor(rand() * (cursors[k]! + 1)); // redelivery from older
-                return;
-              }
-              // Everything before the first failure was applied; Lambda resends from there.
-              const failure = outs[i]!.failures[0];
-              const stop = failure ? batch.findIndex((r) => r.seq === failure.seq) : batch.length;
-              for (const r of batch.slice(0, stop)) {
-                const k = Number(r.partitionKey.slice(3));
-                cursors[k] = perKey[k]!.indexOf(r) + 1;
-              }
-            });
-          }
-          store.faults.commit = undefined;
+          // Act: Lambda's parallel delivery, records one by one under their own key.
+          await deliverInParallel(perKey, engines, windows, rand, (r) => [r]);
+          store.faults.append = undefined;
           windows.failNext = 0;
-          while (store.markers.size > 0)
-            await engines[0]!.flush(Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY);
+          await drain(engines[0]!, store);
 
           // Assess
-          const expected = new Map<string, number[]>();
-          for (const v of valid) {
-            const k = `${v.series}|${new Date(windowStartOf(v.timeMs, cfg.windowMs)).toISOString()}`;
-            expected.set(k, [...(expected.get(k) ?? []), v.value]);
-          }
-          // No idempotency token was ever reused for other content.
-          expect(store.mismatches).toBe(0);
-          const latest = windows.latest();
-          expect([...latest.keys()].sort()).toEqual([...expected.keys()].sort());
-          for (const [k, values] of expected) {
-            const d = latest.get(k)!.data;
-            const sorted = [...values].sort((a, b) => a - b);
-            const exact = new ExactSum();
-            for (const v of values) exact.add(v);
-            expect(d.count).toBe(values.length);
-            expect(d.sum).toBe(exact.value());
-            expect(d.min).toBe(sorted[0]);
-            expect(d.max).toBe(sorted[sorted.length - 1]);
-            const want = sorted[Math.floor(0.9 * (sorted.length - 1))]!;
-            expect(Math.abs(d.p90 - want)).toBeLessThanOrEqual(cfg.alpha * Math.abs(want) + 1e-9);
-          }
-          const byId = new Map<string, string>();
-          for (const e of windows.events) {
-            const json = JSON.stringify(e.data);
-            expect(byId.get(e.id) ?? json).toBe(json);
-            byId.set(e.id, json);
-          }
+          expectBatchComputation(windows, valid, cfg.windowMs, cfg.alpha);
           const routed = new Set(rejects.all().map((r) => r.sequenceNumber));
           expect(routed.size).toBe(events.filter((e) => e.bad).length);
           expect(rejects.all().every((r) => r.reason === 'invalid')).toBe(true);
@@ -230,3 +169,135 @@ describe('Aggregator with lanes per partition key, under parallel at-least-once 
     );
   });
 });
+
+// Lambda's real rule with ParallelizationFactor > 1: it keeps order per partition key of the
+// Kinesis record, and a KPL aggregate is one Kinesis record under one key (our producer uses its
+// first user record's key) holding user records of other keys too. Concurrent batches of one
+// shard therefore split by outer key, and one user key's records can be in two of them at once.
+const kplEventArb = fc.record({
+  key: fc.nat(4),
+  series: fc.nat(2),
+  jitter: fc.integer({ min: -(L / 2) + 1, max: L / 2 - 1 }),
+  value: fc.oneof(
+    fc.integer({ min: -50, max: 500 }),
+    fc.double({ min: 0.001, max: 1e6, noNaN: true }),
+  ),
+  join: fc.boolean(),
+});
+
+describe('Aggregator with lanes per partition key, KPL aggregates under their first key', () => {
+  it('emits final windows equal to a batch computation when batches split by outer key', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(kplEventArb, { minLength: 2, maxLength: 100 }),
+        fc.integer({ min: 200, max: 40_000 }),
+        fc.integer(),
+        async (events, stepMs, seed) => {
+          // Prepare: one shard; user records grouped into outer records (a KPL aggregate takes
+          // up to 4 consecutive user records of any keys; its key is its first record's key).
+          const rand = prng(seed);
+          type Outer = { key: string; seq: string; users: InputRecord[] };
+          const outers: Outer[] = [];
+          const valid: Array<{ series: string; timeMs: number; value: number }> = [];
+          events.forEach((e, i) => {
+            const userKey = `pk-${e.key}`;
+            const timeMs = T0 + i * stepMs + e.jitter;
+            const series = `m${e.series}`;
+            const last = outers[outers.length - 1];
+            const join = last !== undefined && last.users.length < 4 && e.join;
+            const outer: Outer = join
+              ? last
+              : { key: userKey, seq: seqOf(outers.length), users: [] };
+            if (!join) outers.push(outer);
+            const rec = obsRecord(S, outer.seq, outer.users.length, {
+              series,
+              timeMs,
+              value: e.value,
+            });
+            outer.users.push({ ...rec, partitionKey: userKey, orderKey: outer.key } as InputRecord);
+            valid.push({ series, timeMs, value: e.value });
+          });
+          const keys = [...new Set(outers.map((o) => o.key))];
+          const perKey = keys.map((k) => outers.filter((o) => o.key === k));
+          const store = new MemoryStore();
+          const windows = new MemoryWindowSink();
+          const rejects = new MemoryRejectSink();
+          store.faults.append = randomFaults(rand, 0.1);
+          const engines = [0, 1].map(
+            () => new Aggregator(cfg, { store, windows, rejects, now: () => 0 }),
+          );
+          // Act: Lambda's parallel delivery by outer key, an aggregate's user records together.
+          await deliverInParallel(perKey, engines, windows, rand, (o) => o.users);
+          store.faults.append = undefined;
+          windows.failNext = 0;
+          await drain(engines[0]!, store);
+
+          // Assess
+          expectBatchComputation(windows, valid, cfg.windowMs, cfg.alpha);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+});
+
+/**
+ * Lambda's delivery with ParallelizationFactor > 1, over Kinesis records (`units`) grouped by the
+ * key Lambda orders by: each step, one or two concurrent batches over disjoint sets of keys, each
+ * batch in shard order; crashes after the write (response lost), per-key rewinds (redelivery from
+ * an older record), reported failures (Lambda resends from the Kinesis record holding the first
+ * one) and sink outages.
+ */
+async function deliverInParallel<U extends { seq: string }>(
+  perKey: U[][],
+  engines: Aggregator[],
+  windows: MemoryWindowSink,
+  rand: () => number,
+  records: (unit: U) => InputRecord[],
+): Promise<void> {
+  const keyOf = new Map<U, number>();
+  perKey.forEach((units, k) => {
+    for (const u of units) keyOf.set(u, k);
+  });
+  const cursors = perKey.map(() => 0);
+  for (let steps = 0; steps < 4000; steps++) {
+    const open = perKey.map((_r, k) => k).filter((k) => cursors[k]! < perKey[k]!.length);
+    if (open.length === 0) break;
+    for (let i = open.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [open[i], open[j]] = [open[j]!, open[i]!];
+    }
+    const split =
+      open.length > 1 && rand() < 0.5 ? 1 + Math.floor(rand() * (open.length - 1)) : open.length;
+    const groups = [open.slice(0, split), open.slice(split)].filter((g) => g.length > 0);
+    const batches = groups.map((keys) =>
+      keys
+        .flatMap((k) => {
+          const from = cursors[k]!;
+          return perKey[k]!.slice(from, from + 1 + Math.floor(rand() * 5));
+        })
+        .sort((x, y) => x.seq.length - y.seq.length || (x.seq < y.seq ? -1 : 1)),
+    );
+    if (rand() < 0.1) windows.failNext = 1;
+    const outs = await Promise.all(
+      batches.map((b, i) => engines[i]!.processBatch(b.flatMap(records), Number.POSITIVE_INFINITY)),
+    );
+    batches.forEach((batch, i) => {
+      const roll = rand();
+      if (roll < 0.1) return; // crash after the writes, before the response
+      const keys = groups[i]!;
+      if (roll < 0.15) {
+        const k = keys[Math.floor(rand() * keys.length)]!;
+        cursors[k] = Math.floor(rand() * (cursors[k]! + 1)); // redelivery from older
+        return;
+      }
+      // Everything before the first failure was applied; Lambda resends from there.
+      const failure = outs[i]!.failures[0];
+      const stop = failure ? batch.findIndex((u) => u.seq === failure.seq) : batch.length;
+      for (const u of batch.slice(0, stop)) {
+        const k = keyOf.get(u)!;
+        cursors[k] = perKey[k]!.indexOf(u) + 1;
+      }
+    });
+  }
+}
