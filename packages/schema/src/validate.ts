@@ -1,6 +1,7 @@
 import { ErrorCode, fail, type Result } from './errors.js';
 import { type InputEvent, isEventType, SPEC_VERSION, type StreamlensEvent } from './events.js';
 import { explainEvent } from './explain.js';
+import { structureIssue } from './limits.js';
 import {
   explainAppLog,
   explainTelemetryReading,
@@ -28,6 +29,10 @@ function explain<T>(value: unknown, allowed: (t: unknown) => boolean): Result<T>
       `expected a JSON object, got ${Array.isArray(value) ? 'array' : typeof value}`,
     );
   }
+  // The structural limits come first, in every validator (limits.ts): reserved keys, nesting and
+  // map sizes are checked before any field is read.
+  const structural = structureIssue(value);
+  if (structural !== undefined) return { ok: false, error: structural };
   const e = value as Record<string, unknown>;
   if (e.specversion === undefined)
     return fail(ErrorCode.MISSING_FIELD, 'missing required field', '$.specversion');
