@@ -29,6 +29,15 @@ export const MAX_OBJECT_KEYS = 1000;
  */
 export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
+/**
+ * Whether every UTF-16 unit of `s` is part of a character: no lone surrogate (what a JSON `\ud800`
+ * escape gives). A lone surrogate has no UTF-8 form: written to DynamoDB, OpenSearch or S3 it
+ * becomes U+FFFD, so two different strings would become one.
+ */
+export function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 /** Whether `key` (or `key` trimmed, as normalisation trims map keys) is a reserved key. */
 export function isReservedKey(key: string): boolean {
   const n = key.length;
@@ -42,7 +51,10 @@ export function isReservedKey(key: string): boolean {
   return t === '__proto__' || t === 'constructor' || t === 'prototype';
 }
 
-/** The first structural problem of `value` (see the limits above), or `undefined`. Never throws. */
+/**
+ * The first structural problem of `value` (the limits above, and a string or key that is not
+ * well-formed Unicode), or `undefined`. Never throws.
+ */
 export function structureIssue(value: unknown): ValidationIssue | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   return walk(value, 1, []);
@@ -62,15 +74,19 @@ function walkOk(o: object, depth: number): boolean {
   if (Array.isArray(o)) {
     for (let i = 0; i < o.length; i++) {
       const v: unknown = o[i];
-      if (typeof v === 'object' && v !== null && !walkOk(v, depth + 1)) return false;
+      if (typeof v === 'string') {
+        if (!isWellFormed(v)) return false;
+      } else if (typeof v === 'object' && v !== null && !walkOk(v, depth + 1)) return false;
     }
     return true;
   }
   let keys = 0;
   for (const k in o) {
-    if (++keys > MAX_OBJECT_KEYS || isReservedKey(k)) return false;
+    if (++keys > MAX_OBJECT_KEYS || isReservedKey(k) || !isWellFormed(k)) return false;
     const v: unknown = (o as Record<string, unknown>)[k];
-    if (typeof v === 'object' && v !== null && !walkOk(v, depth + 1)) return false;
+    if (typeof v === 'string') {
+      if (!isWellFormed(v)) return false;
+    } else if (typeof v === 'object' && v !== null && !walkOk(v, depth + 1)) return false;
   }
   return true;
 }
@@ -86,6 +102,7 @@ function walk(o: object, depth: number, path: PropertyKey[]): ValidationIssue | 
   if (Array.isArray(o)) {
     for (let i = 0; i < o.length; i++) {
       const v: unknown = o[i];
+      if (typeof v === 'string' && !isWellFormed(v)) return illFormed([...path, i]);
       if (typeof v === 'object' && v !== null) {
         path.push(i);
         const found = walk(v, depth + 1, path);
@@ -105,7 +122,9 @@ function walk(o: object, depth: number, path: PropertyKey[]): ValidationIssue | 
       };
     }
     if (isReservedKey(k)) return reserved(k, path);
+    if (!isWellFormed(k)) return illFormed(path);
     const v: unknown = (o as Record<string, unknown>)[k];
+    if (typeof v === 'string' && !isWellFormed(v)) return illFormed([...path, k]);
     if (typeof v === 'object' && v !== null) {
       path.push(k);
       const found = walk(v, depth + 1, path);
@@ -114,6 +133,14 @@ function walk(o: object, depth: number, path: PropertyKey[]): ValidationIssue | 
     }
   }
   return undefined;
+}
+
+function illFormed(path: PropertyKey[]): ValidationIssue {
+  return {
+    code: ErrorCode.INVALID_UNICODE,
+    message: 'string with a lone surrogate (no UTF-8 form)',
+    path: jsonPath(path),
+  };
 }
 
 function reserved(key: string, path: PropertyKey[]): ValidationIssue {

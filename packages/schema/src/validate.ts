@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ErrorCode, fail, type Result } from './errors.js';
 import { type InputEvent, isEventType, SPEC_VERSION, type StreamlensEvent } from './events.js';
 import { explainEvent } from './explain.js';
@@ -132,6 +133,9 @@ function decodeText(bytes: Uint8Array | string, maxBytes: number): Result<string
   // A Buffer (what the base64 decoders return) is read in place; other views get a Buffer view.
   const view =
     bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Decoding would turn invalid sequences into U+FFFD: records differing only there would become
+  // one event (RFC 8259 §8.1: JSON exchanged between systems is UTF-8).
+  if (!isUtf8(view)) return fail(ErrorCode.INVALID_UNICODE, 'record is not valid UTF-8');
   return { ok: true, value: view.toString('utf8') };
 }
 
