@@ -505,6 +505,8 @@ function samePartition(a: PartitionKeys, b: PartitionKeys): boolean {
 }
 
 function toSafeInt(value: unknown): number | undefined {
+  // AWS sends an empty string for a record that was not part of a KPL aggregate.
+  if (value === '') return undefined;
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

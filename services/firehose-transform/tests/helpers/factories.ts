@@ -125,6 +125,19 @@ export function cloudWatchLogsData(
 ): Buffer {
   const start = opts.startMs ?? Date.UTC(2026, 10, 25, 10, 14, 0, 0);
   const prefix = opts.idPrefix ?? '3719563921059184395026475827592619450264758275926194';
+  if (opts.messageType === 'CONTROL_MESSAGE') {
+    // As CloudWatch Logs sends it: no log group, stream, filter or log event id.
+    return gzipSync(
+      JSON.stringify({
+        messageType: 'CONTROL_MESSAGE',
+        owner: 'CloudwatchLogs',
+        logGroup: '',
+        logStream: '',
+        subscriptionFilters: [],
+        logEvents: messages.map((message, i) => ({ id: '', timestamp: start + i, message })),
+      }),
+    );
+  }
   return gzipSync(
     JSON.stringify({
       messageType: opts.messageType ?? 'DATA_MESSAGE',
