@@ -1,4 +1,5 @@
 import { isEventTime } from './datetime.js';
+import { structureIssue } from './limits.js';
 import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import {
   ALERT_ANOMALY,
@@ -263,5 +264,6 @@ const EXPLAIN: Record<EventType, Check> = {
  * // → { code: 'WRONG_TYPE', message: 'expected number, got string', path: '$.data.value' }
  */
 export function explainEvent(value: unknown, type: EventType): ValidationIssue | undefined {
-  return EXPLAIN[type](value, []);
+  // The structural limits first, as `guarded` in schemas.ts checks them before the envelope.
+  return structureIssue(value) ?? EXPLAIN[type](value, []);
 }
