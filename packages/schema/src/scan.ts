@@ -222,7 +222,9 @@ function oddKey(b: Uint8Array, ks: number, len: number): boolean {
   if (len === 0) return true;
   const c = b[ks]!;
   if ((c >= DIGIT_0 && c <= DIGIT_9) || c === UNDERSCORE) return true;
-  // The reserved keys of limits.ts (`__proto__` starts with `_`, above): the general path rejects them.
+  // The reserved keys of limits.ts (`__proto__` starts with `_`, above), also padded with spaces
+  // (they count once trimmed): the general path rejects them.
+  if (c === SPACE || b[ks + len - 1] === SPACE) return true;
   return (
     (len === 11 && c === LOWER_C && matches(b, ks, W.constructor)) ||
     (len === 9 && c === LOWER_P && matches(b, ks, W.prototype))
