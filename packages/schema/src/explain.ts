@@ -1,5 +1,4 @@
 import { isEventTime } from './datetime.js';
-import { structureIssue } from './limits.js';
 import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import {
   ALERT_ANOMALY,
@@ -10,6 +9,7 @@ import {
   SPEC_VERSION,
   TELEMETRY_READING,
 } from './events.js';
+import { structureIssue } from './limits.js';
 
 /*
  * Why an event is rejected, without zod. Each type is described below with small checks that

@@ -212,9 +212,7 @@ function checkOptNonEmpty(v: unknown, path: string): ValidationIssue | undefined
 
 function checkTime(v: unknown, path: string): ValidationIssue | undefined {
   if (typeof v === 'string') {
-    return isEventTime(v)
-      ? undefined
-      : issue(ErrorCode.INVALID_VALUE, TIME_MESSAGE, path);
+    return isEventTime(v) ? undefined : issue(ErrorCode.INVALID_VALUE, TIME_MESSAGE, path);
   }
   return v === undefined ? missing('string', path) : wrongType('string', v, path);
 }

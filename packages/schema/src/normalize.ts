@@ -103,7 +103,13 @@ const KEYS: string[] = [];
  * callers that normalise what they did not validate.
  */
 function put<V>(out: Record<string, V>, k: string, v: V): void {
-  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__')
+    Object.defineProperty(out, k, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   else out[k] = v;
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isEventTime } from './datetime.js';
 import {
   ALERT_ANOMALY,
   APP_LOG,
@@ -8,9 +9,8 @@ import {
   SPEC_VERSION,
   TELEMETRY_READING,
 } from './events.js';
-import { structureIssue } from './limits.js';
-import { isEventTime } from './datetime.js';
 import { TIME_MESSAGE, VALUE_RANGE_MESSAGE } from './explain.js';
+import { structureIssue } from './limits.js';
 
 /**
  * The zod schemas are the source of truth for every registered type: the TypeScript types in

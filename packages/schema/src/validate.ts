@@ -2,7 +2,6 @@ import { isUtf8 } from 'node:buffer';
 import { ErrorCode, fail, type Result } from './errors.js';
 import { type InputEvent, isEventType, SPEC_VERSION, type StreamlensEvent } from './events.js';
 import { explainEvent } from './explain.js';
-import { structureIssue } from './limits.js';
 import {
   explainAppLog,
   explainTelemetryReading,
@@ -11,6 +10,7 @@ import {
   fastMetricsWindow,
   fastTelemetryReading,
 } from './fast.js';
+import { structureIssue } from './limits.js';
 
 /** Default `maxBytes` of the parsers: the largest Kinesis record (1 MiB). */
 export const DEFAULT_MAX_EVENT_BYTES = 1_048_576;

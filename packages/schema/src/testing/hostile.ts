@@ -99,9 +99,7 @@ export const hostileEventText: fc.Arbitrary<string> = fc.oneof(
   ),
   fc
     .nat(1000)
-    .map((n) =>
-      JSON.stringify(reading(n)).replace(`"value":${n}`, '"value":12345678901234567890'),
-    ),
+    .map((n) => JSON.stringify(reading(n)).replace(`"value":${n}`, '"value":12345678901234567890')),
 );
 
 /** Hostile records as bytes: the texts above, and bytes that are not UTF-8. */
