@@ -119,7 +119,10 @@ export const hostileRecordBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
 );
 
 /** A CloudWatch Logs CONTROL_MESSAGE exactly as CloudWatch Logs sends it, gzipped. */
-export function cloudWatchControlMessage(timestamp = T0): Uint8Array {
+export function cloudWatchControlMessage(
+  timestamp = T0,
+  message = 'CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.',
+): Uint8Array {
   return gzipSync(
     JSON.stringify({
       messageType: 'CONTROL_MESSAGE',
@@ -127,13 +130,7 @@ export function cloudWatchControlMessage(timestamp = T0): Uint8Array {
       logGroup: '',
       logStream: '',
       subscriptionFilters: [],
-      logEvents: [
-        {
-          id: '',
-          timestamp,
-          message: 'CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.',
-        },
-      ],
+      logEvents: [{ id: '', timestamp, message }],
     }),
   );
 }
