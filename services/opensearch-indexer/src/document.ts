@@ -18,7 +18,9 @@ export function indexNameFor(prefix: string, time: string): string {
   const d = Number.isNaN(ms) ? new Date(0) : new Date(ms);
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(d.getUTCDate()).padStart(2, '0');
-  return `${prefix}-${d.getUTCFullYear()}.${mm}.${dd}`;
+  // Event times lie in the years 0000-9999 (isEventTime): always four digits.
+  const yyyy = String(d.getUTCFullYear()).padStart(4, '0');
+  return `${prefix}-${yyyy}.${mm}.${dd}`;
 }
 
 /**
