@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
+import { indexBatch } from '../../src/indexer.js';
 import { eventFromItem, quarantinedFromItem } from '../../src/item.js';
 import { FakeDocClient } from '../helpers/fake-doc.js';
+import { TEST_OPTIONS } from '../helpers/options.js';
 
 /** One of AWS's published envelopes in events/aws/ (sources in its README). */
 function awsEvent(name: string): KinesisStreamEvent {
@@ -13,16 +14,7 @@ function awsEvent(name: string): KinesisStreamEvent {
   );
 }
 
-const options: IndexerOptions = {
-  tableName: 'events',
-  typeShards: 4,
-  retentionSeconds: 0,
-  quarantineRetentionSeconds: 0,
-  compressAboveBytes: 16_384,
-  maxEventBytes: 1_048_576,
-  writeConcurrency: 2,
-  backoff: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, sleep: async () => {} },
-};
+const options = TEST_OPTIONS;
 
 async function run(name: string) {
   const doc = new FakeDocClient();

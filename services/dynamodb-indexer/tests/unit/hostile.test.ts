@@ -9,21 +9,13 @@ import {
   telemetryReading,
 } from '@streamlens/schema/testing';
 import fc from 'fast-check';
-import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
+import { indexBatch } from '../../src/indexer.js';
 import { eventItem, quarantinedFromItem } from '../../src/item.js';
 import { FakeDocClient } from '../helpers/fake-doc.js';
 import { kinesisEvent, kinesisRecord, nextSequenceNumber } from '../helpers/kinesis.js';
+import { TEST_OPTIONS } from '../helpers/options.js';
 
-const options: IndexerOptions = {
-  tableName: 'events',
-  typeShards: 4,
-  retentionSeconds: 0,
-  quarantineRetentionSeconds: 0,
-  compressAboveBytes: 16_384,
-  maxEventBytes: 1_048_576,
-  writeConcurrency: 2,
-  backoff: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, sleep: async () => {} },
-};
+const options = TEST_OPTIONS;
 const FAR = Number.MAX_SAFE_INTEGER;
 const CODES = new Set<string>(Object.values(ErrorCode));
 

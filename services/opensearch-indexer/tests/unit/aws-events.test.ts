@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { DeadLetter } from '../../src/dead-letter.js';
-import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
-import { fakeBulk } from '../helpers/fake-bulk.js';
+import { runBatch } from '../helpers/run-batch.js';
 
 /** One of AWS's published envelopes in events/aws/ (sources in its README). */
 function awsEvent(name: string): KinesisStreamEvent {
@@ -13,21 +11,8 @@ function awsEvent(name: string): KinesisStreamEvent {
   );
 }
 
-const opts: IndexerOptions = {
-  indexPrefix: 'events',
-  maxEventBytes: 1_048_576,
-  bulk: { maxAttempts: 3, sleep: async () => undefined },
-};
-
 async function run(name: string) {
-  const fake = fakeBulk();
-  const letters: DeadLetter[] = [];
-  const result = await indexBatch(
-    awsEvent(name),
-    { send: fake.send, deadLetter: async (l) => void letters.push(...l) },
-    opts,
-    Date.now() + 60_000,
-  );
+  const { result, fake, letters } = await runBatch(awsEvent(name));
   return { result, indexed: [...fake.copies().keys()].sort(), letters };
 }
 

@@ -8,29 +8,12 @@ import {
   telemetryReading,
 } from '@streamlens/schema/testing';
 import fc from 'fast-check';
-import type { DeadLetter } from '../../src/dead-letter.js';
-import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
-import { fakeBulk } from '../helpers/fake-bulk.js';
 import { kinesisEventOf } from '../helpers/kinesis.js';
+import { runBatch } from '../helpers/run-batch.js';
 
-const opts: IndexerOptions = {
-  indexPrefix: 'events',
-  maxEventBytes: 1_048_576,
-  bulk: { maxAttempts: 3, sleep: async () => undefined },
-};
 const CODES = new Set<string>(Object.values(ErrorCode));
 
-async function run(items: readonly unknown[]) {
-  const fake = fakeBulk();
-  const letters: DeadLetter[] = [];
-  const result = await indexBatch(
-    kinesisEventOf(items),
-    { send: fake.send, deadLetter: async (l) => void letters.push(...l) },
-    opts,
-    Date.now() + 60_000,
-  );
-  return { result, fake, letters };
-}
+const run = (items: readonly unknown[]) => runBatch(kinesisEventOf(items));
 
 describe('hostile records', () => {
   it('each one is dead-lettered with a documented code and the rest of its batch is indexed', async () => {
