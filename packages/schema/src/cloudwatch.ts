@@ -1,6 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import { ErrorCode, fail, type Result } from './errors.js';
+import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS } from './datetime.js';
+import { ErrorCode, fail, type Result, type ValidationIssue } from './errors.js';
 import { type AppLog, LOG_LEVELS, type LogLevel } from './events.js';
+import { validateInputEvent } from './validate.js';
 
 /** A CloudWatch Logs subscription payload (after gunzip). */
 export interface CloudWatchLogsPayload {
@@ -26,10 +28,9 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes instanceof Uint8Array && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-// Timestamps whose ISO form has a four-digit year (what RFC 3339 and the event schema accept).
-const MIN_TS = -62167219200000;
-const MAX_TS = 253402300799999;
-const isTs = (t: unknown): t is number => typeof t === 'number' && t >= MIN_TS && t <= MAX_TS;
+// Timestamps whose ISO form has a four-digit year (what the event schema accepts).
+const isTs = (t: unknown): t is number =>
+  typeof t === 'number' && t >= MIN_EVENT_TIME_MS && t <= MAX_EVENT_TIME_MS;
 
 function shapeError(message: string, path: string): Result<never> {
   return fail(ErrorCode.INVALID_CLOUDWATCH_LOGS, message, path);
@@ -40,7 +41,23 @@ export function checkCloudWatchLogs(v: unknown): Result<CloudWatchLogsPayload> {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     return shapeError('expected a JSON object', '$');
   const p = v as Record<string, unknown>;
-  if (p.messageType !== 'DATA_MESSAGE' && p.messageType !== 'CONTROL_MESSAGE') {
+  if (p.messageType === 'CONTROL_MESSAGE') {
+    // CloudWatch Logs checks that it can reach the destination with these: it sends them with an
+    // empty logGroup, logStream and log event id, and nothing in them is data. Whatever else they
+    // hold, they are recognised by their type alone (and dropped by every consumer).
+    return {
+      ok: true,
+      value: {
+        messageType: 'CONTROL_MESSAGE',
+        owner: typeof p.owner === 'string' ? p.owner : '',
+        logGroup: typeof p.logGroup === 'string' ? p.logGroup : '',
+        logStream: typeof p.logStream === 'string' ? p.logStream : '',
+        subscriptionFilters: [],
+        logEvents: [],
+      },
+    };
+  }
+  if (p.messageType !== 'DATA_MESSAGE') {
     return shapeError('messageType must be DATA_MESSAGE or CONTROL_MESSAGE', '$.messageType');
   }
   for (const k of ['owner', 'logGroup', 'logStream'] as const) {
@@ -51,6 +68,9 @@ export function checkCloudWatchLogs(v: unknown): Result<CloudWatchLogsPayload> {
     return shapeError('expected an array of strings', '$.subscriptionFilters');
   }
   if (!Array.isArray(p.logEvents)) return shapeError('expected an array', '$.logEvents');
+  // Only the documented fields are kept: whatever else a payload holds (nested as deep as it
+  // likes) is never carried along or re-serialised.
+  const logEvents = new Array<CloudWatchLogEvent>(p.logEvents.length);
   for (let i = 0; i < p.logEvents.length; i++) {
     const e = p.logEvents[i] as Record<string, unknown> | null;
     const at = `$.logEvents[${i}]`;
@@ -62,10 +82,18 @@ export function checkCloudWatchLogs(v: unknown): Result<CloudWatchLogsPayload> {
       return shapeError('expected a timestamp in epoch milliseconds', `${at}.timestamp`);
     }
     if (typeof e.message !== 'string') return shapeError('expected a string', `${at}.message`);
+    logEvents[i] = { id: e.id, timestamp: e.timestamp, message: e.message };
   }
   return {
     ok: true,
-    value: { ...(p as unknown as CloudWatchLogsPayload), subscriptionFilters: filters },
+    value: {
+      messageType: 'DATA_MESSAGE',
+      owner: p.owner as string,
+      logGroup: p.logGroup as string,
+      logStream: p.logStream as string,
+      subscriptionFilters: filters as string[],
+      logEvents,
+    },
   };
 }
 
@@ -173,4 +201,49 @@ export function logEventToAppLog(
       attributes: { logGroup: group, logStream: payload.logStream, owner: payload.owner },
     },
   };
+}
+
+/** A CloudWatch Logs subscription record, decoded for the pipeline (see `decodeCloudWatchLogsRecord`). */
+export type CloudWatchLogsRecord =
+  /** A CONTROL_MESSAGE: nothing to process, consumers drop it. */
+  | { kind: 'control' }
+  /**
+   * A DATA_MESSAGE: one result per log event, in order. Each valid one is an `app.log` event ready
+   * for the consumer (validated like any other input event); an invalid one is its own failure.
+   */
+  | { kind: 'data'; payload: CloudWatchLogsPayload; events: Array<Result<AppLog>> };
+
+/**
+ * The shared decoder of CloudWatch Logs subscription records (gzip JSON, as a subscription to a
+ * Kinesis stream or Firehose delivers them): every consumer of the `events` stream calls it for a
+ * record that starts with the gzip magic, so log lines are decoded, identified and validated the
+ * same way in the Firehose transform, the indexers and the aggregator. Never throws.
+ *
+ * @example
+ * if (isGzip(bytes)) {
+ *   const r = decodeCloudWatchLogsRecord(bytes);
+ *   if (!r.ok) quarantine(r.error);
+ *   else if (r.value.kind === 'data') for (const e of r.value.events) if (e.ok) index(e.value);
+ * }
+ */
+export function decodeCloudWatchLogsRecord(
+  bytes: Uint8Array,
+  opts?: { maxBytes?: number } & LogEventToAppLogOptions,
+): Result<CloudWatchLogsRecord> {
+  const decoded = decodeCloudWatchLogs(bytes, opts);
+  if (!decoded.ok) return decoded;
+  const payload = decoded.value;
+  if (payload.messageType === 'CONTROL_MESSAGE') return { ok: true, value: { kind: 'control' } };
+  const events = new Array<Result<AppLog>>(payload.logEvents.length);
+  for (let i = 0; i < payload.logEvents.length; i++) {
+    const valid = validateInputEvent(logEventToAppLog(payload, payload.logEvents[i]!, opts));
+    events[i] = valid.ok
+      ? (valid as Result<AppLog>)
+      : { ok: false, error: inLogEvent(i, valid.error) };
+  }
+  return { ok: true, value: { kind: 'data', payload, events } };
+}
+
+function inLogEvent(i: number, e: ValidationIssue): ValidationIssue {
+  return { code: e.code, message: `logEvents[${i}]: ${e.message}`, path: `$.logEvents[${i}]` };
 }

@@ -61,3 +61,65 @@ function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
+
+/** 0000-01-01T00:00:00.000Z: the earliest instant an event time may denote. */
+export const MIN_EVENT_TIME_MS = -62_167_219_200_000;
+/** 9999-12-31T23:59:59.999Z: the latest. */
+export const MAX_EVENT_TIME_MS = 253_402_300_799_999;
+
+/**
+ * The instant of an RFC 3339 date-time in epoch milliseconds, or NaN when `s` is not one (see
+ * `isRfc3339DateTime`). The fraction is truncated to milliseconds, digit by digit (`.0008` is 0 ms,
+ * `.9999` 999 ms): the same digits every path of the pipeline keeps, however many follow. The one
+ * parser of event times in the repository; `Date.parse` is not used because V8 reads some long
+ * fractions wrongly (`.0008000000` as 8 ms) and is lenient about formats.
+ */
+export function parseRfc3339(s: string): number {
+  if (typeof s !== 'string' || !isRfc3339DateTime(s)) return Number.NaN;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  let ms =
+    daysFromCivil(year, month, day) * 86_400_000 +
+    digits(s, 11, 2) * 3_600_000 +
+    digits(s, 14, 2) * 60_000 +
+    digits(s, 17, 2) * 1000;
+  let i = 19;
+  if (s.charCodeAt(i) === 46 /* . */) {
+    i++;
+    let scale = 100;
+    while (isDigit(s.charCodeAt(i))) {
+      if (scale >= 1) ms += (s.charCodeAt(i) - 48) * scale;
+      scale /= 10;
+      i++;
+    }
+  }
+  if (s.charCodeAt(i) !== 90 /* Z */) {
+    const offset = (digits(s, i + 1, 2) * 60 + digits(s, i + 4, 2)) * 60_000;
+    // `+01:00` is one hour ahead of UTC: the UTC instant is earlier.
+    ms += s.charCodeAt(i) === 43 /* + */ ? -offset : offset;
+  }
+  return ms;
+}
+
+/**
+ * Whether `s` is an event time: an RFC 3339 date-time whose instant, in UTC, lies in the years
+ * 0000–9999 (`MIN_EVENT_TIME_MS`..`MAX_EVENT_TIME_MS`). An offset can push a valid local time out
+ * of that range (`0000-01-01T00:30:00+01:00` is in year -1): such a time has no four-digit UTC
+ * form, so no fixed-width sort key, index name or partition, and is rejected.
+ */
+export function isEventTime(s: string): boolean {
+  const ms = parseRfc3339(s);
+  return ms >= MIN_EVENT_TIME_MS && ms <= MAX_EVENT_TIME_MS;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (any year; month 1–12). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}

@@ -17,6 +17,14 @@ export const ErrorCode = {
   INVALID_CLOUDWATCH_LOGS: 'INVALID_CLOUDWATCH_LOGS',
   KPL_MALFORMED: 'KPL_MALFORMED',
   KPL_CHECKSUM_MISMATCH: 'KPL_CHECKSUM_MISMATCH',
+  /** An object key that JavaScript objects treat specially (`__proto__`, `constructor`, `prototype`). */
+  RESERVED_KEY: 'RESERVED_KEY',
+  /** Objects and arrays nested deeper than `MAX_DEPTH`. */
+  TOO_DEEP: 'TOO_DEEP',
+  /** An object with more than `MAX_OBJECT_KEYS` keys. */
+  TOO_MANY_KEYS: 'TOO_MANY_KEYS',
+  /** Record bytes that are not valid UTF-8, or a key string that is not well-formed UTF-16. */
+  INVALID_UNICODE: 'INVALID_UNICODE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,4 @@
-import { isRfc3339DateTime } from './datetime.js';
+import { isEventTime } from './datetime.js';
 import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import {
   ALERT_ANOMALY,
@@ -9,6 +9,7 @@ import {
   SPEC_VERSION,
   TELEMETRY_READING,
 } from './events.js';
+import { structureIssue } from './limits.js';
 
 /*
  * Why an event is rejected, without zod. Each type is described below with small checks that
@@ -66,12 +67,14 @@ const nonEmpty: Check = (v, path) => {
     : issue(ErrorCode.INVALID_VALUE, 'expected a non-empty string', path);
 };
 
-/** `z.iso.datetime({ offset: true })` */
+/** What a rejected time is told (zod's `eventTime` in schemas.ts uses the same words). */
+export const TIME_MESSAGE =
+  'expected an RFC 3339 date-time with an offset, in years 0000-9999 once converted to UTC';
+
+/** `eventTime` of schemas.ts: `z.iso.datetime({ offset: true })` and the UTC year range. */
 const time: Check = (v, path) => {
   if (typeof v !== 'string') return typeIssue('string', v, path);
-  return isRfc3339DateTime(v)
-    ? undefined
-    : issue(ErrorCode.INVALID_VALUE, 'expected an RFC 3339 date-time with an offset', path);
+  return isEventTime(v) ? undefined : issue(ErrorCode.INVALID_VALUE, TIME_MESSAGE, path);
 };
 
 /** `z.number()` plus checks on a finite number (zod rejects NaN and ±Infinity as a type). */
@@ -85,6 +88,17 @@ function number(check?: (n: number, path: Path) => ValidationIssue | undefined):
 }
 
 const finite = number();
+
+/** What a reading's value beyond ±(2^53 − 1) is told (schemas.ts `readingValue`). */
+export const VALUE_RANGE_MESSAGE =
+  'expected a value within ±9007199254740991 (beyond it a double cannot hold every integer)';
+
+/** `readingValue` of schemas.ts: a finite number within ±MAX_SAFE_INTEGER. */
+const readingValue = number((n, path) =>
+  Math.abs(n) <= Number.MAX_SAFE_INTEGER
+    ? undefined
+    : issue(ErrorCode.INVALID_VALUE, VALUE_RANGE_MESSAGE, path),
+);
 
 /** `z.number().int().nonnegative()`: zod reports a fraction as a type (`int`), the rest as values. */
 const nonNegInt = number((n, path) => {
@@ -180,7 +194,7 @@ const EXPLAIN: Record<EventType, Check> = {
     TELEMETRY_READING,
     object({
       metric: nonEmpty,
-      value: finite,
+      value: readingValue,
       unit: optional(nonEmpty),
       dimensions: optional(stringMap),
     }),
@@ -250,5 +264,6 @@ const EXPLAIN: Record<EventType, Check> = {
  * // → { code: 'WRONG_TYPE', message: 'expected number, got string', path: '$.data.value' }
  */
 export function explainEvent(value: unknown, type: EventType): ValidationIssue | undefined {
-  return EXPLAIN[type](value, []);
+  // The structural limits first, as `guarded` in schemas.ts checks them before the envelope.
+  return structureIssue(value) ?? EXPLAIN[type](value, []);
 }

@@ -1,6 +1,8 @@
-import { isRfc3339DateTime } from './datetime.js';
+import { isEventTime } from './datetime.js';
 import { ErrorCode, jsonPath, type ValidationIssue } from './errors.js';
 import { LOG_LEVELS } from './events.js';
+import { TIME_MESSAGE, VALUE_RANGE_MESSAGE } from './explain.js';
+import { structureOk } from './limits.js';
 
 /**
  * Hand-written validators for the valid case of every registered type. They return only a boolean:
@@ -44,7 +46,7 @@ function nonNegInt(v: unknown): boolean {
 }
 
 function isTime(v: unknown): boolean {
-  return typeof v === 'string' && isRfc3339DateTime(v);
+  return typeof v === 'string' && isEventTime(v);
 }
 
 /** Own enumerable string keys, as zod's record walks them (it skips `__proto__`). */
@@ -101,8 +103,10 @@ export function fastTelemetryReading(e: Any): boolean {
   return (
     nonEmpty(d.metric) &&
     finite(d.value) &&
+    Math.abs(d.value) <= Number.MAX_SAFE_INTEGER &&
     optNonEmpty(d.unit) &&
-    (d.dimensions === undefined || stringMap(d.dimensions))
+    (d.dimensions === undefined || stringMap(d.dimensions)) &&
+    structureOk(e)
   );
 }
 
@@ -115,7 +119,8 @@ export function fastAppLog(e: Any): boolean {
     typeof d.message === 'string' &&
     nonEmpty(d.service) &&
     optNonEmpty(d.traceId) &&
-    (d.attributes === undefined || attributeMap(d.attributes))
+    (d.attributes === undefined || attributeMap(d.attributes)) &&
+    structureOk(e)
   );
 }
 
@@ -146,7 +151,7 @@ export function fastMetricsWindow(e: Any): boolean {
   )
     return false;
   if (d.lateCount !== undefined && !nonNegInt(d.lateCount)) return false;
-  return typeof d.final === 'boolean';
+  return typeof d.final === 'boolean' && structureOk(e);
 }
 
 const SEVERITIES: readonly unknown[] = ['low', 'medium', 'high', 'critical'];
@@ -162,7 +167,7 @@ export function fastAlertAnomaly(e: Any): boolean {
   if (!SEVERITIES.includes(d.severity)) return false;
   if (typeof d.explanation !== 'string') return false;
   if (d.features !== undefined && !numberMap(d.features)) return false;
-  return nonEmpty(d.windowEventId) && nonEmpty(d.episodeId);
+  return nonEmpty(d.windowEventId) && nonEmpty(d.episodeId) && structureOk(e);
 }
 
 /*
@@ -207,9 +212,7 @@ function checkOptNonEmpty(v: unknown, path: string): ValidationIssue | undefined
 
 function checkTime(v: unknown, path: string): ValidationIssue | undefined {
   if (typeof v === 'string') {
-    return isRfc3339DateTime(v)
-      ? undefined
-      : issue(ErrorCode.INVALID_VALUE, 'expected an RFC 3339 date-time with an offset', path);
+    return isEventTime(v) ? undefined : issue(ErrorCode.INVALID_VALUE, TIME_MESSAGE, path);
   }
   return v === undefined ? missing('string', path) : wrongType('string', v, path);
 }
@@ -222,6 +225,13 @@ function checkFinite(v: unknown, path: string): ValidationIssue | undefined {
       : issue(ErrorCode.NON_FINITE_NUMBER, `expected a finite number, got ${v}`, path);
   }
   return v === undefined ? missing('number', path) : wrongType('number', v, path);
+}
+
+/** `readingValue` (schemas.ts): finite, then within ±MAX_SAFE_INTEGER. */
+function checkReadingValue(v: unknown): ValidationIssue | undefined {
+  const found = checkFinite(v, '$.data.value');
+  if (found !== undefined || Math.abs(v as number) <= Number.MAX_SAFE_INTEGER) return found;
+  return issue(ErrorCode.INVALID_VALUE, VALUE_RANGE_MESSAGE, '$.data.value');
 }
 
 /** Sentinel: the map is malformed in a way left to zod to explain. */
@@ -295,7 +305,7 @@ export function explainTelemetryReading(e: Any): ValidationIssue | undefined {
   const d = e.data;
   const found =
     checkNonEmpty(d.metric, '$.data.metric') ??
-    checkFinite(d.value, '$.data.value') ??
+    checkReadingValue(d.value) ??
     checkOptNonEmpty(d.unit, '$.data.unit') ??
     (d.dimensions === undefined ? undefined : checkStringMap(d.dimensions, '$.data.dimensions'));
   return found === ASK_ZOD ? undefined : found;

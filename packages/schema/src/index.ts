@@ -8,6 +8,7 @@ export * from './events.js';
 export * from './evolution.js';
 export * from './explain.js';
 export * from './kpl.js';
+export * from './limits.js';
 export * from './normalize.js';
 export * from './scan.js';
 export * from './series.js';

@@ -13,7 +13,7 @@ export function jsonSchemaFileName(type: string, version: number): string {
  */
 export function jsonSchemaOf(type: EventType): Record<string, unknown> {
   const entry = EVENT_TYPES[type];
-  const generated = z.toJSONSchema(entry.schema, {
+  const generated = z.toJSONSchema(entry.envelope, {
     io: 'input',
     target: 'draft-2020-12',
   }) as Record<string, unknown>;

@@ -1,16 +1,18 @@
+import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS, parseRfc3339 } from './datetime.js';
 import type { StreamlensEvent } from './events.js';
 
 const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-/** RFC 3339 time → UTC with milliseconds (`2026-01-02T03:04:05.678Z`); unparseable input is kept. */
+/**
+ * Event time → UTC with milliseconds (`2026-01-02T03:04:05.678Z`), the fraction truncated to
+ * milliseconds (`parseRfc3339`). What is not an event time (`isEventTime`: validation rejects it)
+ * is returned unchanged rather than given an invented form.
+ */
 export function normalizeTime(time: string): string {
   if (CANONICAL_TIME.test(time)) return time;
-  const ms = Date.parse(time);
-  if (Number.isNaN(ms)) return time;
-  const d = new Date(ms);
-  // Years outside 0000–9999 would get an expanded ISO form: keep the input rather than invent one.
-  const y = d.getUTCFullYear();
-  return y >= 0 && y <= 9999 ? d.toISOString() : time;
+  const ms = parseRfc3339(time);
+  if (!(ms >= MIN_EVENT_TIME_MS && ms <= MAX_EVENT_TIME_MS)) return time;
+  return new Date(ms).toISOString();
 }
 
 function needsTrim(s: string): boolean {
@@ -53,14 +55,15 @@ function sortedMap<V>(m: Readonly<Record<string, V>>, value: (v: V) => V): Recor
   if (canonical) return m as Record<string, V>;
   keys.sort();
   const out: Record<string, V> = {};
-  for (const k of keys) out[trim(k)] = value(m[k] as V);
+  for (const k of keys) put(out, trim(k), value(m[k] as V));
   return out;
 }
 
 /**
- * `sortedMap(m, trimValue)` for string maps (dimensions, the common case on the hot path),
- * without the callback, in one pass that checks and sorts at once: the keys are insertion-sorted
- * (maps hold a handful of keys) and a copy is built only when something changes.
+ * `sortedMap(m, trimValue)` for string maps (dimensions, the common case on the hot path), without
+ * the callback: one pass collects the keys and checks whether the map is already canonical (the
+ * usual case: then no copy), and only a map that is not is sorted, with the built-in sort
+ * (O(n log n) whatever the input order; an insertion sort is quadratic on a reversed map).
  */
 function sortedStringMap(m: Readonly<Record<string, string>>): Record<string, string> {
   // Keys are collected with for-in (no array per map) into one reused array.
@@ -69,31 +72,46 @@ function sortedStringMap(m: Readonly<Record<string, string>>): Record<string, st
   let canonical = true;
   for (const k in m) {
     if (!Object.hasOwn(m, k)) continue;
-    const v = m[k] as string;
-    if (trim(k) !== k || trim(v) !== v) canonical = false;
-    // Insertion sort (a no-op on a sorted map); equal keys cannot occur in an object.
-    let j = n - 1;
-    if (j >= 0 && (keys[j] as string) > k) {
-      canonical = false;
-      do {
-        keys[j + 1] = keys[j] as string;
-        j--;
-      } while (j >= 0 && (keys[j] as string) > k);
+    if (canonical) {
+      const v = m[k] as string;
+      if ((n > 0 && (keys[n - 1] as string) >= k) || trim(k) !== k || trim(v) !== v)
+        canonical = false;
     }
-    keys[j + 1] = k;
-    n++;
+    keys[n++] = k;
   }
-  if (canonical) return m as Record<string, string>;
+  if (canonical) {
+    keys.length = 0;
+    return m as Record<string, string>;
+  }
+  keys.length = n;
+  keys.sort();
   const out: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
     const k = keys[i] as string;
-    out[trim(k)] = trim(m[k] as string);
+    put(out, trim(k), trim(m[k] as string));
   }
+  keys.length = 0;
   return out;
 }
 
 /** Scratch for `sortedStringMap` (not re-entrant: it calls nothing that could come back here). */
 const KEYS: string[] = [];
+
+/**
+ * `out[k] = v` as a data property, even for `__proto__` (which an assignment would treat as the
+ * prototype). Validated events never hold that key (limits.ts); this keeps the copy exact for
+ * callers that normalise what they did not validate.
+ */
+function put<V>(out: Record<string, V>, k: string, v: V): void {
+  if (k === '__proto__')
+    Object.defineProperty(out, k, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else out[k] = v;
+}
 
 const same = <V>(v: V): V => v;
 

@@ -43,9 +43,11 @@ const DIGIT_9 = 0x39;
 const UNDERSCORE = 0x5f;
 const SPACE = 0x20;
 const UPPER_E = 0x45;
+const LOWER_C = 0x63;
 const LOWER_E = 0x65;
 const LOWER_F = 0x66;
 const LOWER_N = 0x6e;
+const LOWER_P = 0x70;
 const LOWER_S = 0x73;
 const LOWER_T = 0x74;
 const UPPER_T = 0x54;
@@ -110,6 +112,8 @@ const W = {
   traceId: ascii('traceId'),
   attributes: ascii('attributes'),
   streamlens: ascii('streamlens'),
+  constructor: ascii('constructor'),
+  prototype: ascii('prototype'),
   v1: ascii('1.0'),
   telemetry: ascii('telemetry.reading'),
   appLog: ascii('app.log'),
@@ -217,7 +221,14 @@ function edgeSpace(b: Uint8Array, s: number, e: number): boolean {
 function oddKey(b: Uint8Array, ks: number, len: number): boolean {
   if (len === 0) return true;
   const c = b[ks]!;
-  return (c >= DIGIT_0 && c <= DIGIT_9) || c === UNDERSCORE;
+  if ((c >= DIGIT_0 && c <= DIGIT_9) || c === UNDERSCORE) return true;
+  // The reserved keys of limits.ts (`__proto__` starts with `_`, above), also padded with spaces
+  // (they count once trimmed): the general path rejects them.
+  if (c === SPACE || b[ks + len - 1] === SPACE) return true;
+  return (
+    (len === 11 && c === LOWER_C && matches(b, ks, W.constructor)) ||
+    (len === 9 && c === LOWER_P && matches(b, ks, W.prototype))
+  );
 }
 
 /** The envelope field bit of a key, or 0 for an extension attribute. */
@@ -633,7 +644,10 @@ function appLogData(b: Uint8Array, out: InputEventScan): boolean {
   return true;
 }
 
-/** `isRfc3339DateTime` (datetime.ts) on the bytes `b[s..e)`. */
+/**
+ * `isRfc3339DateTime` (datetime.ts) on the bytes `b[s..e)`, and false for the years 0000 and 9999
+ * with an offset, which `isEventTime` may reject (the general path then decides).
+ */
 export function rfc3339Bytes(b: Uint8Array, s: number, e: number): boolean {
   const n = e - s;
   if (n < 20) return false;
@@ -664,7 +678,7 @@ export function rfc3339Bytes(b: Uint8Array, s: number, e: number): boolean {
   const zone = b[i];
   if (zone === UPPER_Z) return i + 1 === e;
   if (zone !== PLUS && zone !== MINUS) return false;
-  if (e - i !== 6 || b[i + 3] !== COLON) return false;
+  if (e - i !== 6 || b[i + 3] !== COLON || year === 0 || year === 9999) return false;
   const offsetHours = digitsAt(b, i + 1, 2);
   const offsetMinutes = digitsAt(b, i + 4, 2);
   return offsetHours >= 0 && offsetHours <= 23 && offsetMinutes >= 0 && offsetMinutes <= 59;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isEventTime } from './datetime.js';
 import {
   ALERT_ANOMALY,
   APP_LOG,
@@ -8,6 +9,8 @@ import {
   SPEC_VERSION,
   TELEMETRY_READING,
 } from './events.js';
+import { TIME_MESSAGE, VALUE_RANGE_MESSAGE } from './explain.js';
+import { structureIssue } from './limits.js';
 
 /**
  * The zod schemas are the source of truth for every registered type: the TypeScript types in
@@ -25,8 +28,13 @@ import {
  */
 
 const nonEmpty = z.string().min(1);
-/** RFC 3339 date-time with a mandatory `Z` or numeric offset (upper-case `T`, seconds required). */
-export const rfc3339 = z.iso.datetime({ offset: true });
+/**
+ * RFC 3339 date-time with a mandatory `Z` or numeric offset (upper-case `T`, seconds required),
+ * whose instant lies in the years 0000–9999 in UTC (datetime.ts `isEventTime`).
+ */
+export const rfc3339 = z.iso
+  .datetime({ offset: true })
+  .refine(isEventTime, { message: TIME_MESSAGE, abort: true });
 const stringMap = z.record(nonEmpty, z.string());
 
 function envelope<TType extends string, TData extends z.ZodType>(type: TType, data: TData) {
@@ -43,9 +51,18 @@ function envelope<TType extends string, TData extends z.ZodType>(type: TType, da
   });
 }
 
+/**
+ * A reading's value: a finite number within ±(2^53 − 1). Beyond that a double no longer holds
+ * every integer, so a value such as 12345678901234567890 would be stored, summed and indexed as a
+ * different number than the one sent; it is rejected instead of rounded silently.
+ */
+const readingValue = z
+  .number()
+  .refine((n) => Math.abs(n) <= Number.MAX_SAFE_INTEGER, { message: VALUE_RANGE_MESSAGE });
+
 export const telemetryReadingDataSchema = z.object({
   metric: nonEmpty,
-  value: z.number(),
+  value: readingValue,
   unit: nonEmpty.optional(),
   dimensions: stringMap.optional(),
 });
@@ -101,10 +118,31 @@ export const alertAnomalyDataSchema = z.object({
   episodeId: nonEmpty,
 });
 
-export const telemetryReadingSchema = envelope(TELEMETRY_READING, telemetryReadingDataSchema);
-export const appLogSchema = envelope(APP_LOG, appLogDataSchema);
-export const metricsWindowSchema = envelope(METRICS_WINDOW, metricsWindowDataSchema);
-export const alertAnomalySchema = envelope(ALERT_ANOMALY, alertAnomalyDataSchema);
+/**
+ * The structural limits of limits.ts (reserved keys, nesting, keys per object), checked on the raw
+ * value before the envelope: `z.record` silently drops a `__proto__` key, so checking after it
+ * would be too late. The issue carries the package's own code (zod-explain.ts reads it).
+ */
+function guarded<T extends z.ZodType>(schema: T) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const found = structureIssue(value);
+      if (found !== undefined)
+        ctx.addIssue({ code: 'custom', message: found.message, params: { streamlens: found } });
+    })
+    .pipe(schema);
+}
+
+const telemetryReadingEnvelope = envelope(TELEMETRY_READING, telemetryReadingDataSchema);
+const appLogEnvelope = envelope(APP_LOG, appLogDataSchema);
+const metricsWindowEnvelope = envelope(METRICS_WINDOW, metricsWindowDataSchema);
+const alertAnomalyEnvelope = envelope(ALERT_ANOMALY, alertAnomalyDataSchema);
+
+export const telemetryReadingSchema = guarded(telemetryReadingEnvelope);
+export const appLogSchema = guarded(appLogEnvelope);
+export const metricsWindowSchema = guarded(metricsWindowEnvelope);
+export const alertAnomalySchema = guarded(alertAnomalyEnvelope);
 
 /** A registered type: its current version and its zod schema (the envelope with its `data`). */
 export interface EventTypeEntry {
@@ -112,6 +150,8 @@ export interface EventTypeEntry {
   readonly version: number;
   readonly input: boolean;
   readonly schema: z.ZodType;
+  /** The envelope without the structural limits (what a JSON Schema can express). */
+  readonly envelope: z.ZodType;
   readonly dataSchema: z.ZodType;
 }
 
@@ -122,6 +162,7 @@ export const EVENT_TYPES = {
     version: 1,
     input: true,
     schema: telemetryReadingSchema,
+    envelope: telemetryReadingEnvelope,
     dataSchema: telemetryReadingDataSchema,
   },
   [APP_LOG]: {
@@ -129,6 +170,7 @@ export const EVENT_TYPES = {
     version: 1,
     input: true,
     schema: appLogSchema,
+    envelope: appLogEnvelope,
     dataSchema: appLogDataSchema,
   },
   [METRICS_WINDOW]: {
@@ -136,6 +178,7 @@ export const EVENT_TYPES = {
     version: 1,
     input: false,
     schema: metricsWindowSchema,
+    envelope: metricsWindowEnvelope,
     dataSchema: metricsWindowDataSchema,
   },
   [ALERT_ANOMALY]: {
@@ -143,6 +186,7 @@ export const EVENT_TYPES = {
     version: 1,
     input: false,
     schema: alertAnomalySchema,
+    envelope: alertAnomalyEnvelope,
     dataSchema: alertAnomalyDataSchema,
   },
 } as const satisfies Record<EventType, EventTypeEntry>;

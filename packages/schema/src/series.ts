@@ -13,14 +13,17 @@ function esc(s: string): string {
 }
 
 /**
- * The canonical key of a series: the metric, then `|key=value` per dimension in sorted key order,
- * with `\`, `|` and `=` escaped by a backslash.
+ * The canonical key of a telemetry series: the metric, then `|key=value` per dimension in sorted
+ * key order, with `\`, `|` and `=` escaped by a backslash. The metric name `log.count` belongs to
+ * the log-count series (`logSeriesKey`): a reading that uses it is written `\log.count`, a
+ * spelling no other key has (a backslash is otherwise only ever followed by `\`, `|` or `=`), so
+ * a telemetry series can never share a key with a log series, whatever its dimensions.
  *
  * @example
  * seriesKey('cpu', { region: 'eu', host: 'a' }) // 'cpu|host=a|region=eu'
  */
 export function seriesKey(metric: string, dimensions?: Readonly<Record<string, string>>): string {
-  let key = esc(metric);
+  let key = metric === LOG_COUNT_METRIC ? `\\${LOG_COUNT_METRIC}` : esc(metric);
   if (dimensions === undefined) return key;
   const names = Object.keys(dimensions);
   if (names.length > 1) names.sort();
@@ -36,13 +39,19 @@ export interface SeriesKeyOptions {
 }
 
 /**
+ * The key of the series counting the `app.log` events of one service at one level:
+ * `log.count|level=<level>|service=<service>` (escaped as `seriesKey` escapes).
+ */
+export function logSeriesKey(service: string, level: string): string {
+  return `${LOG_COUNT_METRIC}|level=${esc(level)}|service=${esc(service)}`;
+}
+
+/**
  * The series an input event belongs to: `telemetry.reading` → its metric and dimensions (optionally
  * restricted to `opts.dimensions`); `app.log` → `seriesKey('log.count', { service, level })`.
  */
 export function seriesKeyOf(event: InputEvent, opts?: SeriesKeyOptions): string {
-  if (event.type === 'app.log') {
-    return `${LOG_COUNT_METRIC}|level=${esc(event.data.level)}|service=${esc(event.data.service)}`;
-  }
+  if (event.type === 'app.log') return logSeriesKey(event.data.service, event.data.level);
   const { metric, dimensions } = event.data;
   if (dimensions === undefined || opts?.dimensions === undefined)
     return seriesKey(metric, dimensions);

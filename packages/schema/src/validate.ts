@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ErrorCode, fail, type Result } from './errors.js';
 import { type InputEvent, isEventType, SPEC_VERSION, type StreamlensEvent } from './events.js';
 import { explainEvent } from './explain.js';
@@ -9,6 +10,7 @@ import {
   fastMetricsWindow,
   fastTelemetryReading,
 } from './fast.js';
+import { structureIssue } from './limits.js';
 
 /** Default `maxBytes` of the parsers: the largest Kinesis record (1 MiB). */
 export const DEFAULT_MAX_EVENT_BYTES = 1_048_576;
@@ -28,6 +30,10 @@ function explain<T>(value: unknown, allowed: (t: unknown) => boolean): Result<T>
       `expected a JSON object, got ${Array.isArray(value) ? 'array' : typeof value}`,
     );
   }
+  // The structural limits come first, in every validator (limits.ts): reserved keys, nesting and
+  // map sizes are checked before any field is read.
+  const structural = structureIssue(value);
+  if (structural !== undefined) return { ok: false, error: structural };
   const e = value as Record<string, unknown>;
   if (e.specversion === undefined)
     return fail(ErrorCode.MISSING_FIELD, 'missing required field', '$.specversion');
@@ -127,6 +133,9 @@ function decodeText(bytes: Uint8Array | string, maxBytes: number): Result<string
   // A Buffer (what the base64 decoders return) is read in place; other views get a Buffer view.
   const view =
     bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Decoding would turn invalid sequences into U+FFFD: records differing only there would become
+  // one event (RFC 8259 §8.1: JSON exchanged between systems is UTF-8).
+  if (!isUtf8(view)) return fail(ErrorCode.INVALID_UNICODE, 'record is not valid UTF-8');
   return { ok: true, value: view.toString('utf8') };
 }
 

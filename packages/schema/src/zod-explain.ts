@@ -18,6 +18,9 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 /** Turns the first zod issue into a structured issue with a stable code. */
 function issueFromZod(root: unknown, issue: z.core.$ZodIssue): ValidationIssue {
+  // A structural limit (schemas.ts `guarded`) carries its own issue.
+  if (issue.code === 'custom' && issue.params?.streamlens !== undefined)
+    return issue.params.streamlens as ValidationIssue;
   const path = jsonPath(issue.path);
   if (issue.code === 'invalid_type') {
     const actual = valueAt(root, issue.path);

@@ -2,7 +2,12 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BackoffOptions } from '@streamlens/lambda-kit';
 import { batchWriteReliably, type SinkFailure } from '@streamlens/lambda-kit/dynamodb';
 import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
-import { parseEventJson } from '@streamlens/schema';
+import {
+  decodeCloudWatchLogsRecord,
+  isGzip,
+  parseEventJson,
+  type StreamlensEvent,
+} from '@streamlens/schema';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
   eventItem,
@@ -54,6 +59,8 @@ export interface IndexStats {
   unwritten: number;
   /** Kinesis records reported in batchItemFailures. */
   reported: number;
+  /** CloudWatch Logs control messages (nothing to index: dropped). */
+  controlMessages: number;
 }
 
 /** What `indexBatch` returns: the Lambda response and what to log. */
@@ -111,6 +118,7 @@ export async function indexBatch(
     duplicateKeys: 0,
     unwritten: 0,
     reported: 0,
+    controlMessages: 0,
   };
   const invalid: InvalidRecordReport[] = [];
   const plans = new Map<string, Plan>();
@@ -175,21 +183,40 @@ export async function indexBatch(
         arrivalTimeMs: user.arrivalTimeMs,
         data: user.data,
       };
+      const index = (event: StreamlensEvent, at: typeof where): void => {
+        stats.events++;
+        const built = eventItem(event, opts);
+        if (!built.ok) {
+          quarantine(i, { ...at, code: built.code, message: built.message });
+          return;
+        }
+        if (built.compressed) stats.compressed++;
+        plan(i, built.item, {
+          fallback: { ...at, code: 'DYNAMODB_REJECTED', message: 'rejected by DynamoDB' },
+        });
+      };
+      if (isGzip(user.data)) {
+        // A CloudWatch Logs subscription record: its log lines are app.log events (the decoder
+        // every consumer shares); a control message holds nothing to index.
+        const cw = decodeCloudWatchLogsRecord(user.data);
+        if (!cw.ok) quarantine(i, { ...where, ...cw.error });
+        else if (cw.value.kind === 'control') stats.controlMessages++;
+        else {
+          // Log event k of the record is quarantined (if invalid) under sub-sequence k.
+          cw.value.events.forEach((result, k) => {
+            const at = { ...where, subSequenceNumber: k };
+            if (result.ok) index(result.value, at);
+            else quarantine(i, { ...at, ...result.error });
+          });
+        }
+        continue;
+      }
       const parsed = parseEventJson(user.data, { maxBytes: opts.maxEventBytes });
       if (!parsed.ok) {
         quarantine(i, { ...where, ...parsed.error });
         continue;
       }
-      stats.events++;
-      const built = eventItem(parsed.value, opts);
-      if (!built.ok) {
-        quarantine(i, { ...where, code: built.code, message: built.message });
-        continue;
-      }
-      if (built.compressed) stats.compressed++;
-      plan(i, built.item, {
-        fallback: { ...where, code: 'DYNAMODB_REJECTED', message: 'rejected by DynamoDB' },
-      });
+      index(parsed.value, where);
     }
   }
 

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { normalizeEvent, type StreamlensEvent } from '@streamlens/schema';
+import { normalizeEvent, parseRfc3339, type StreamlensEvent } from '@streamlens/schema';
 import { ItemDecodeError } from './errors.js';
 import {
   ATTR,
@@ -89,7 +89,7 @@ export function eventItem(event: StreamlensEvent, opts: ItemOptions): EventItemR
     time: e.time,
   };
   if (opts.retentionSeconds > 0) {
-    item[ATTR.ttl] = Math.floor(Date.parse(e.time) / 1000) + opts.retentionSeconds;
+    item[ATTR.ttl] = Math.floor(parseRfc3339(e.time) / 1000) + opts.retentionSeconds;
   }
   const keyBytes = Buffer.byteLength(item.pk, 'utf8') + 2 * Buffer.byteLength(sk, 'utf8');
   if (jsonBytes <= opts.compressAboveBytes && storableAsMap(e)) {

@@ -40,8 +40,15 @@ const MAX_TYPE_BYTES = 1024;
 const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
-/** A key component that fits its budget: itself, or `h:` + its SHA-256 when too long. */
+/**
+ * A key component that fits its budget: itself, or `h:` + its SHA-256 when too long. A value that
+ * itself starts with `h:` is hashed too, so the two forms never meet: `bounded` is injective (up to
+ * SHA-256 collisions), and an id spelled like another id's hash cannot overwrite that event.
+ */
 function bounded(value: string, maxBytes: number): string {
+  if (value.charCodeAt(0) === 104 /* h */ && value.charCodeAt(1) === 58 /* : */) {
+    return `h:${sha256(value)}`;
+  }
   // Fast path: at most 3 bytes per UTF-16 unit, so short strings never need the exact count.
   if (value.length * 3 <= maxBytes || utf8(value) <= maxBytes) return value;
   return `h:${sha256(value)}`;

@@ -36,4 +36,5 @@ export function recordOutcome(
   metrics.addMetric('DuplicateKeysInBatch', COUNT, stats.duplicateKeys);
   metrics.addMetric('ItemsNotWritten', COUNT, stats.unwritten);
   metrics.addMetric('RecordsReportedFailed', COUNT, stats.reported);
+  metrics.addMetric('ControlMessagesDropped', COUNT, stats.controlMessages);
 }

@@ -4,8 +4,8 @@ import { normalizeTime } from '@streamlens/schema';
  * `normalizeTime` from a time's bytes, for the scanned path, where most non-canonical times differ
  * from the canonical form only by an offset (`+01:00`) or the number of fraction digits.
  * An offset is whole minutes, so converting to UTC changes only `YYYY-MM-DDTHH:MM`: the seconds
- * are kept, and the fraction becomes three digits (Date.parse truncates longer fractions and
- * pads shorter ones, up to 9 digits). So the UTC minute is computed once per (minute, offset) with
+ * are kept, and the fraction becomes three digits (`normalizeTime` truncates longer fractions and
+ * pads shorter ones). So the UTC minute is computed once per (minute, offset) with
  * `normalizeTime` itself and kept in a small cache; the rest is copied from the record's bytes.
  * tests/unit/time-bytes.test.ts holds the result equal to `normalizeTime`.
  */
@@ -34,8 +34,7 @@ export class TimeBytesNormalizer {
   /**
    * Writes `normalizeTime` of the RFC 3339 time `b[s..e)` (valid: checked by the scanner) as its 24
    * bytes at `out[0..24)` and returns true; false (nothing useful written: call `normalizeTime`)
-   * when `normalizeTime` would keep the input (a year that leaves 0000–9999) or the fraction has
-   * more than 9 digits.
+   * when `normalizeTime` would keep the input (a year that leaves 0000–9999).
    */
   normalize(b: Uint8Array, s: number, e: number, out: Uint8Array): boolean {
     let zone = s + 19;
@@ -44,9 +43,6 @@ export class TimeBytesNormalizer {
       fractionStart = ++zone;
       while (zone < e && b[zone]! >= DIGIT_0 && b[zone]! <= DIGIT_0 + 9) zone++;
     }
-    // V8's Date.parse misreads some fractions of 10+ digits (`.0008000000` as 8 ms): those are
-    // left to normalizeTime itself.
-    if (fractionStart >= 0 && zone - fractionStart > 9) return false;
     const zoneLength = e - zone;
     const utc = this.#utcMinute(b, s, zone, zoneLength);
     if (utc === undefined) return false;

@@ -1,12 +1,12 @@
+import { isUtf8 } from 'node:buffer';
 import {
   type CloudWatchLogsPayload,
   deaggregate,
-  decodeCloudWatchLogs,
+  decodeCloudWatchLogsRecord,
   ErrorCode,
   InputEventScan,
   isGzip,
   isKplAggregated,
-  logEventToAppLog,
   normalizeEvent,
   normalizeEventInPlace,
   normalizeTime,
@@ -162,6 +162,10 @@ export class RecordTransformer {
     if (scanInputEvent(bytes, 0, n, scan)) return this.#scanned(record, source, n, scan);
     // parseEventJson's steps without its intermediate results: JSON.parse (same issue on
     // failure), then the validation (tests/unit/reference.test.ts compares with parseEventJson).
+    // The check parseEventJson makes: decoding would turn invalid UTF-8 into U+FFFD.
+    if (!isUtf8(bytes.subarray(0, n))) {
+      return failed(ErrorCode.INVALID_UNICODE, 'record is not valid UTF-8', '$');
+    }
     let json: unknown;
     // Only the message of a SyntaxError is used: capturing its stack trace would double the cost
     // of a malformed record (measured: ~9 µs with the default 10 frames, ~5 µs with none).
@@ -395,25 +399,20 @@ export class RecordTransformer {
   }
 
   #cloudWatch(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
-    const decoded = decodeCloudWatchLogs(bytes);
+    // The decoder every consumer of the stream shares (@streamlens/schema).
+    const decoded = decodeCloudWatchLogsRecord(bytes);
     if (!decoded.ok) return { kind: 'failed', issue: decoded.error };
-    const payload = decoded.value;
-    if (payload.messageType === 'CONTROL_MESSAGE') return DROPPED_CONTROL;
+    if (decoded.value.kind === 'control') return DROPPED_CONTROL;
+    const { payload, events: results } = decoded.value;
     if (this.#config.denyTypes.has('app.log')) return DROPPED_DENIED;
     let body = '';
     let events = 0;
     let keys: PartitionKeys | undefined;
-    const logEvents = payload.logEvents;
-    for (let i = 0; i < logEvents.length; i++) {
-      const appLog = logEventToAppLog(payload, logEvents[i]!);
-      // The conversion builds the event; validating keeps the promise that every Ok line is valid.
-      const valid = validateEvent(appLog);
-      if (!valid.ok) {
-        const e = valid.error;
-        return failed(e.code, `logEvents[${i}]: ${e.message}`, `$.logEvents[${i}]`);
-      }
-      if (this.#filter(valid.value) !== undefined) continue;
-      const normalized = normalizeEvent(valid.value) as Extended;
+    for (const result of results) {
+      // One Firehose record has one result: an invalid log event fails the record, whole.
+      if (!result.ok) return { kind: 'failed', issue: result.error };
+      if (this.#filter(result.value) !== undefined) continue;
+      const normalized = normalizeEvent(result.value) as Extended;
       keys ??= this.keys.keysOf(normalized.type, normalized.time);
       body += this.#line(normalized, record, source, undefined);
       events++;
@@ -506,6 +505,8 @@ function samePartition(a: PartitionKeys, b: PartitionKeys): boolean {
 }
 
 function toSafeInt(value: unknown): number | undefined {
+  // AWS sends an empty string for a record that was not part of a KPL aggregate.
+  if (value === '') return undefined;
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

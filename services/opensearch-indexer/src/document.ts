@@ -1,4 +1,4 @@
-import type { StreamlensEvent } from '@streamlens/schema';
+import { parseRfc3339, type StreamlensEvent } from '@streamlens/schema';
 
 /** One document to index: its target index, its id (the event id) and its source. */
 export interface IndexDoc {
@@ -13,12 +13,14 @@ export interface IndexDoc {
  * delivery and overwrites itself there (a different index would hold a duplicate).
  */
 export function indexNameFor(prefix: string, time: string): string {
-  // Normalised events carry RFC 3339 UTC; parse anyway so an offset like +02:00 picks the UTC day.
-  const ms = Date.parse(time);
+  // Events are indexed as sent: an offset like +02:00 must still pick the UTC day.
+  const ms = parseRfc3339(time);
   const d = Number.isNaN(ms) ? new Date(0) : new Date(ms);
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(d.getUTCDate()).padStart(2, '0');
-  return `${prefix}-${d.getUTCFullYear()}.${mm}.${dd}`;
+  // Event times lie in the years 0000-9999 (isEventTime): always four digits.
+  const yyyy = String(d.getUTCFullYear()).padStart(4, '0');
+  return `${prefix}-${yyyy}.${mm}.${dd}`;
 }
 
 /**

@@ -1,5 +1,11 @@
 import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
-import { parseEventJson, type StreamlensEvent } from '@streamlens/schema';
+import {
+  decodeCloudWatchLogsRecord,
+  isGzip,
+  parseEventJson,
+  type StreamlensEvent,
+  type ValidationIssue,
+} from '@streamlens/schema';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
   type BulkIndexOptions,
@@ -48,6 +54,8 @@ export interface IndexCounts {
   failedRecords: number;
   requests: number;
   retriedItems: number;
+  /** CloudWatch Logs control messages (nothing to index: dropped). */
+  controlMessages: number;
 }
 
 /** Result of `indexBatch`. */
@@ -96,6 +104,7 @@ export async function indexBatch(
     failedRecords: 0,
     requests: 0,
     retriedItems: 0,
+    controlMessages: 0,
   };
   const records: RecordState[] = [];
   const owners = new Map<
@@ -128,6 +137,46 @@ export async function indexBatch(
       continue;
     }
     for (const user of decoded.records) {
+      const letter = (reason: ValidationIssue, subSequenceNumber: number | undefined): void => {
+        invalid.push({
+          reason: { type: reason.code, message: reason.message, path: reason.path },
+          shardId: user.shardId,
+          sequenceNumber: user.sequenceNumber,
+          subSequenceNumber,
+          arrivalTimeMs: user.arrivalTimeMs,
+          raw: Buffer.from(user.data).toString('base64'),
+        });
+        invalidOwners.push(state);
+      };
+      const index = (event: StreamlensEvent, subSequenceNumber: number | undefined): void => {
+        const doc = toIndexDoc(event, opts.indexPrefix);
+        items.push(toBulkItem(doc));
+        owners.set(doc, {
+          state,
+          shardId: user.shardId,
+          subSequenceNumber,
+          arrivalTimeMs: user.arrivalTimeMs,
+          event,
+        });
+      };
+      if (isGzip(user.data)) {
+        // A CloudWatch Logs subscription record: its log lines are app.log events (the decoder
+        // every consumer shares); a control message holds nothing to index.
+        const cw = decodeCloudWatchLogsRecord(user.data);
+        if (!cw.ok) {
+          counts.events++;
+          letter(cw.error, user.subSequenceNumber);
+        } else if (cw.value.kind === 'control') counts.controlMessages++;
+        else {
+          // Log event k of the record is dead-lettered (if invalid) under sub-sequence k.
+          cw.value.events.forEach((result, k) => {
+            counts.events++;
+            if (result.ok) index(result.value, k);
+            else letter(result.error, k);
+          });
+        }
+        continue;
+      }
       counts.events++;
       // Compact valid input events: bulk lines from the bytes (the same bytes as below).
       const item = user.data.byteLength <= opts.maxEventBytes ? scanned.item(user.data) : undefined;
@@ -144,30 +193,10 @@ export async function indexBatch(
       }
       const parsed = parseEventJson(user.data, { maxBytes: opts.maxEventBytes });
       if (!parsed.ok) {
-        invalid.push({
-          reason: {
-            type: parsed.error.code,
-            message: parsed.error.message,
-            path: parsed.error.path,
-          },
-          shardId: user.shardId,
-          sequenceNumber: user.sequenceNumber,
-          subSequenceNumber: user.subSequenceNumber,
-          arrivalTimeMs: user.arrivalTimeMs,
-          raw: Buffer.from(user.data).toString('base64'),
-        });
-        invalidOwners.push(state);
+        letter(parsed.error, user.subSequenceNumber);
         continue;
       }
-      const doc = toIndexDoc(parsed.value, opts.indexPrefix);
-      items.push(toBulkItem(doc));
-      owners.set(doc, {
-        state,
-        shardId: user.shardId,
-        subSequenceNumber: user.subSequenceNumber,
-        arrivalTimeMs: user.arrivalTimeMs,
-        event: parsed.value,
-      });
+      index(parsed.value, user.subSequenceNumber);
     }
   }
   counts.invalid = invalid.length;

@@ -51,5 +51,6 @@ export function recordOutcome(
   metrics.addMetric('DocumentsUnfinished', COUNT, counts.unfinished);
   metrics.addMetric('BulkRequests', COUNT, counts.requests);
   metrics.addMetric('BulkItemsRetried', COUNT, counts.retriedItems);
+  metrics.addMetric('ControlMessagesDropped', COUNT, counts.controlMessages);
   metrics.addMetric('RecordsReportedFailed', COUNT, result.response.batchItemFailures.length);
 }

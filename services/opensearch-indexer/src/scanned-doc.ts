@@ -39,9 +39,6 @@ const DATA = ascii('","data":');
 const END = ascii('}\n');
 
 const UPPER_Z = 0x5a;
-const DOT = 0x2e;
-const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
 
 /**
  * A document whose bulk lines were written from the record's bytes. `source` (and the parsed
@@ -151,21 +148,14 @@ export class ScannedBulkWriter {
   }
 
   /**
-   * `indexNameFor(prefix, time)`. For a UTC time (`Z`) of a 4-digit year from 1000 and at most 9
-   * fraction digits, the UTC day is its first 10 bytes (Date.parse truncates such fractions; it
-   * misreads some longer ones, and years below 1000 print with fewer digits): cached per day.
-   * Offsets and the rest go through `indexNameFor` itself.
+   * `indexNameFor(prefix, time)`. For a UTC time (`Z`) the UTC day is its first 10 bytes (the
+   * fraction is truncated, never carried into the day): cached per day. Offsets go through
+   * `indexNameFor` itself.
    */
   #indexName(b: Uint8Array, scan: InputEventScan): string {
     const s = scan.timeStart;
     const e = scan.timeEnd;
-    let plainUtc = b[e - 1] === UPPER_Z && b[s] !== DIGIT_0;
-    if (plainUtc && b[s + 19] === DOT) {
-      let i = s + 20;
-      while (i < e && b[i]! >= DIGIT_0 && b[i]! <= DIGIT_9) i++;
-      plainUtc = i - (s + 20) <= 9;
-    }
-    if (!plainUtc) return indexNameFor(this.#prefix, latin1(b, s, e));
+    if (b[e - 1] !== UPPER_Z) return indexNameFor(this.#prefix, latin1(b, s, e));
     const day = this.#day;
     let same = this.#dayIndex !== '';
     for (let i = 0; same && i < 10; i++) same = day[i] === b[s + i];

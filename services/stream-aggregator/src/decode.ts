@@ -1,8 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { decodeKinesisRecord } from '@streamlens/lambda-kit/kinesis';
 import {
   DEFAULT_MAX_EVENT_BYTES,
+  decodeCloudWatchLogsRecord,
   type InputEvent,
   InputEventScan,
+  isGzip,
   isKplAggregated,
   LOG_COUNT_METRIC,
   parseInputEventJson,
@@ -521,6 +524,15 @@ function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/**
+ * What `record` parses for the bytes `b[0..n)`: their UTF-8 text, or the bytes themselves when they
+ * are not valid UTF-8 (the schema then rejects them as INVALID_UNICODE, as it does any such bytes).
+ */
+function textOf(b: Uint8Array, n: number): string | Uint8Array {
+  const view = b.subarray(0, n);
+  return isUtf8(view) ? utf8(b, n) : view;
+}
+
 /** The UTF-8 text of `b[0..n)`. */
 function utf8(b: Uint8Array, n: number): string {
   const buf = b instanceof Buffer ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -689,7 +701,7 @@ export class RecordDecoder {
         sub,
         partitionKey,
         arrivalTimeMs,
-        data ?? utf8(b, n),
+        data ?? textOf(b, n),
         payload,
       );
     }
@@ -717,7 +729,7 @@ export class RecordDecoder {
       sub,
       partitionKey,
       arrivalTimeMs,
-      data ?? utf8(b, n),
+      data ?? textOf(b, n),
       payload,
     );
     const o = r.obs;
@@ -784,6 +796,30 @@ export class RecordDecoder {
   }
 
   /**
+   * A CloudWatch Logs subscription record → one input record per log event (sub-sequence number =
+   * its index), decoded by the schema's shared decoder; a control message → none (nothing to count).
+   */
+  private expandCloudWatchLogs(
+    k: KinesisStreamRecord['kinesis'],
+    shardId: string,
+    arrivalTimeMs: number,
+    out: InputRecord[],
+  ): void {
+    const decoded = decodeCloudWatchLogsRecord(Buffer.from(k.data, 'base64'));
+    const base = { shardId, seq: k.sequenceNumber, partitionKey: k.partitionKey, arrivalTimeMs };
+    if (!decoded.ok) {
+      out.push({ ...base, sub: 0, obs: undefined, error: decoded.error, payload: k.data });
+      return;
+    }
+    if (decoded.value.kind === 'control') return;
+    decoded.value.events.forEach((result, sub) => {
+      const o = result.ok ? this.observationOf(result.value) : result.error;
+      const obs = 'series' in o ? o : undefined;
+      out.push({ ...base, sub, obs, error: obs ? undefined : (o as RecordIssue), payload: k.data });
+    });
+  }
+
+  /**
    * One Kinesis event record → its input records: one for a plain record, one per user record of
    * a KPL aggregate (checksum verified by lambda-kit), one invalid record for a malformed
    * aggregate. Never throws.
@@ -791,6 +827,10 @@ export class RecordDecoder {
   expand(record: KinesisStreamRecord, shardId: string, out: InputRecord[]): void {
     const k = record.kinesis;
     const arrivalTimeMs = Math.round(k.approximateArrivalTimestamp * 1000);
+    if (looksGzip(k.data)) {
+      this.expandCloudWatchLogs(k, shardId, arrivalTimeMs, out);
+      return;
+    }
     if (!looksKpl(k.data)) {
       out.push(this.recordBase64(shardId, k.sequenceNumber, k.partitionKey, arrivalTimeMs, k.data));
       return;
@@ -839,6 +879,14 @@ export class RecordDecoder {
 }
 
 /**
+ * Whether a record's base64 data starts with the gzip magic 1F 8B (a CloudWatch Logs subscription
+ * record; its base64 starts with "H4").
+ */
+function looksGzip(b64: string): boolean {
+  return b64.charCodeAt(0) === 72 && isGzip(Buffer.from(b64.slice(0, 4), 'base64'));
+}
+
+/**
  * Decodes a whole Kinesis event into input records, in event order (base64, KPL de-aggregation,
  * JSON parse and validation). Never throws; a record that cannot be decoded or validated becomes
  * an invalid record at its position. The handler uses the lazy {@link KinesisRecordSource}.
@@ -875,7 +923,7 @@ export class KinesisRecordSource implements RecordSource {
     let expanded: InputRecord[] | undefined;
     for (const record of event.Records) {
       shardId = shardIdFromEventId(record.eventID ?? '', shardId);
-      if (!looksKpl(record.kinesis.data)) {
+      if (!looksKpl(record.kinesis.data) && !looksGzip(record.kinesis.data)) {
         entries.push(record);
         shardIds.push(shardId);
         continue;

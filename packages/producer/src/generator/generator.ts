@@ -2,6 +2,7 @@ import {
   type AppLog,
   type InputEvent,
   type LogLevel,
+  logSeriesKey,
   seriesKey,
   type TelemetryReading,
 } from '@streamlens/schema';
@@ -20,7 +21,7 @@ import {
 export interface AnomalyTruth {
   id: string;
   kind: AnomalyKind;
-  /** `seriesKey(metric, dimensions)` of the affected series (`log.count|level=ERROR|service=…` for bursts). */
+  /** `seriesKey(metric, dimensions)` of the affected series (`logSeriesKey(service, 'ERROR')` for bursts). */
   series: string;
   metric: string;
   dimensions: Record<string, string>;
@@ -410,7 +411,7 @@ export class TrafficGenerator implements Iterable<GeneratedRecord> {
       truth: {
         id: `a${this.anomalies.length + 1}`,
         kind: AnomalyKind.ErrorBurst,
-        series: seriesKey('log.count', dimensions),
+        series: logSeriesKey(service, 'ERROR'),
         metric: 'log.count',
         dimensions,
         start: new Date(startMs).toISOString(),

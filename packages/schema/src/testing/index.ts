@@ -1,1 +1,2 @@
 export * from './factories.js';
+export * from './hostile.js';

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isReservedKey } from '../../src/limits.js';
 
 /** fast-check arbitraries of valid events and of mutations that may make them invalid. */
 
@@ -15,8 +16,16 @@ export const rfc3339Time = fc
   .map(([ms, zone, frac]) => `${new Date(ms).toISOString().slice(0, 19)}${frac}${zone}`);
 
 const nonEmpty = fc.string({ minLength: 1, maxLength: 12 });
-const stringMap = fc.dictionary(nonEmpty, fc.string({ maxLength: 8 }), { maxKeys: 4 });
+/** Map keys of valid events: non-empty and not reserved (limits.ts). */
+const mapKey = nonEmpty.filter((k) => !isReservedKey(k));
+const stringMap = fc.dictionary(mapKey, fc.string({ maxLength: 8 }), { maxKeys: 4 });
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+/** A reading's value: finite and within ±(2^53 − 1). */
+const readingValue = fc.double({
+  min: -Number.MAX_SAFE_INTEGER,
+  max: Number.MAX_SAFE_INTEGER,
+  noNaN: true,
+});
 
 function envelope<T>(type: string, data: fc.Arbitrary<T>) {
   return fc.record(
@@ -38,7 +47,7 @@ function envelope<T>(type: string, data: fc.Arbitrary<T>) {
 export const telemetryReadingArb = envelope(
   'telemetry.reading',
   fc.record(
-    { metric: nonEmpty, value: finite, unit: nonEmpty, dimensions: stringMap },
+    { metric: nonEmpty, value: readingValue, unit: nonEmpty, dimensions: stringMap },
     { requiredKeys: ['metric', 'value'] },
   ),
 );
@@ -51,7 +60,7 @@ export const appLogArb = envelope(
       message: fc.string({ maxLength: 40 }),
       service: nonEmpty,
       traceId: nonEmpty,
-      attributes: fc.dictionary(nonEmpty, fc.oneof(fc.string(), finite, fc.boolean()), {
+      attributes: fc.dictionary(mapKey, fc.oneof(fc.string(), finite, fc.boolean()), {
         maxKeys: 4,
       }),
     },
@@ -125,7 +134,7 @@ export const alertAnomalyArb = envelope(
       score: fc.double({ min: 0, max: 1, noNaN: true }),
       severity: fc.constantFrom('low', 'medium', 'high', 'critical'),
       explanation: fc.string(),
-      features: fc.dictionary(nonEmpty, finite, { maxKeys: 3 }),
+      features: fc.dictionary(mapKey, finite, { maxKeys: 3 }),
       windowEventId: nonEmpty,
       episodeId: nonEmpty,
     },

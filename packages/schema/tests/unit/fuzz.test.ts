@@ -6,6 +6,7 @@ import {
   deaggregate,
   decodeBase64,
   decodeCloudWatchLogs,
+  decodeCloudWatchLogsRecord,
   ErrorCode,
   parseBase64EventJson,
   parseBase64InputEventJson,
@@ -16,6 +17,7 @@ import {
   validateEvent,
   validateInputEvent,
 } from '../../src/index.js';
+import { cloudWatchRecordBytes, hostileRecordBytes } from '../../src/testing/index.js';
 import { maybeInvalidEvent } from '../helpers/arbitraries.js';
 
 // Untrusted input must never make a decoder or validator throw: every outcome is a Result, and
@@ -49,9 +51,9 @@ describe('fuzz: nothing throws on bad data', () => {
     );
   });
 
-  it('JSON parsers on random bytes and strings', () => {
+  it('JSON parsers on random bytes and strings, and on hostile records', () => {
     fc.assert(
-      fc.property(fc.oneof(bytes, text), (input) => {
+      fc.property(fc.oneof(bytes, text, hostileRecordBytes), (input) => {
         // Act / Assess
         wellFormed(parseEventJson(input));
         wellFormed(parseInputEventJson(input, { maxBytes: 100 }));
@@ -77,13 +79,14 @@ describe('fuzz: nothing throws on bad data', () => {
     );
   });
 
-  it('CloudWatch Logs and KPL decoders on random bytes, raw and gzipped', () => {
+  it('CloudWatch Logs and KPL decoders on random bytes, raw and gzipped, and on CloudWatch Logs records', () => {
     fc.assert(
-      fc.property(bytes, fc.boolean(), (b, zip) => {
+      fc.property(fc.oneof(bytes, cloudWatchRecordBytes), fc.boolean(), (b, zip) => {
         // Prepare
         const input = zip ? gzipSync(b) : b;
         // Act / Assess
         wellFormed(decodeCloudWatchLogs(input));
+        wellFormed(decodeCloudWatchLogsRecord(input));
         wellFormed(deaggregate(input));
         wellFormed(deaggregate(Buffer.concat([Buffer.from([0xf3, 0x89, 0x9a, 0xc2]), input])));
       }),

@@ -70,7 +70,7 @@ describe('seriesKeyOf', () => {
     // Prepare
     const event = appLog({ data: { service: 'a|b', level: 'ERROR' } });
     // Act / Assess
-    expect(seriesKeyOf(event)).toBe(seriesKey('log.count', { service: 'a|b', level: 'ERROR' }));
+    expect(seriesKeyOf(event)).toBe('log.count|level=ERROR|service=a\\|b');
   });
 
   it('keys a reading without dimensions by its metric alone', () => {

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { cloudWatchControlMessage } from '@streamlens/schema/testing';
 import type { FirehoseInputRecord, FirehoseTransformationEvent } from '../../src/model.js';
 
 /** ARNs the sample events and tests use (account 000000000000 as in the offline defaults). */
@@ -125,6 +126,10 @@ export function cloudWatchLogsData(
 ): Buffer {
   const start = opts.startMs ?? Date.UTC(2026, 10, 25, 10, 14, 0, 0);
   const prefix = opts.idPrefix ?? '3719563921059184395026475827592619450264758275926194';
+  if (opts.messageType === 'CONTROL_MESSAGE') {
+    // As CloudWatch Logs sends it: no log group, stream, filter or log event id.
+    return Buffer.from(cloudWatchControlMessage(start, messages[0]));
+  }
   return gzipSync(
     JSON.stringify({
       messageType: opts.messageType ?? 'DATA_MESSAGE',

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
 import { aggregate, validateEvent } from '@streamlens/schema';
+import { cloudWatchRecordBytes, hostileRecordBytes } from '@streamlens/schema/testing';
 import fc from 'fast-check';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { FirehoseInputRecord } from '../../src/model.js';
@@ -47,6 +48,8 @@ const payload: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.string().map((s) => Buffer.from(s)),
   fc.array(fc.string(), { maxLength: 5 }).map((m) => cloudWatchLogsData(m)),
   fc.uint8Array({ maxLength: 100 }).map((b) => gzipSync(b)),
+  hostileRecordBytes,
+  cloudWatchRecordBytes,
   fc
     .array(fc.oneof(validEvent, damaged), { minLength: 1, maxLength: 4 })
     .map((events) =>
