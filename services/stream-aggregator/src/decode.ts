@@ -806,16 +806,19 @@ export class RecordDecoder {
     out: InputRecord[],
   ): void {
     const decoded = decodeCloudWatchLogsRecord(Buffer.from(k.data, 'base64'));
-    const base = { shardId, seq: k.sequenceNumber, partitionKey: k.partitionKey, arrivalTimeMs };
+    const { sequenceNumber: seq, partitionKey } = k;
     if (!decoded.ok) {
-      out.push({ ...base, sub: 0, obs: undefined, error: decoded.error, payload: k.data });
+      out.push(
+        inputRecord(shardId, seq, 0, partitionKey, arrivalTimeMs, undefined, decoded.error, k.data),
+      );
       return;
     }
     if (decoded.value.kind === 'control') return;
     decoded.value.events.forEach((result, sub) => {
       const o = result.ok ? this.observationOf(result.value) : result.error;
       const obs = 'series' in o ? o : undefined;
-      out.push({ ...base, sub, obs, error: obs ? undefined : (o as RecordIssue), payload: k.data });
+      const error = obs ? undefined : (o as RecordIssue);
+      out.push(inputRecord(shardId, seq, sub, partitionKey, arrivalTimeMs, obs, error, k.data));
     });
   }
 

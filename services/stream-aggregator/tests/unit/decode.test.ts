@@ -7,6 +7,7 @@ import {
   scanInputEvent,
   seriesKeyOf,
 } from '@streamlens/schema';
+import { cloudWatchControlMessage, cloudWatchDataMessage } from '@streamlens/schema/testing';
 import fc from 'fast-check';
 import {
   EventTimeParser,
@@ -329,6 +330,34 @@ describe('KinesisRecordSource keys and event ids', () => {
         expect(c.obs?.idHash).toBe(idHashOf(id));
       }),
     );
+  });
+});
+
+describe('KinesisRecordSource on CloudWatch Logs subscription records', () => {
+  it('counts each log line of a data message under its log series, drops a control message, damaged gzip alone fails', () => {
+    // Prepare: a control message as AWS sends it, a data message of two lines, a valid reading,
+    // and a record with the gzip magic whose payload is cut short.
+    const data = cloudWatchDataMessage([
+      '{"level":"error","msg":"card declined"}',
+      'WARN retrying payment',
+    ]);
+    const event = kinesisEvent([
+      kinesisRecord(S, '200', Buffer.from(cloudWatchControlMessage())),
+      kinesisRecord(S, '201', Buffer.from(data)),
+      kinesisRecord(S, '202', telemetry('t1', 'cpu', 5, T)),
+      kinesisRecord(S, '203', Buffer.from(data).subarray(0, 20)),
+    ]);
+    // Act
+    const source = new KinesisRecordSource(event, new RecordDecoder({ seriesDimensions: [] }));
+    const records = Array.from({ length: source.length }, (_v, i) => source.at(i));
+    // Assess
+    expect(records.map((r) => [r.seq, r.sub, r.obs?.series ?? r.error?.code])).toEqual([
+      ['201', 0, 'log.count|level=ERROR|service=checkout'],
+      ['201', 1, 'log.count|level=WARN|service=checkout'],
+      ['202', 0, 'cpu'],
+      ['203', 0, expect.any(String)],
+    ]);
+    expect(records[3]?.obs).toBeUndefined();
   });
 });
 
