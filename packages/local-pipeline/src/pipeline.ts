@@ -31,6 +31,7 @@ import { deliveryStreamsOf } from './firehose/config.js';
 import { FirehoseEmulator } from './firehose/delivery.js';
 import { bundleHandler } from './runtime/container.js';
 import { FunctionPool } from './runtime/pool.js';
+import { ScheduleEmitter } from './schedule/schedule.js';
 import { BucketNotifier, type EventRule, LocalEventBus } from './sqs/eventbridge.js';
 import { SqsEventSourceMapping } from './sqs/mapping.js';
 import { LocalQueue } from './sqs/queue.js';
@@ -103,6 +104,8 @@ export interface WiredFunction {
   readonly container: FunctionPool;
   readonly mappings: EventSourceMapping[];
   readonly sqsMappings: SqsEventSourceMapping[];
+  /** EventBridge schedule rules that invoke the function. */
+  readonly schedules: ScheduleEmitter[];
 }
 
 /** Stand-ins started for a run: one connection over all of them. */
@@ -531,8 +534,22 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             `${definition.name}: s3 event on ${s3.bucket} (S3 notifications not emulated yet)`,
           );
         }
+        const schedules = definition.schedules
+          .filter((schedule) => schedule.enabled)
+          .map(
+            (schedule, i) =>
+              new ScheduleEmitter({
+                functionName: definition.name,
+                ruleArn: `arn:aws:events:${region}:000000000000:rule/${definition.name}-schedule-${i + 1}`,
+                region,
+                intervalMs: schedule.rateSeconds * 1000,
+                invoke: (event) => container.invoke(event),
+                ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+              }),
+          );
         if (
           mappings.length === 0 &&
+          schedules.length === 0 &&
           definition.sqs.length === 0 &&
           definition.s3.length === 0 &&
           !firehoseProcessorArns.has(definition.arn)
@@ -560,7 +577,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             }),
           );
         }
-        functions.push({ definition, container, mappings, sqsMappings });
+        functions.push({ definition, container, mappings, sqsMappings, schedules });
       }
     }
 
@@ -612,6 +629,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           `λ ${fn.definition.name} ← sqs ${q.name}: batchSize ${s.batchSize}, window ${s.maximumBatchingWindowSeconds} s, ${s.reportBatchItemFailures ? 'ReportBatchItemFailures' : 'whole-batch'}, visibility ${m.queue.visibilityTimeoutMs / 1000} s${options.queueVisibilitySeconds !== undefined ? ' [local override]' : ''}, ${q.redrive ? `redrive to ${q.redrive.deadLetter.name} after ${q.redrive.maxReceiveCount} receives` : 'no DLQ'}`,
         );
       }
+      for (const schedule of fn.schedules) {
+        log(`λ ${fn.definition.name} ← schedule every ${schedule.intervalMs / 1000} s`);
+      }
     }
     for (const rule of rules) {
       log(
@@ -646,6 +666,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     for (const fn of functions) for (const m of fn.mappings.slice(1)) await m.start();
     for (const f of firehoses) await f.start();
     for (const fn of functions) for (const m of fn.sqsMappings) m.start();
+    for (const fn of functions) for (const schedule of fn.schedules) schedule.start();
     lakeNotifier?.start();
 
     const eventsConsumers = () =>
@@ -708,6 +729,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         await Promise.allSettled([
           ...functions.flatMap((f) => f.mappings.map((m) => m.stop())),
           ...functions.flatMap((f) => f.sqsMappings.map((m) => m.stop())),
+          ...functions.flatMap((f) => f.schedules.map((schedule) => schedule.stop())),
           ...firehoses.map((f) => f.stop()),
           ...(lakeNotifier ? [lakeNotifier.stop()] : []),
         ]);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceConfigError } from '../errors.js';
+import { type ScheduleSettings, scheduleSettings } from '../schedule/schedule.js';
 import type { SqsEventSettings } from '../sqs/mapping.js';
 import type { ResolvedService } from './serverless.js';
 
@@ -51,6 +52,8 @@ export interface FunctionDefinition {
   readonly streams: StreamEventSettings[];
   readonly s3: S3EventSettings[];
   readonly sqs: SqsEventSettings[];
+  /** `schedule` events (EventBridge rate rules). */
+  readonly schedules: ScheduleSettings[];
 }
 
 /** ARN of a CloudFormation resource of the service, the way AWS would name it locally. */
@@ -269,7 +272,11 @@ export function functionsOf(svc: ResolvedService): FunctionDefinition[] {
     const streams: StreamEventSettings[] = [];
     const s3: S3EventSettings[] = [];
     const sqs: SqsEventSettings[] = [];
+    const schedules: ScheduleSettings[] = [];
     for (const event of events) {
+      if (event.schedule !== undefined) {
+        schedules.push(scheduleSettings(`${svc.service}.${key}`, event.schedule));
+      }
       if (event.sqs !== undefined) sqs.push(sqsSettings(svc, event.sqs));
       if (event.stream !== undefined) {
         const settings = streamSettings(svc, event.stream);
@@ -302,6 +309,7 @@ export function functionsOf(svc: ResolvedService): FunctionDefinition[] {
       streams,
       s3,
       sqs,
+      schedules,
     };
   });
 }
