@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
+import { DEFAULT_LINGER_MS } from '@streamlens/producer';
 import { AlertWatcher, formatAlert } from './alerts.js';
 import { LocalPipelineError } from './errors.js';
 import { feedInWorker, newLedger, type ProducedLedger } from './feed.js';
-import { AggregatesTap, WindowLagTracker } from './lag.js';
-import { envLines, type Pipeline, startPipeline } from './pipeline.js';
+import { AggregatesTap, lagBound, WindowLagTracker } from './lag.js';
+import { DEFAULT_POLL_INTERVAL_MS, envLines, type Pipeline, startPipeline } from './pipeline.js';
 import { type Reconciliation, reconcile } from './reconcile.js';
 import { formatThroughput, sustainedPhase, throughputVerdict } from './throughput.js';
 
@@ -263,11 +264,12 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   const windowSeconds = Number(pipeline.params.windowSeconds ?? 60);
   const latenessSeconds = Number(pipeline.params.allowedLatenessSeconds ?? 0);
   const lag = new WindowLagTracker(windowSeconds * 1000);
+  const tapIntervalMs = 250;
   const tap = new AggregatesTap(
     pipeline.aws.clients().kinesis,
     pipeline.aggregatesStream,
     lag,
-    250,
+    tapIntervalMs,
     pipeline.shardSource,
   );
   await tap.start();
@@ -349,7 +351,20 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     err(statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt, 0, lag));
     watcher.poll();
     const result = await reconcile(pipeline, ledger, watcher.alerts);
-    const boundMs = ((windowSeconds + latenessSeconds) / options.timeScale) * 1000 + 5000;
+    // The aggregator is the events-stream consumer that writes the aggregates stream.
+    const aggregatorMapping = pipeline.functions
+      .filter((f) => f.definition.environment.AGGREGATES_STREAM_NAME === pipeline.aggregatesStream)
+      .flatMap((f) => f.mappings)
+      .find((m) => m.settings.streamName === pipeline.eventsStream);
+    const bound = lagBound({
+      windowSeconds,
+      latenessSeconds,
+      timeScale: options.timeScale,
+      aggregatorBatchWindowSeconds: aggregatorMapping?.settings.batchWindowSeconds ?? 0,
+      pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+      tapIntervalMs,
+      producerLingerMs: DEFAULT_LINGER_MS,
+    });
     const mainThreadUtilization =
       Math.round(performance.eventLoopUtilization(eluStart).utilization * 1000) / 1000;
     const sustained = sustainedPhase({
@@ -368,7 +383,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       produced: sustained.produced,
       producedSeconds: sustained.seconds,
       drainSeconds,
-      lag: lag.summarize(producedEvents(ledger), boundMs),
+      lag: lag.summarize(producedEvents(ledger), bound, latenessSeconds * 1000),
       mappings: pipeline.functions.flatMap((f) =>
         f.mappings.map((m) => ({
           function: f.definition.name,

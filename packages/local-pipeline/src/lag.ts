@@ -16,12 +16,66 @@ export interface LagSummary {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
-  /**
-   * The bound checked (ms): the window and the allowed lateness in wall time (a window cannot
-   * close before its end plus the lateness) + 5 s of processing (docs/performance-targets.md).
-   */
+  /** The bound checked (ms): `bound.totalMs`. */
   readonly boundMs: number;
+  /** What the bound is made of (`lagBound`), when the run gave its parts. */
+  readonly bound?: LagBound;
+  /** Where the time of the event with the highest lag went. */
+  readonly worst?: LagBreakdown;
   readonly withinBound: boolean;
+}
+
+/**
+ * The end-to-end lag the configuration allows, in two stages. **Close**: a window is emitted only
+ * once the aggregator has applied an event past its end plus the allowed lateness, so the oldest
+ * event of a window waits up to (window + lateness) of event time, i.e. divided by the time scale
+ * in wall time. **Delivery**: that closing event then passes the producer's linger, one poll of
+ * the events stream, the aggregator's batching window, processing (a fixed 5 s allowance for the
+ * batch and its flush, docs/performance-targets.md) and one poll of the aggregates tap.
+ */
+export interface LagBound {
+  readonly closeMs: number;
+  readonly deliveryMs: number;
+  readonly totalMs: number;
+  /** The delivery stage's parts (ms), named. */
+  readonly delivery: Readonly<Record<string, number>>;
+}
+
+/** Processing allowance of the delivery stage: one aggregator batch and its flush (ms). */
+export const PROCESSING_ALLOWANCE_MS = 5000;
+
+export function lagBound(input: {
+  windowSeconds: number;
+  latenessSeconds: number;
+  timeScale: number;
+  aggregatorBatchWindowSeconds: number;
+  pollIntervalMs: number;
+  tapIntervalMs: number;
+  producerLingerMs: number;
+}): LagBound {
+  const closeMs = ((input.windowSeconds + input.latenessSeconds) / input.timeScale) * 1000;
+  const delivery = {
+    'producer linger': input.producerLingerMs,
+    'events poll': input.pollIntervalMs,
+    'aggregator batching window': input.aggregatorBatchWindowSeconds * 1000,
+    processing: PROCESSING_ALLOWANCE_MS,
+    'aggregates poll': input.tapIntervalMs,
+  };
+  const deliveryMs = Object.values(delivery).reduce((a, b) => a + b, 0);
+  return { closeMs, deliveryMs, totalMs: closeMs + deliveryMs, delivery };
+}
+
+/** The worst event's lag, split at the production of the first event that closes its window. */
+export interface LagBreakdown {
+  readonly windowStartMs: number;
+  readonly lagMs: number;
+  /**
+   * Event produced → the first event with event time ≥ its window end + lateness produced (the
+   * whole lag when none was: the window was closed by the drain or the idle rule).
+   */
+  readonly closeWaitMs: number;
+  /** That closing event produced → the window's first aggregate stored. */
+  readonly afterCloseMs: number;
 }
 
 /**
@@ -68,15 +122,25 @@ export class WindowLagTracker {
     return first === undefined ? undefined : this.lastStored.at - first;
   }
 
-  /** Exact per-event lag over the events whose window was stored. */
+  /**
+   * Exact per-event lag over the events whose window was stored, against `bound` (a `LagBound`,
+   * or a plain number of ms); with `latenessMs` (the allowed lateness in event time), the worst
+   * event's lag is split into its close and delivery stages (one more pass over the events).
+   */
   summarize(
     events: Iterable<{ eventTimeMs: number; sentAtMs: number }>,
-    boundMs: number,
+    bound: number | LagBound,
+    latenessMs?: number,
   ): LagSummary {
+    const all = Array.isArray(events) ? events : [...events];
     const lags: number[] = [];
-    for (const { eventTimeMs, sentAtMs } of events) {
+    let worst: { eventTimeMs: number; sentAtMs: number; lag: number } | undefined;
+    for (const { eventTimeMs, sentAtMs } of all) {
       const at = this.storedAt.get(this.windowOf(eventTimeMs));
-      if (at !== undefined) lags.push(at - sentAtMs);
+      if (at === undefined) continue;
+      const lag = at - sentAtMs;
+      lags.push(lag);
+      if (!worst || lag > worst.lag) worst = { eventTimeMs, sentAtMs, lag };
     }
     lags.sort((a, b) => a - b);
     const pick = (q: number) =>
@@ -84,6 +148,7 @@ export class WindowLagTracker {
         ? 0
         : (lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)] ?? 0);
     const maxMs = lags.length === 0 ? 0 : (lags[lags.length - 1] ?? 0);
+    const boundMs = typeof bound === 'number' ? bound : bound.totalMs;
     return {
       windowsStored: this.storedAt.size,
       eventsMeasured: lags.length,
@@ -91,7 +156,34 @@ export class WindowLagTracker {
       p99Ms: pick(0.99),
       maxMs,
       boundMs,
+      ...(typeof bound === 'number' ? {} : { bound }),
+      ...(worst && latenessMs !== undefined
+        ? { worst: this.breakdown(worst, all, latenessMs) }
+        : {}),
       withinBound: lags.length > 0 && maxMs <= boundMs,
+    };
+  }
+
+  private breakdown(
+    worst: { eventTimeMs: number; sentAtMs: number; lag: number },
+    events: readonly { eventTimeMs: number; sentAtMs: number }[],
+    latenessMs: number,
+  ): LagBreakdown {
+    const windowStartMs = this.windowOf(worst.eventTimeMs);
+    const closesAt = windowStartMs + this.windowMs + latenessMs;
+    let closerSentAt = Number.POSITIVE_INFINITY;
+    for (const e of events) {
+      if (e.eventTimeMs >= closesAt && e.sentAtMs < closerSentAt) closerSentAt = e.sentAtMs;
+    }
+    const storedAt = worst.sentAtMs + worst.lag;
+    const closeWaitMs = Number.isFinite(closerSentAt)
+      ? Math.min(worst.lag, Math.max(0, closerSentAt - worst.sentAtMs))
+      : worst.lag;
+    return {
+      windowStartMs,
+      lagMs: worst.lag,
+      closeWaitMs,
+      afterCloseMs: storedAt - (worst.sentAtMs + closeWaitMs),
     };
   }
 }

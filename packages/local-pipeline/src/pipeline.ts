@@ -43,6 +43,9 @@ import {
 } from './sqs/warehouse.js';
 
 /** Options of a local pipeline run. */
+
+/** How often an event source mapping polls an idle shard in `pnpm start` (ms; Lambda: ~1 s). */
+export const DEFAULT_POLL_INTERVAL_MS = 250;
 export interface PipelineOptions {
   /** Repository root (holds services/). */
   readonly root: string;
@@ -523,7 +526,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
               source,
               region,
               failureSink: failures,
-              pollIntervalMs: options.pollIntervalMs ?? 250,
+              pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
               ...(options.chaos ? { redeliveryProbability: 0.1, random } : {}),
               ...(options.onNotice ? { onNotice: options.onNotice } : {}),
             }),
@@ -600,7 +603,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           region,
           bufferIntervalSecondsOverride: options.lakeBufferIntervalSeconds ?? 10,
           processorIntervalSecondsOverride: options.processorBufferIntervalSeconds ?? 2,
-          pollIntervalMs: options.pollIntervalMs ?? 250,
+          pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
           ...(options.onNotice ? { onNotice: options.onNotice } : {}),
         });
         firehoses.push(emulator);

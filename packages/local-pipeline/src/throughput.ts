@@ -37,6 +37,30 @@ export interface ThroughputVerdict {
 /** Iterator age above the batching window that still counts as keeping up (ms). */
 export const ITERATOR_AGE_SLACK_MS = 10_000;
 
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Why the lag bound was exceeded, and which stage used the time: the wait for an event that
+ * closes the window (the feed's event time), or the delivery after it (the pipeline).
+ */
+export function lagReason(lag: LagSummary): string {
+  const head = `end-to-end lag max ${sec(lag.maxMs)} over the ${sec(lag.boundMs)} bound`;
+  const { bound, worst } = lag;
+  if (!bound || !worst) return head;
+  const stages = `${sec(worst.closeWaitMs)} until an event closing its window was produced (allowed ${sec(bound.closeMs)}), ${sec(worst.afterCloseMs)} from then to the stored window (allowed ${sec(bound.deliveryMs)}: ${Object.entries(
+    bound.delivery,
+  )
+    .map(([name, ms]) => `${name} ${sec(ms)}`)
+    .join(', ')})`;
+  const culprit =
+    worst.afterCloseMs > bound.deliveryMs
+      ? 'the pipeline after the close (the aggregator, its batching and flush, or the aggregates stream) used the time'
+      : worst.closeWaitMs > bound.closeMs
+        ? 'the feed used the time (events past the window end + lateness were produced late)'
+        : 'neither stage alone exceeded its share';
+  return `${head} (window ${new Date(worst.windowStartMs).toISOString()}: ${stages}): ${culprit}`;
+}
+
 /**
  * The verdict: kept up when the feed reached ≥ 95 % of the requested rate in the sustained phase
  * (after the ramp, if any), every mapping's iterator age stayed within its batching window + 10 s
@@ -75,11 +99,7 @@ export function throughputVerdict(input: {
     }
   }
   if (input.lag.eventsMeasured === 0) reasons.push('no window stored: lag not measured');
-  else if (!input.lag.withinBound) {
-    reasons.push(
-      `end-to-end lag max ${(input.lag.maxMs / 1000).toFixed(1)} s over the ${(input.lag.boundMs / 1000).toFixed(1)} s bound`,
-    );
-  }
+  else if (!input.lag.withinBound) reasons.push(lagReason(input.lag));
   return {
     requestedRate: input.requestedRate,
     rampSeconds: input.rampSeconds ?? 0,

@@ -3,6 +3,9 @@ import { backoffMs } from './rate.js';
 import { ByteBudget, LatencyStats } from './stats.js';
 
 /** A queued record as the core sees it; each producer adds its own fields. */
+/** How long a producer waits for more records before it sends a partial batch (ms). */
+export const DEFAULT_LINGER_MS = 50;
+
 export interface PendingRecord<TResult> {
   data: Uint8Array;
   attempts: number;
@@ -71,7 +74,7 @@ export abstract class BatchingProducer<TResult, R extends PendingRecord<TResult>
   private idleWaiters: (() => void)[] = [];
 
   protected constructor(opts: CoreOptions) {
-    this.lingerMs = opts.lingerMs ?? 50;
+    this.lingerMs = opts.lingerMs ?? DEFAULT_LINGER_MS;
     this.maxAttempts = opts.maxAttempts ?? 10;
     this.backoffBaseMs = opts.backoffBaseMs ?? 100;
     this.backoffMaxMs = opts.backoffMaxMs ?? 5000;

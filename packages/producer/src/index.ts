@@ -1,5 +1,6 @@
 export * from './agent/index.js';
 export * from './clients.js';
+export { DEFAULT_LINGER_MS } from './core.js';
 export * from './errors.js';
 export * from './firehose.js';
 export * from './generator/index.js';

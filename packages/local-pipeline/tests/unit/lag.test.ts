@@ -2,8 +2,13 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from '@jest/globals';
 import type { WireRecord } from '../../src/esm/reader.js';
 import type { ShardSource, StartPosition } from '../../src/esm/source.js';
-import { AggregatesTap, WindowLagTracker } from '../../src/lag.js';
-import { formatThroughput, sustainedPhase, throughputVerdict } from '../../src/throughput.js';
+import { AggregatesTap, lagBound, WindowLagTracker } from '../../src/lag.js';
+import {
+  formatThroughput,
+  lagReason,
+  sustainedPhase,
+  throughputVerdict,
+} from '../../src/throughput.js';
 
 describe('end-to-end lag', () => {
   it('measures each event from its production to the first aggregate of its window', () => {
@@ -236,5 +241,110 @@ describe('aggregates tap on a shard source', () => {
       [Date.parse('2026-01-01T00:00:10.000Z'), 5_000],
       [Date.parse('2026-01-01T00:00:20.000Z'), 7_000],
     ]);
+  });
+});
+
+describe('the lag bound the configuration implies', () => {
+  const bound = lagBound({
+    windowSeconds: 10,
+    latenessSeconds: 5,
+    timeScale: 1,
+    aggregatorBatchWindowSeconds: 5,
+    pollIntervalMs: 250,
+    tapIntervalMs: 250,
+    producerLingerMs: 50,
+  });
+
+  it('adds the close stage (window + lateness in wall time) and every delivery step', () => {
+    // Assess
+    expect(bound).toEqual({
+      closeMs: 15_000,
+      deliveryMs: 10_550,
+      totalMs: 25_550,
+      delivery: {
+        'producer linger': 50,
+        'events poll': 250,
+        'aggregator batching window': 5000,
+        processing: 5000,
+        'aggregates poll': 250,
+      },
+    });
+    // Event time 20× faster: the close stage shrinks, delivery does not.
+    expect(
+      lagBound({
+        windowSeconds: 10,
+        latenessSeconds: 20,
+        timeScale: 20,
+        aggregatorBatchWindowSeconds: 0,
+        pollIntervalMs: 250,
+        tapIntervalMs: 250,
+        producerLingerMs: 50,
+      }).totalMs,
+    ).toBe(1500 + 5550);
+  });
+
+  it('holds a healthy run with a 20.4 s lag (10 s windows, 5 s lateness, 5 s batching) within it', () => {
+    // Prepare: one event at the window start, the closing event 15 s later, stored 5.4 s after.
+    const lag = new WindowLagTracker(10_000);
+    const events = [
+      { eventTimeMs: 100_000, sentAtMs: 100_000 },
+      { eventTimeMs: 115_000, sentAtMs: 115_000 },
+    ];
+    lag.stored(100_000, 120_400);
+    // Act
+    const summary = lag.summarize(events, bound, 5000);
+    // Assess
+    expect(summary).toMatchObject({ maxMs: 20_400, boundMs: 25_550, withinBound: true });
+    expect(summary.worst).toEqual({
+      windowStartMs: 100_000,
+      lagMs: 20_400,
+      closeWaitMs: 15_000,
+      afterCloseMs: 5400,
+    });
+  });
+
+  it('names the pipeline when the window was stored late after its closing event', () => {
+    // Prepare: closed on time (15 s), stored 14 s after that (allowed 10.55 s).
+    const lag = new WindowLagTracker(10_000);
+    const events = [
+      { eventTimeMs: 100_000, sentAtMs: 100_000 },
+      { eventTimeMs: 115_000, sentAtMs: 115_000 },
+    ];
+    lag.stored(100_000, 129_000);
+    // Act
+    const reason = lagReason(lag.summarize(events, bound, 5000));
+    // Assess
+    expect(reason).toMatch(/^end-to-end lag max 29\.0 s over the 25\.6 s bound/);
+    expect(reason).toContain(
+      '15.0 s until an event closing its window was produced (allowed 15.0 s)',
+    );
+    expect(reason).toContain('14.0 s from then to the stored window (allowed 10.6 s');
+    expect(reason).toMatch(/the pipeline after the close .* used the time$/);
+  });
+
+  it('names the feed when the event that closes the window came late', () => {
+    // Prepare: the closing event was produced 25 s after the window's first event.
+    const lag = new WindowLagTracker(10_000);
+    const events = [
+      { eventTimeMs: 100_000, sentAtMs: 100_000 },
+      { eventTimeMs: 115_000, sentAtMs: 125_000 },
+    ];
+    lag.stored(100_000, 127_000);
+    // Act
+    const reason = lagReason(lag.summarize(events, bound, 5000));
+    // Assess
+    expect(reason).toContain('25.0 s until an event closing its window was produced');
+    expect(reason).toMatch(/the feed used the time/);
+  });
+
+  it('counts the whole lag as waiting for the close when no closing event was produced', () => {
+    // Prepare: the window was emitted by the drain or the idle rule.
+    const lag = new WindowLagTracker(10_000);
+    const events = [{ eventTimeMs: 100_000, sentAtMs: 100_000 }];
+    lag.stored(100_000, 170_000);
+    // Act
+    const summary = lag.summarize(events, bound, 5000);
+    // Assess
+    expect(summary.worst).toMatchObject({ closeWaitMs: 70_000, afterCloseMs: 0 });
   });
 });
