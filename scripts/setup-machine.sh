@@ -32,15 +32,17 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   fi
 fi
 
-if ! command -v cfn-lint >/dev/null 2>&1; then
-  echo "setup: installing cfn-lint"
+# Pinned: a newer cfn-lint brings new checks, which must arrive by a change of this line.
+cfn_lint_version=1.51.0
+if [ "$(cfn-lint --version 2>/dev/null)" != "cfn-lint $cfn_lint_version" ]; then
+  echo "setup: installing cfn-lint $cfn_lint_version"
   if command -v pip3 >/dev/null 2>&1; then
     # Debian's own Python refuses user packages (PEP 668) unless told otherwise.
-    pip3 install --quiet cfn-lint 2>/dev/null ||
-      pip3 install --quiet --break-system-packages cfn-lint ||
+    pip3 install --quiet "cfn-lint==$cfn_lint_version" 2>/dev/null ||
+      pip3 install --quiet --break-system-packages "cfn-lint==$cfn_lint_version" ||
       echo "setup: pip3 install cfn-lint failed; install it by hand" >&2
   elif command -v pipx >/dev/null 2>&1; then
-    pipx install cfn-lint >/dev/null || echo "setup: pipx install cfn-lint failed" >&2
+    pipx install "cfn-lint==$cfn_lint_version" >/dev/null || echo "setup: pipx install cfn-lint failed" >&2
   else
     echo "setup: cfn-lint missing and no pip3; install it (pip install cfn-lint)" >&2
   fi
