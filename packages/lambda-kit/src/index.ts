@@ -23,7 +23,7 @@ export {
   StreamlensError,
 } from './errors.js';
 export { type LambdaHandlerOptions, lambdaHandler } from './handler.js';
-export { createObservability, type Observability } from './observability.js';
+export { createObservability, MetricUnit, type Observability } from './observability.js';
 export {
   type BackoffOptions,
   backoffDelay,

@@ -1,6 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
+/** Powertools' metric units (`MetricUnit.Count`, ...): the one spelling every function uses. */
+export { MetricUnit } from '@aws-lambda-powertools/metrics';
+
 /** The Powertools pair every streamlens function logs and measures with. */
 export interface Observability {
   logger: Logger;

@@ -1,4 +1,5 @@
 import type { Observability } from '@streamlens/lambda-kit';
+import { MetricUnit } from '@streamlens/lambda-kit';
 import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
 import type { MetricsWindow } from '@streamlens/schema';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -14,7 +15,7 @@ import type { SeriesItem } from './scoring.js';
 
 type Logger = Pick<Observability['logger'], 'warn' | 'error'>;
 type Metrics = Pick<Observability['metrics'], 'addMetric'>;
-const COUNT = 'Count' as Parameters<Metrics['addMetric']>[1];
+const COUNT = MetricUnit.Count;
 
 /** Series processed at once by default (README: how a batch is processed). */
 export const DEFAULT_SERIES_CONCURRENCY = 16;

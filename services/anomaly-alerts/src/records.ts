@@ -1,4 +1,5 @@
 import type { Observability } from '@streamlens/lambda-kit';
+import { MetricUnit } from '@streamlens/lambda-kit';
 import type { DecodedKinesisRecord } from '@streamlens/lambda-kit/kinesis';
 import { decodeWindow } from './decode.js';
 import { type ProcessCounters, type ProcessorDeps, processWindow } from './processor.js';
@@ -43,7 +44,7 @@ export function createRecordHandler(
   };
 }
 
-const COUNT = 'Count' as Parameters<Metrics['addMetric']>[1];
+const COUNT = MetricUnit.Count;
 
 /** Emits an invocation's counters as metrics and one summary log line. */
 export function recordCounters(

@@ -1,8 +1,7 @@
-import type { Observability } from '@streamlens/lambda-kit';
+import { MetricUnit, type Observability } from '@streamlens/lambda-kit';
 import type { IndexBatchResult } from './indexer.js';
 
-type Unit = Parameters<Observability['metrics']['addMetric']>[1];
-const COUNT = 'Count' as Unit;
+const COUNT = MetricUnit.Count;
 
 /**
  * Logs and counts one batch: every invalid record with its reason (never its payload, which may
@@ -20,7 +19,7 @@ export function recordOutcome(
       ...rest,
       reason: message,
     });
-    metrics.addMetric(`InvalidRecords_${report.code}`, COUNT, 1);
+    metrics.addMetric(`RecordsInvalid_${report.code}`, COUNT, 1);
   }
   if (result.writeFailures.length > 0) {
     logger.error('Items not written; their records are reported for redelivery', {
@@ -32,7 +31,7 @@ export function recordOutcome(
   metrics.addMetric('EventsIndexed', COUNT, stats.indexed);
   metrics.addMetric('EventsCompressed', COUNT, stats.compressed);
   metrics.addMetric('RecordsQuarantined', COUNT, stats.quarantined);
-  metrics.addMetric('InvalidRecords', COUNT, result.invalid.length);
+  metrics.addMetric('RecordsInvalid', COUNT, result.invalid.length);
   metrics.addMetric('DuplicateKeysInBatch', COUNT, stats.duplicateKeys);
   metrics.addMetric('ItemsNotWritten', COUNT, stats.unwritten);
   metrics.addMetric('RecordsReportedFailed', COUNT, stats.reported);

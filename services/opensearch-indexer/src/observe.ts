@@ -1,8 +1,7 @@
-import type { Observability } from '@streamlens/lambda-kit';
+import { MetricUnit, type Observability } from '@streamlens/lambda-kit';
 import type { IndexBatchResult } from './indexer.js';
 
-type Unit = Parameters<Observability['metrics']['addMetric']>[1];
-const COUNT = 'Count' as Unit;
+const COUNT = MetricUnit.Count;
 
 /**
  * Logs and counts one batch: every rejected document with its reason (id, index, status, type;
@@ -23,7 +22,7 @@ export function recordOutcome(
       reason: r.reason,
       deadLettered: counts.deadLettered > 0,
     });
-    metrics.addMetric(`Rejected_${r.type}`, COUNT, 1);
+    metrics.addMetric(`DocumentsRejected_${r.type}`, COUNT, 1);
   }
   for (const i of result.invalid) {
     logger.warn('Invalid event', {
@@ -46,7 +45,7 @@ export function recordOutcome(
   metrics.addMetric('KinesisRecords', COUNT, counts.records);
   metrics.addMetric('EventsIndexed', COUNT, counts.indexed);
   metrics.addMetric('DocumentsRejected', COUNT, counts.rejected);
-  metrics.addMetric('InvalidEvents', COUNT, counts.invalid);
+  metrics.addMetric('RecordsInvalid', COUNT, counts.invalid);
   metrics.addMetric('DeadLettered', COUNT, counts.deadLettered);
   metrics.addMetric('DocumentsUnfinished', COUNT, counts.unfinished);
   metrics.addMetric('BulkRequests', COUNT, counts.requests);

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type {
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
@@ -30,7 +30,7 @@ export interface ProcessKinesisBatchOptions {
   metrics?: Pick<Metrics, 'addMetric'>;
 }
 
-const COUNT = 'Count' as Parameters<Metrics['addMetric']>[1];
+const COUNT = MetricUnit.Count;
 
 interface ShardTally {
   failed: string[];
