@@ -1,6 +1,6 @@
 import type { Observability } from '@streamlens/lambda-kit';
 import { MetricUnit } from '@streamlens/lambda-kit';
-import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
+import { batchResponseFrom, decodeKinesisRecord, shardKeyOf } from '@streamlens/lambda-kit/kinesis';
 import type { MetricsWindow } from '@streamlens/schema';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { decodeWindow } from './decode.js';
@@ -62,7 +62,7 @@ export async function processWindowBatch(
   const shards = new Map<string, Shard>();
   const bySeries = new Map<string, { shard: Shard; tasks: Task[] }>();
   for (const raw of event.Records ?? []) {
-    const shardKey = `${raw.eventSourceARN}|${shardIdOf(raw)}`;
+    const shardKey = shardKeyOf(raw);
     let shard = shards.get(shardKey);
     if (!shard) {
       shard = { sequenceNumbers: [], failedAt: Number.POSITIVE_INFINITY };

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BackoffOptions } from '@streamlens/lambda-kit';
 import { batchWriteReliably, type SinkFailure } from '@streamlens/lambda-kit/dynamodb';
-import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
+import { decodeKinesisRecord, stopAtFirstFailure } from '@streamlens/lambda-kit/kinesis';
 import {
   decodeCloudWatchLogsRecord,
   isGzip,
@@ -279,7 +279,7 @@ export async function indexBatch(
     else stats.indexed += p.records.length;
   }
 
-  const response = stopAtFirstFailure(event, failedRecords);
+  const response = stopAtFirstFailure(event.Records ?? [], (_r, i) => failedRecords.has(i));
   stats.reported = response.batchItemFailures.length;
   return { response, stats, invalid, writeFailures };
 }
@@ -297,27 +297,4 @@ async function putOne(
     const name = (error as { name?: string } | undefined)?.name ?? '';
     return ITEM_REJECTED.has(name) ? 'rejected' : 'failed';
   }
-}
-
-/**
- * The partial-batch response for records that failed (indexes into `event.Records`): per shard,
- * the first failed record and every later record of that shard, in event order. Lambda
- * checkpoints at the lowest reported sequence number and redelivers the rest; reporting all of
- * them keeps the answer truthful. An empty list means the whole batch succeeded.
- */
-export function stopAtFirstFailure(
-  event: KinesisStreamEvent,
-  failedRecords: ReadonlySet<number>,
-): KinesisStreamBatchResponse {
-  if (failedRecords.size === 0) return { batchItemFailures: [] };
-  const records = event.Records ?? [];
-  const stopped = new Set<string>();
-  const failed: string[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    const shard = `${r.eventSourceARN}|${shardIdOf(r)}`;
-    if (!stopped.has(shard) && failedRecords.has(i)) stopped.add(shard);
-    if (stopped.has(shard)) failed.push(r.kinesis.sequenceNumber);
-  }
-  return batchResponseFrom(failed);
 }

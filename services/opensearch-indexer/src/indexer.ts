@@ -1,4 +1,4 @@
-import { batchResponseFrom, decodeKinesisRecord, shardIdOf } from '@streamlens/lambda-kit/kinesis';
+import { batchResponseFrom, decodeKinesisRecord, shardKeyOf } from '@streamlens/lambda-kit/kinesis';
 import {
   decodeCloudWatchLogsRecord,
   isGzip,
@@ -126,7 +126,7 @@ export async function indexBatch(
     counts.records++;
     const state: RecordState = {
       sequenceNumber: raw.kinesis.sequenceNumber,
-      shardKey: `${raw.eventSourceARN}|${shardIdOf(raw)}`,
+      shardKey: shardKeyOf(raw),
       failed: false,
     };
     records.push(state);

@@ -1,4 +1,4 @@
-import { batchResponseFrom, shardIdOf } from '@streamlens/lambda-kit/kinesis';
+import { shardIdOf, stopAtFirstFailure } from '@streamlens/lambda-kit/kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { BatchOutcome } from './domain/engine.js';
 import { compareSeq } from './domain/sequence.js';
@@ -14,12 +14,8 @@ export function batchResponse(
 ): KinesisStreamBatchResponse {
   if (failures.length === 0) return { batchItemFailures: [] };
   const from = new Map(failures.map((f) => [f.shardId, f.seq]));
-  const failed: string[] = [];
-  for (const r of event.Records) {
+  return stopAtFirstFailure(event.Records, (r) => {
     const start = from.get(shardIdOf(r));
-    if (start !== undefined && compareSeq(r.kinesis.sequenceNumber, start) >= 0) {
-      failed.push(r.kinesis.sequenceNumber);
-    }
-  }
-  return batchResponseFrom(failed);
+    return start !== undefined && compareSeq(r.kinesis.sequenceNumber, start) >= 0;
+  });
 }

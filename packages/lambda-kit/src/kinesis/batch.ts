@@ -57,6 +57,40 @@ export function batchResponseFrom(
   return { batchItemFailures };
 }
 
+/**
+ * The key Lambda keeps order under: the stream and the shard of a record (`eventSourceARN|shardId`).
+ * Records of one key are delivered in sequence order; records of different keys are independent.
+ */
+export function shardKeyOf(
+  record: Pick<KinesisStreamRecord, 'eventID' | 'eventSourceARN'>,
+): string {
+  return `${record.eventSourceARN}|${shardIdOf(record)}`;
+}
+
+/**
+ * The stop-at-first-failure response: per shard (`shardKeyOf`), the first record `isFailed` names
+ * and every later record of that shard, in event order. Lambda checkpoints at the lowest reported
+ * sequence number and delivers the rest again, so reporting them all keeps the answer truthful
+ * (docs/aws-contracts.md). An empty list means the whole batch succeeded.
+ *
+ * @example
+ * return stopAtFirstFailure(event.Records, (_record, i) => failedIndexes.has(i));
+ */
+export function stopAtFirstFailure(
+  records: readonly KinesisStreamRecord[],
+  isFailed: (record: KinesisStreamRecord, index: number) => boolean,
+): KinesisStreamBatchResponse {
+  const stopped = new Set<string>();
+  const failed: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as KinesisStreamRecord;
+    const shard = shardKeyOf(r);
+    if (!stopped.has(shard) && isFailed(r, i)) stopped.add(shard);
+    if (stopped.has(shard)) failed.push(r.kinesis.sequenceNumber);
+  }
+  return batchResponseFrom(failed);
+}
+
 async function processShard(
   records: readonly KinesisStreamRecord[],
   handleRecord: KinesisRecordHandler,

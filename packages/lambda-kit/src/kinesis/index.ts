@@ -4,6 +4,8 @@ export {
   type KinesisRecordHandler,
   type ProcessKinesisBatchOptions,
   processKinesisBatch,
+  shardKeyOf,
+  stopAtFirstFailure,
 } from './batch.js';
 export { createKinesisClient } from './client.js';
 export {

@@ -7,6 +7,8 @@ import {
   batchResponseFrom,
   type DecodedKinesisRecord,
   processKinesisBatch,
+  shardKeyOf,
+  stopAtFirstFailure,
 } from '../../src/kinesis/index.js';
 import { kinesisEvent, kinesisRecord, seq } from '../helpers/kinesis.js';
 
@@ -283,5 +285,41 @@ describe('processKinesisBatch properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('stopAtFirstFailure', () => {
+  it('reports nothing when nothing failed and, per shard, the first failure and what follows', () => {
+    // Prepare: two shards interleaved.
+    const records = kinesisEvent([
+      kinesisRecord('a', '1', 'x'),
+      kinesisRecord('b', '2', 'x'),
+      kinesisRecord('a', '3', 'x'),
+      kinesisRecord('b', '4', 'x'),
+      kinesisRecord('a', '5', 'x'),
+    ]).Records;
+    const failing = (indexes: number[]) => (_r: unknown, i: number) => indexes.includes(i);
+    // Act / Assess
+    expect(stopAtFirstFailure(records, failing([]))).toEqual({ batchItemFailures: [] });
+    expect(stopAtFirstFailure(records, failing([2])).batchItemFailures).toEqual([
+      { itemIdentifier: '3' },
+      { itemIdentifier: '5' },
+    ]);
+    expect(stopAtFirstFailure(records, failing([3, 4])).batchItemFailures).toEqual([
+      { itemIdentifier: '4' },
+      { itemIdentifier: '5' },
+    ]);
+  });
+
+  it('keeps shards of two streams apart (the shard key is stream and shard)', () => {
+    // Prepare: the same shard id on two streams.
+    const [one, two] = kinesisEvent([kinesisRecord('a', '1', 'x'), kinesisRecord('a', '2', 'x')])
+      .Records as [KinesisStreamRecord, KinesisStreamRecord];
+    const other = { ...two, eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/other' };
+    // Act
+    const response = stopAtFirstFailure([one, other], (r) => r === one);
+    // Assess
+    expect(shardKeyOf(one)).not.toBe(shardKeyOf(other));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
   });
 });

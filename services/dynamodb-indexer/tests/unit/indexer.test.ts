@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { aggregate } from '@streamlens/schema';
 import { appLog, INVALID_SAMPLES, telemetryReading } from '@streamlens/schema/testing';
-import { type IndexerOptions, indexBatch, stopAtFirstFailure } from '../../src/indexer.js';
+import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
 import { eventItem, quarantinedFromItem } from '../../src/item.js';
 import { keyString } from '../../src/keys.js';
 import { FakeDocClient } from '../helpers/fake-doc.js';
@@ -203,28 +203,5 @@ describe('indexBatch', () => {
     if (!expected.ok) return;
     expect(doc.items.get(keyString(expected.item))).toEqual(expected.item);
     expect(doc.items.size).toBe(1);
-  });
-});
-
-describe('stopAtFirstFailure', () => {
-  it('reports nothing when nothing failed and a suffix per shard otherwise', () => {
-    // Prepare
-    const r = [
-      kinesisRecord('a', '1', 'x'),
-      kinesisRecord('b', '2', 'x'),
-      kinesisRecord('a', '3', 'x'),
-      kinesisRecord('b', '4', 'x'),
-      kinesisRecord('a', '5', 'x'),
-    ];
-    // Act / Assess
-    expect(stopAtFirstFailure(kinesisEvent(r), new Set())).toEqual({ batchItemFailures: [] });
-    expect(stopAtFirstFailure(kinesisEvent(r), new Set([2])).batchItemFailures).toEqual([
-      { itemIdentifier: '3' },
-      { itemIdentifier: '5' },
-    ]);
-    expect(stopAtFirstFailure(kinesisEvent(r), new Set([3, 4])).batchItemFailures).toEqual([
-      { itemIdentifier: '4' },
-      { itemIdentifier: '5' },
-    ]);
   });
 });
