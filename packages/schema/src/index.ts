@@ -10,6 +10,7 @@ export * from './explain.js';
 export * from './kpl.js';
 export * from './limits.js';
 export * from './normalize.js';
+export * from './raw-buffer.js';
 export * from './scan.js';
 export * from './series.js';
 export * from './validate.js';

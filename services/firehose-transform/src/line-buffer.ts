@@ -1,16 +1,6 @@
-/**
- * The per-encoding methods every Node Buffer has (`toString(enc, start, end)` and `write(s, at, enc)`
- * look the encoding up, check their arguments and then call these). Called directly on the hot
- * path, three times per record: the wrappers cost ~7% of the transform's time (`--cpu-prof`).
- */
-export interface RawBuffer extends Buffer {
-  base64Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
-  base64Write(text: string, offset: number, length: number): number;
-  latin1Write(text: string, offset: number, length: number): number;
-  utf8Write(text: string, offset: number, length: number): number;
-}
+import { allocRawBuffer, type RawBuffer } from '@streamlens/schema';
+
+export type { RawBuffer };
 
 /**
  * One reusable buffer for the base64 work of the hot path: decoding a record into it and encoding
@@ -21,7 +11,7 @@ export class LineBuffer {
   #buf: RawBuffer;
 
   constructor(initialBytes = 1 << 16) {
-    this.#buf = Buffer.allocUnsafe(initialBytes) as RawBuffer;
+    this.#buf = allocRawBuffer(initialBytes);
   }
 
   /** The buffer holding the last decoded input (valid until the next call). */
@@ -69,7 +59,7 @@ export class LineBuffer {
    */
   reserveKeeping(bytes: number, keep: number): RawBuffer {
     if (bytes > this.#buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(bytes, 2 * this.#buf.length)) as RawBuffer;
+      const next = allocRawBuffer(Math.max(bytes, 2 * this.#buf.length));
       this.#buf.copy(next, 0, 0, keep);
       this.#buf = next;
     }
@@ -78,7 +68,7 @@ export class LineBuffer {
 
   #reserve(bytes: number): void {
     if (bytes > this.#buf.length) {
-      this.#buf = Buffer.allocUnsafe(Math.max(bytes, 2 * this.#buf.length)) as RawBuffer;
+      this.#buf = allocRawBuffer(Math.max(bytes, 2 * this.#buf.length));
     }
   }
 }

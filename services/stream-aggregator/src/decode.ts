@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { decodeKinesisRecord } from '@streamlens/lambda-kit/kinesis';
 import {
+  allocRawBuffer,
+  asRawBuffer,
   DEFAULT_MAX_EVENT_BYTES,
   decodeCloudWatchLogsRecord,
   type InputEvent,
@@ -357,7 +359,7 @@ const POW10 = Array.from({ length: 16 }, (_v, i) => 10 ** i);
 
 /** The text of `b[s..e)` (ASCII), for the rare forms read the general way. */
 function latin1(b: Uint8Array, s: number, e: number): string {
-  return (Buffer.from(b.buffer, b.byteOffset, b.byteLength) as RawBuffer).latin1Slice(s, e);
+  return asRawBuffer(Buffer.from(b.buffer, b.byteOffset, b.byteLength)).latin1Slice(s, e);
 }
 
 /**
@@ -510,16 +512,6 @@ export function looksKpl(b64: string): boolean {
   return isKplAggregated(Buffer.from(b64.slice(0, 8), 'base64'));
 }
 
-/**
- * The per-encoding methods every Node Buffer has: `write(s, at, 'base64')` and
- * `toString('utf8', start, end)` look the encoding up and check their arguments, then call these.
- */
-interface RawBuffer extends Buffer {
-  base64Write(text: string, offset: number, length: number): number;
-  utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
-}
-
 function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -536,7 +528,7 @@ function textOf(b: Uint8Array, n: number): string | Uint8Array {
 /** The UTF-8 text of `b[0..n)`. */
 function utf8(b: Uint8Array, n: number): string {
   const buf = b instanceof Buffer ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  return (buf as RawBuffer).utf8Slice(0, n);
+  return asRawBuffer(buf).utf8Slice(0, n);
 }
 
 /** Valid events kept to anchor their shapes (a power of two). */
@@ -615,7 +607,7 @@ export class RecordDecoder {
    * Plain records' base64 is decoded into this one buffer (grown on demand, never shrunk)
    * instead of a new Buffer per record: the bytes only live until they are read as text.
    */
-  private scratch = Buffer.allocUnsafe(1 << 14) as RawBuffer;
+  private scratch = allocRawBuffer(1 << 14);
   /** A view of {@link scratch} (the scanned-series cache reads words through it). */
   private scratchView = viewOf(this.scratch);
 
@@ -776,7 +768,7 @@ export class RecordDecoder {
     }
     let buf = this.scratch;
     if (room > buf.length) {
-      buf = Buffer.allocUnsafe(Math.max(room, 2 * buf.length)) as RawBuffer;
+      buf = allocRawBuffer(Math.max(room, 2 * buf.length));
       this.scratch = buf;
       this.scratchView = viewOf(buf);
     }
