@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the local OpenSearch node (docs/local-opensearch.md) in home/ beside this script, from
-# OpenSearch's published Maven artifacts at the versions pinned in pom.xml:
+# OpenSearch's published Maven artifacts at the versions pinned in pom.xml (one Maven run over the
+# child projects lib/ and modules/<name>/):
 #   home/lib/            the server jar and its dependencies
 #   home/modules/<name>/ each module's jars (those lib/ lacks) and its plugin-descriptor.properties
 #   home/config/         opensearch.yml, log4j2.properties
@@ -12,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 home=$(pwd)/home
 
-hash=$(cat pom.xml LocalNode.java config/* modules/*/plugin-descriptor.properties assemble.sh |
+hash=$(cat pom.xml lib/pom.xml modules/*/pom.xml modules/*/plugin-descriptor.properties \
+  LocalNode.java config/* assemble.sh |
   sha256sum | cut -c1-16)
 if [ -f "$home/.assembled" ] && [ "$(cat "$home/.assembled")" = "$hash" ]; then
   echo "$home"
@@ -28,14 +30,9 @@ done
 echo "assemble.sh: assembling the OpenSearch node in $home (Maven)" >&2
 tmp=$(mktemp -d "$(pwd)/.home-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-copy() { # profile, folder
-  mvn -q -B -Dstyle.color=never -f pom.xml -P "$1" dependency:copy-dependencies \
-    -DoutputDirectory="$2" -DincludeScope=runtime >&2
-}
-copy core "$tmp/lib"
+mvn -q -B -f pom.xml dependency:copy-dependencies -Dassembly.dir="$tmp" >&2
 for dir in modules/*/; do
   name=$(basename "$dir")
-  copy "$name" "$tmp/modules/$name"
   # A module's folder holds only what the server's classpath lacks: a class on both would be
   # loaded twice (OpenSearch refuses that).
   for jar in "$tmp/modules/$name"/*.jar; do
