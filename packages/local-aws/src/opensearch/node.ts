@@ -70,6 +70,8 @@ export interface OpenSearchNode {
   /** `http://127.0.0.1:<port>`, green or yellow. */
   readonly endpoint: string;
   readonly pid: number;
+  /** Its data, logs and temp files (the starter's to remove). */
+  readonly dataDir: string;
   /** `version.number` of `GET /`. */
   readonly version: string;
   /** Milliseconds from spawn to a green/yellow cluster. */
@@ -190,6 +192,7 @@ export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promi
     return {
       endpoint,
       pid,
+      dataDir,
       version: info.version?.number ?? 'unknown',
       startMs,
       rssBytes: () => rssOf(pid),
