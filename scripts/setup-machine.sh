@@ -3,9 +3,11 @@
 # - pnpm at the version pinned in package.json (a different global pnpm refuses to run);
 # - a Java runtime for DynamoDB Local (AWS's own emulator, shipped as a jar inside an npm package);
 # - the PostgreSQL 15 server, which the local Redshift stand-in runs on;
-# - cfn-lint (PyPI), which `pnpm run package:check` runs over the packaged templates.
-# DynamoDB Local starts through a Java source-file launcher (it binds 127.0.0.1 only), which needs
-# the JDK's compiler: a JDK, not only a runtime.
+# - cfn-lint (PyPI), which `pnpm run package:check` runs over the packaged templates;
+# - Maven, which assembles the local OpenSearch node from Maven Central, then the node itself
+#   (packages/local-aws/opensearch/assemble.sh; docs/local-opensearch.md).
+# DynamoDB Local starts through a Java source-file launcher (it binds 127.0.0.1 only), and the
+# OpenSearch node's launcher is compiled with javac: both need a JDK, not only a runtime.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ java_bin=$(command -v java 2>/dev/null || true)
 if [ -z "$java_bin" ] || [ ! -x "$(dirname "$(readlink -f "$java_bin")")/javac" ]; then
   apt_missing+=(openjdk-17-jdk-headless)
 fi
+command -v mvn >/dev/null 2>&1 || apt_missing+=(maven)
 [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || apt_missing+=(postgresql-15)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -46,4 +49,11 @@ if [ "$(cfn-lint --version 2>/dev/null)" != "cfn-lint $cfn_lint_version" ]; then
   else
     echo "setup: cfn-lint missing and no pip3; install it (pip install cfn-lint)" >&2
   fi
+fi
+
+# The local OpenSearch node: nothing to do when it is assembled from the current inputs.
+if command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then
+  bash packages/local-aws/opensearch/assemble.sh >/dev/null
+else
+  echo "setup: the OpenSearch node needs Maven and a JDK 17 (Debian: apt-get install maven openjdk-17-jdk-headless)" >&2
 fi

@@ -57,14 +57,14 @@ export {
 } from './inspect.js';
 export { type WaitOptions, waitFor } from './internal/wait.js';
 export {
-  type IndexTemplate,
-  OPENSEARCH_STANDIN_VERSION,
   type OpenSearchFaults,
+  type OpenSearchNode,
   type OpenSearchServer,
   type OpenSearchServerOptions,
   type OpenSearchStats,
   openSearchStats,
   setOpenSearchFaults,
+  startOpenSearchNode,
   startOpenSearchServer,
 } from './opensearch/index.js';
 export { registeredServices, registry } from './registry.js';

@@ -1,109 +1,142 @@
-import { fileURLToPath } from 'node:url';
-import { Client } from '@opensearch-project/opensearch';
-import { StandInStartError } from '../errors.js';
-import { forkStandIn } from '../internal/child.js';
-import { isNotListeningYet, waitFor } from '../internal/wait.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeFolder, trackFolder } from '../internal/processes.js';
 import type { StandInPlugin } from '../types.js';
-import { startOpenSearchServer } from './server.js';
-
-export { type FieldMapping, type MappingFailure, parseDate } from './mapping.js';
-export { analyze, QueryError, runQuery, type SearchDoc } from './query.js';
-export {
-  OPENSEARCH_STANDIN_VERSION,
+import {
   type OpenSearchFaults,
-  type OpenSearchServer,
-  type OpenSearchServerOptions,
+  type OpenSearchFront,
+  type OpenSearchStats,
+  startOpenSearchFront,
+} from './front.js';
+import { type OpenSearchNode, startOpenSearchNode } from './node.js';
+
+export {
+  type OpenSearchFaults,
+  type OpenSearchFront,
   type OpenSearchStats,
   openSearchStats,
   setOpenSearchFaults,
-  startOpenSearchServer,
-} from './server.js';
-export { type IndexTemplate, matchesPattern, Store } from './store.js';
+  startOpenSearchFront,
+} from './front.js';
+export {
+  OPENSEARCH_JVM_FLAGS,
+  type OpenSearchNode,
+  type OpenSearchNodeOptions,
+  openSearchHome,
+  startOpenSearchNode,
+} from './node.js';
 
-const CHILD_SCRIPT = fileURLToPath(new URL('./child.ts', import.meta.url));
-/** The package folder: the child resolves `tsx` from here (the workspace root's devDependency). */
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+/** A real OpenSearch node with the fault front before it (see {@link startOpenSearchServer}). */
+export interface OpenSearchServer {
+  /** The front's URL: what clients use. */
+  readonly endpoint: string;
+  /** The node's own URL (no faults). */
+  readonly nodeEndpoint: string;
+  readonly node: OpenSearchNode;
+  setFaults(faults: OpenSearchFaults | undefined): void;
+  stats(): OpenSearchStats;
+  stop(): Promise<void>;
+}
 
-/**
- * Start the stand-in in a child Node process with tsx's loader (it is TypeScript); its endpoint
- * and how to stop it. Faults and stats are reached over HTTP there (`setOpenSearchFaults`,
- * `openSearchStats`).
- */
-async function startChild(
+/** Options of {@link startOpenSearchServer}. */
+export interface OpenSearchServerOptions {
+  readonly faults?: OpenSearchFaults;
+  readonly log?: (message: string) => void;
+  /** Folder for the node's data (default: a temp folder, removed on stop). */
+  readonly dataDir?: string;
+}
+
+async function startNodeAndFront(
+  dataDir: string,
   log: (message: string) => void,
-): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
-  const forked = await forkStandIn({
-    service: 'opensearch',
-    engine: 'child',
-    script: CHILD_SCRIPT,
-    cwd: PACKAGE_DIR,
-    execArgv: ['--import', 'tsx'],
-    log,
-  });
-  return { endpoint: forked.endpoint, pid: forked.child.pid ?? 0, stop: () => forked.stop() };
+  faults?: OpenSearchFaults,
+): Promise<{ node: OpenSearchNode; front: OpenSearchFront }> {
+  const node = await startOpenSearchNode({ dataDir, log });
+  try {
+    return { node, front: await startOpenSearchFront(node.endpoint, { faults }) };
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
 }
 
 /**
- * OpenSearch: the REST stand-in (see server.ts and the README's OpenSearch section), in this
- * process by default; in a child process of its own with `STREAMLENS_OPENSEARCH_PROCESS=child`
- * (what `pnpm start` uses, so that indexing does not load the harness's event loop).
+ * Starts a real OpenSearch node (docs/local-opensearch.md) and the fault front before it, both on
+ * ephemeral ports of 127.0.0.1, outside `startLocalAws` (benchmarks, scripts).
+ */
+export async function startOpenSearchServer(
+  options: OpenSearchServerOptions = {},
+): Promise<OpenSearchServer> {
+  const ownsDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'streamlens-opensearch-'));
+  if (ownsDir) trackFolder(dataDir);
+  try {
+    const { node, front } = await startNodeAndFront(
+      dataDir,
+      options.log ?? (() => {}),
+      options.faults,
+    );
+    return {
+      endpoint: front.endpoint,
+      nodeEndpoint: node.endpoint,
+      node,
+      setFaults: front.setFaults,
+      stats: front.stats,
+      async stop() {
+        await front.stop();
+        await node.stop();
+        if (ownsDir) removeFolder(dataDir);
+      },
+    };
+  } catch (error) {
+    if (ownsDir) removeFolder(dataDir);
+    throw error;
+  }
+}
+
+/**
+ * OpenSearch: a real OpenSearch node, started from its Maven artifacts, behind the fault front
+ * (`OPENSEARCH_ENDPOINT` is the front's URL). `STREAMLENS_OPENSEARCH_FAULTS=off` (what `pnpm
+ * start` sets) leaves the front out: clients talk to the node itself.
  */
 export const opensearchPlugin: StandInPlugin = {
   name: 'opensearch',
   async start(ctx) {
-    if (process.env.STREAMLENS_OPENSEARCH_PROCESS === 'child') {
-      const child = await startChild(ctx.log);
-      const client = new Client({ node: child.endpoint });
-      try {
-        await waitFor(() => client.info(), {
-          timeoutMs: 10_000,
-          retryIf: isNotListeningYet,
-          what: 'opensearch GET /',
-        });
-      } catch (error) {
-        await child.stop();
-        throw new StandInStartError('opensearch', 'not ready', { cause: error });
-      } finally {
-        await client.close();
-      }
-      let stopped = false;
+    if (process.env.STREAMLENS_OPENSEARCH_FAULTS === 'off') {
+      const node = await startOpenSearchNode({ dataDir: ctx.dataDir, log: ctx.log });
       return {
-        endpoint: child.endpoint,
-        env: { OPENSEARCH_ENDPOINT: child.endpoint },
+        endpoint: node.endpoint,
+        env: { OPENSEARCH_ENDPOINT: node.endpoint },
         details: {
-          engine: 'streamlens OpenSearch stand-in (REST subset)',
-          process: 'child',
-          pid: child.pid,
+          engine: `OpenSearch ${node.version}`,
+          pid: node.pid,
+          startMs: node.startMs,
+          rssBytes: node.rssBytes,
         },
-        async stop() {
-          if (stopped) return;
-          stopped = true;
-          await child.stop();
-        },
+        stop: () => node.stop(),
       };
     }
-    const server = await startOpenSearchServer({ log: ctx.log });
-    // Readiness through the real client, as the functions will talk to it.
-    const client = new Client({ node: server.endpoint });
-    try {
-      await waitFor(() => client.info(), {
-        timeoutMs: 10_000,
-        retryIf: isNotListeningYet,
-        what: 'opensearch GET /',
-      });
-    } finally {
-      await client.close();
-    }
+    const { node, front } = await startNodeAndFront(ctx.dataDir, ctx.log);
+    let stopped = false;
     return {
-      endpoint: server.endpoint,
-      env: { OPENSEARCH_ENDPOINT: server.endpoint },
+      endpoint: front.endpoint,
+      env: { OPENSEARCH_ENDPOINT: front.endpoint },
       details: {
-        engine: 'streamlens OpenSearch stand-in (REST subset)',
-        process: 'in-process',
-        setFaults: server.setFaults,
-        stats: server.stats,
+        engine: `OpenSearch ${node.version} behind the fault front`,
+        pid: node.pid,
+        startMs: node.startMs,
+        nodeEndpoint: node.endpoint,
+        rssBytes: node.rssBytes,
+        setFaults: front.setFaults,
+        stats: front.stats,
       },
-      stop: () => server.stop(),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await front.stop();
+        await node.stop();
+      },
     };
   },
 };

@@ -1,217 +1,132 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@opensearch-project/opensearch';
-import { type OpenSearchServer, startOpenSearchServer } from '../../src/opensearch/index.js';
+import { openSearchStats, setOpenSearchFaults, startLocalAws } from '../../src/index.js';
+import { waitFor } from '../../src/internal/wait.js';
+import { isAlive } from '../helpers/processes.js';
 
-// Its own in-process stand-in (not the shared one): these tests reset it and inject faults.
-let server: OpenSearchServer;
-let client: Client;
+// The shared node of the integration run (global setup): a real OpenSearch node behind the fault
+// front. Index names are this file's own; faults are set only on a node of this file's own (the
+// front's faults are global, and other files use the shared one).
+const endpoint = process.env.OPENSEARCH_ENDPOINT as string;
+const client = new Client({ node: endpoint });
+const index = `local-aws-os-${process.pid}`;
 
-beforeAll(async () => {
-  server = await startOpenSearchServer();
-  client = new Client({ node: server.endpoint });
-});
 afterAll(async () => {
   await client.close();
-  await server.stop();
-});
-beforeEach(async () => {
-  server.reset();
-  await client.indices.putIndexTemplate({
-    name: 'events',
-    body: {
-      index_patterns: ['events-*'],
-      template: {
-        settings: { 'index.mapping.total_fields.limit': 50, 'index.mapping.depth.limit': 3 },
-        aliases: { events: {} },
-        mappings: {
-          dynamic: 'true',
-          properties: {
-            message: { type: 'text' },
-            level: { type: 'keyword' },
-            service: { type: 'keyword' },
-            time: { type: 'date' },
-            value: { type: 'double' },
-            dims: { type: 'flat_object' },
-          },
-        },
-      },
-    },
-  });
 });
 
-const docs = [
-  {
-    id: 'a',
-    message: 'Disk FULL on web-1',
-    level: 'ERROR',
-    service: 'api',
-    time: '2026-01-01T00:00:00.000Z',
-    value: 1,
-  },
-  {
-    id: 'b',
-    message: 'disk almost full',
-    level: 'WARN',
-    service: 'api',
-    time: '2026-01-01T00:01:00.000Z',
-    value: 5,
-  },
-  {
-    id: 'c',
-    message: 'user logged in',
-    level: 'INFO',
-    service: 'auth',
-    time: '2026-01-01T00:02:00.000Z',
-    value: 9,
-  },
-];
-
-async function load(): Promise<void> {
-  await client.bulk({
-    body: docs.flatMap(({ id, ...d }) => [{ index: { _index: 'events-2026.01.01', _id: id } }, d]),
-  });
-}
-
-const ids = (body: { hits: { hits: { _id: string }[] } }) => body.hits.hits.map((h) => h._id);
-
-describe('OpenSearch stand-in through the real client', () => {
-  it('reports a version and stores templates', async () => {
+describe('the opensearch service: a real OpenSearch node behind the fault front', () => {
+  it('is OpenSearch 2.19.6 itself, on 127.0.0.1, its cluster green or yellow', async () => {
     // Act
     const info = await client.info();
-    const template = await client.indices.getIndexTemplate({ name: 'events' });
+    const health = await client.cluster.health();
     // Assess
-    expect(info.body.version.number).toMatch(/^2\./);
-    expect(template.body.index_templates[0]?.index_template.index_patterns).toEqual(['events-*']);
+    expect(new URL(endpoint).hostname).toBe('127.0.0.1');
+    expect(info.body.version).toMatchObject({ distribution: 'opensearch', number: '2.19.6' });
+    expect(['green', 'yellow']).toContain(health.body.status);
   });
 
-  it('answers bulk per item: created, updated, 409 on create, 404 on delete, 400 on mapping conflicts', async () => {
+  it('refuses a document that does not fit the mapping with OpenSearch’s own error', async () => {
+    // Prepare
+    await client.indices.create({
+      index,
+      body: { mappings: { properties: { code: { type: 'long' }, text: { type: 'text' } } } },
+    });
     // Act
-    const first = await client.bulk({
+    const res = await client.bulk({
+      refresh: true,
       body: [
-        { index: { _index: 'events-2026.01.01', _id: 'x' } },
-        { message: 'hi', level: 'INFO', time: '2026-01-01T00:00:00Z' },
-        { index: { _index: 'events-2026.01.01', _id: 'x' } },
-        { message: 'hi again', level: 'INFO', time: '2026-01-01T00:00:00Z' },
-        { create: { _index: 'events-2026.01.01', _id: 'x' } },
-        { message: 'dup' },
-        { delete: { _index: 'events-2026.01.01', _id: 'nope' } },
-        { index: { _index: 'events-2026.01.01', _id: 'bad-level' } },
-        { level: { nested: true } },
-        { index: { _index: 'events-2026.01.01', _id: 'bad-time' } },
-        { time: 'yesterday' },
-        { index: { _index: 'events-2026.01.01', _id: 'too-deep' } },
-        { extra: { a: { b: { c: 1 } } } },
+        { index: { _index: index, _id: 'ok' } },
+        { code: 7, text: 'Payment FAILED for order 17' },
+        { index: { _index: index, _id: 'bad' } },
+        { code: 'seven' },
       ],
     });
-    // Assess
-    const statuses = first.body.items.map((i) => Object.values(i)[0]?.status);
-    expect(first.body.errors).toBe(true);
-    expect(statuses).toEqual([201, 200, 409, 404, 400, 400, 400]);
-    const errorTypes = first.body.items.map((i) => Object.values(i)[0]?.error?.type);
-    expect(errorTypes.slice(4)).toEqual([
-      'mapper_parsing_exception',
-      'mapper_parsing_exception',
-      'illegal_argument_exception',
-    ]);
-    const got = await client.get({ index: 'events-2026.01.01', id: 'x' });
-    expect(got.body._source).toMatchObject({ message: 'hi again' });
-    expect(got.body._version).toBe(2);
-  });
-
-  it('injects per-item 429s for chosen ids and counts them', async () => {
-    // Prepare
-    server.setFaults({ reject: { ids: { b: 2 } }, mappingErrorIds: ['c'] });
-    // Act
-    const attempt = async () =>
-      (
-        await client.bulk({
-          body: docs.flatMap(({ id, ...d }) => [
-            { index: { _index: 'events-2026.01.01', _id: id } },
-            d,
-          ]),
-        })
-      ).body.items.map((i) => i.index?.status);
-    const one = await attempt();
-    const two = await attempt();
-    const three = await attempt();
-    // Assess
-    expect([one, two, three]).toEqual([
-      [201, 429, 400],
-      [200, 429, 400],
-      [200, 201, 400],
-    ]);
-    expect(server.stats()).toMatchObject({ injected429: 2, injectedMappingErrors: 3 });
-  });
-
-  it('searches with match, term, terms, range, bool, sort, size and from; counts', async () => {
-    // Prepare
-    await load();
-    const search = async (body: Record<string, unknown>, index = 'events') =>
-      ids((await client.search({ index, body })).body as never);
-    // Act + Assess
-    expect(
-      await search({ query: { match: { message: 'disk' } }, sort: [{ time: 'asc' }] }),
-    ).toEqual(['a', 'b']);
-    expect(
-      await search({ query: { match: { message: { query: 'DISK web', operator: 'and' } } } }),
-    ).toEqual(['a']);
-    expect(await search({ query: { term: { level: 'ERROR' } } })).toEqual(['a']);
-    expect(await search({ query: { term: { level: 'error' } } })).toEqual([]);
-    expect(await search({ query: { terms: { service: ['auth', 'x'] } } })).toEqual(['c']);
-    expect(
-      await search({ query: { range: { value: { gt: 1, lte: 9 } } }, sort: [{ value: 'desc' }] }),
-    ).toEqual(['c', 'b']);
-    expect(
-      await search(
-        { query: { range: { time: { gte: '2026-01-01T00:01:00Z' } } }, sort: [{ time: 'asc' }] },
-        'events-*',
-      ),
-    ).toEqual(['b', 'c']);
-    expect(
-      await search({
-        query: {
-          bool: {
-            filter: [{ term: { service: 'api' } }],
-            must_not: [{ term: { level: 'WARN' } }],
-            should: [{ match: { message: 'full' } }],
-          },
-        },
-      }),
-    ).toEqual(['a']);
-    expect(
-      await search({ query: { match_all: {} }, sort: [{ time: 'desc' }], size: 1, from: 1 }),
-    ).toEqual(['b']);
-    const count = await client.count({
-      index: 'events',
-      body: { query: { term: { service: 'api' } } },
+    const found = await client.search({
+      index,
+      body: { query: { match: { text: 'failed' } } },
     });
-    expect(count.body.count).toBe(2);
-    await client.indices.refresh({ index: 'events' });
+    // Assess
+    const [ok, bad] = res.body.items.map((item) => item.index!);
+    expect(ok).toMatchObject({ _id: 'ok', status: 201 });
+    expect(bad).toMatchObject({
+      _id: 'bad',
+      status: 400,
+      error: { type: 'mapper_parsing_exception' },
+    });
+    expect(bad!.error!.reason).toContain('failed to parse field [code] of type [long]');
+    expect(found.body.hits.hits.map((h) => h._id)).toEqual(['ok']);
   });
 });
 
-describe('OpenSearch stand-in request checks', () => {
-  it('refuses a body without a supported Content-Type with 406, as OpenSearch does', async () => {
+describe('startLocalAws opensearch lifecycle', () => {
+  it('starts a node of its own, injects 429s before it, and leaves no process behind on stop', async () => {
     // Prepare
-    const ndjson = '{"index":{"_index":"events-2026.01.01","_id":"ct"}}\n{"level":"INFO"}\n';
-    const post = (headers: Record<string, string>) =>
-      fetch(`${server.endpoint}/_bulk`, { method: 'POST', headers, body: ndjson });
-    // Act
-    const plain = await post({ 'content-type': 'text/plain' });
-    const missing = await fetch(`${server.endpoint}/_bulk`, {
-      method: 'POST',
-      body: new TextEncoder().encode(ndjson),
+    const aws = await startLocalAws({ services: ['opensearch'], quiet: true });
+    const own = aws.env.OPENSEARCH_ENDPOINT as string;
+    const details = aws.details.opensearch ?? {};
+    const pid = details.pid as number;
+    const nodeEndpoint = details.nodeEndpoint as string;
+    const ownClient = new Client({ node: own });
+    const rss = (details.rssBytes as () => number | undefined)();
+    // Act: r2 is refused by the front; r1 and r3 reach the node
+    await setOpenSearchFaults(own, { reject: { ids: ['r2'] } });
+    const res = await ownClient.bulk({
+      refresh: true,
+      body: ['r1', 'r2', 'r3'].flatMap((id) => [{ index: { _index: 'own', _id: id } }, { n: 1 }]),
     });
-    const ndjsonWithCharset = await post({ 'content-type': 'application/x-ndjson; charset=UTF-8' });
+    const written = await ownClient.search({ index: 'own', body: { query: { match_all: {} } } });
+    const stats = await openSearchStats(own);
+    await ownClient.close();
+    const aliveWhileRunning = isAlive(pid);
+    await aws.stop();
     // Assess
-    expect(plain.status).toBe(406);
-    expect(await plain.json()).toEqual({
-      error: 'Content-Type header [text/plain] is not supported',
-      status: 406,
+    expect(res.body.items.map((item) => item.index?.status)).toEqual([201, 429, 201]);
+    expect(written.body.hits.hits.map((h) => h._id).sort()).toEqual(['r1', 'r3']);
+    expect(stats.injected429).toBe(1);
+    expect(new URL(nodeEndpoint).hostname).toBe('127.0.0.1');
+    expect(nodeEndpoint).not.toBe(own);
+    expect(rss).toBeGreaterThan(0);
+    expect(aliveWhileRunning).toBe(true);
+    expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('the OpenSearch node when its starter dies', () => {
+  it('is gone, and its data folder too, after the starting process is SIGKILLed', async () => {
+    // Prepare: a process that starts a node, reports the JVM's pid and data folder, and waits.
+    const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    const script = [
+      `const { startOpenSearchServer } = await import(${JSON.stringify(index)});`,
+      'const s = await startOpenSearchServer();',
+      "process.stdout.write(JSON.stringify({ pid: s.node.pid, dir: s.node.dataDir }) + '\\n');",
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const starter = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    starter.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
     });
-    expect(missing.status).toBe(406);
-    expect(await missing.json()).toEqual({ error: 'Content-Type header is missing', status: 406 });
-    expect(ndjsonWithCharset.status).toBe(200);
-    expect(server.stats().created).toBe(1);
+    const started = await waitFor(
+      () => (out.includes('\n') ? (JSON.parse(out) as { pid: number; dir: string }) : undefined),
+      { timeoutMs: 120_000, intervalMs: 200, what: 'the starter to report its node' },
+    );
+    const aliveBefore = isAlive(started.pid);
+    // Act
+    starter.kill('SIGKILL');
+    // Assess
+    await waitFor(() => !isAlive(started.pid), { timeoutMs: 20_000, what: 'the node to exit' });
+    await waitFor(() => !existsSync(started.dir), { timeoutMs: 10_000, what: 'its folder to go' });
+    expect(aliveBefore).toBe(true);
+    expect(existsSync(started.dir)).toBe(false);
   });
 });

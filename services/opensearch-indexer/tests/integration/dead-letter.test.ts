@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { connectLocalAws, setOpenSearchFaults } from '@streamlens/local-aws';
+import { connectLocalAws } from '@streamlens/local-aws';
 import { appLog, telemetryReading } from '@streamlens/schema/testing';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createOpenSearchClient } from '../../src/client.js';
 import { type DeadLetter, deadLetterKey } from '../../src/dead-letter.js';
+import { ensureIndexTemplate } from '../../src/template.js';
 import { kinesisEventOf, lambdaContext } from '../helpers/kinesis.js';
 
-// The handler as deployed (configuration read at import), against the shared OpenSearch stand-in
-// and the S3 stand-in (s3rver), with a bucket and an index prefix of this file's own.
+// The handler as deployed (configuration read at import), against the shared OpenSearch node and
+// the S3 stand-in, with a bucket and an index prefix of this file's own.
 const endpoint = process.env.OPENSEARCH_ENDPOINT!;
 const aws = connectLocalAws();
 const bucket = `dl-${randomUUID().slice(0, 8)}`;
@@ -39,7 +40,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await setOpenSearchFaults(endpoint, undefined);
   await client.close();
   aws.close();
 });
@@ -53,20 +53,26 @@ async function deadLetters(): Promise<Array<DeadLetter & { key: string; deadLett
 
 describe('opensearch-indexer dead letters into S3 (s3rver)', () => {
   it('stores rejected and invalid events with their reason, indexes the rest, and redelivery adds nothing', async () => {
-    // Prepare: 6 events on 2 shards, two of which the stand-in refuses with a mapping error, and
-    // one record that is not an event at all.
+    // Prepare: 6 events on 2 shards, two of which OpenSearch refuses (text in a field the day's
+    // index maps as a number), and one record that is not an event at all.
     const tag = randomUUID();
-    const events = Array.from({ length: 6 }, (_, i) =>
-      i % 2 === 0
-        ? appLog({ id: `dl-${tag}-${i}`, subject: tag, time: '2026-04-01T08:00:00.000Z' })
-        : telemetryReading({
-            id: `dl-${tag}-${i}`,
-            subject: tag,
-            time: '2026-04-01T08:00:00.000Z',
-          }),
-    );
+    const time = '2026-04-01T08:00:00.000Z';
     const refused = [`dl-${tag}-1`, `dl-${tag}-4`];
-    await setOpenSearchFaults(endpoint, { mappingErrorIds: refused });
+    const events = Array.from({ length: 6 }, (_, i) => {
+      const id = `dl-${tag}-${i}`;
+      const event =
+        i % 2 === 0
+          ? appLog({ id, subject: tag, time })
+          : telemetryReading({ id, subject: tag, time });
+      return { ...event, data: { ...event.data, code: refused.includes(id) ? 'not-a-number' : i } };
+    });
+    // The template first, as the handler puts it, so that the day's index gets it too.
+    await ensureIndexTemplate(client, prefix);
+    await client.request({
+      method: 'PUT',
+      path: `/${prefix}-2026.04.01`,
+      body: { mappings: { properties: { data: { properties: { code: { type: 'long' } } } } } },
+    });
     const event = kinesisEventOf([...events, '{"specversion":"1.0","id":'], 2);
     const invalidRecord = event.Records[6]!;
 
@@ -92,7 +98,9 @@ describe('opensearch-indexer dead letters into S3 (s3rver)', () => {
         shardId: record.eventID.split(':')[0],
         sequenceNumber: record.kinesis.sequenceNumber,
       });
-      expect(byId.get(id)!.reason.message).toContain('failed to parse field');
+      expect(byId.get(id)!.reason.message).toContain(
+        'failed to parse field [data.code] of type [long]',
+      );
     }
     const invalid = byId.get('invalid')!;
     expect(invalid.reason).toMatchObject({ type: 'INVALID_JSON' });
@@ -102,6 +110,7 @@ describe('opensearch-indexer dead letters into S3 (s3rver)', () => {
 
     // ... the rest indexed once; redelivery overwrote the same objects and documents
     expect(afterSecond.map((l) => l.key)).toEqual(afterFirst.map((l) => l.key));
+    await fetch(`${endpoint}/${prefix}-*/_refresh`, { method: 'POST' });
     const hits = await client.search(prefix, {
       query: { term: { subject: tag } },
       sort: [{ id: 'asc' }],

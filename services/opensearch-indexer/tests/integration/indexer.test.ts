@@ -9,7 +9,8 @@ import { indexBatch } from '../../src/indexer.js';
 import { ensureIndexTemplate } from '../../src/template.js';
 import { kinesisEventOf, lambdaContext } from '../helpers/kinesis.js';
 
-// The shared stand-in (global setup); this file's indices live under a prefix of its own.
+// The shared OpenSearch node of the run (global setup), reached through the fault front that injects
+// the 429s a loaded domain answers; this file's indices live under a prefix of its own.
 const endpoint = process.env.OPENSEARCH_ENDPOINT!;
 const prefix = `it-${randomUUID().slice(0, 8)}`;
 const client = createOpenSearchClient({
@@ -42,15 +43,22 @@ beforeAll(async () => {
   await ensureIndexTemplate(client, prefix);
 });
 
+/** Make what was indexed searchable now (the template's refresh interval is 5 s). */
+async function refresh(): Promise<void> {
+  const res = await fetch(`${endpoint}/${prefix}-*/_refresh`, { method: 'POST' });
+  if (!res.ok) throw new Error(`refresh: HTTP ${res.status}`);
+}
+
 async function searchIds(
   query: unknown,
   sort: unknown = [{ time: 'asc' }, { id: 'asc' }],
 ): Promise<string[]> {
+  await refresh();
   const res = await client.search(prefix, { query, sort, size: 1000 });
   return res.body.hits.hits.map((h) => h._id);
 }
 
-describe('opensearch-indexer against the OpenSearch stand-in', () => {
+describe('opensearch-indexer against a real OpenSearch node', () => {
   it('redelivery overwrites: the same batch twice leaves one document per event id', async () => {
     // Prepare
     const tag = randomUUID();
@@ -68,6 +76,7 @@ describe('opensearch-indexer against the OpenSearch stand-in', () => {
     // Assess
     expect(first).toEqual({ batchItemFailures: [] });
     expect(second).toEqual({ batchItemFailures: [] });
+    await refresh();
     const count = await client.count(prefix, { query: { term: { subject: tag } } });
     expect(count.body.count).toBe(30);
     const doc = await client.getDocument(`${prefix}-2026.02.01`, `redeliver-${tag}-0`);
@@ -114,12 +123,18 @@ describe('opensearch-indexer against the OpenSearch stand-in', () => {
   });
 
   it('routes a mapping error with its reason while the rest of the batch is indexed', async () => {
-    // Prepare
+    // Prepare: the day's index maps data.code as a number; one event carries text there.
     const tag = randomUUID();
-    const events = Array.from({ length: 5 }, (_, i) =>
-      appLog({ id: `map-${tag}-${i}`, subject: tag }),
-    );
-    await setOpenSearchFaults(endpoint, { mappingErrorIds: [`map-${tag}-2`] });
+    const time = '2026-05-01T00:00:00.000Z';
+    const events = Array.from({ length: 5 }, (_, i) => {
+      const event = appLog({ id: `map-${tag}-${i}`, subject: tag, time });
+      return { ...event, data: { ...event.data, code: i === 2 ? 'not-a-number' : i } };
+    });
+    await client.request({
+      method: 'PUT',
+      path: `/${prefix}-2026.05.01`,
+      body: { mappings: { properties: { data: { properties: { code: { type: 'long' } } } } } },
+    });
     const letters: DeadLetter[] = [];
     // Act
     const r = await indexBatch(
@@ -129,14 +144,15 @@ describe('opensearch-indexer against the OpenSearch stand-in', () => {
       Date.now() + 30_000,
     );
     // Assess
-    await setOpenSearchFaults(endpoint, undefined);
     expect(r.response.batchItemFailures).toEqual([]);
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({
       id: `map-${tag}-2`,
       reason: { status: 400, type: 'mapper_parsing_exception' },
     });
-    expect(letters[0]!.reason.message).toContain('failed to parse field');
+    expect(letters[0]!.reason.message).toContain(
+      'failed to parse field [data.code] of type [long]',
+    );
     expect(await searchIds({ term: { subject: tag } })).toEqual(
       [0, 1, 3, 4].map((i) => `map-${tag}-${i}`),
     );
