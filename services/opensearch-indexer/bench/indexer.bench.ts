@@ -22,7 +22,7 @@ function check(output: unknown, records: number, invalid: number): void {
 const batch500 = defineWorkload<KinesisWorkload>({
   name: 'kinesis-500-opensearch',
   description:
-    '500 records of kinesis-6mb (the indexer batch size), bulk-indexed into the OpenSearch stand-in',
+    '500 records of kinesis-6mb (the indexer batch size), bulk-indexed into a local OpenSearch node',
   events: 500,
   build: () => {
     const full = workloads['kinesis-6mb'].data();
@@ -71,7 +71,7 @@ export const suites = [
   }),
   defineBench({
     workload: batch500,
-    name: 'opensearch-indexer: into the OpenSearch stand-in (500-record batch)',
+    name: 'opensearch-indexer: into a local OpenSearch node (500-record batch)',
     kind: 'streamlens',
     notes: 'real client over HTTP; redelivery of the same batch each run: same ids, overwritten',
     setup: () => standIn(),
@@ -86,7 +86,7 @@ export const suites = [
   }),
   defineBench({
     workload: batch500,
-    name: 'opensearch-indexer: stand-in with 5% per-item 429s (500-record batch)',
+    name: 'opensearch-indexer: local node with 5% per-item 429s (500-record batch)',
     kind: 'streamlens',
     notes: 'seeded rejections; only the rejected items are sent again after a backoff',
     setup: () => standIn({ reject: { probability: 0.05 }, seed: 7 }),

@@ -1,5 +1,5 @@
 /**
- * Runs the OpenSearch stand-in on 127.0.0.1 until Ctrl-C, for `serverless invoke local` and manual
+ * Runs a local OpenSearch node (with its fault front) on 127.0.0.1 until Ctrl-C, for `serverless invoke local` and manual
  * queries: `pnpm exec tsx scripts/stand-in.ts [port-file]` prints `OPENSEARCH_ENDPOINT=http://...`.
  * With a path argument it also writes the endpoint there (for scripts that start it in the background).
  */
