@@ -16,8 +16,8 @@ export interface AnomalyAlertsConfig {
   readonly seriesConcurrency: number;
 }
 
-/** Smallest accepted warm-up: below it the predictors have not seen enough residuals to score. */
-export const MIN_WARMUP_POINTS = DEFAULT_DETECTOR_CONFIG.predictorMinN;
+/** Smallest accepted warm-up: below it a standard deviation is not estimated to within ±25%. */
+export const MIN_WARMUP_POINTS = 10;
 
 /**
  * The detector configuration: `DEFAULT_DETECTOR_CONFIG` with `DETECTOR_WARMUP_POINTS` (default 30,

@@ -1,7 +1,19 @@
 export { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
-export { MAX_ABS_VALUE, type Point, type Scored, update, updateInPlace } from './detector.js';
+export {
+  type Attribution,
+  MAX_ABS_VALUE,
+  type Point,
+  REFERENCE_LOG10_P,
+  type Scored,
+  scoreOfLogP,
+  scoreOfP,
+  update,
+  updateInPlace,
+} from './detector.js';
 export { DetectorError, DetectorStateError } from './errors.js';
 export {
+  CHANNELS,
+  type Channel,
   type DetectorState,
   deserializeState,
   initialState,

@@ -1,141 +1,73 @@
+import { CALIBRATION_BINS } from './calibration.js';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorStateError } from './errors.js';
 
 /** Current version of the serialised state; bump when the shape changes. */
-export const STATE_VERSION = 3 as const;
-/** Older versions still read: v2 lacks the window-shape models (they start fresh). */
-const READABLE_VERSIONS: readonly number[] = [2, STATE_VERSION];
-
-/** Predictors the detector keeps a residual scale for. */
-export const PREDICTORS = ['level', 'previous value', 'daily profile', 'weekly profile'] as const;
+export const STATE_VERSION = 4 as const;
+/**
+ * Versions written by the earlier detector (seasonal predictors, score histogram). Their numbers
+ * mean nothing to this model, so such a series starts learning afresh.
+ */
+const RELEARN_VERSIONS: readonly number[] = [2, 3];
 
 /**
- * Everything the detector remembers about one series: a few hundred numbers, JSON-serialisable.
- * Its size does not grow with the number of points seen.
+ * The features of a window the detector models, each on its own: the observed value (a metric's
+ * mean, a log series' count), and for telemetry windows the count and the shape of the values.
+ * `sum` is left out: it is count × mean, so it adds no evidence and would be counted twice.
+ */
+export const CHANNELS = ['value', 'count', 'p50', 'p90', 'p99', 'min', 'max'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Fields of one channel model, in the order they are stored. */
+export const CH_N = 0; // values seen
+export const CH_MEAN = 1; // EWMA of the value (baseline level)
+export const CH_LEVEL_DEV = 2; // mean absolute deviation of the value from the level
+export const CH_LAST = 3; // previous value
+export const CH_CHANGE_DEV = 4; // mean absolute change from the previous value (long memory)
+export const CH_SHORT_DEV = 5; // the same, short memory (variability change, flat lines)
+const CH_FIELDS = 6;
+
+/**
+ * Everything the detector remembers about one series: a handful of numbers per channel plus the
+ * calibration of its surprisal. About 100 numbers at most, so its size does not grow with the
+ * number of points seen.
  */
 export interface DetectorState {
   v: number;
   /** Points seen. */
   n: number;
-  /** First and last timestamps (ms since epoch); null before the first point. */
-  t0: number | null;
+  /** Timestamp of the latest point (ms since epoch); null before the first point. */
   lastTs: number | null;
-  /** Nominal step between points (ms), a robust running estimate; 0 when unknown. */
-  step: number;
-  /** Last value seen; null before the first point. */
-  last: number | null;
-  /** Slow and fast EWMA of the value. */
-  slowM: number;
-  fastM: number;
-  /** Per predictor (see PREDICTORS): running mean absolute residual, residuals seen. */
-  predScale: number[];
-  predN: number[];
-  /** Daily profile (binsPerDay bins) and weekly profile (7 × binsPerDay): running means, visits. */
-  day: number[];
-  dayN: number[];
-  week: number[];
-  weekN: number[];
-  /** Two-sided CUSUM of standardised level residuals, and their running bias (trend lag). */
-  cusumP: number;
-  cusumN: number;
-  bias: number;
-  /** Short and long EWMA of squared first differences (variance change, flat lines). */
-  dvS: number;
-  dvL: number;
-  /** Multi-scale EWMAs of the baseline residual and their running mean absolute values. */
-  ms: number[];
-  msScale: number[];
-  /** Raw surprises counted into the likelihood histograms. */
-  likN: number;
-  /** Decaying histogram of the averaged raw surprise (empirical likelihood). */
+  /** One model per channel seen so far (see CH_*). */
+  ch: Partial<Record<Channel, number[]>>;
+  /** Calibration histogram (CALIBRATION_BINS counts) of the surprisals seen. */
   hist: number[];
-  /** Last raw surprises, newest last, at most likelihoodShort of them. */
-  recent: number[];
-  /** Decaying peak of scores (episode suppression). */
-  peak: number;
-  /** Window shape: log count and log spread (p99 − mean) EWMAs, their residual scales, counts. */
-  cntM: number;
-  cntS: number;
-  cntN: number;
-  sprM: number;
-  sprS: number;
-  sprN: number;
 }
 
 /** A fresh state for a series never seen before. */
-export function initialState(config: DetectorConfig = DEFAULT_DETECTOR_CONFIG): DetectorState {
-  const zeros = (k: number): number[] => new Array<number>(k).fill(0);
+export function initialState(_config: DetectorConfig = DEFAULT_DETECTOR_CONFIG): DetectorState {
   return {
     v: STATE_VERSION,
     n: 0,
-    t0: null,
     lastTs: null,
-    step: 0,
-    last: null,
-    slowM: 0,
-    fastM: 0,
-    predScale: zeros(PREDICTORS.length),
-    predN: zeros(PREDICTORS.length),
-    day: zeros(config.binsPerDay),
-    dayN: zeros(config.binsPerDay),
-    week: zeros(7 * config.binsPerDay),
-    weekN: zeros(7 * config.binsPerDay),
-    cusumP: 0,
-    cusumN: 0,
-    bias: 0,
-    dvS: 0,
-    dvL: 0,
-    ms: zeros(config.multiScaleAlphas.length),
-    msScale: zeros(config.multiScaleAlphas.length),
-    likN: 0,
-    hist: zeros(config.histBins),
-    recent: [],
-    peak: 0,
-    cntM: 0,
-    cntS: 0,
-    cntN: 0,
-    sprM: 0,
-    sprS: 0,
-    sprN: 0,
+    ch: {},
+    hist: new Array<number>(CALIBRATION_BINS).fill(0),
   };
 }
 
-const ARRAY_FIELDS = [
-  'predScale',
-  'predN',
-  'day',
-  'dayN',
-  'week',
-  'weekN',
-  'ms',
-  'msScale',
-  'hist',
-  'recent',
-] as const;
-const NUMBER_FIELDS = [
-  'n',
-  'step',
-  'slowM',
-  'fastM',
-  'cusumP',
-  'cusumN',
-  'bias',
-  'dvS',
-  'dvL',
-  'likN',
-  'peak',
-] as const;
-/** Fields added in v3 (0 in a v2 state). */
-const SHAPE_FIELDS = ['cntM', 'cntS', 'cntN', 'sprM', 'sprS', 'sprN'] as const;
-const NULLABLE_FIELDS = ['t0', 'lastTs', 'last'] as const;
-/** Upper bound on any array in a valid state (keeps a corrupted item from costing memory). */
-const MAX_ARRAY = 2048;
+/** A fresh channel model. */
+export function newChannel(): number[] {
+  return new Array<number>(CH_FIELDS).fill(0);
+}
 
 /** A deep copy (update never mutates its input). */
 export function cloneState(s: DetectorState): DetectorState {
-  const c = { ...s };
-  for (const k of ARRAY_FIELDS) c[k] = s[k].slice();
-  return c;
+  const ch: Partial<Record<Channel, number[]>> = {};
+  for (const k of CHANNELS) {
+    const c = s.ch[k];
+    if (c) ch[k] = c.slice();
+  }
+  return { ...s, ch, hist: s.hist.slice() };
 }
 
 /** Serialise a state to JSON (the form stored in DynamoDB). */
@@ -147,9 +79,14 @@ function isFiniteNumber(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x);
 }
 
+function isNonNegative(x: unknown): x is number {
+  return isFiniteNumber(x) && x >= 0;
+}
+
 /**
  * Parse and validate a serialised state. Throws DetectorStateError on malformed JSON, an unknown
- * version, a missing or non-finite field: a corrupted item must not silently reset a series.
+ * version, a missing or non-finite field: a corrupted item must not silently reset a series. A
+ * state of the earlier detector (v2, v3) is replaced by a fresh one: the series relearns.
  */
 export function deserializeState(json: string): DetectorState {
   let raw: unknown;
@@ -162,45 +99,49 @@ export function deserializeState(json: string): DetectorState {
     throw new DetectorStateError('detector state is not an object');
   }
   const o = raw as Record<string, unknown>;
-  if (typeof o.v !== 'number' || !READABLE_VERSIONS.includes(o.v)) {
+  if (typeof o.v === 'number' && RELEARN_VERSIONS.includes(o.v)) return initialState();
+  if (o.v !== STATE_VERSION) {
     throw new DetectorStateError(`unsupported detector state version ${String(o.v)}`);
   }
-  const out: Record<string, unknown> = { v: STATE_VERSION };
-  for (const k of NUMBER_FIELDS) {
-    if (!isFiniteNumber(o[k])) throw new DetectorStateError(`detector state field ${k} is invalid`);
-    out[k] = o[k];
-  }
-  for (const k of SHAPE_FIELDS) {
-    const x = o.v === 2 ? 0 : o[k];
-    if (!isFiniteNumber(x)) throw new DetectorStateError(`detector state field ${k} is invalid`);
-    out[k] = x;
-  }
-  for (const k of NULLABLE_FIELDS) {
-    if (o[k] !== null && !isFiniteNumber(o[k])) {
+  for (const k of ['n'] as const) {
+    if (!isFiniteNumber(o[k]) || (o[k] as number) < 0) {
       throw new DetectorStateError(`detector state field ${k} is invalid`);
     }
-    out[k] = o[k];
   }
-  for (const k of ARRAY_FIELDS) {
-    const a = o[k];
-    if (!Array.isArray(a) || a.length > MAX_ARRAY || !a.every(isFiniteNumber)) {
+  if (o.lastTs !== null && !isFiniteNumber(o.lastTs)) {
+    throw new DetectorStateError('detector state field lastTs is invalid');
+  }
+  for (const k of ['hist'] as const) {
+    const h = o[k];
+    if (!Array.isArray(h) || h.length !== CALIBRATION_BINS || !h.every(isNonNegative)) {
       throw new DetectorStateError(`detector state field ${k} is invalid`);
     }
-    out[k] = a.slice();
+  }
+  const rawCh = o.ch;
+  if (typeof rawCh !== 'object' || rawCh === null || Array.isArray(rawCh)) {
+    throw new DetectorStateError('detector state field ch is invalid');
+  }
+  const given = rawCh as Record<string, unknown>;
+  for (const k of Object.keys(given)) {
+    if (!(CHANNELS as readonly string[]).includes(k)) {
+      throw new DetectorStateError(`detector state has an unknown channel ${k}`);
+    }
+  }
+  const ch: Partial<Record<Channel, number[]>> = {};
+  for (const k of CHANNELS) {
+    const c = given[k];
+    if (c === undefined) continue;
+    if (!Array.isArray(c) || c.length !== CH_FIELDS || !c.every(isFiniteNumber)) {
+      throw new DetectorStateError(`detector state channel ${k} is invalid`);
+    }
+    ch[k] = c.slice();
   }
   // Rebuilt in the canonical key order, so that serialise ∘ deserialise is the identity on JSON.
-  const ordered: Record<string, unknown> = {};
-  for (const k of Object.keys(initialState())) ordered[k] = out[k];
-  const s = ordered as unknown as DetectorState;
-  if (
-    s.predScale.length !== PREDICTORS.length ||
-    s.predN.length !== PREDICTORS.length ||
-    s.day.length !== s.dayN.length ||
-    s.week.length !== s.weekN.length ||
-    s.week.length !== 7 * s.day.length ||
-    s.ms.length !== s.msScale.length
-  ) {
-    throw new DetectorStateError('detector state arrays have inconsistent lengths');
-  }
-  return s;
+  return {
+    v: STATE_VERSION,
+    n: o.n as number,
+    lastTs: o.lastTs as number | null,
+    ch,
+    hist: (o.hist as number[]).slice(),
+  };
 }
