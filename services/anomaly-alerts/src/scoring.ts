@@ -115,16 +115,20 @@ export function observedOf(window: MetricsWindow): number {
 }
 
 /**
- * The detector point of a window: its start and observed value, plus for telemetry the count and
- * p99 (a log series' count is its value already). `+ 0` turns -0 into 0 (JSON has no -0, and the
- * point is stored).
+ * The detector point of a window: its start and observed value, plus for telemetry the whole
+ * window (count, p50, p90, p99, min, max), each scored as a feature of its own; a log series'
+ * count is its value already. `+ 0` turns -0 into 0 (JSON has no -0, and the point is stored).
  */
 export function pointOf(window: MetricsWindow): Point {
   const d = window.data;
   const point: Point = { timestampMs: Date.parse(d.windowStart), value: observedOf(window) + 0 };
   if (d.kind !== 'log') {
     point.count = d.count + 0;
+    point.p50 = d.p50 + 0;
+    point.p90 = d.p90 + 0;
     point.p99 = d.p99 + 0;
+    point.min = d.min + 0;
+    point.max = d.max + 0;
   }
   return point;
 }

@@ -1,5 +1,5 @@
 import type { AlertAnomalyData, MetricsWindowData } from '@streamlens/schema';
-import type { Scored } from '../detector/index.js';
+import { type Scored, scoreOfP } from '../detector/index.js';
 
 /** Severity levels of `alert.anomaly`, lowest first. */
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -23,12 +23,18 @@ export interface AlertingConfig {
   readonly logDirection: 'up' | 'both';
 }
 
-// Calibrated on the detector's score scale (services/anomaly-alerts README, "Detector"): NAB's
-// scorer puts the optimal threshold at 0.23 (standard) and 0.27 (low false positives), and a 15σ
-// spike scores about 0.6. 0.3 sits just above both optima.
+// The detector's score is s / (s + 5) with s = −log10 p, p the series' own calibrated tail
+// probability. An episode opens at p ≤ 1e-5 (score 0.5), the alert level Numenta published for its
+// anomaly likelihood: about one false alarm per 100,000 windows of an ordinary series. Severity
+// steps by orders of magnitude of p: high at p ≤ 1e-8, critical at p ≤ 1e-12. None of these is
+// fitted to a benchmark (docs/detector.md).
 export const DEFAULT_ALERTING_CONFIG: AlertingConfig = Object.freeze({
-  threshold: 0.3,
-  severityCuts: Object.freeze({ medium: 0.45, high: 0.6, critical: 0.8 }),
+  threshold: scoreOfP(1e-5),
+  severityCuts: Object.freeze({
+    medium: scoreOfP(1e-5),
+    high: scoreOfP(1e-8),
+    critical: scoreOfP(1e-12),
+  }),
   recoveryWindows: 3,
   cooldownSeconds: 900,
   logDirection: 'up' as const,

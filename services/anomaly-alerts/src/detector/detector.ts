@@ -345,6 +345,7 @@ export function updateInPlace(
 
   const valueName = values.length > 1 ? 'mean' : 'value';
   const attribution = warming ? [] : attribute(evidence, valueName);
+  for (const a of attribution) features[`${a.feature}Share`] = a.share;
   let explanation: string;
   if (warming) explanation = `learning (${s.n} points seen)`;
   else {
