@@ -8,6 +8,7 @@ import {
   initialState,
   serializeState,
   update,
+  updateInPlace,
 } from '../src/detector/index.js';
 import { pointOf, type SeriesItem, scoreWindow } from '../src/scoring.js';
 
@@ -142,6 +143,23 @@ export const suites = [
         s.n++;
       }
       return alarms;
+    },
+  }),
+  defineBench({
+    workload: windows,
+    name: 'anomaly-alerts: detector update per window (7 features, state kept in memory)',
+    kind: 'streamlens',
+    notes: 'the scoring itself: every feature of the window tested, calibrated, attributed',
+    run: (data) => {
+      const states = new Map<string, ReturnType<typeof initialState>>();
+      let score = 0;
+      for (const w of data) {
+        const state = states.get(w.data.series) ?? initialState(DEFAULT_DETECTOR_CONFIG);
+        const out = updateInPlace(state, pointOf(w), DEFAULT_DETECTOR_CONFIG);
+        score += out.scored.score;
+        states.set(w.data.series, out.state);
+      }
+      return score;
     },
   }),
   defineBench({

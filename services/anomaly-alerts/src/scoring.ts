@@ -184,7 +184,8 @@ function currentModel(item: SeriesItem, config: DetectorConfig): DetectorState {
  *   learns the window once, from its latest revision) and its alert re-decided from the episode
  *   state before it. An alert of the replaced revision still in the outbox is replaced or
  *   withdrawn; one already published is answered: an `open` the correction no longer supports by
- *   a `recovered` withdrawal, a `recovered` it no longer supports by an `open` reopening;
+ *   a `recovered` withdrawal, a `recovered` it no longer supports by an `open` reopening, the
+ *   same decision at another severity by an amended alert (same status and episode);
  * - a correction of an earlier window (up to RECENT_WINDOWS back): scored against the current model without
  *   teaching it (the model moved on), and it opens an episode when it is anomalous, no episode is
  *   open and the window was not anomalous or covered by an episode before; it never withdraws;
@@ -302,10 +303,26 @@ function rescoreLast(
       // Never confirmed published: the replaced revision's alert is taken back silently.
       outbox = outbox.filter((e) => e.id !== old.id);
       withdrawn.push(old.id);
-    } else if (sameDecision) {
+    } else if (sameDecision && alert?.data.severity === old.severity) {
       // Published, and the correction says the same: no second message for one decision.
       alert = undefined;
       lastAlert = old;
+    } else if (sameDecision && alert) {
+      // Published, same decision at another severity: amended under the same episode (the
+      // revision is part of the id, so subscribers do not drop it as a duplicate).
+      alert = buildAlertEvent(
+        window,
+        observed,
+        scored,
+        {
+          status: alert.data.status,
+          episodeId: old.episodeId,
+          severity: alert.data.severity,
+          score: scored.score,
+        },
+        `Amended: revision ${d.revision} of window ${d.windowStart} changes the severity from ${old.severity} to ${alert.data.severity}`,
+      );
+      lastAlert = refOf(alert);
     } else {
       // Published, and the correction no longer supports it: say so under the same episode.
       const status = old.status === 'open' ? 'recovered' : 'open';
