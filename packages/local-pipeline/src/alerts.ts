@@ -59,14 +59,39 @@ export function formatAlert(a: SeenAlert): string {
 
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : n);
 
-/** Injected anomalies found, missed, and alerts that match none (false alerts). */
-export function matchAlerts(
+/** How the alerts did on one kind of injected anomaly. */
+export interface KindQuality {
+  readonly kind: string;
+  readonly injected: number;
+  readonly alerted: number;
+  /**
+   * For each alerted anomaly, windows from the one holding its onset to the first `open` alert
+   * about it (0: the onset's own window).
+   */
+  readonly windowsToAlert: readonly number[];
+}
+
+/** Alert quality against the ground truth: per anomaly kind, and alerts that match none. */
+export interface AlertQuality {
+  readonly found: number;
+  readonly missed: number;
+  readonly falseAlerts: number;
+  readonly byKind: readonly KindQuality[];
+}
+
+/**
+ * Matches `open` alerts to injected anomalies by series and time overlap (`slackMs` after the
+ * anomaly's end still counts: the window holding it closes later). An alert matching no injected
+ * anomaly is a false alert.
+ */
+export function alertQuality(
   alerts: readonly SeenAlert[],
   truth: readonly AnomalyTruth[],
   slackMs = 60_000,
-): { found: number; missed: number; falseAlerts: number } {
+): AlertQuality {
   const open = alerts.filter((a) => a.status === 'open');
   const matched = new Set<SeenAlert>();
+  const kinds = new Map<string, { injected: number; alerted: number; delays: number[] }>();
   let found = 0;
   for (const t of truth) {
     const start = Date.parse(t.start);
@@ -77,8 +102,50 @@ export function matchAlerts(
         Date.parse(a.windowEnd) >= start &&
         Date.parse(a.windowStart) <= end,
     );
-    if (hits.length > 0) found++;
+    const k = kinds.get(t.kind) ?? { injected: 0, alerted: 0, delays: [] };
+    kinds.set(t.kind, k);
+    k.injected++;
+    if (hits.length > 0) {
+      found++;
+      k.alerted++;
+      const first = Math.min(...hits.map((a) => Date.parse(a.windowStart)));
+      const len = Math.max(1, Date.parse(hits[0]!.windowEnd) - Date.parse(hits[0]!.windowStart));
+      k.delays.push(Math.max(0, Math.ceil((first - start) / len)));
+    }
     for (const h of hits) matched.add(h);
   }
-  return { found, missed: truth.length - found, falseAlerts: open.length - matched.size };
+  return {
+    found,
+    missed: truth.length - found,
+    falseAlerts: open.length - matched.size,
+    byKind: [...kinds.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, k]) => ({
+        kind,
+        injected: k.injected,
+        alerted: k.alerted,
+        windowsToAlert: k.delays,
+      })),
+  };
+}
+
+/** Injected anomalies found, missed, and alerts that match none (false alerts). */
+export function matchAlerts(
+  alerts: readonly SeenAlert[],
+  truth: readonly AnomalyTruth[],
+  slackMs = 60_000,
+): { found: number; missed: number; falseAlerts: number } {
+  const { found, missed, falseAlerts } = alertQuality(alerts, truth, slackMs);
+  return { found, missed, falseAlerts };
+}
+
+/** One line per kind: `spike 3/4 alerted (windows to alert: 0, 1, 1)`. */
+export function formatQuality(q: AlertQuality): string {
+  return q.byKind
+    .map((k) => {
+      const delays =
+        k.windowsToAlert.length > 0 ? ` (windows to alert: ${k.windowsToAlert.join(', ')})` : '';
+      return `${k.kind} ${k.alerted}/${k.injected} alerted${delays}`;
+    })
+    .join('; ');
 }
