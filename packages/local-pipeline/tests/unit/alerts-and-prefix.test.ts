@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { matchAlerts, type SeenAlert } from '../../src/alerts.js';
+import { alertQuality, formatQuality, matchAlerts, type SeenAlert } from '../../src/alerts.js';
 import { formatTimestamp, objectName, renderPrefix } from '../../src/firehose/prefix.js';
 
 const alert = (series: string, windowStart: string, status = 'open'): SeenAlert => ({
@@ -50,6 +50,45 @@ describe('alerts against injected anomalies', () => {
     const result = matchAlerts(alerts, truth);
     // Assess
     expect(result).toEqual({ found: 1, missed: 1, falseAlerts: 2 });
+  });
+});
+
+describe('alert quality per anomaly kind', () => {
+  it('counts alerted anomalies per kind with the windows from onset to the first open alert', () => {
+    // Prepare: 10-second windows; a spike alerted in its own window, a dip two windows late, a
+    // level shift missed, and an alert about nothing
+    const truth = [
+      ['s1', 'spike', 'cpu|host=a', '2026-01-01T00:00:05.000Z'],
+      ['d1', 'dip', 'cpu|host=b', '2026-01-01T00:00:05.000Z'],
+      ['l1', 'level_shift', 'cpu|host=c', '2026-01-01T00:00:05.000Z'],
+    ].map(([id, kind, series, start]) => ({
+      id,
+      kind,
+      series,
+      metric: 'cpu',
+      dimensions: {},
+      start,
+      end: new Date(Date.parse(start as string) + 30_000).toISOString(),
+      magnitude: 3,
+    })) as Parameters<typeof alertQuality>[1];
+    const alerts = [
+      alert('cpu|host=a', '2026-01-01T00:00:00.000Z'),
+      alert('cpu|host=a', '2026-01-01T00:00:10.000Z'),
+      alert('cpu|host=b', '2026-01-01T00:00:20.000Z'),
+      alert('cpu|host=d', '2026-01-01T00:00:20.000Z'),
+    ];
+    // Act
+    const q = alertQuality(alerts, truth);
+    // Assess
+    expect(q).toMatchObject({ found: 2, missed: 1, falseAlerts: 1 });
+    expect(q.byKind).toEqual([
+      { kind: 'dip', injected: 1, alerted: 1, windowsToAlert: [2] },
+      { kind: 'level_shift', injected: 1, alerted: 0, windowsToAlert: [] },
+      { kind: 'spike', injected: 1, alerted: 1, windowsToAlert: [0] },
+    ]);
+    expect(formatQuality(q)).toBe(
+      'dip 1/1 alerted (windows to alert: 2); level_shift 0/1 alerted; spike 1/1 alerted (windows to alert: 0)',
+    );
   });
 });
 

@@ -119,6 +119,32 @@ describe('a correction of the last scored window', () => {
     expect(out.item.episodes.open?.id).toBe(spiked.episodes.open?.id);
   });
 
+  it('amends a published open when the correction keeps the decision at another severity', () => {
+    // Prepare: a critical open went out (the outbox was drained).
+    const spiked = { ...run([...QUIET, 500]), outbox: [] };
+    expect(spiked.lastAlert?.severity).toBe('critical');
+    // Act: the corrected window is still anomalous, much less so.
+    const out = score(spiked, windowAt(40, 63, {}, 1));
+    const again = out.kind === 'apply' ? score(out.item, windowAt(40, 63, {}, 1)) : out;
+    // Assess
+    if (out.kind !== 'apply') throw new Error('expected apply');
+    expect(out.alert?.data).toMatchObject({
+      status: 'open',
+      severity: 'medium',
+      episodeId: spiked.lastAlert?.episodeId,
+      observed: 63,
+    });
+    expect(out.alert?.data.explanation).toMatch(
+      /^Amended: revision 1 of window .* changes the severity from critical to medium\. /,
+    );
+    expect(out.alert?.id).not.toBe(spiked.lastAlert?.id);
+    expect(out.compensation).toBeUndefined();
+    expect(out.item.outbox.map((e) => e.id)).toEqual([out.alert?.id]);
+    expect(out.item.lastAlert).toMatchObject({ id: out.alert?.id, severity: 'medium' });
+    expect(out.item.episodes.open?.id).toBe(spiked.episodes.open?.id);
+    expect(again).toEqual({ kind: 'skip', reason: 'duplicate' });
+  });
+
   it('reopens an episode whose published recovery the correction no longer supports', () => {
     // Prepare: a spike, then ordinary windows until the recovery is published.
     let item = run([...QUIET, 500]);

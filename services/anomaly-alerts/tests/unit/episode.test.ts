@@ -23,6 +23,7 @@ function scored(score: number, low = 40, high = 60): Scored {
     expectedLow: low,
     expectedHigh: high,
     features: {},
+    attribution: [],
     explanation: 'test',
     warmingUp: false,
   };

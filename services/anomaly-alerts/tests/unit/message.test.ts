@@ -9,6 +9,7 @@ const scored: Scored = {
   expectedLow: 40,
   expectedHigh: 60,
   features: { zLevel: 12.3456789, bad: Number.NaN },
+  attribution: [],
   explanation: 'value far above the level',
   warmingUp: false,
 };

@@ -36,9 +36,14 @@ describe('detector on synthetic series', () => {
     // Assess
     expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
     expect(argmax(scored.map((s) => s.score))).toBe(AT);
-    expect(scored[AT]!.features.z).toBeGreaterThan(10);
+    expect(scored[AT]!.features.zChange).toBeGreaterThan(10);
     expect(scored[AT]!.expectedHigh).toBeLessThan(115);
-    expect(scored[AT]!.explanation).toMatch(/expected .*driven by/);
+    expect(scored[AT]!.attribution).toMatchObject([
+      { feature: 'value', direction: 'up', share: 1 },
+    ]);
+    expect(scored[AT]!.explanation).toMatch(
+      /^p = .* \(score 0\.\d+\): value (jumped from|rose to)/,
+    );
   });
 
   it('alarms on a dip', () => {
@@ -50,7 +55,8 @@ describe('detector on synthetic series', () => {
     // Assess
     expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
     expect(argmax(scored.map((s) => s.score))).toBe(AT);
-    expect(scored[AT]!.features.z).toBeLessThan(-10);
+    expect(scored[AT]!.features.zChange).toBeLessThan(-10);
+    expect(scored[AT]!.attribution[0]!.direction).toBe('down');
   });
 
   it('alarms once at the onset of a level shift, then adapts to the new level', () => {
@@ -101,7 +107,9 @@ describe('detector on synthetic series', () => {
     // Assess
     expect(maxScore(quiet, AFTER_WARMUP)).toBeLessThan(ALERT);
     expect(loud[AT]!.score).toBeGreaterThanOrEqual(ALERT);
-    expect(loud[AT]!.features.zDaily).toBeGreaterThan(5);
+    // Inside the daily range: it is the change, not the level, that is out of the ordinary.
+    expect(loud[AT]!.features.zChange).toBeGreaterThan(5);
+    expect(Math.abs(loud[AT]!.features.zLevel!)).toBeLessThan(3);
   });
 
   it('stays quiet on a flat line and alarms when it changes', () => {
@@ -164,6 +172,31 @@ describe('detector on synthetic series', () => {
     expect(Number.isFinite(back.scored.score)).toBe(true);
     expect(back.state.lastTs).toBe(T0 + 49 * STEP_MS);
     expect(back.state.n).toBe(52);
+  });
+
+  it('learns a jump that recurs every day: a square wave alarms on its first day only', () => {
+    // Prepare: 20 for half a day, 80 for the other half, two weeks
+    const points = series(14 * 288, (i) => (Math.floor(i / 144) % 2 ? 80 : 20));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, 0, 288)).toBeGreaterThanOrEqual(ALERT);
+    expect(maxScore(scored, 288)).toBeLessThan(ALERT);
+  });
+
+  it('alarms when a noisy series goes flat, and says so', () => {
+    // Prepare
+    const noise = gaussian(41);
+    const points = series(N, (i) => (i < AT ? 50 + 2 * noise() : 50));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, AFTER_WARMUP, AT)).toBeLessThan(ALERT);
+    const first = scored.findIndex((s, i) => i >= AT && s.score >= ALERT);
+    expect(first).toBeGreaterThanOrEqual(AT);
+    expect(first).toBeLessThan(AT + 20);
+    expect(scored[first]!.attribution[0]!.direction).toBe('flat');
+    expect(scored[first]!.explanation).toMatch(/value went flat/);
   });
 
   it('rejects non-finite and absurdly large values', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DEFAULT_DETECTOR_CONFIG } from '../../../src/detector/config.js';
-import { update } from '../../../src/detector/detector.js';
+import { update, updateInPlace } from '../../../src/detector/detector.js';
 import { DetectorStateError } from '../../../src/detector/errors.js';
 import {
   deserializeState,
@@ -120,31 +120,64 @@ describe('detector state', () => {
 
   it('rejects malformed, foreign-version and non-finite states', () => {
     // Prepare
-    const good = JSON.parse(serializeState(initialState())) as Record<string, unknown>;
+    const { state } = run(
+      series(100, (i) => i % 5),
+      DEFAULT_DETECTOR_CONFIG,
+    );
+    const good = JSON.parse(serializeState(state)) as Record<string, unknown>;
+    const ch = good.ch as Record<string, number[]>;
     // Act / Assess
     expect(() => deserializeState('{not json')).toThrow(DetectorStateError);
     expect(() => deserializeState('[]')).toThrow(DetectorStateError);
     expect(() => deserializeState(JSON.stringify({ ...good, v: STATE_VERSION + 1 }))).toThrow(
       /unsupported detector state version/,
     );
-    expect(() => deserializeState(JSON.stringify({ ...good, slowM: 'x' }))).toThrow(/slowM/);
+    expect(() => deserializeState(JSON.stringify({ ...good, n: 'x' }))).toThrow(/field n /);
+    expect(() => deserializeState(JSON.stringify({ ...good, n: -1 }))).toThrow(/field n /);
     expect(() => deserializeState(JSON.stringify({ ...good, hist: [1, null] }))).toThrow(/hist/);
-    expect(() => deserializeState(JSON.stringify({ ...good, day: [1] }))).toThrow(/lengths/);
-    expect(() => deserializeState(JSON.stringify({ ...good, t0: undefined }))).toThrow(/t0/);
+    expect(() => deserializeState(JSON.stringify({ ...good, hist: [1] }))).toThrow(/hist/);
+    expect(() => deserializeState(JSON.stringify({ ...good, lastTs: 'x' }))).toThrow(/lastTs/);
+    expect(() =>
+      deserializeState(JSON.stringify({ ...good, ch: { ...ch, p42: ch.value } })),
+    ).toThrow(/unknown channel p42/);
+    expect(() => deserializeState(JSON.stringify({ ...good, ch: { value: [1, 2, 3] } }))).toThrow(
+      /channel value/,
+    );
+    expect(() => deserializeState(JSON.stringify({ ...good, ch: [] }))).toThrow(/field ch/);
   });
 
-  it('accepts a state written under a different bin configuration and relearns the profiles', () => {
+  it('starts a series afresh from a state of the earlier detector (versions 2 and 3)', () => {
     // Prepare
-    const other = { ...DEFAULT_DETECTOR_CONFIG, binsPerDay: 12 };
-    const { state } = run(
-      series(500, (i) => i % 7),
-      other,
-    );
+    const old = JSON.stringify({ v: 3, n: 5000, slowM: 3, hist: [1, 2] });
     // Act
-    const r = update(state, { timestampMs: T0 + 500 * STEP_MS, value: 3 });
+    const s = deserializeState(old);
     // Assess
-    expect(r.state.day).toHaveLength(DEFAULT_DETECTOR_CONFIG.binsPerDay);
-    expect(r.state.week).toHaveLength(7 * DEFAULT_DETECTOR_CONFIG.binsPerDay);
-    expect(Number.isFinite(r.scored.score)).toBe(true);
+    expect(s).toEqual(initialState());
+    expect(deserializeState(JSON.stringify({ v: 2 }))).toEqual(initialState());
+  });
+
+  it('keeps the state of a whole-window series under 8 KB after 30k windows', () => {
+    // Prepare
+    const g = gaussian(43);
+    let state = initialState();
+    // Act
+    // Longer than the calibration memory (8640), so its counts have been halved too.
+    for (let i = 0; i < 30_000; i++) {
+      const mean = 100 + 10 * g() + (i % 9973 === 0 ? 500 : 0);
+      state = updateInPlace(state, {
+        timestampMs: T0 + i * 60_000,
+        value: mean,
+        count: Math.max(0, Math.round(600 + 50 * g())),
+        p50: mean + g(),
+        p90: mean * 1.4 + g(),
+        p99: mean * 1.9 + 3 * g(),
+        min: mean / 10,
+        max: mean * 2.5 + 5 * g(),
+      }).state;
+    }
+    const bytes = Buffer.byteLength(serializeState(state));
+    // Assess
+    expect(Object.keys(state.ch)).toEqual(['value', 'count', 'p50', 'p90', 'p99', 'min', 'max']);
+    expect(bytes).toBeLessThan(MAX_STATE_BYTES);
   });
 });
