@@ -96,7 +96,7 @@ export interface DynaliteTableHost {
 export const LOCAL_PARAM_DEFAULTS: Readonly<Record<string, string>> = {
   windowSeconds: '10',
   allowedLatenessSeconds: '5',
-  // The detector's minimum (anomaly-alerts README): first scores at about window 2 × 10 + 1.
+  // The detector's minimum (anomaly-alerts README): first scores at window 11.
   detectorWarmupPoints: '10',
 };
 
