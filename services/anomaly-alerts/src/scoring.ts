@@ -117,12 +117,14 @@ export function observedOf(window: MetricsWindow): number {
 /**
  * The detector point of a window: its start and observed value, plus for telemetry the whole
  * window (count, p50, p90, p99, min, max), each scored as a feature of its own; a log series'
- * count is its value already. `+ 0` turns -0 into 0 (JSON has no -0, and the point is stored).
+ * count is its value already (`valueIsCount`). `+ 0` turns -0 into 0 (JSON has no -0, and the
+ * point is stored).
  */
 export function pointOf(window: MetricsWindow): Point {
   const d = window.data;
   const point: Point = { timestampMs: Date.parse(d.windowStart), value: observedOf(window) + 0 };
-  if (d.kind !== 'log') {
+  if (d.kind === 'log') point.valueIsCount = true;
+  else {
     point.count = d.count + 0;
     point.p50 = d.p50 + 0;
     point.p90 = d.p90 + 0;

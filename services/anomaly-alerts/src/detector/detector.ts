@@ -30,6 +30,8 @@ export interface Point {
   p99?: number;
   min?: number;
   max?: number;
+  /** `value` counts events (a log series): modelled like `count`, with at least Poisson noise. */
+  valueIsCount?: boolean;
 }
 
 /** How one feature of a window moved, and its share of the evidence. */
@@ -101,11 +103,22 @@ function fmt(x: number): string {
 }
 
 /** Counts are modelled on a log scale: a halving is the same step at any level of traffic. */
-function toModel(ch: Channel, x: number): number {
-  return ch === 'count' ? Math.log1p(x) : x;
+function toModel(isCount: boolean, x: number): number {
+  return isCount ? Math.log1p(x) : x;
 }
-function fromModel(ch: Channel, y: number): number {
-  return ch === 'count' ? Math.expm1(y) : y;
+function fromModel(isCount: boolean, y: number): number {
+  return isCount ? Math.expm1(y) : y;
+}
+
+/**
+ * The least standard deviation of log(1 + c) for a count c: counts of independent events vary
+ * at least as a Poisson variable, sd √c, i.e. √c / (1 + c) on the log scale (delta method), and
+ * never less than one event's worth at c ≤ 1. Without it, a series that logged 1 error per
+ * window for an hour would call 2 errors a ten-sigma event.
+ */
+function poissonLogSd(meanLog: number): number {
+  const c = Math.max(Math.expm1(meanLog), 1);
+  return Math.sqrt(c) / (1 + c);
 }
 
 function channelValue(point: Point, ch: Channel): number | undefined {
@@ -141,9 +154,10 @@ function testAndLearn(
   c: number[],
   ch: Channel,
   x: number,
+  isCount: boolean,
   config: DetectorConfig,
 ): Evidence | undefined {
-  const y = toModel(ch, x);
+  const y = toModel(isCount, x);
   const n = c[CH_N] as number;
   if (n === 0) {
     c[CH_N] = 1;
@@ -154,8 +168,10 @@ function testAndLearn(
   const mean = c[CH_MEAN] as number;
   const last = c[CH_LAST] as number;
   const floor = RELATIVE_RESOLUTION * (Math.abs(mean) + Math.abs(y)) + Number.MIN_VALUE;
-  const dL = Math.max(c[CH_LEVEL_DEV] as number, floor);
-  const dC = Math.max(c[CH_CHANGE_DEV] as number, floor);
+  // As mean absolute deviations; a change is the difference of two counts (√2 × the noise).
+  const noise = isCount ? poissonLogSd(mean) / MAD_TO_SD : 0;
+  const dL = Math.max(c[CH_LEVEL_DEV] as number, floor, noise);
+  const dC = Math.max(c[CH_CHANGE_DEV] as number, floor, Math.SQRT2 * noise);
   const eL = y - mean;
   const eC = y - last;
   const zL = eL / (MAD_TO_SD * dL);
@@ -163,7 +179,8 @@ function testAndLearn(
   const a = Math.max(1 / (n + 1), 1 / config.baselinePoints);
   const aS = Math.max(1 / (n + 1), 1 / config.shortPoints);
   const shortDev = (c[CH_SHORT_DEV] as number) + aS * (Math.abs(eC) - (c[CH_SHORT_DEV] as number));
-  const ratio = Math.max(shortDev, floor) / dC;
+  // A run of equal small counts is what Poisson noise does, not a flat line.
+  const ratio = Math.max(shortDev, floor, Math.SQRT2 * noise) / dC;
 
   let evidence: Evidence | undefined;
   if (n >= 2) {
@@ -185,8 +202,8 @@ function testAndLearn(
       zChange: zC,
       varianceRatio: ratio,
       observed: x,
-      previous: fromModel(ch, last),
-      usual: fromModel(ch, mean),
+      previous: fromModel(isCount, last),
+      usual: fromModel(isCount, mean),
     };
   }
 
@@ -316,7 +333,8 @@ export function updateInPlace(
       }
       s.ch = ch2;
     }
-    const e = testAndLearn(c, ch, x, config);
+    const isCount = ch === 'count' || (ch === 'value' && point.valueIsCount === true);
+    const e = testAndLearn(c, ch, x, isCount, config);
     if (e) evidence.push(e);
   }
   s.n += 1;
@@ -343,7 +361,7 @@ export function updateInPlace(
   }
   for (const k of Object.keys(features)) if (!Number.isFinite(features[k])) delete features[k];
 
-  const valueName = values.length > 1 ? 'mean' : 'value';
+  const valueName = point.valueIsCount ? 'count' : values.length > 1 ? 'mean' : 'value';
   const attribution = warming ? [] : attribute(evidence, valueName);
   for (const a of attribution) features[`${a.feature}Share`] = a.share;
   let explanation: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { type Point, update, updateInPlace } from '../../../src/detector/detector.js';
 import { initialState } from '../../../src/detector/state.js';
-import { gaussian, maxScore, run, STEP_MS, T0 } from './synthetic.js';
+import { gaussian, maxScore, rng, run, STEP_MS, T0 } from './synthetic.js';
 
 /** The deployed alert level: p ≤ 1e-5. */
 const ALERT = 0.5;
@@ -11,7 +11,7 @@ const AT = 2500;
 /** Whole telemetry windows: a latency-like series with jitter on every feature. */
 function windows(
   seed: number,
-  change: (i: number, w: Required<Omit<Point, 'timestampMs'>>) => void = () => {},
+  change: (i: number, w: Required<Omit<Point, 'timestampMs' | 'valueIsCount'>>) => void = () => {},
 ): Point[] {
   const g = gaussian(seed);
   return Array.from({ length: N }, (_, i) => {
@@ -110,6 +110,22 @@ describe('detector on whole windows', () => {
     expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
     expect(scored[AT]!.attribution.map((a) => a.feature)).toContain('value');
     expect(scored[AT]!.explanation).toMatch(/mean (rose|jumped)/);
+  });
+
+  it('treats a log series as counts: Poisson-sized wobbles are quiet, a burst of errors is not', () => {
+    // Prepare: 0–3 errors per window (mostly 1), then a burst of 25
+    const u = rng(31);
+    const points: Point[] = Array.from({ length: N }, (_, i) => ({
+      timestampMs: T0 + i * STEP_MS,
+      value: i === AT ? 25 : [1, 1, 1, 1, 0, 2, 2, 3][Math.floor(u() * 8)]!,
+      valueIsCount: true,
+    }));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, 300, AT)).toBeLessThan(ALERT);
+    expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
+    expect(scored[AT]!.explanation).toMatch(/count (rose|jumped)/);
   });
 
   it('rejects a window with a non-finite feature or a negative count and leaves the state untouched', () => {
