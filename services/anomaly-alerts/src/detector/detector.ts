@@ -14,7 +14,7 @@ import {
   type DetectorState,
   newChannel,
 } from './state.js';
-import { logTwoSidedNormal } from './stats.js';
+import { logTwoSidedNormal, logTwoSidedT } from './stats.js';
 
 /**
  * One observation: a closed window. `value` is what the series is about (a metric's mean, a log
@@ -184,8 +184,12 @@ function testAndLearn(
 
   let evidence: Evidence | undefined;
   if (n >= 2) {
-    const sLevel = -logTwoSidedNormal(zL);
-    const sChange = -logTwoSidedNormal(zC);
+    // A new value against a scale estimated from n values is Student-t with n − 1 degrees of
+    // freedom (capped at the 2N − 1 an EWMA of memory N weighs like): a young series is not
+    // sure of its own scale, so a young series does not shout.
+    const dof = Math.min(n - 1, 2 * config.baselinePoints - 1);
+    const sLevel = -logTwoSidedT(zL, dof);
+    const sChange = -logTwoSidedT(zC, dof);
     // The log of a mean of N absolute Gaussian changes (an EWMA of rate 1/N weighs like about
     // 2N − 1 of them) has standard deviation √((π/2 − 1)/(2N − 1)).
     const sdLogRatio = Math.sqrt((Math.PI / 2 - 1) / (2 * config.shortPoints - 1));

@@ -46,3 +46,15 @@ export function logNormalTail(z: number): number {
 export function logTwoSidedNormal(z: number): number {
   return Math.min(0, Math.LN2 + logNormalTail(Math.abs(z)));
 }
+
+/**
+ * ln of the two-sided tail P(|T| ≥ |t|) of Student's t with `dof` degrees of freedom, through
+ * the normal deviate of the Peizer–Pratt (Wallace 1959) approximation
+ * z = (ν − 2/3 + 1/(10ν)) · √(ln(1 + t²/ν) / (ν − 5/6)), accurate to a few parts in a thousand
+ * of z for ν ≥ 2 and exact as ν → ∞.
+ */
+export function logTwoSidedT(t: number, dof: number): number {
+  const v = Math.max(dof, 2);
+  const z = (v - 2 / 3 + 1 / (10 * v)) * Math.sqrt(Math.log1p((t * t) / v) / (v - 5 / 6));
+  return logTwoSidedNormal(z);
+}
