@@ -199,6 +199,20 @@ describe('detector on synthetic series', () => {
     expect(scored[first]!.explanation).toMatch(/value went flat/);
   });
 
+  it('is less sure of a young series: the same jump is less surprising after 40 points than after 2000', () => {
+    // Prepare
+    const noise = gaussian(43);
+    const base = Array.from({ length: 2100 }, () => 100 + noise());
+    const jumpAt = (k: number) =>
+      run(series(k + 1, (i) => (i === k ? base[k - 1]! + 8 : base[i]!))).scored[k]!;
+    // Act
+    const young = jumpAt(40);
+    const old = jumpAt(2000);
+    // Assess
+    expect(young.features.surprisal).toBeLessThan(old.features.surprisal! / 2);
+    expect(old.score).toBeGreaterThanOrEqual(ALERT);
+  });
+
   it('rejects non-finite and absurdly large values', () => {
     // Prepare
     const state = initialState();

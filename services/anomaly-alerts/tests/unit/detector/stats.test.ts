@@ -5,7 +5,7 @@ import {
   logCalibratedTail,
 } from '../../../src/detector/calibration.js';
 import { scoreOfP } from '../../../src/detector/detector.js';
-import { logNormalTail, logTwoSidedNormal } from '../../../src/detector/stats.js';
+import { logNormalTail, logTwoSidedNormal, logTwoSidedT } from '../../../src/detector/stats.js';
 
 describe('normal tail in log space', () => {
   it.each([
@@ -32,6 +32,27 @@ describe('normal tail in log space', () => {
     expect(Number.isFinite(at1e6)).toBe(true);
     expect(at1e6).toBeLessThan(-4e11);
     expect(logTwoSidedNormal(0)).toBe(0);
+  });
+});
+
+describe("Student's t tail", () => {
+  it.each([
+    [2.228138852, 10, 0.05],
+    [2.085963447, 20, 0.05],
+    [3.169272673, 10, 0.01],
+  ])('P(|T| ≥ %d) with %d degrees of freedom is %d', (t, dof, p) => {
+    // Act
+    const got = Math.exp(logTwoSidedT(t, dof));
+    // Assess: within 2% of p
+    expect(Math.abs(got - p) / p).toBeLessThan(0.02);
+  });
+
+  it('has heavier tails with fewer degrees of freedom and tends to the normal', () => {
+    // Act / Assess
+    expect(logTwoSidedT(6, 10)).toBeGreaterThan(logTwoSidedT(6, 100));
+    expect(logTwoSidedT(6, 100)).toBeGreaterThan(logTwoSidedNormal(6));
+    expect(logTwoSidedT(6, 1e7)).toBeCloseTo(logTwoSidedNormal(6), 4);
+    expect(logTwoSidedT(0, 5)).toBe(0);
   });
 });
 
