@@ -319,11 +319,15 @@ export function updateInPlace(
   const s = state;
   const warming = s.n < config.warmupPoints;
   // The range expected before this point is learnt (a new series: the point itself).
+  // A count's range is computed on its log scale (with its Poisson floor) and mapped back.
   const before = s.ch.value;
-  const sd = before ? MAD_TO_SD * (before[CH_LEVEL_DEV] as number) : 0;
-  const center = before ? (before[CH_MEAN] as number) : point.value;
-  const expectedLow = center - EXPECTED_SIGMAS * sd;
-  const expectedHigh = center + EXPECTED_SIGMAS * sd;
+  const valueIsCount = point.valueIsCount === true;
+  let sd = before ? MAD_TO_SD * (before[CH_LEVEL_DEV] as number) : 0;
+  const center = before ? (before[CH_MEAN] as number) : toModel(valueIsCount, point.value);
+  if (before && valueIsCount) sd = Math.max(sd, poissonLogSd(center));
+  const low = fromModel(valueIsCount, center - EXPECTED_SIGMAS * sd);
+  const expectedLow = valueIsCount ? Math.max(0, low) : low;
+  const expectedHigh = fromModel(valueIsCount, center + EXPECTED_SIGMAS * sd);
   const evidence: Evidence[] = [];
   for (const [ch, x] of values) {
     let c = s.ch[ch];

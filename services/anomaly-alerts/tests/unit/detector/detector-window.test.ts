@@ -126,6 +126,10 @@ describe('detector on whole windows', () => {
     expect(maxScore(scored, 300, AT)).toBeLessThan(ALERT);
     expect(scored[AT]!.score).toBeGreaterThanOrEqual(ALERT);
     expect(scored[AT]!.explanation).toMatch(/count (rose|jumped)/);
+    // The expected range is in counts (the episode logic compares the observed count with it).
+    expect(scored[AT]!.expectedLow).toBe(0);
+    expect(scored[AT]!.expectedHigh).toBeGreaterThan(3);
+    expect(scored[AT]!.expectedHigh).toBeLessThan(12);
   });
 
   it('rejects a window with a non-finite feature or a negative count and leaves the state untouched', () => {
