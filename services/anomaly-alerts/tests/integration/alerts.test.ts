@@ -16,9 +16,9 @@ import { processWindowBatch } from '../../src/batch.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';
 import { emptyCounters, type ProcessCounters, type ProcessorDeps } from '../../src/processor.js';
 import { SnsAlertPublisher } from '../../src/publisher.js';
-import { createRecordHandler } from '../../src/records.js';
 import type { SeriesItem } from '../../src/scoring.js';
 import { DynamoSeriesStore } from '../../src/store.js';
+import { createRecordHandler } from '../helpers/record-handler.js';
 import { kinesisEventOf, type SeriesOptions, steadyValues, windowAt } from '../helpers/windows.js';
 
 const aws = connectLocalAws();

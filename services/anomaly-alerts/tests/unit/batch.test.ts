@@ -5,8 +5,8 @@ import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
 import { processWindowBatch } from '../../src/batch.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';
 import { emptyCounters, type ProcessorDeps } from '../../src/processor.js';
-import { createRecordHandler } from '../../src/records.js';
 import type { SeriesItem } from '../../src/scoring.js';
+import { createRecordHandler } from '../helpers/record-handler.js';
 import {
   kinesisEventOf,
   MemoryStore,

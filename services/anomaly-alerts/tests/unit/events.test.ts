@@ -7,7 +7,7 @@ import { DEFAULT_ALERTING_CONFIG } from '../../src/alerting/episode.js';
 import { decodeWindow } from '../../src/decode.js';
 import { DEFAULT_DETECTOR_CONFIG } from '../../src/detector/index.js';
 import { emptyCounters } from '../../src/processor.js';
-import { createRecordHandler } from '../../src/records.js';
+import { createRecordHandler } from '../helpers/record-handler.js';
 import { MemoryStore, RecordingPublisher } from '../helpers/windows.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'events');
