@@ -1,6 +1,6 @@
 /**
  * The shapes the transform works on. They mirror the Firehose data-transformation contract
- * (AWS-SEMANTICS.md) but stay independent of `aws-lambda` types so that domain code and tests do not
+ * (docs/aws-contracts.md) but stay independent of `aws-lambda` types so that domain code and tests do not
  * depend on the Lambda event typings.
  */
 

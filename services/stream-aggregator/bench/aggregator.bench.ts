@@ -14,7 +14,7 @@ import type { Checkpoint, Delta, StateStore } from '../src/domain/types.js';
 /**
  * A state store that accepts everything and keeps nothing: the bench measures the domain path
  * (decode, validate, series key, window, lateness, planning into per-lane deltas) without any
- * I/O, as PERFORMANCE.md's target says. It encodes every delta as the DynamoDB store does (the
+ * I/O, as the target in docs/performance-targets.md says. It encodes every delta as the DynamoDB store does (the
  * binary layout and its deflate are part of each batch's cost).
  */
 class NullStore implements StateStore {

@@ -57,7 +57,7 @@ export const envelopeRecordSchema = JSONStringified(InputEventSchema4);
  * Peer: Powertools parser's Firehose envelope, as documented:
  * `parse(event, KinesisFirehoseEnvelope, JSONStringified(schema), true)`.
  *
- * Fairness review (session 2): that call is all or nothing: one invalid record makes it return
+ * Fairness: that call is all or nothing: one invalid record makes it return
  * `{ success: false }` without the records that did parse, and a transform must answer every
  * record (a batch of this workload always holds some invalid ones). So this runs exactly the two
  * steps the envelope's `safeParse` runs (`KinesisFirehoseSchema` over the event, base64-decoding

@@ -39,7 +39,7 @@ type Extended = StreamlensEvent & Record<string, unknown>;
 const EXTENSION_NAMES: readonly string[] = Object.values(Extension);
 
 /**
- * The transform as it was before the hot path was optimised (session 2), kept verbatim as the
+ * The transform as it was before the hot path was optimised, kept verbatim as the
  * reference the optimised `RecordTransformer` must match output for output
  * (tests/unit/reference.test.ts). Do not optimise this copy.
  *
