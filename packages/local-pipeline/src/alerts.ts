@@ -64,6 +64,8 @@ export interface KindQuality {
   readonly kind: string;
   readonly injected: number;
   readonly alerted: number;
+  /** Injected while their series was still in the detector's warm-up (not scorable, not counted as missed). */
+  readonly inWarmup: number;
   /**
    * For each alerted anomaly, windows from the one holding its onset to the first `open` alert
    * about it (0: the onset's own window).
@@ -74,25 +76,44 @@ export interface KindQuality {
 /** Alert quality against the ground truth: per anomaly kind, and alerts that match none. */
 export interface AlertQuality {
   readonly found: number;
+  /** Anomalies whose series was past warm-up at their onset and that no alert matched. */
   readonly missed: number;
+  /** Anomalies injected while their series was in warm-up and not alerted (not counted as missed). */
+  readonly inWarmup: number;
   readonly falseAlerts: number;
   readonly byKind: readonly KindQuality[];
 }
 
 /**
+ * Whether the detector could score an anomaly's onset: its series had at least `warmupPoints`
+ * windows before it (the detector's own rule: no score before warm-up). `windowsBefore` gives the
+ * series' window count before a time.
+ */
+export interface WarmupRule {
+  readonly warmupPoints: number;
+  readonly windowsBefore: (series: string, beforeMs: number) => number;
+}
+
+/**
  * Matches `open` alerts to injected anomalies by series and time overlap (`slackMs` after the
  * anomaly's end still counts: the window holding it closes later). An alert matching no injected
- * anomaly is a false alert.
+ * anomaly is a false alert. With a `warmup` rule, an anomaly that was not alerted and whose series
+ * was still in warm-up at its onset is counted apart (`inWarmup`), not as missed.
  */
 export function alertQuality(
   alerts: readonly SeenAlert[],
   truth: readonly AnomalyTruth[],
   slackMs = 60_000,
+  warmup?: WarmupRule,
 ): AlertQuality {
   const open = alerts.filter((a) => a.status === 'open');
   const matched = new Set<SeenAlert>();
-  const kinds = new Map<string, { injected: number; alerted: number; delays: number[] }>();
+  const kinds = new Map<
+    string,
+    { injected: number; alerted: number; inWarmup: number; delays: number[] }
+  >();
   let found = 0;
+  let inWarmup = 0;
   for (const t of truth) {
     const start = Date.parse(t.start);
     const end = Date.parse(t.end) + slackMs;
@@ -102,7 +123,7 @@ export function alertQuality(
         Date.parse(a.windowEnd) >= start &&
         Date.parse(a.windowStart) <= end,
     );
-    const k = kinds.get(t.kind) ?? { injected: 0, alerted: 0, delays: [] };
+    const k = kinds.get(t.kind) ?? { injected: 0, alerted: 0, inWarmup: 0, delays: [] };
     kinds.set(t.kind, k);
     k.injected++;
     if (hits.length > 0) {
@@ -111,12 +132,16 @@ export function alertQuality(
       const first = Math.min(...hits.map((a) => Date.parse(a.windowStart)));
       const len = Math.max(1, Date.parse(hits[0]!.windowEnd) - Date.parse(hits[0]!.windowStart));
       k.delays.push(Math.max(0, Math.ceil((first - start) / len)));
+    } else if (warmup && warmup.windowsBefore(t.series, start) < warmup.warmupPoints) {
+      inWarmup++;
+      k.inWarmup++;
     }
     for (const h of hits) matched.add(h);
   }
   return {
     found,
-    missed: truth.length - found,
+    missed: truth.length - found - inWarmup,
+    inWarmup,
     falseAlerts: open.length - matched.size,
     byKind: [...kinds.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -124,6 +149,7 @@ export function alertQuality(
         kind,
         injected: k.injected,
         alerted: k.alerted,
+        inWarmup: k.inWarmup,
         windowsToAlert: k.delays,
       })),
   };
@@ -145,7 +171,8 @@ export function formatQuality(q: AlertQuality): string {
     .map((k) => {
       const delays =
         k.windowsToAlert.length > 0 ? ` (windows to alert: ${k.windowsToAlert.join(', ')})` : '';
-      return `${k.kind} ${k.alerted}/${k.injected} alerted${delays}`;
+      const warm = k.inWarmup > 0 ? `, ${k.inWarmup} in warm-up` : '';
+      return `${k.kind} ${k.alerted}/${k.injected} alerted${delays}${warm}`;
     })
     .join('; ');
 }

@@ -80,15 +80,63 @@ describe('alert quality per anomaly kind', () => {
     // Act
     const q = alertQuality(alerts, truth);
     // Assess
-    expect(q).toMatchObject({ found: 2, missed: 1, falseAlerts: 1 });
+    expect(q).toMatchObject({ found: 2, missed: 1, inWarmup: 0, falseAlerts: 1 });
     expect(q.byKind).toEqual([
-      { kind: 'dip', injected: 1, alerted: 1, windowsToAlert: [2] },
-      { kind: 'level_shift', injected: 1, alerted: 0, windowsToAlert: [] },
-      { kind: 'spike', injected: 1, alerted: 1, windowsToAlert: [0] },
+      { kind: 'dip', injected: 1, alerted: 1, inWarmup: 0, windowsToAlert: [2] },
+      { kind: 'level_shift', injected: 1, alerted: 0, inWarmup: 0, windowsToAlert: [] },
+      { kind: 'spike', injected: 1, alerted: 1, inWarmup: 0, windowsToAlert: [0] },
     ]);
     expect(formatQuality(q)).toBe(
       'dip 1/1 alerted (windows to alert: 2); level_shift 0/1 alerted; spike 1/1 alerted (windows to alert: 0)',
     );
+  });
+});
+
+describe('alert quality and the detector warm-up', () => {
+  const truth = [
+    ['e1', 'error_burst', 'log.count|level=ERROR|service=api', '2026-01-01T00:05:00.000Z'],
+    ['e2', 'error_burst', 'log.count|level=ERROR|service=web', '2026-01-01T00:05:00.000Z'],
+  ].map(([id, kind, series, start]) => ({
+    id,
+    kind,
+    series,
+    metric: 'log.count',
+    dimensions: {},
+    start,
+    end: new Date(Date.parse(start as string) + 30_000).toISOString(),
+    magnitude: 3,
+  })) as Parameters<typeof alertQuality>[1];
+  // 10-second windows before the onset: api had 30 (past a warm-up of 10), web had 4.
+  const windows: Record<string, number> = {
+    'log.count|level=ERROR|service=api': 30,
+    'log.count|level=ERROR|service=web': 4,
+  };
+  const warmup = {
+    warmupPoints: 10,
+    windowsBefore: (series: string, beforeMs: number) => {
+      expect(beforeMs).toBe(Date.parse('2026-01-01T00:05:00.000Z'));
+      return windows[series] ?? 0;
+    },
+  };
+
+  it('counts an unalerted anomaly on a series still in warm-up apart, not as missed', () => {
+    // Act
+    const q = alertQuality([], truth, undefined, warmup);
+    // Assess
+    expect(q).toMatchObject({ found: 0, missed: 1, inWarmup: 1, falseAlerts: 0 });
+    expect(formatQuality(q)).toBe('error_burst 0/2 alerted, 1 in warm-up');
+  });
+
+  it('counts an alerted anomaly as found even when its series was in warm-up', () => {
+    // Act
+    const q = alertQuality(
+      [alert('log.count|level=ERROR|service=web', '2026-01-01T00:05:00.000Z')],
+      truth,
+      undefined,
+      warmup,
+    );
+    // Assess
+    expect(q).toMatchObject({ found: 1, missed: 1, inWarmup: 0 });
   });
 });
 
