@@ -19,11 +19,17 @@ interface Summary {
     actual?: number;
   }[];
   chaos: { crashes: number; redeliveries: number; sinkFaults: number };
+  alertQuality?: {
+    found: number;
+    missed: number;
+    byKind: { kind: string }[];
+    meetsTarget: boolean;
+  };
   throughput: { lag: { windowsStored: number; eventsMeasured: number; maxMs: number } };
   run: { dynaliteTables: string[] };
 }
 
-/** Run `pnpm start` (asynchronously: a blocked test worker cannot report to Vitest). */
+/** Run `pnpm start` (asynchronously: a blocked test worker cannot report to Jest). */
 async function start(
   args: string[],
 ): Promise<{ code: number | null; summary: Summary; stdout: string }> {
@@ -89,10 +95,13 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(statusOf(summary, 'warehouse: metrics_windows')).toBe('ok');
     expect(statusOf(summary, 'warehouse: every lake object')).toBe('ok');
     expect(summary.checks.every((c) => c.status !== 'failed')).toBe(true);
-    const alerts = checkOf(summary, 'alerts vs injected anomalies');
-    expect(alerts?.status).toBe('ok');
-    expect(alerts?.actual).toBeGreaterThan(0);
-    expect(stdout).toMatch(/✓ alerts vs injected anomalies: \d+ injected: [1-9]\d* found/);
+    // The detector found injected anomalies end to end, and the run reported its alert quality
+    // per kind against the target (a measurement of the detector, not a data check).
+    expect(summary.alertQuality?.found).toBeGreaterThan(0);
+    expect(summary.alertQuality?.byKind.length).toBeGreaterThan(0);
+    expect(stdout).toMatch(
+      /alert quality: (MEETS|BELOW) TARGET .*\n {2}\d+ injected: [1-9]\d* found/,
+    );
     expect(summary.throughput.lag.windowsStored).toBeGreaterThan(10);
     expect(summary.throughput.lag.eventsMeasured).toBeGreaterThan(1_000);
     expect(stdout).toContain('reconciliation: OK');

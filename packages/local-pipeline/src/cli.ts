@@ -9,7 +9,7 @@ import { LocalPipelineError } from './errors.js';
 import { feedInWorker, newLedger, type ProducedLedger } from './feed.js';
 import { AggregatesTap, lagBound, WindowLagTracker } from './lag.js';
 import { DEFAULT_POLL_INTERVAL_MS, envLines, type Pipeline, startPipeline } from './pipeline.js';
-import { type Reconciliation, reconcile } from './reconcile.js';
+import { formatAlertQuality, type Reconciliation, reconcile } from './reconcile.js';
 import { formatThroughput, sustainedPhase, throughputVerdict } from './throughput.js';
 
 /** Parsed `pnpm start` options. */
@@ -395,6 +395,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       ),
     });
     process.stdout.write(formatReconciliation(result));
+    if (result.alertQuality) process.stdout.write(formatAlertQuality(result.alertQuality));
     process.stdout.write(formatThroughput(throughput));
     const summary = {
       ...result,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { alertQuality, formatQuality, matchAlerts, type SeenAlert } from '../../src/alerts.js';
 import { formatTimestamp, objectName, renderPrefix } from '../../src/firehose/prefix.js';
+import { alertQualityVerdict, formatAlertQuality } from '../../src/reconcile.js';
 
 const alert = (series: string, windowStart: string, status = 'open'): SeenAlert => ({
   id: `${series}|${windowStart}`,
@@ -166,5 +167,44 @@ describe('firehose prefixes', () => {
     expect(missing).toBeUndefined();
     expect(formatTimestamp('yyyy-MM-dd-HH-mm-ss', ms)).toBe('2026-03-04-05-06-07');
     expect(objectName('lake', ms, 'u', true)).toBe('lake-1-2026-03-04-05-06-07-u.gz');
+  });
+});
+
+describe('the alert quality verdict', () => {
+  const quality = (windowsToAlert: number[], missed: number, falseAlerts: number) => ({
+    found: windowsToAlert.length,
+    missed,
+    inWarmup: 0,
+    falseAlerts,
+    byKind: [
+      {
+        kind: 'spike',
+        injected: windowsToAlert.length + missed,
+        alerted: windowsToAlert.length,
+        inWarmup: 0,
+        windowsToAlert,
+      },
+    ],
+  });
+
+  it('meets the target when every scorable anomaly is alerted within 2 windows with at most 1 false alert', () => {
+    // Act / Assess
+    expect(alertQualityVerdict(quality([0, 2], 0, 1), 3)).toMatchObject({
+      meetsTarget: true,
+      late: 0,
+      alerts: 3,
+    });
+  });
+
+  it.each([
+    ['a missed anomaly', quality([0], 1, 0)],
+    ['an alert 3 windows after the onset', quality([0, 3], 0, 0)],
+    ['two false alerts', quality([0], 0, 2)],
+  ])('is below the target with %s', (_name, q) => {
+    // Act
+    const v = alertQualityVerdict(q, 2);
+    // Assess
+    expect(v.meetsTarget).toBe(false);
+    expect(formatAlertQuality(v)).toMatch(/^alert quality: BELOW TARGET/);
   });
 });
