@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, '../..');
 
 interface Summary {
   ok: boolean;
-  produced: { valid: number; invalid: number; rejected: number; anomalies: number };
+  produced: { valid: number; invalid: number; rejected: number; resent: number; anomalies: number };
   checks: {
     name: string;
     status: 'ok' | 'failed' | 'skipped';
@@ -109,8 +109,10 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(summary.run.dynaliteTables).toEqual(['streamlens-local-events']);
   }, 420_000);
 
-  it('still reconciles exactly under chaos (crashes before responding, redeliveries, sink throttling)', async () => {
-    // Act
+  it('still reconciles exactly under chaos (crashes before responding, redeliveries, sink throttling) and producer re-sends', async () => {
+    // Act: every 10th event is also sent a second time under another partition key (a new
+    // sequence number, often another shard): the windows, the index and the warehouse must still
+    // count it once.
     const { code, summary } = await start([
       '--rate',
       '150',
@@ -119,6 +121,8 @@ describe('pnpm start (local pipeline, end to end)', () => {
       '--seed',
       '4',
       '--chaos',
+      '--resend',
+      '10',
       ...COMPRESSED,
       // No injected anomalies: this run is about exact reconciliation under faults.
       '--anomaly-every',
@@ -127,6 +131,7 @@ describe('pnpm start (local pipeline, end to end)', () => {
     // Assess
     expect(summary.chaos.crashes + summary.chaos.redeliveries).toBeGreaterThan(0);
     expect(summary.chaos.sinkFaults).toBeGreaterThan(0);
+    expect(summary.produced.resent).toBeGreaterThan(100);
     expect(code).toBe(0);
     expect(summary.ok).toBe(true);
     expect(statusOf(summary, 'lake: every valid')).toBe('ok');

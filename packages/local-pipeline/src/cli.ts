@@ -29,6 +29,7 @@ export interface StartOptions {
   lakeIntervalSeconds: number;
   drainTimeoutSeconds: number;
   anomalyEverySeconds?: number;
+  resendEvery?: number;
   timeScale: number;
   devices?: number;
   queueVisibilitySeconds?: number;
@@ -48,6 +49,8 @@ const USAGE = `pnpm start [options]
   --lake-interval S   local Firehose S3 buffering interval (default 10)
   --drain-timeout S   give up draining after S seconds (default 300)
   --anomaly-every S   mean seconds (event time) between injected anomalies (scenario default)
+  --resend N          send every N-th valid event a second time under another partition key
+                      (a producer retry, an agent re-send): every sink must hold it once
   --time-scale X      event time runs X times faster than wall time (default 1): with
                       windowSeconds=10 and X=10 a window closes every wall second
   --devices N         telemetry devices, 5 series each (default 20)
@@ -75,6 +78,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       'lake-interval': { type: 'string', default: '10' },
       'drain-timeout': { type: 'string', default: '300' },
       'anomaly-every': { type: 'string' },
+      resend: { type: 'string' },
       'time-scale': { type: 'string', default: '1' },
       devices: { type: 'string' },
       'sqs-visibility': { type: 'string', default: '10' },
@@ -91,6 +95,10 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
   const rampSeconds = Number(values.ramp);
   if (!(rampSeconds >= 0) || !Number.isFinite(rampSeconds)) {
     throw new LocalPipelineError(`--ramp must be a number of seconds ≥ 0, got "${values.ramp}"`);
+  }
+  const resendEvery = values.resend === undefined ? undefined : Number(values.resend);
+  if (resendEvery !== undefined && !(Number.isInteger(resendEvery) && resendEvery >= 1)) {
+    throw new LocalPipelineError(`--resend must be a whole number ≥ 1, got "${values.resend}"`);
   }
   const params: Record<string, string> = {};
   for (const p of values.param ?? []) {
@@ -114,6 +122,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     ...(values['anomaly-every'] !== undefined
       ? { anomalyEverySeconds: Number(values['anomaly-every']) }
       : {}),
+    ...(resendEvery !== undefined ? { resendEvery } : {}),
     timeScale: Number(values['time-scale']),
     ...(values.devices !== undefined ? { devices: Number(values.devices) } : {}),
     ...(values['sqs-visibility'] !== 'yml'
@@ -176,7 +185,7 @@ export function formatReconciliation(r: Reconciliation): string {
   const lines = [
     '',
     `reconciliation: ${r.ok ? 'OK' : 'FAILED'}`,
-    `  produced: ${r.produced.valid} valid, ${r.produced.invalid} invalid, ${r.produced.rejected} rejected; ${r.produced.anomalies} anomalies injected`,
+    `  produced: ${r.produced.valid} valid (${r.produced.resent} of them sent twice), ${r.produced.invalid} invalid, ${r.produced.rejected} rejected; ${r.produced.anomalies} anomalies injected`,
   ];
   for (const c of r.checks) {
     const mark = c.status === 'ok' ? '✓' : c.status === 'failed' ? '✗' : '–';
@@ -325,6 +334,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
         ...(options.anomalyEverySeconds !== undefined
           ? { anomalyEverySeconds: options.anomalyEverySeconds }
           : {}),
+        ...(options.resendEvery !== undefined ? { resendEvery: options.resendEvery } : {}),
         timeScale: options.timeScale,
         ...(options.devices !== undefined ? { devices: options.devices } : {}),
         onProduced: (eventTimeMs, sentAtMs) => lag.produced(eventTimeMs, sentAtMs),

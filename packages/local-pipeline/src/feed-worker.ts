@@ -27,12 +27,13 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
     sentAt: [] as number[],
     invalid: 0,
     rejected: 0,
+    resent: 0,
   };
   const flush = () => {
-    if (batch.ids.length + batch.invalid + batch.rejected === 0) return;
+    if (batch.ids.length + batch.invalid + batch.rejected + batch.resent === 0) return;
     const message: FeedWorkerMessage = { kind: 'settled', ...batch };
     port.postMessage(message);
-    batch = { ids: [], types: [], times: [], sentAt: [], invalid: 0, rejected: 0 };
+    batch = { ids: [], types: [], times: [], sentAt: [], invalid: 0, rejected: 0, resent: 0 };
   };
   const sink: FeedSink = {
     valid(id, type, timeMs, sentAtMs) {
@@ -47,6 +48,9 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
     },
     rejected() {
       batch.rejected++;
+    },
+    resent() {
+      batch.resent++;
     },
   };
   const timer = setInterval(flush, FLUSH_MS);

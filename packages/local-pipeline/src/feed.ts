@@ -17,6 +17,8 @@ export interface ProducedLedger {
   readonly valid: Map<string, { type: string; timeMs: number }>;
   invalid: number;
   rejected: number;
+  /** Valid events sent a second time (`resendEvery`), accepted by Kinesis. */
+  resent: number;
   /** Produce time per id (ms), for lag. */
   readonly sentAt: Map<string, number>;
   truth: AnomalyTruth[];
@@ -38,6 +40,13 @@ export interface FeedOptions {
   readonly signal: AbortSignal;
   /** Overrides the scenario's mean seconds between injected anomalies. */
   readonly anomalyEverySeconds?: number;
+  /**
+   * Every N-th valid event is sent a second time after its batch, under another partition key (so
+   * often on another shard), with a new sequence number: what a producer retry of an entry that
+   * had been written, or a file agent re-sending after a crash, puts on the stream. Every sink
+   * must still hold the event once. Default: none.
+   */
+  readonly resendEvery?: number;
   /** Event time runs this many times faster than wall time (the generator's `timeScale`). */
   readonly timeScale?: number;
   /** Telemetry devices (5 series each; the generator's default is 20). */
@@ -51,6 +60,8 @@ export interface FeedSink {
   valid(id: string, type: string, eventTimeMs: number, sentAtMs: number): void;
   invalid(): void;
   rejected(): void;
+  /** A second copy of a valid event was accepted (see `resendEvery`). */
+  resent(): void;
 }
 
 /** The generator options of a feed, without its Kinesis client, signal and callback. */
@@ -87,6 +98,7 @@ export async function produceTraffic(
   });
   const pending: Promise<void>[] = [];
   let lastEventMs = 0;
+  let validCount = 0;
   try {
     for await (const batch of pace(generator, {
       signal: options.signal,
@@ -94,8 +106,12 @@ export async function produceTraffic(
         ? { durationSeconds: options.durationSeconds + (options.rampSeconds ?? 0) }
         : {}),
     })) {
+      const resends: (typeof batch)[number][] = [];
       for (const record of batch) {
         const now = Date.now();
+        if (record.event && options.resendEvery && ++validCount % options.resendEvery === 0) {
+          resends.push(record);
+        }
         const put = producer.put({ data: record.data, partitionKey: record.partitionKey }).then(
           () => {
             if (record.event) {
@@ -106,6 +122,16 @@ export async function produceTraffic(
           () => sink.rejected(),
         );
         pending.push(put);
+      }
+      for (const record of resends) {
+        const again = producer
+          .put({ data: record.data, partitionKey: `${record.partitionKey}#resent` })
+          .then(
+            () => sink.resent(),
+            // The first copy was accepted: a lost second copy loses nothing.
+            () => undefined,
+          );
+        pending.push(again);
       }
       if (pending.length > 20_000) await Promise.all(pending.splice(0, pending.length - 5_000));
     }
@@ -135,6 +161,9 @@ export function ledgerSink(
     },
     rejected() {
       ledger.rejected++;
+    },
+    resent() {
+      ledger.resent++;
     },
   };
 }
@@ -167,6 +196,7 @@ export type FeedWorkerMessage =
       readonly sentAt: number[];
       readonly invalid: number;
       readonly rejected: number;
+      readonly resent: number;
     }
   | { readonly kind: 'started' }
   | { readonly kind: 'done'; readonly truth: AnomalyTruth[] }
@@ -223,6 +253,7 @@ export async function feedInWorker(
           }
           ledger.invalid += message.invalid;
           ledger.rejected += message.rejected;
+          ledger.resent += message.resent;
         } else if (message.kind === 'done') {
           done = true;
           ledger.truth = message.truth;
@@ -251,6 +282,7 @@ export function newLedger(): ProducedLedger {
     valid: new Map(),
     invalid: 0,
     rejected: 0,
+    resent: 0,
     sentAt: new Map(),
     truth: [],
     firstEventMs: Number.POSITIVE_INFINITY,

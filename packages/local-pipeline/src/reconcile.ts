@@ -25,7 +25,14 @@ export interface Reconciliation {
   readonly ok: boolean;
   /** How the alerts did against the injected anomalies (when anomaly-alerts is wired). */
   readonly alertQuality?: AlertQualityVerdict;
-  readonly produced: { valid: number; invalid: number; rejected: number; anomalies: number };
+  readonly produced: {
+    valid: number;
+    invalid: number;
+    rejected: number;
+    /** Valid events sent a second time (`--resend`): each must still be held once. */
+    resent: number;
+    anomalies: number;
+  };
   readonly checks: Check[];
   readonly failures: { destination: string; batches: number; records: number }[];
   readonly firehose: Record<string, unknown>[];
@@ -377,6 +384,7 @@ export async function reconcile(
       valid: ledger.valid.size,
       invalid: ledger.invalid,
       rejected: ledger.rejected,
+      resent: ledger.resent,
       anomalies: ledger.truth.length,
     },
     checks,

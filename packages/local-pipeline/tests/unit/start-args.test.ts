@@ -11,4 +11,11 @@ describe('pnpm start options', () => {
     expect(() => parseStartArgs(['--ramp=-5'], '/r')).toThrow(/--ramp must be/);
     expect(() => parseStartArgs(['--ramp', 'soon'], '/r')).toThrow(/--ramp must be/);
   });
+
+  it('reads --resend as a whole number ≥ 1, none by default', () => {
+    expect(parseStartArgs(['--resend', '10'], '/r').resendEvery).toBe(10);
+    expect(parseStartArgs([], '/r').resendEvery).toBeUndefined();
+    expect(() => parseStartArgs(['--resend', '0'], '/r')).toThrow(/--resend must be/);
+    expect(() => parseStartArgs(['--resend', '2.5'], '/r')).toThrow(/--resend must be/);
+  });
 });
