@@ -15,7 +15,7 @@ import { clientOptions } from '../clients.js';
 import { ResourceError, StandInStartError } from '../errors.js';
 import { forkStandIn } from '../internal/child.js';
 import { closeHttpServer, freePort, listenEphemeral } from '../internal/net.js';
-import { killChild, trackChild } from '../internal/processes.js';
+import { killChild, trackChild, watchChild } from '../internal/processes.js';
 import { isNotListeningYet, waitFor } from '../internal/wait.js';
 import type { RunningStandIn, StandInContext, StandInPlugin } from '../types.js';
 
@@ -171,31 +171,13 @@ export async function spawnDynamoDbLocal(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     trackChild(child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4_000);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4_000);
-    });
-    let spawnError: Error | undefined;
-    child.once('error', (error) => {
-      spawnError = error;
-    });
-    const abortIf = () =>
-      spawnError ??
-      (child.exitCode !== null || child.signalCode !== null
-        ? new StandInStartError(
-            'dynamodb',
-            `DynamoDB Local exited (${child.exitCode ?? child.signalCode}): ${output.trim()}`,
-          )
-        : undefined);
+    const watch = watchChild(child, 'dynamodb', 'DynamoDB Local', 4_000);
     try {
-      await probe(endpoint, env, abortIf);
+      await probe(endpoint, env, watch.abortIf);
     } catch (error) {
       lastError = error;
       await killChild(child);
-      if (/already in use|BindException/i.test(output)) continue;
+      if (/already in use|BindException/i.test(watch.output())) continue;
       break;
     }
     // Keep draining the pipes so the JVM never blocks on a full one.

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { StandInStartError } from '../errors.js';
 
 // Everything that must not outlive this process: child processes and temp folders. Cleaned up by
 // stop(), and as a safety net on process exit and on SIGINT/SIGTERM/SIGHUP. A separate watchdog
@@ -122,4 +123,49 @@ export function killIfParentDies(pid: number): void {
 /** Stop watching `pid` (it was stopped cleanly; its number may be reused). */
 export function forgetPid(pid: number): void {
   if (watchdog) tellWatchdog(`forget ${pid}`);
+}
+
+/** What a started stand-in process has said, and whether it already failed to start. */
+export interface ChildWatch {
+  /** The tail of its stdout and stderr (the last `keepChars` characters). */
+  output(): string;
+  /** The spawn error, or a StandInStartError once the process has exited; else undefined. */
+  abortIf(): Error | undefined;
+}
+
+/**
+ * Follows a stand-in's process while it starts: keeps the tail of its output for error messages
+ * and gives readiness probes an `abortIf` that stops them as soon as the process is gone.
+ *
+ * @example
+ * const watch = watchChild(child, 'dynamodb', 'DynamoDB Local');
+ * await waitFor(ready, { abortIf: watch.abortIf });
+ */
+export function watchChild(
+  child: ChildProcess,
+  service: string,
+  label: string,
+  keepChars = 8_000,
+): ChildWatch {
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-keepChars);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+  return {
+    output: () => output,
+    abortIf: () =>
+      spawnError ??
+      (child.exitCode !== null || child.signalCode !== null
+        ? new StandInStartError(
+            service,
+            `${label} exited (${child.exitCode ?? child.signalCode}): ${output.trim()}`,
+          )
+        : undefined),
+  };
 }

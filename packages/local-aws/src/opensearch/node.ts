@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findJava } from '../dynamodb/index.js';
 import { StandInStartError } from '../errors.js';
-import { killChild, trackChild } from '../internal/processes.js';
+import { killChild, trackChild, watchChild } from '../internal/processes.js';
 import { waitFor } from '../internal/wait.js';
 
 /** The folder with the node's pom, launcher, config and assembly script. */
@@ -138,24 +138,7 @@ export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promi
     { cwd: dataDir, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   trackChild(child);
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  const abortIf = () =>
-    spawnError ??
-    (child.exitCode !== null || child.signalCode !== null
-      ? new StandInStartError(
-          'opensearch',
-          `the OpenSearch node exited (${child.exitCode ?? child.signalCode}): ${output.trim()}`,
-        )
-      : undefined);
+  const watch = watchChild(child, 'opensearch', 'the OpenSearch node');
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -171,7 +154,7 @@ export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promi
         const file = join(logs, 'http.ports');
         return existsSync(file) ? readFileSync(file, 'utf8').split('\n')[0]?.trim() : undefined;
       },
-      { timeoutMs, intervalMs: 100, abortIf, what: 'the OpenSearch node to listen' },
+      { timeoutMs, intervalMs: 100, abortIf: watch.abortIf, what: 'the OpenSearch node to listen' },
     );
     const endpoint = `http://${address}`;
     await waitFor(
@@ -180,7 +163,12 @@ export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promi
         const body = (await res.json()) as { status?: string };
         return body.status === 'green' || body.status === 'yellow';
       },
-      { timeoutMs, intervalMs: 100, abortIf, what: 'OpenSearch cluster health yellow' },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        abortIf: watch.abortIf,
+        what: 'OpenSearch cluster health yellow',
+      },
     );
     const info = (await (await fetch(endpoint)).json()) as { version?: { number?: string } };
     const startMs = Math.round(performance.now() - t0);
@@ -203,7 +191,7 @@ export async function startOpenSearchNode(options: OpenSearchNodeOptions): Promi
     if (error instanceof StandInStartError) throw error;
     throw new StandInStartError(
       'opensearch',
-      `the OpenSearch node did not start: ${output.trim()}`,
+      `the OpenSearch node did not start: ${watch.output().trim()}`,
       {
         cause: error,
       },
