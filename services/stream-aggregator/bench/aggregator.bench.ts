@@ -6,10 +6,11 @@ import { clientOptions, startLocalAws } from '@streamlens/local-aws';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { DynamoStateStore } from '../src/adapters/dynamo-store.js';
 import { tableDefinitions } from '../src/adapters/tables.js';
-import { KinesisRecordSource, RecordDecoder } from '../src/decode.js';
+import { RecordDecoder } from '../src/decode/record-decoder.js';
 import { encodeDelta } from '../src/domain/delta-codec.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../src/domain/engine.js';
 import type { Checkpoint, Delta, StateStore } from '../src/domain/types.js';
+import { KinesisRecordSource } from '../src/sources/kinesis.js';
 
 /**
  * A state store that accepts everything and keeps nothing: the bench measures the domain path

@@ -147,7 +147,8 @@ const aws = started ?? connectLocalAws();
 try {
   const engineMod = await import(`${dir}/domain/engine.js`);
   const storeMod = await import(`${dir}/adapters/dynamo-store.js`);
-  const decodeMod = await import(`${dir}/decode.js`);
+  const decodeMod = await import(`${dir}/decode/record-decoder.js`);
+  const sourceMod = await import(`${dir}/sources/kinesis.js`);
   const configMod = await import(`${dir}/config.js`);
   const tablesMod = await import(`${dir}/adapters/tables.js`);
   const suffix = Date.now().toString(36);
@@ -215,7 +216,7 @@ try {
     const outcomes = await Promise.all(
       batches.map((e, c) =>
         containers[c]!.engine.processBatch(
-          new decodeMod.KinesisRecordSource(e, containers[c]!.decoder),
+          new sourceMod.KinesisRecordSource(e, containers[c]!.decoder),
           Date.now() + 60_000,
         ),
       ),

@@ -6,10 +6,11 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import { type ConsumedUnits, DynamoStateStore } from './adapters/dynamo-store.js';
 import { AggregatesSink, S3RejectSink } from './adapters/sinks.js';
 import { loadConfig } from './config.js';
-import { KinesisRecordSource, RecordDecoder } from './decode.js';
+import { RecordDecoder } from './decode/record-decoder.js';
 import { Aggregator } from './domain/engine.js';
 import { recordIdleFlush, recordOutcome } from './observe.js';
 import { batchResponse } from './response.js';
+import { KinesisRecordSource } from './sources/kinesis.js';
 
 // Built once per container: configuration (fails fast), clients, state store, sinks, engine.
 const config = loadConfig();

@@ -4,9 +4,10 @@
  * runs a full garbage collection, and prints whether each is still optimised. With `--anchor` a long-lived
  * Aggregator / RecordDecoder exists (as in a Lambda container); without, nothing outlives a call.
  */
-import { KinesisRecordSource, RecordDecoder } from '../../src/decode.js';
+import { RecordDecoder } from '../../src/decode/record-decoder.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
 import { PartialAggregate } from '../../src/domain/partial.js';
+import { KinesisRecordSource } from '../../src/sources/kinesis.js';
 import { kinesisEvent, kinesisRecord, telemetry } from './kinesis-events.js';
 
 const natives = (body: string) => new Function('f', body) as (f: unknown) => number;

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { KinesisRecordSource, RecordDecoder } from '../../src/decode.js';
+import { RecordDecoder } from '../../src/decode/record-decoder.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
+import { KinesisRecordSource } from '../../src/sources/kinesis.js';
 import { MemoryRejectSink, MemoryStore, MemoryWindowSink } from '../helpers/memory-store.js';
 
 /** One of AWS's published envelopes in events/aws/ (sources in its README). */

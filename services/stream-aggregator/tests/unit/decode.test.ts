@@ -9,22 +9,32 @@ import {
 } from '@streamlens/schema';
 import { cloudWatchControlMessage, cloudWatchDataMessage } from '@streamlens/schema/testing';
 import fc from 'fast-check';
-import {
-  EventTimeParser,
-  KinesisRecordSource,
-  looksKpl,
-  numberAt,
-  RecordDecoder,
-  ScannedSeriesCache,
-  SeriesCache,
-  toInputRecords,
-} from '../../src/decode.js';
+import { looksKpl } from '../../src/decode/detect.js';
+import { EventTimeParser } from '../../src/decode/event-time.js';
+import { numberAt } from '../../src/decode/numbers.js';
+import { RecordDecoder } from '../../src/decode/record-decoder.js';
+import { ScannedSeriesCache } from '../../src/decode/scanned-series-cache.js';
+import { SeriesCache } from '../../src/decode/series-cache.js';
 import { idHashOf } from '../../src/domain/event-id.js';
 import type { InputRecord } from '../../src/domain/types.js';
+import {
+  expandKinesisRecord,
+  KinesisRecordSource,
+  toInputRecords,
+} from '../../src/sources/kinesis.js';
 import { appLog, kinesisEvent, kinesisRecord, telemetry } from '../helpers/kinesis-events.js';
 
 const S = 'shardId-000000000007';
 const T = '2026-11-25T12:00:01.000Z';
+
+/** A record's place on shard S under key 'pk'. */
+const at = (seq: string, arrivalTimeMs: number, sub = 0) => ({
+  shardId: S,
+  seq,
+  sub,
+  partitionKey: 'pk',
+  arrivalTimeMs,
+});
 
 // Strings that exercise the series key's escaping and the cache's comparisons: separators, the
 // escape character, NUL, and short alphabets so that collisions of prefixes are frequent.
@@ -321,9 +331,9 @@ describe('KinesisRecordSource keys and event ids', () => {
         const spaced = Buffer.from(JSON.stringify(e, null, 1));
         const decoder = new RecordDecoder({ seriesDimensions: [] });
         // Act
-        const a = decoder.recordBase64(S, '1', 'pk', 0, compact.toString('base64'));
-        const b = decoder.recordBase64(S, '2', 'pk', 0, compact.toString('base64'));
-        const c = decoder.recordBase64(S, '3', 'pk', 0, spaced.toString('base64'));
+        const a = decoder.recordBase64(at('1', 0), compact.toString('base64'));
+        const b = decoder.recordBase64(at('2', 0), compact.toString('base64'));
+        const c = decoder.recordBase64(at('3', 0), spaced.toString('base64'));
         // Assess
         expect(a.obs?.idHash).toBe(idHashOf(id));
         expect(b.obs?.idHash).toBe(idHashOf(id));
@@ -400,13 +410,9 @@ describe('RecordDecoder.recordBase64', () => {
           const reference = new RecordDecoder(opts);
           for (const [i, text] of texts.entries()) {
             // Act
-            const got = fast.recordBase64(S, String(i), 'pk', 1000, text);
+            const got = fast.recordBase64(at(String(i), 1000), text);
             const want = reference.record(
-              S,
-              String(i),
-              0,
-              'pk',
-              1000,
+              at(String(i), 1000, 0),
               Buffer.from(text, 'base64'),
               text,
             );
@@ -426,17 +432,11 @@ describe('RecordDecoder.recordBase64', () => {
     const decoder = new RecordDecoder({ seriesDimensions: [] });
     // Act
     const first = decoder.recordBase64(
-      S,
-      '1',
-      'pk',
-      0,
+      at('1', 0),
       Buffer.from(JSON.stringify(big)).toString('base64'),
     );
     const second = decoder.recordBase64(
-      S,
-      '2',
-      'pk',
-      0,
+      at('2', 0),
       Buffer.from(JSON.stringify(small)).toString('base64'),
     );
     // Assess
@@ -621,16 +621,8 @@ describe('RecordDecoder on records the scanner accepts', () => {
           for (const [i, t] of all.entries()) {
             const bytes = Buffer.from(t);
             // Act
-            const got = fast.recordBase64(S, String(i), 'pk', 1000, bytes.toString('base64'));
-            const want = reference.record(
-              S,
-              String(i),
-              0,
-              'pk',
-              1000,
-              bytes,
-              bytes.toString('base64'),
-            );
+            const got = fast.recordBase64(at(String(i), 1000), bytes.toString('base64'));
+            const want = reference.record(at(String(i), 1000, 0), bytes, bytes.toString('base64'));
             // Assess
             expect(got).toEqual(want);
           }
@@ -639,18 +631,10 @@ describe('RecordDecoder on records the scanner accepts', () => {
             aggregate(all.map((t) => ({ partitionKey: 'pk', data: Buffer.from(t) }))),
           );
           const out: InputRecord[] = [];
-          fast.expand(kinesisRecord(S, '9', kpl), S, out);
+          expandKinesisRecord(fast, kinesisRecord(S, '9', kpl), S, out);
           expect(out).toEqual(
             all.map((t, sub) =>
-              reference.record(
-                S,
-                '9',
-                sub,
-                'pk',
-                out[0]!.arrivalTimeMs,
-                Buffer.from(t),
-                Buffer.from(t),
-              ),
+              reference.record(at('9', out[0]!.arrivalTimeMs, sub), Buffer.from(t), Buffer.from(t)),
             ),
           );
           scanned += fast.scanned;
