@@ -1,16 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
-import { DEFAULT_LINGER_MS } from '@streamlens/producer';
-import { AlertWatcher, formatAlert } from './alerts.js';
 import { LocalPipelineError } from './errors.js';
-import { feedInWorker, newLedger, type ProducedLedger } from './feed.js';
-import { AggregatesTap, lagBound, WindowLagTracker } from './lag.js';
-import { DEFAULT_POLL_INTERVAL_MS, envLines, type Pipeline, startPipeline } from './pipeline.js';
-import { formatAlertQuality, type Reconciliation, reconcile } from './reconcile.js';
-import { formatThroughput, sustainedPhase, throughputVerdict } from './throughput.js';
+import { envLines, startPipeline } from './pipeline.js';
+import { type RunMonitor, runFeed, startLiveMonitors, statusLine, summarizeRun } from './run.js';
+
+export { formatReconciliation } from './run.js';
 
 /** Parsed `pnpm start` options. */
 export interface StartOptions {
@@ -132,78 +129,6 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
   };
 }
 
-function statusLine(
-  pipeline: Pipeline,
-  produced: number,
-  startedAt: number,
-  alerts = 0,
-  lag?: WindowLagTracker,
-  mainBusy?: number,
-): string {
-  const secs = Math.max(1, (Date.now() - startedAt) / 1000);
-  const parts = [`${Math.round(secs)}s produced ${produced} (${Math.round(produced / secs)}/s)`];
-  for (const fn of pipeline.functions) {
-    for (const m of fn.mappings) {
-      // Per function: records done and its iterator age (the one whose age grows is the bottleneck).
-      parts.push(
-        `${fn.definition.service.replace(/^streamlens-/, '')} ${m.stats.recordsProcessed} age ${(m.stats.iteratorAgeMs / 1000).toFixed(1)}s`,
-      );
-    }
-  }
-  for (const f of pipeline.firehoses) {
-    parts.push(`lake ${f.stats.ok} rec/${f.stats.objectsWritten} obj`);
-  }
-  for (const fn of pipeline.functions) {
-    for (const m of fn.sqsMappings) {
-      parts.push(
-        `${fn.definition.service.replace(/^streamlens-/, '')} ${m.stats.messagesDeleted}/${m.queue.stats.sent} msg`,
-      );
-    }
-  }
-  const failed = pipeline.failures.records.length;
-  if (lag) {
-    const latest = lag.latestWindowLagMs();
-    parts.push(
-      `windows ${lag.storedAt.size} lag ${latest === undefined ? '–' : `${(latest / 1000).toFixed(1)}s`}`,
-    );
-  }
-  if (failed) parts.push(`on-failure ${failed}`);
-  if (mainBusy !== undefined) parts.push(`main thread ${Math.round(mainBusy * 100)}%`);
-  parts.push(`alerts ${alerts}`);
-  return parts.join(' | ');
-}
-
-function* producedEvents(ledger: ProducedLedger) {
-  for (const [id, { timeMs }] of ledger.valid) {
-    const sentAtMs = ledger.sentAt.get(id);
-    if (sentAtMs !== undefined) yield { eventTimeMs: timeMs, sentAtMs };
-  }
-}
-
-/** Print the reconciliation as a table. */
-export function formatReconciliation(r: Reconciliation): string {
-  const lines = [
-    '',
-    `reconciliation: ${r.ok ? 'OK' : 'FAILED'}`,
-    `  produced: ${r.produced.valid} valid (${r.produced.resent} of them sent twice), ${r.produced.invalid} invalid, ${r.produced.rejected} rejected; ${r.produced.anomalies} anomalies injected`,
-  ];
-  for (const c of r.checks) {
-    const mark = c.status === 'ok' ? '✓' : c.status === 'failed' ? '✗' : '–';
-    lines.push(`  ${mark} ${c.name}: ${c.detail}`);
-  }
-  for (const f of r.failures) {
-    lines.push(`  on-failure ${f.destination}: ${f.batches} batches, ${f.records} records`);
-  }
-  for (const n of r.notWired) lines.push(`  not wired: ${n}`);
-  const { crashes, redeliveries, sinkFaults } = r.chaos;
-  if (crashes + redeliveries + sinkFaults > 0) {
-    lines.push(
-      `  chaos: ${crashes} handler crashes, ${redeliveries} redeliveries, ${sinkFaults} sink faults injected`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /** `pnpm start`: returns the process exit code. */
 export async function main(argv: readonly string[], root: string): Promise<number> {
   const options = parseStartArgs(argv, root);
@@ -269,166 +194,36 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       'chaos: 10% handler crashes before responding, 10% redeliveries, DynamoDB/S3 throttling via the fault proxy',
     );
 
-  const ledger = newLedger();
-  const windowSeconds = Number(pipeline.params.windowSeconds ?? 60);
-  const latenessSeconds = Number(pipeline.params.allowedLatenessSeconds ?? 0);
-  const lag = new WindowLagTracker(windowSeconds * 1000);
-  const tapIntervalMs = 250;
-  const tap = new AggregatesTap(
-    pipeline.aws.clients().kinesis,
-    pipeline.aggregatesStream,
-    lag,
-    tapIntervalMs,
-    pipeline.shardSource,
-  );
-  await tap.start();
-  let startedAt = Date.now();
-  const tty = process.stderr.isTTY;
-  let lastPrinted = 0;
-  const watcher = new AlertWatcher(pipeline.alertsFile, (alert) => {
-    if (tty) process.stderr.write('\r\x1b[2K');
-    err(formatAlert(alert));
-  });
-  // Event-loop utilisation of this thread: the emulators (ESM, Firehose, SQS/EventBridge) and the
-  // SNS and Redshift stand-ins share it (kinesalite, s3rver, OpenSearch run in child processes, the
-  // feed and the functions in worker threads), so near 100 % the harness is the bottleneck. On a
-  // loaded machine it also counts the time this thread waits for a core.
-  const eluStart = performance.eventLoopUtilization();
-  let eluLast = eluStart;
-  let mainBusy = 0;
-  const ticker = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    mainBusy = performance.eventLoopUtilization(now, eluLast).utilization;
-    eluLast = now;
-    watcher.poll();
-    const line = statusLine(
-      pipeline,
-      ledger.valid.size + ledger.invalid,
-      startedAt,
-      watcher.alerts.length,
-      lag,
-      mainBusy,
-    );
-    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-    else if (Date.now() - lastPrinted >= 5000) {
-      lastPrinted = Date.now();
-      err(line);
-    }
-  }, 1000);
+  // Monitors beside the live ones (each adds its section to the summary): a new one goes here.
+  const monitors: RunMonitor[] = [];
+  const live = await startLiveMonitors(pipeline, err);
   let exitCode = 1;
   try {
-    // The feed runs in a worker thread: this event loop is the emulators' (ESM, Firehose, SQS).
-    await feedInWorker(
-      {
-        env: pipeline.aws.env,
-        bundle: pipeline.feedWorkerBundle,
-        streamName: pipeline.eventsStream,
-        rate: options.rate,
-        ...(options.durationSeconds !== undefined
-          ? { durationSeconds: options.durationSeconds }
-          : {}),
-        ...(options.rampSeconds > 0 ? { rampSeconds: options.rampSeconds } : {}),
-        seed: options.seed,
-        scenario: options.scenario,
-        signal: stopRequested.signal,
-        ...(options.anomalyEverySeconds !== undefined
-          ? { anomalyEverySeconds: options.anomalyEverySeconds }
-          : {}),
-        ...(options.resendEvery !== undefined ? { resendEvery: options.resendEvery } : {}),
-        timeScale: options.timeScale,
-        ...(options.devices !== undefined ? { devices: options.devices } : {}),
-        onProduced: (eventTimeMs, sentAtMs) => lag.produced(eventTimeMs, sentAtMs),
-        // The produce phase (and the achieved rate) starts once the worker runs.
-        onStarted: () => {
-          startedAt = Date.now();
-        },
-      },
-      ledger,
-    );
-    const producedFor = (Date.now() - startedAt) / 1000;
-    if (tty) process.stderr.write('\n');
-    err(
-      `produced ${ledger.valid.size + ledger.invalid} records in ${producedFor.toFixed(1)} s; draining…`,
-    );
+    for (const monitor of monitors) await monitor.start?.(pipeline);
+    await runFeed(pipeline, options, live, stopRequested.signal);
+    const producedFor = (Date.now() - live.startedAt) / 1000;
+    const produced = live.ledger.valid.size + live.ledger.invalid;
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    err(`produced ${produced} records in ${producedFor.toFixed(1)} s; draining…`);
     const drainStart = Date.now();
     const drained = await pipeline.drain(options.drainTimeoutSeconds * 1000);
     err(
       `drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s${drained ? '' : ' (TIMED OUT)'}`,
     );
     const drainSeconds = (Date.now() - drainStart) / 1000;
-    await tap.stop();
-    clearInterval(ticker);
-    err(statusLine(pipeline, ledger.valid.size + ledger.invalid, startedAt, 0, lag));
-    watcher.poll();
-    const result = await reconcile(pipeline, ledger, watcher.alerts);
-    // The aggregator is the events-stream consumer that writes the aggregates stream.
-    const aggregatorMapping = pipeline.functions
-      .filter((f) => f.definition.environment.AGGREGATES_STREAM_NAME === pipeline.aggregatesStream)
-      .flatMap((f) => f.mappings)
-      .find((m) => m.settings.streamName === pipeline.eventsStream);
-    const bound = lagBound({
-      windowSeconds,
-      latenessSeconds,
-      timeScale: options.timeScale,
-      aggregatorBatchWindowSeconds: aggregatorMapping?.settings.batchWindowSeconds ?? 0,
-      pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
-      tapIntervalMs,
-      producerLingerMs: DEFAULT_LINGER_MS,
-    });
-    const mainThreadUtilization =
-      Math.round(performance.eventLoopUtilization(eluStart).utilization * 1000) / 1000;
-    const sustained = sustainedPhase({
-      sentAtMs: ledger.sentAt.values(),
-      valid: ledger.valid.size,
-      invalid: ledger.invalid,
-      startedAtMs: startedAt,
-      producedSeconds: producedFor,
-      rampSeconds: options.rampSeconds,
-    });
-    const throughput = throughputVerdict({
-      mainThreadUtilization,
-      kinesisReads: pipeline.shardSource.stats,
-      requestedRate: options.rate,
-      rampSeconds: options.rampSeconds,
-      produced: sustained.produced,
-      producedSeconds: sustained.seconds,
-      drainSeconds,
-      lag: lag.summarize(producedEvents(ledger), bound, latenessSeconds * 1000),
-      mappings: pipeline.functions.flatMap((f) =>
-        f.mappings.map((m) => ({
-          function: f.definition.name,
-          batchWindowSeconds: m.settings.batchWindowSeconds,
-          maxIteratorAgeMs: m.stats.maxIteratorAgeMs,
-          busyMs: f.container.stats.busyMs,
-          recordsProcessed: m.stats.recordsProcessed,
-        })),
-      ),
-    });
-    process.stdout.write(formatReconciliation(result));
-    if (result.alertQuality) process.stdout.write(formatAlertQuality(result.alertQuality));
-    process.stdout.write(formatThroughput(throughput));
-    const summary = {
-      ...result,
-      throughput,
-      run: {
-        rate: options.rate,
-        rampSeconds: options.rampSeconds,
-        seed: options.seed,
-        scenario: options.scenario,
-        chaos: options.chaos,
-        timeScale: options.timeScale,
-        dynaliteTables: pipeline.dynaliteHost?.tables ?? [],
-        producedSeconds: producedFor,
-        drainSeconds,
-        runDir,
-      },
-    };
-    if (options.summaryJson)
-      writeFileSync(options.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
-    exitCode = result.ok && drained ? 0 : 1;
+    await live.stop();
+    err(statusLine(pipeline, produced, live.startedAt, 0, live.lag));
+    const summary = await summarizeRun(
+      { pipeline, ledger: live.ledger, produced, producedSeconds: producedFor, drainSeconds },
+      live,
+      options,
+      monitors,
+      runDir,
+    );
+    exitCode = summary.ok && drained ? 0 : 1;
   } finally {
-    clearInterval(ticker);
-    await tap.stop().catch(() => undefined);
+    await live.stop().catch(() => undefined);
+    await Promise.allSettled(monitors.map((monitor) => monitor.stop?.()));
     await pipeline.stop().catch((e: unknown) => err(`stop: ${String(e)}`));
   }
   return exitCode;
