@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { formatMissingAlarms, missingAlarms } from './alarms.js';
 import { type CfnTemplate, formatFindings, scanTemplate } from './scan.js';
 
 // Scans what `pnpm run package:check` just packaged. Run alone after `serverless package` in
@@ -24,6 +25,7 @@ const COMPOSE_PARAMS = {
   alertsTopicArn: 'AlertsTopicArn',
   alertsTopicName: 'AlertsTopicName',
   dataKeyArn: 'DataKeyArn',
+  operationsTopicArn: 'OperationsTopicArn',
 } as const;
 
 const services = readdirSync(join(root, 'services'))
@@ -71,6 +73,20 @@ describe('packaged templates', () => {
       findings: [],
     });
   });
+
+  it.each(services)(
+    '%s has the alarms of every function, Kinesis consumer, queue, table, topic and delivery stream',
+    (service) => {
+      // Prepare
+      const template = readTemplate(join(root, 'services', service, TEMPLATE));
+
+      // Act
+      const missing = missingAlarms(template);
+
+      // Assess
+      expect(formatMissingAlarms(service, missing)).toBe('');
+    },
+  );
 
   it('resources passes the scan in PROVISIONED mode too', () => {
     // Prepare
