@@ -15,6 +15,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CREDENTIAL_CHAIN =
   /@aws-sdk[\\/+](credential-provider-(node|ini|sso|web-identity|process|http|login)|nested-clients|token-providers)[@\\/]|@smithy[\\/+]credential-provider-imds[@\\/]/;
 const ZOD = /[\\/]zod@|[\\/]node_modules[\\/]zod[\\/]/;
+/**
+ * The Powertools Tracer, the X-Ray SDK and lambda-kit's tracer module: packaged with the default
+ * `tracer` param (off), esbuild's `define` makes lambda-kit's Tracer branch dead code, so none of it
+ * may be in a bundle (tracing on costs cold-start time: docs/operations.md, "Tracing").
+ */
+const TRACER =
+  /@aws-lambda-powertools[\\/+]tracer[@\\/]|aws-xray-sdk|lambda-kit[\\/]src[\\/]tracer\.ts$/;
 /** The S3 client and what only it brings (XML protocol, flexible checksums, S3 middleware). */
 const CLIENT_S3 =
   /@aws-sdk[\\/+](client-s3|middleware-sdk-s3|checksums|xml-builder|signature-v4-multi-region)[@\\/]/;
@@ -100,7 +107,7 @@ describe('packaged function bundles', () => {
   });
 
   it.each(functionZips)(
-    '%s: environment credentials only, no STS/SSO clients, no zod',
+    '%s: environment credentials only, no STS/SSO clients, no zod, no Tracer while tracing is off',
     (_service, zip) => {
       // Act
       const bundles = bundledSources(zip);
@@ -113,6 +120,10 @@ describe('packaged function bundles', () => {
           chain: [],
         });
         expect({ bundle, zod: sources.filter((s) => ZOD.test(s)) }).toEqual({ bundle, zod: [] });
+        expect({ bundle, tracer: sources.filter((s) => TRACER.test(s)) }).toEqual({
+          bundle,
+          tracer: [],
+        });
         if (sources.some((s) => /@aws-sdk[\\/+]client-/.test(s))) {
           expect(sources.some((s) => s.endsWith('lambda-kit/src/aws-credentials.ts'))).toBe(true);
         }

@@ -124,7 +124,7 @@ export function environmentFromServerlessYml(text: string): Record<string, strin
   const env: Record<string, string> = {};
   let blockIndent = -1;
   for (const line of text.split('\n')) {
-    const start = /^(\s*)environment:\s*$/.exec(line);
+    const start = /^(\s*)environment:\s*(&[\w-]+)?\s*$/.exec(line);
     if (start) {
       blockIndent = (start[1] ?? '').length;
       continue;
@@ -155,6 +155,8 @@ export interface BundleOptions {
   keepNames?: boolean;
   /** Import paths replaced by others (resolved from the working directory, as esbuild does). */
   alias?: Record<string, string>;
+  /** Identifiers replaced by constant expressions (the `tracer` param as a JS string literal). */
+  define?: Record<string, string>;
 }
 
 /**
@@ -204,6 +206,19 @@ export function esbuildOptionsFromYml(text: string): BundleOptions {
   if (raw.mainFields) options.mainFields = list(raw.mainFields);
   if (raw.external) options.external = list(raw.external);
   if (maps.alias) options.alias = maps.alias;
+  if (maps.define) {
+    options.define = Object.fromEntries(
+      Object.entries(maps.define).map(([key, raw]) => {
+        // YAML's '' escape, then a JS string literal around a Serverless variable: the variable
+        // takes its default, as in an offline package.
+        const value = raw.replace(/''/g, "'");
+        const literal = /^"(.*)"$/.exec(value);
+        if (!literal) return [key, value];
+        const inner = literal[1] as string;
+        return [key, JSON.stringify(resolveServerlessValue(`'${inner}'`, {}) ?? inner)];
+      }),
+    );
+  }
   if (raw.sourcemap !== undefined) {
     const v = raw.sourcemap;
     options.sourcemap =

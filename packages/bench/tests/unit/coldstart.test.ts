@@ -43,6 +43,27 @@ describe('esbuildOptionsFromYml', () => {
   });
 });
 
+describe('esbuildOptionsFromYml, define', () => {
+  it('turns a JS string literal around a Serverless variable into the literal of its default', () => {
+    // Prepare
+    const yml = [
+      'esbuild:',
+      '  define:',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
+      `    process.env.STREAMLENS_TRACER: '"\${param:tracer, ''false''}"'`,
+      '    process.env.PLAIN: "1"',
+      '  minify: true',
+    ].join('\n');
+    // Act
+    const options = esbuildOptionsFromYml(yml);
+    // Assess
+    expect(options).toEqual({
+      minify: true,
+      define: { 'process.env.STREAMLENS_TRACER': '"false"', 'process.env.PLAIN': '1' },
+    });
+  });
+});
+
 describe('environmentFromServerlessYml', () => {
   it('selects from a custom map by a nested variable and follows bare fallback references', () => {
     // Prepare
