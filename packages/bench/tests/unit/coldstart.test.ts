@@ -49,7 +49,6 @@ describe('esbuildOptionsFromYml, define', () => {
     const yml = [
       'esbuild:',
       '  define:',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
       `    process.env.STREAMLENS_TRACER: '"\${param:tracer, ''false''}"'`,
       '    process.env.PLAIN: "1"',
       '  minify: true',
