@@ -246,22 +246,37 @@ class Resolver {
   }
 
   private file(relative: string, path: string): unknown {
+    // As in the Framework: relative to the service folder, also inside an included file.
     const full = resolve(this.dir, relative.trim());
+    // A JS file source is a function of the Framework's resolver API (the dashboard body); the
+    // local pipeline needs none of those values.
+    if (/\.(c|m)?js$/.test(full)) return undefined;
     let doc = this.fileCache.get(full);
     if (doc === undefined) {
       doc = readYaml(full);
       this.fileCache.set(full, doc);
     }
-    const fileResolver = new Resolver(
-      dirname(full),
-      doc as Record<string, unknown>,
-      this.stage,
-      this.region,
-      this.params,
-      this.env,
-    );
-    return fileResolver.value(path ? getPath(doc, path) : doc);
+    // `${self:...}` in an included file means the service's own document, as in the Framework.
+    return this.value(path ? getPath(doc, path) : doc);
   }
+}
+
+/** Deep merge of plain objects, later entries winning (the Framework's `mergeArrays`). */
+function mergePlain(target: Record<string, unknown>, source: unknown): Record<string, unknown> {
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) return target;
+  for (const [key, value] of Object.entries(source)) {
+    const current = target[key];
+    target[key] =
+      current !== null &&
+      typeof current === 'object' &&
+      !Array.isArray(current) &&
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value)
+        ? mergePlain({ ...(current as Record<string, unknown>) }, value)
+        : value;
+  }
+  return target;
 }
 
 /**
@@ -287,5 +302,7 @@ export function loadService(dir: string, options: ResolveOptions = {}): Resolved
     options.env ?? process.env,
   );
   const doc = resolver.value(raw) as Record<string, unknown>;
+  // `resources:` may be a list (an included file of alarms, then the service's own): one object.
+  if (Array.isArray(doc.resources)) doc.resources = doc.resources.reduce(mergePlain, {});
   return { dir: resolve(dir), service: String(doc.service), stage, region, doc };
 }

@@ -104,6 +104,54 @@ describe('serverless.yml resolution', () => {
   });
 });
 
+describe('resources given as a list', () => {
+  it('merges the entries as the Framework does, resolving included files from the service folder', () => {
+    // Prepare
+    const dir = serviceDir(
+      YML.replace(
+        'resources:\n  Resources:',
+        'resources:\n- ${file(resources/alarms.yml)}\n- Resources:',
+      ),
+    );
+    mkdirSync(join(dir, 'resources'));
+    mkdirSync(join(dir, 'body'));
+    writeFileSync(join(dir, 'body', 'body.cjs'), 'module.exports = async () => "{}";\n');
+    writeFileSync(
+      join(dir, 'resources', 'alarms.yml'),
+      [
+        'Resources:',
+        '  FailuresAlarm:',
+        '    Type: AWS::CloudWatch::Alarm',
+        '    Properties:',
+        '      AlarmName: ${self:service}-${self:custom.queue}',
+        '  Dashboard:',
+        '    Type: AWS::CloudWatch::Dashboard',
+        '    Properties:',
+        '      DashboardBody: ${file(body/body.cjs)}',
+        '',
+      ].join('\n'),
+    );
+
+    // Act
+    const svc = loadService(dir, { stage: 'local' });
+
+    // Assess
+    const resources = (svc.doc.resources as { Resources: Record<string, { Properties?: object }> })
+      .Resources;
+    expect(Object.keys(resources).sort()).toEqual([
+      'Dashboard',
+      'Failures',
+      'FailuresAlarm',
+      'Table',
+    ]);
+    expect(resources.FailuresAlarm?.Properties).toEqual({
+      AlarmName: 'streamlens-demo-streamlens-local-failures',
+    });
+    // A JS file source needs the Framework's resolver API: left out locally.
+    expect(resources.Dashboard?.Properties).toEqual({});
+  });
+});
+
 describe('sqs events', () => {
   it('reads the warehouse loader sqs event as its serverless.yml declares it', () => {
     // Prepare
