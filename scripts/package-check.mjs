@@ -45,10 +45,26 @@ const services = readdirSync(join(root, 'services'))
   .sort();
 
 /**
- * What gets packaged: every service as it packages alone, plus resources in PROVISIONED mode.
- * osls clears the service's own .serverless even when told to write elsewhere (--package), so
- * the variant goes first and the plain resources job waits for it.
+ * Variants packaged besides each service as it packages alone: the optional parts switched on,
+ * so that their resources are scanned and linted too. osls clears the service's own .serverless
+ * even when told to write elsewhere (--package), so a variant goes first and the service's plain
+ * job waits for it.
  */
+const VARIANTS = [
+  {
+    service: 'resources',
+    label: 'resources (PROVISIONED streams)',
+    dir: 'resources-provisioned',
+    params: ['streamMode=PROVISIONED', 'eventsShardCount=4', 'streamRetentionHours=48'],
+  },
+  {
+    service: 'warehouse-loader',
+    label: 'warehouse-loader (warehouse created)',
+    dir: 'warehouse-loader-created',
+    params: ['createWarehouse=true'],
+  },
+];
+
 const jobs = services.map((name) => ({
   label: name,
   cwd: join(root, 'services', name),
@@ -56,22 +72,15 @@ const jobs = services.map((name) => ({
   extraArgs: [],
   after: undefined,
 }));
-if (services.includes('resources')) {
+for (const v of VARIANTS.filter((variant) => services.includes(variant.service))) {
   const variant = {
-    label: 'resources (PROVISIONED streams)',
-    cwd: join(root, 'services', 'resources'),
-    out: join(root, '.tmp', 'package-check', 'resources-provisioned'),
-    extraArgs: [
-      '--param',
-      'streamMode=PROVISIONED',
-      '--param',
-      'eventsShardCount=4',
-      '--param',
-      'streamRetentionHours=48',
-    ],
+    label: v.label,
+    cwd: join(root, 'services', v.service),
+    out: join(root, '.tmp', 'package-check', v.dir),
+    extraArgs: v.params.flatMap((param) => ['--param', param]),
     after: undefined,
   };
-  const plain = jobs.find((job) => job.label === 'resources');
+  const plain = jobs.find((job) => job.label === v.service);
   plain.after = variant;
   jobs.unshift(variant);
 }
@@ -265,9 +274,7 @@ const CFN_LINT_IGNORED = ['W8003', 'W1028'];
 async function cfnLint() {
   const templates = [
     ...services.map((name) => join(root, 'services', name, '.serverless', TEMPLATE)),
-    ...jobs
-      .filter((job) => job.label.startsWith('resources ('))
-      .map((job) => join(job.out, TEMPLATE)),
+    ...jobs.filter((job) => job.label.includes(' (')).map((job) => join(job.out, TEMPLATE)),
   ];
   console.log(`package-check: cfn-lint over ${templates.length} template(s)`);
   const code = await new Promise((resolvePromise) => {

@@ -13,6 +13,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 /** The resources service packaged a second time with PROVISIONED streams (package-check.mjs). */
 const PROVISIONED_DIR = join(root, '.tmp/package-check/resources-provisioned');
+/** warehouse-loader packaged with createWarehouse=true (package-check.mjs). */
+const WAREHOUSE_DIR = join(root, '.tmp/package-check/warehouse-loader-created');
 
 /** Params compose passes from the resources service's outputs to every other service. */
 const COMPOSE_PARAMS = {
@@ -102,6 +104,48 @@ describe('packaged templates', () => {
       report: findings.length > 0 ? formatFindings('resources (PROVISIONED)', findings) : '',
       findings,
     }).toEqual({ report: '', findings: [] });
+  });
+});
+
+describe('warehouse-loader with the warehouse created', () => {
+  const template = () =>
+    readTemplate(
+      join(WAREHOUSE_DIR, 'cloudformation-template-update-stack.json'),
+    ) as CfnTemplate & {
+      Resources: Resources;
+    };
+
+  it('passes the scan and has the alarms of its set-up function too', () => {
+    // Act
+    const findings = scanTemplate(template());
+    const missing = missingAlarms(template());
+
+    // Assess
+    expect(formatFindings('warehouse-loader (created)', findings)).toBe('');
+    expect(formatMissingAlarms('warehouse-loader (created)', missing)).toBe('');
+    expect(template().Resources.SetupLambdaFunction?.Type).toBe('AWS::Lambda::Function');
+  });
+
+  it('runs the set-up after the workgroup, with the text of every sql/*.sql file in order', () => {
+    // Prepare
+    const sqlDir = join(root, 'services/warehouse-loader/sql');
+    const files = readdirSync(sqlDir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()
+      .map((f) => readFileSync(join(sqlDir, f), 'utf8'));
+    const setup = template().Resources.WarehouseSetup as {
+      Type: string;
+      DependsOn?: string[];
+      Properties?: Record<string, unknown>;
+    };
+
+    // Assess
+    expect(setup.Type).toBe('Custom::WarehouseSetup');
+    expect(setup.DependsOn).toEqual(['Workgroup']);
+    expect(setup.Properties?.ServiceToken).toEqual({
+      'Fn::GetAtt': ['SetupLambdaFunction', 'Arn'],
+    });
+    expect(setup.Properties?.Ddl).toEqual(files);
   });
 });
 

@@ -3,27 +3,21 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { splitDdl } from './ddl.js';
 import { type PollOptions, query, type WarehouseTarget } from './redshift.js';
 import { tableName, type WarehouseTables } from './sql.js';
 
 /** The checked-in DDL folder. */
 export const SQL_DIR = new URL('../sql/', import.meta.url);
 
-/** The DDL statements of `sql/*.sql`, in file order (split on `;` at line ends; no comments). */
+/** The DDL statements of `sql/*.sql`, in file order (split as {@link splitDdl} does). */
 export function ddlStatements(dir: string | URL = SQL_DIR): { file: string; sql: string }[] {
   const path = dir instanceof URL ? dir.pathname : dir;
   return readdirSync(path)
     .filter((f) => f.endsWith('.sql'))
     .sort()
     .flatMap((file) =>
-      readFileSync(join(path, file), 'utf8')
-        .split('\n')
-        .filter((line) => !line.trim().startsWith('--'))
-        .join('\n')
-        .split(/;\s*(?:\n|$)/)
-        .map((sql) => sql.trim())
-        .filter(Boolean)
-        .map((sql) => ({ file, sql })),
+      splitDdl(readFileSync(join(path, file), 'utf8')).map((sql) => ({ file, sql })),
     );
 }
 

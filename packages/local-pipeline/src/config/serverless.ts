@@ -88,6 +88,14 @@ export function readYaml(path: string): unknown {
   }
 }
 
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ServiceConfigError(`cannot read ${path}`, { cause: error });
+  }
+}
+
 function getPath(root: unknown, path: string): unknown {
   let node = root;
   for (const part of path.split('.').filter((p) => p.length > 0)) {
@@ -253,7 +261,8 @@ class Resolver {
     if (/\.(c|m)?js$/.test(full)) return undefined;
     let doc = this.fileCache.get(full);
     if (doc === undefined) {
-      doc = readYaml(full);
+      // YAML and JSON are parsed; any other file is its text (SQL handed to a custom resource).
+      doc = /\.(ya?ml|json)$/.test(full) ? readYaml(full) : readText(full);
       this.fileCache.set(full, doc);
     }
     // `${self:...}` in an included file means the service's own document, as in the Framework.

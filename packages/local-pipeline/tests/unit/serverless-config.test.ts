@@ -116,6 +116,7 @@ describe('resources given as a list', () => {
     mkdirSync(join(dir, 'resources'));
     mkdirSync(join(dir, 'body'));
     writeFileSync(join(dir, 'body', 'body.cjs'), 'module.exports = async () => "{}";\n');
+    writeFileSync(join(dir, 'body', 'ddl.sql'), 'CREATE TABLE t (a: int, b [x]);\n');
     writeFileSync(
       join(dir, 'resources', 'alarms.yml'),
       [
