@@ -58,6 +58,12 @@ const VARIANTS = [
     params: ['streamMode=PROVISIONED', 'eventsShardCount=4', 'streamRetentionHours=48'],
   },
   {
+    service: 'opensearch-indexer',
+    label: 'opensearch-indexer (domain created)',
+    dir: 'opensearch-indexer-domain',
+    params: ['createDomain=true'],
+  },
+  {
     service: 'warehouse-loader',
     label: 'warehouse-loader (warehouse created)',
     dir: 'warehouse-loader-created',

@@ -13,6 +13,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 /** The resources service packaged a second time with PROVISIONED streams (package-check.mjs). */
 const PROVISIONED_DIR = join(root, '.tmp/package-check/resources-provisioned');
+/** opensearch-indexer packaged with createDomain=true (package-check.mjs). */
+const DOMAIN_DIR = join(root, '.tmp/package-check/opensearch-indexer-domain');
 /** warehouse-loader packaged with createWarehouse=true (package-check.mjs). */
 const WAREHOUSE_DIR = join(root, '.tmp/package-check/warehouse-loader-created');
 
@@ -104,6 +106,40 @@ describe('packaged templates', () => {
       report: findings.length > 0 ? formatFindings('resources (PROVISIONED)', findings) : '',
       findings,
     }).toEqual({ report: '', findings: [] });
+  });
+});
+
+describe('opensearch-indexer with the domain created', () => {
+  const template = () =>
+    readTemplate(join(DOMAIN_DIR, 'cloudformation-template-update-stack.json')) as CfnTemplate & {
+      Resources: Resources;
+    };
+
+  it('passes the scan and has the alarms of the domain and of its set-up function', () => {
+    // Act
+    const findings = scanTemplate(template());
+    const missing = missingAlarms(template());
+
+    // Assess
+    expect(formatFindings('opensearch-indexer (domain)', findings)).toBe('');
+    expect(formatMissingAlarms('opensearch-indexer (domain)', missing)).toBe('');
+    expect(template().Resources.OpenSearchDomain?.Type).toBe('AWS::OpenSearchService::Domain');
+  });
+
+  it('sets up the index template and ISM policy on the created domain', () => {
+    // Prepare
+    const setup = template().Resources.SearchSetup;
+
+    // Assess
+    expect(setup?.Type).toBe('Custom::SearchSetup');
+    expect(setup?.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': ['SetupLambdaFunction', 'Arn'] },
+      Endpoint: {
+        'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['OpenSearchDomain', 'DomainEndpoint'] }]],
+      },
+      IndexPrefix: 'events',
+      RetentionDays: 30,
+    });
   });
 });
 

@@ -2,7 +2,8 @@
  * Applies the index template and the ISM retention policy to the domain at OPENSEARCH_ENDPOINT
  * (SigV4-signed with your AWS credentials unless the endpoint is on localhost):
  *   OPENSEARCH_ENDPOINT=https://search-... AWS_REGION=eu-west-1 pnpm exec tsx scripts/setup.ts [retentionDays]
- * Idempotent; run it once after the first deploy and after changing template.ts.
+ * Idempotent. A domain the stack creates (createDomain: true) gets both from the SearchSetup custom
+ * resource at deploy; run this for an existing domain, and after changing template.ts.
  */
 import { createOpenSearchClient } from '../src/client.js';
 import { lazyDefaultCredentials } from '../src/credentials.js';
