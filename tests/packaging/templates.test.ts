@@ -248,6 +248,21 @@ describe('resources service', () => {
   });
 });
 
+describe('the serverless command', () => {
+  it.each(['.', ...services.map((s) => `services/${s}`)])(
+    '%s depends on `serverless` by that name (the osls fork), so `npx serverless` runs it there',
+    (dir) => {
+      // Prepare
+      const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+        devDependencies?: Record<string, string>;
+      };
+
+      // Assess
+      expect(pkg.devDependencies?.serverless).toMatch(/^npm:osls@\d+\.\d+\.\d+$/);
+    },
+  );
+});
+
 describe('serverless-compose.yml', () => {
   // Read with compose's own reader, so the test sees exactly what `osls-compose` sees.
   const require = createRequire(import.meta.url);
