@@ -109,6 +109,49 @@ describe('packaged templates', () => {
   });
 });
 
+describe('optional parts: their consumers run only when the part is there', () => {
+  const mappings = (t: CfnTemplate) =>
+    Object.values(t.Resources ?? {})
+      .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+      .map((r) => r.Properties?.Enabled);
+  const plain = (service: string) => readTemplate(join(root, 'services', service, TEMPLATE));
+  const variant = (dir: string) =>
+    readTemplate(join(dir, 'cloudformation-template-update-stack.json'));
+
+  it('disables the OpenSearch indexer without a domain, and enables it with the created one', () => {
+    // Assess
+    expect(mappings(plain('opensearch-indexer'))).toEqual([false]);
+    expect(mappings(variant(DOMAIN_DIR))).toEqual([true]);
+  });
+
+  it('disables the warehouse loader and its lake rule without a warehouse, and enables both with it', () => {
+    // Prepare
+    const rule = (t: CfnTemplate) => t.Resources?.LakeObjectCreatedRule?.Properties?.State;
+
+    // Assess
+    expect([mappings(plain('warehouse-loader')), rule(plain('warehouse-loader'))]).toEqual([
+      [false],
+      'DISABLED',
+    ]);
+    expect([mappings(variant(WAREHOUSE_DIR)), rule(variant(WAREHOUSE_DIR))]).toEqual([
+      [true],
+      'ENABLED',
+    ]);
+  });
+
+  it('grants the loader no placeholder workgroup: by default an ARN of its own account that matches none', () => {
+    // Prepare
+    const text = JSON.stringify(plain('warehouse-loader').Resources?.IamRoleLambdaExecution);
+
+    // Assess
+    expect(text).not.toContain('000000000000:workgroup');
+    expect(text).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not JS.
+      '"Fn::Sub":"arn:${AWS::Partition}:redshift-serverless:${AWS::Region}:${AWS::AccountId}:workgroup/streamlens-dev"',
+    );
+  });
+});
+
 describe('opensearch-indexer with the domain created', () => {
   const template = () =>
     readTemplate(join(DOMAIN_DIR, 'cloudformation-template-update-stack.json')) as CfnTemplate & {

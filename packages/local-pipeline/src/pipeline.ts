@@ -88,6 +88,10 @@ export const LOCAL_PARAM_DEFAULTS: Readonly<Record<string, string>> = {
   allowedLatenessSeconds: '5',
   // The detector's minimum (anomaly-alerts README): first scores at window 11.
   detectorWarmupPoints: '10',
+  // The stand-ins are the search domain and the warehouse, which a deploy creates only on request
+  // (createDomain, createWarehouse): their consumers run here as they would with them.
+  opensearchIndexerEnabled: 'true',
+  warehouseLoaderEnabled: 'true',
 };
 
 /** A running local pipeline. */
