@@ -67,13 +67,13 @@ export const DEFAULTS = {
     },
     /** Per window event: one consistent BatchGetItem read of the series item, one conditional put. */
     anomalyAlertsWritePerWindow: {
-      value: 2,
+      value: 1,
       source:
-        'docs/detector.md: series item 1,327 B → 2 write units (1 KB each) per conditional put',
+        'services/anomaly-alerts/tests/unit/item-size.test.ts: the stored (deflated) series item is ≤ 1 KB in ≥ 99% of writes (median 925 B) → 1 write unit per conditional put',
     },
     anomalyAlertsReadPerWindow: {
       value: 1,
-      source: 'docs/detector.md: 1,327 B item, strongly consistent read → 1 read unit (4 KB each)',
+      source: 'docs/detector.md: item ≤ 4 KB, strongly consistent read → 1 read unit (4 KB each)',
     },
     /** Bytes an event item adds to the event itself (keys, type-index keys, TTL, attribute names). */
     indexerItemOverheadBytes: {
