@@ -136,8 +136,9 @@ export const DEFAULTS = {
   /** DynamoDB storage kept: events table TTL and window table TTL, days. */
   eventsTtlDays: { value: 30, source: 'assumption: events table retention 30 days' },
   windowTtlDays: {
-    value: 90,
-    source: 'docs/aggregator-design.md (WINDOW_TTL_DAYS used by its scale model: 90)',
+    value: 7,
+    source:
+      'services/stream-aggregator/src/config.ts: WINDOW_TTL_DAYS default 7 (= STATE_TTL_DAYS; the aggregates archive in S3 keeps every window)',
   },
   /** Managed Flink throughput per KPU for a windowed aggregation. */
   flinkEventsPerKpu: {
