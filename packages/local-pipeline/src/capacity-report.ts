@@ -6,8 +6,8 @@ import type { RunMonitor } from './run.js';
 /**
  * DynamoDB capacity per service, measured: each service's functions reach DynamoDB through a
  * metering proxy of their own (`CapacityMeter.endpointFor`), which asks every call for its
- * consumed capacity (`ReturnConsumedCapacity: TOTAL`; DynamoDB Local and dynalite answer it as
- * DynamoDB does), sums read and write units, and charges each write to the partition key it went
+ * consumed capacity (`ReturnConsumedCapacity: INDEXES`, table and index units; DynamoDB Local and
+ * dynalite answer it), sums read and write units, and charges each write to the partition key it went
  * to. The report gives units per 1,000 events and the hottest partition key's share of writes.
  */
 
@@ -22,7 +22,12 @@ const WRITES = new Set([
 ]);
 
 type AttributeValue = Record<string, unknown>;
-type Consumed = { TableName?: string; CapacityUnits?: number; WriteCapacityUnits?: number };
+type Consumed = {
+  TableName?: string;
+  CapacityUnits?: number;
+  ReadCapacityUnits?: number;
+  WriteCapacityUnits?: number;
+};
 
 /** One write request of a call: its table, key and, for puts, the item (to size it). */
 interface WriteTarget {
@@ -202,7 +207,9 @@ export class CapacityMeter {
     let request: Record<string, unknown> | undefined;
     if (metered) {
       request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      request.ReturnConsumedCapacity = 'TOTAL';
+      // INDEXES: the units of the table and of each index it wrote (a put into a table with a
+      // global secondary index costs both); CapacityUnits is their sum.
+      request.ReturnConsumedCapacity = 'INDEXES';
       body = Buffer.from(JSON.stringify(request));
     }
     const upstream = await forward(target, req, body);
@@ -231,12 +238,12 @@ export class CapacityMeter {
     const consumed = ([] as Consumed[]).concat((response.ConsumedCapacity ?? []) as Consumed[]);
     const t = this.tally(service);
     if (READS.has(operation)) {
-      for (const c of consumed) t.read += c.CapacityUnits ?? 0;
+      for (const c of consumed) t.read += c.CapacityUnits ?? c.ReadCapacityUnits ?? 0;
       return;
     }
     const reportedByTable = new Map<string, number>();
     for (const c of consumed) {
-      const units = c.WriteCapacityUnits ?? c.CapacityUnits ?? 0;
+      const units = c.CapacityUnits ?? c.WriteCapacityUnits ?? 0;
       t.write += units;
       reportedByTable.set(c.TableName ?? '', (reportedByTable.get(c.TableName ?? '') ?? 0) + units);
     }

@@ -38,6 +38,14 @@ beforeAll(async () => {
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'g', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byG',
+            KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
       },
@@ -52,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('the capacity meter of pnpm start', () => {
-  it('sums the units DynamoDB reports per service and charges each write to its partition key', async () => {
+  it('sums the units DynamoDB reports per service (indexes included) and charges each write to its partition key', async () => {
     // Prepare: a 1.5 KB item (2 write units), a batch of three small items under one key
     // (3 units), a consistent read (1 unit) and a query; another service writes one small item.
     const writer = await docFor('writer');
@@ -78,7 +86,8 @@ describe('the capacity meter of pnpm start', () => {
         ConsistentRead: true,
       }),
     );
-    await other.send(new PutCommand({ TableName: table, Item: { pk: 'cold', sk: '1' } }));
+    // Into the index too: 1 unit for the table and 1 for the index.
+    await other.send(new PutCommand({ TableName: table, Item: { pk: 'cold', sk: '1', g: 'x' } }));
     const report = meter.report(500);
     // Assess: the clients still get their answers, and the units follow DynamoDB's rules.
     expect(got.Item?.blob).toBe(big.blob);
@@ -89,7 +98,7 @@ describe('the capacity meter of pnpm start', () => {
     expect(w?.hottestKey).toEqual({ table, key: 'warm', writeUnits: 3 });
     expect(w?.hottestKeyShare).toBeCloseTo(0.6, 9);
     expect(report.find((r) => r.service === 'other')).toMatchObject({
-      writeUnits: 1,
+      writeUnits: 2,
       readUnits: 0,
       hottestKeyShare: 1,
     });
