@@ -67,13 +67,14 @@ export const DEFAULTS = {
     },
     /** Per window event: one consistent BatchGetItem read of the series item, one conditional put. */
     anomalyAlertsWritePerWindow: {
-      value: 1,
+      value: 1.034,
       source:
-        'services/anomaly-alerts/tests/unit/item-size.test.ts: the stored (deflated) series item is ≤ 1 KB in ≥ 99% of writes (median 925 B) → 1 write unit per conditional put',
+        'docs/performance/2026-12-07-scale.md: 1.034 write units per window measured (services/anomaly-alerts/bench/write-units.ts, 200 series, last of 120 minutes; 2.080 with the item stored as plain JSON)',
     },
     anomalyAlertsReadPerWindow: {
       value: 1,
-      source: 'docs/detector.md: item ≤ 4 KB, strongly consistent read → 1 read unit (4 KB each)',
+      source:
+        'docs/performance/2026-12-07-scale.md: 1.000 read units per window measured (item ≤ 4 KB, strongly consistent BatchGetItem)',
     },
     /** Bytes an event item adds to the event itself (keys, type-index keys, TTL, attribute names). */
     indexerItemOverheadBytes: {
