@@ -136,6 +136,12 @@ export const DEFAULTS = {
   },
   /** DynamoDB storage kept: events table TTL and window table TTL, days. */
   eventsTtlDays: { value: 30, source: 'assumption: events table retention 30 days' },
+  /** Bytes of a window table item (statistics as attributes, the event deflated). */
+  windowItemBytes: {
+    value: 819,
+    source:
+      'services/stream-aggregator/tests/unit/window-item.test.ts: a window of 30 events, its item ≤ 1 KB (819 B for a 61-byte series key)',
+  },
   windowTtlDays: {
     value: 7,
     source:

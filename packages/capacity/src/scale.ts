@@ -36,8 +36,8 @@ export const AGGREGATOR = {
   deltaBytesPerEvent: 12,
   deltaBytesPerEntry: 7,
   deltaHeaderBytes: 200,
-  /** Window table item ≈ 1.5 KB → 2 write units per series and window. */
-  windowItemWcu: 2,
+  /** Window table item ≈ 0.8 KB (event deflated) → 1 write unit per series and window. */
+  windowItemWcu: 1,
   /** Flush state: deflated bytes per series, capped by the 350 KB the design allows. */
   flushStateBytesPerSeries: 11,
   flushStateCapBytes: 350_000,

@@ -178,8 +178,8 @@ describe('scaleModel', () => {
     // 500 series per shard: 500 × (1 − e⁻²) = 432.33 distinct; × (1 + 4/60) windows = 461.15
     // entries; delta = 12 × 1,000 + 7 × 461.15 + 200 = 15,428 B → 16 write units.
     expect(r.aggregator.deltaBytes).toBeCloseTo(15_428, 0);
-    // Per second: (16 + 2 × 1.0667) + (2,000 × 2 + 22 + 4 + 8) / 60 = 18.133 + 67.233 = 85.37.
-    expect(r.aggregator.writeUnitsPerEvent).toBeCloseTo(0.08537, 4);
+    // Per second: (16 + 2 × 1.0667) + (2,000 × 1 + 22 + 4 + 8) / 60 = 18.133 + 33.9 = 52.03.
+    expect(r.aggregator.writeUnitsPerEvent).toBeCloseTo(0.05203, 4);
   });
 
   it('finds no limit broken at 1,000 or 20,000 ev/s: the by-type shards follow the rate', () => {
