@@ -58,8 +58,9 @@ export const DEFAULTS = {
   /** DynamoDB request units per event (on-demand). */
   dynamo: {
     streamAggregatorWrite: {
-      value: 0.091,
-      source: `${AGGREGATOR_PERF}: 0.091 write units per event measured over 5 min at 1,000 ev/s, 2,000 series, 60 s windows (state 0.019, window table 0.072)`,
+      value: 0.055,
+      source:
+        'docs/performance/2026-12-07-scale.md: 0.0548 write units per event measured over 5 min at 1,000 ev/s, 2,000 series, 60 s windows (state 0.019, window table 0.036 with the event deflated; 0.091 with it as text)',
     },
     streamAggregatorRead: {
       value: 0.0045,
