@@ -146,7 +146,7 @@ export function costModel(input: CostInput): CostResult {
       g1,
       'window table storage',
       'dynamoStorageGbMonth',
-      (windowEvents * 1536 * d.windowTtlDays.value * 86_400) / GB,
+      (windowEvents * d.windowItemBytes.value * d.windowTtlDays.value * 86_400) / GB,
     ),
   );
   const aggShards = aggregatesShards(series, 60, d.windowEventBytes.value);

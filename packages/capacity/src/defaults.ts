@@ -58,8 +58,9 @@ export const DEFAULTS = {
   /** DynamoDB request units per event (on-demand). */
   dynamo: {
     streamAggregatorWrite: {
-      value: 0.091,
-      source: `${AGGREGATOR_PERF}: 0.091 write units per event measured over 5 min at 1,000 ev/s, 2,000 series, 60 s windows (state 0.019, window table 0.072)`,
+      value: 0.055,
+      source:
+        'docs/performance/2026-12-07-scale.md: 0.0548 write units per event measured over 5 min at 1,000 ev/s, 2,000 series, 60 s windows (state 0.019, window table 0.036 with the event deflated; 0.091 with it as text)',
     },
     streamAggregatorRead: {
       value: 0.0045,
@@ -67,13 +68,14 @@ export const DEFAULTS = {
     },
     /** Per window event: one consistent BatchGetItem read of the series item, one conditional put. */
     anomalyAlertsWritePerWindow: {
-      value: 2,
+      value: 1.034,
       source:
-        'docs/detector.md: series item 1,327 B → 2 write units (1 KB each) per conditional put',
+        'docs/performance/2026-12-07-scale.md: 1.034 write units per window measured (services/anomaly-alerts/bench/write-units.ts, 200 series, last of 120 minutes; 2.080 with the item stored as plain JSON)',
     },
     anomalyAlertsReadPerWindow: {
       value: 1,
-      source: 'docs/detector.md: 1,327 B item, strongly consistent read → 1 read unit (4 KB each)',
+      source:
+        'docs/performance/2026-12-07-scale.md: 1.000 read units per window measured (item ≤ 4 KB, strongly consistent BatchGetItem)',
     },
     /** Bytes an event item adds to the event itself (keys, type-index keys, TTL, attribute names). */
     indexerItemOverheadBytes: {
@@ -135,9 +137,16 @@ export const DEFAULTS = {
   },
   /** DynamoDB storage kept: events table TTL and window table TTL, days. */
   eventsTtlDays: { value: 30, source: 'assumption: events table retention 30 days' },
+  /** Bytes of a window table item (statistics as attributes, the event deflated). */
+  windowItemBytes: {
+    value: 819,
+    source:
+      'services/stream-aggregator/tests/unit/window-item.test.ts: a window of 30 events, its item ≤ 1 KB (819 B for a 61-byte series key)',
+  },
   windowTtlDays: {
-    value: 90,
-    source: 'docs/aggregator-design.md (WINDOW_TTL_DAYS used by its scale model: 90)',
+    value: 7,
+    source:
+      'services/stream-aggregator/src/config.ts: WINDOW_TTL_DAYS default 7 (= STATE_TTL_DAYS; the aggregates archive in S3 keeps every window)',
   },
   /** Managed Flink throughput per KPU for a windowed aggregation. */
   flinkEventsPerKpu: {

@@ -1,3 +1,4 @@
+import { typeShardsFor } from '@streamlens/dynamodb-indexer/keys';
 import { aggregatesShards, putUnits } from './cost.js';
 import { DEFAULTS } from './defaults.js';
 import { LIMITS } from './limits.js';
@@ -35,8 +36,8 @@ export const AGGREGATOR = {
   deltaBytesPerEvent: 12,
   deltaBytesPerEntry: 7,
   deltaHeaderBytes: 200,
-  /** Window table item ≈ 1.5 KB → 2 write units per series and window. */
-  windowItemWcu: 2,
+  /** Window table item ≈ 0.8 KB (event deflated) → 1 write unit per series and window. */
+  windowItemWcu: 1,
   /** Flush state: deflated bytes per series, capped by the 350 KB the design allows. */
   flushStateBytesPerSeries: 11,
   flushStateCapBytes: 350_000,
@@ -49,7 +50,6 @@ export const AGGREGATOR = {
 
 /** Share of events that are `telemetry.reading` (the by-type index's largest type). */
 const LARGEST_TYPE_SHARE = 0.8;
-const TYPE_SHARDS = 8;
 
 export interface Check {
   readonly what: string;
@@ -297,12 +297,17 @@ export function scaleModel(i: ScaleInput): ScaleResult {
   // --- dynamodb-indexer: one item per event in the table and in the by-type index.
   const itemWcu = Math.ceil((i.eventBytes + DEFAULTS.dynamo.indexerItemOverheadBytes.value) / 1024);
   const indexerWcu = i.rate * itemWcu * 2;
-  const typeShardWcu = (i.rate * LARGEST_TYPE_SHARE * itemWcu) / TYPE_SHARDS;
+  // The indexer's own rule, sized for the busiest type's rate and this item size.
+  const typeShards = typeShardsFor(
+    i.rate * LARGEST_TYPE_SHARE,
+    i.eventBytes + DEFAULTS.dynamo.indexerItemOverheadBytes.value,
+  );
+  const typeShardWcu = (i.rate * LARGEST_TYPE_SHARE * itemWcu) / typeShards;
   // One entity per series at best (subject = series host); fewer entities are hotter.
   const entityWcu = (i.rate / i.series) * itemWcu;
   const hotIdx =
     typeShardWcu >= entityWcu
-      ? { key: `byType T#telemetry.reading#shard (${TYPE_SHARDS} shards)`, wcu: typeShardWcu }
+      ? { key: `byType T#telemetry.reading#shard (${typeShards} shards)`, wcu: typeShardWcu }
       : { key: 'entity E#<subject>', wcu: entityWcu };
   check(
     `dynamodb-indexer: hottest key (${hotIdx.key})`,

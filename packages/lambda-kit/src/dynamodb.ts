@@ -83,3 +83,42 @@ export async function batchWriteReliably(
   return { unprocessed: failures.map((f) => f.entry), failures };
 }
 export type { SinkFailure } from './internal/sink.js';
+
+const ATTRIBUTE_VALUE_TYPES = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
+
+/**
+ * The size DynamoDB bills an item at: attribute names plus values (UTF-8 strings, binary bytes,
+ * numbers ≈ 1 byte per two significant digits + 1, 3 bytes per list or map + 1 per element).
+ * Takes plain values (what the document client writes) or marshalled AttributeValues. Write units
+ * are ⌈bytes / 1,024⌉ per item written (twice that in a transaction).
+ */
+export function itemSizeBytes(item: Record<string, unknown>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(item)) {
+    if (v === undefined) continue;
+    n += Buffer.byteLength(k) + valueSizeBytes(v);
+  }
+  return n;
+}
+
+function valueSizeBytes(v: unknown): number {
+  if (v === null || v === undefined) return 1;
+  if (typeof v === 'string') return Buffer.byteLength(v);
+  if (typeof v === 'number') return Math.ceil(String(v).replace(/[-.]/g, '').length / 2) + 1;
+  if (typeof v === 'boolean') return 1;
+  if (v instanceof Uint8Array) return v.byteLength;
+  if (v instanceof Set) return [...v].reduce((a: number, x) => a + valueSizeBytes(x), 0);
+  if (Array.isArray(v)) return 3 + v.reduce((a: number, x) => a + 1 + valueSizeBytes(x), 0);
+  if (typeof v === 'object') {
+    const entries = Object.entries(v);
+    const [first] = entries;
+    if (entries.length === 1 && first && ATTRIBUTE_VALUE_TYPES.has(first[0])) {
+      const [type, inner] = first;
+      if (type === 'N') return valueSizeBytes(Number(inner));
+      if (type === 'M') return 3 + itemSizeBytes(inner as Record<string, unknown>);
+      return valueSizeBytes(inner);
+    }
+    return 3 + itemSizeBytes(v as Record<string, unknown>);
+  }
+  return 1;
+}

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
+import { capacityMonitor } from './capacity-report.js';
 import { LocalPipelineError } from './errors.js';
 import { envLines, startPipeline } from './pipeline.js';
 import { type RunMonitor, runFeed, startLiveMonitors, statusLine, summarizeRun } from './run.js';
@@ -195,7 +196,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     );
 
   // Monitors beside the live ones (each adds its section to the summary): a new one goes here.
-  const monitors: RunMonitor[] = [];
+  const monitors: RunMonitor[] = [capacityMonitor()];
   const live = await startLiveMonitors(pipeline, err);
   let exitCode = 1;
   try {

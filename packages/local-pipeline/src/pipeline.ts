@@ -10,6 +10,7 @@ import {
   spawnDynalite,
   startFaultProxy,
 } from '@streamlens/local-aws';
+import { CapacityMeter, meterServices } from './capacity-report.js';
 import { functionsOf, localTableEngineOf, physicalName, resourcesOf } from './config/functions.js';
 import { loadService, type ResolvedService } from './config/serverless.js';
 import type { NdjsonFailureSink } from './esm/records.js';
@@ -113,6 +114,8 @@ export interface Pipeline {
   readonly warehouse?: { readonly target: WarehouseTarget };
   /** Function environments point at these when --chaos is on. */
   readonly proxies: FaultProxy[];
+  /** Every function's DynamoDB calls go through it: consumed capacity per service. */
+  readonly capacity: CapacityMeter;
   /** What is not wired (and why), for the reconciliation. */
   readonly notWired: string[];
   /** Where the alerts topic's `file` subscription writes (when the SNS stand-in runs). */
@@ -244,6 +247,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const { services, lakeBucket } = ctx.config;
     const storage = await createStorage(ctx, aws);
     const chaos = await startChaosProxies(ctx, aws, storage.dynaliteHost);
+    const capacity = new CapacityMeter();
+    ctx.cleanups.push(() => capacity.close());
+    const dynamoDbEndpoints = await meterServices(capacity, services, chaos, storage);
     const routing = createRouting(
       services,
       aws,
@@ -262,6 +268,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           ? { dynaliteFunctionEndpoint: chaos.dynaliteFunctionEndpoint }
           : {}),
         dynaliteServices: storage.dynaliteServices,
+        dynamoDbEndpoints,
         bundleDir: ctx.bundleDir,
         runDir: options.runDir,
         region,
@@ -284,6 +291,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       aws,
       storage,
       proxies: chaos.proxies,
+      capacity,
       functions: wiring.functions,
       firehoses,
       failures: wiring.failures,
@@ -492,6 +500,7 @@ interface Started {
   readonly aws: StandIns;
   readonly storage: Storage;
   readonly proxies: FaultProxy[];
+  readonly capacity: CapacityMeter;
   readonly functions: WiredFunction[];
   readonly firehoses: FirehoseEmulator[];
   readonly failures: NdjsonFailureSink;
@@ -527,6 +536,7 @@ function runningPipeline(ctx: StartContext, s: Started): Pipeline {
     ...(s.eventBus ? { eventBus: s.eventBus } : {}),
     ...(s.warehouse ? { warehouse: s.warehouse } : {}),
     proxies,
+    capacity: s.capacity,
     notWired: ctx.notWired,
     alertsFile: s.storage.alertsFile,
     params: ctx.config.params,

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   type AlertQuality,
@@ -134,9 +134,10 @@ async function windowsCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise
     const start = str(item.windowStart) ?? '';
     let final = false;
     try {
-      final =
-        (JSON.parse(str(item.event) ?? '{}') as { data?: { final?: boolean } }).data?.final ===
-        true;
+      // The window's event: deflated in `z` (the aggregator's window item), or JSON in `event`.
+      const z = item.z && 'B' in item.z ? item.z.B : undefined;
+      const json = z ? inflateRawSync(z).toString() : str(item.event);
+      final = (JSON.parse(json ?? '{}') as { data?: { final?: boolean } }).data?.final === true;
     } catch {
       final = false;
     }

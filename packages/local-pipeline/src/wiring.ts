@@ -111,6 +111,8 @@ export interface FunctionWiringInput {
   /** Endpoint of the dynalite host for the services in `dynaliteServices`. */
   readonly dynaliteFunctionEndpoint?: string;
   readonly dynaliteServices: ReadonlySet<string>;
+  /** A service's DynamoDB endpoint when it is metered (`capacity-report.ts`), by service. */
+  readonly dynamoDbEndpoints?: ReadonlyMap<string, string>;
   readonly bundleDir: string;
   readonly runDir: string;
   readonly region: string;
@@ -181,6 +183,9 @@ export function wireFunctions(input: FunctionWiringInput, options: WiringOptions
             ...functionEnv,
             ...(input.dynaliteFunctionEndpoint && input.dynaliteServices.has(svc.service)
               ? { AWS_ENDPOINT_URL_DYNAMODB: input.dynaliteFunctionEndpoint }
+              : {}),
+            ...(input.dynamoDbEndpoints?.has(svc.service)
+              ? { AWS_ENDPOINT_URL_DYNAMODB: input.dynamoDbEndpoints.get(svc.service) as string }
               : {}),
           },
           workDir: input.bundleDir,

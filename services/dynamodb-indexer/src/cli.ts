@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryArgumentError } from './errors.js';
+import { resolveTypeShards } from './keys.js';
 import { queryByEntity, queryByType, queryQuarantine } from './query.js';
 
 export const USAGE = `Usage:
@@ -59,7 +60,14 @@ export async function runQueryCli(
   if (command === 'entity' && subject !== undefined) {
     results = await queryByEntity(doc, subject, common);
   } else if (command === 'type' && subject !== undefined) {
-    const shards = int('shards', values.shards) ?? int('TYPE_SHARDS', io.env.TYPE_SHARDS);
+    // As the writer resolves it (keys.ts resolveTypeShards): TYPE_SHARDS, else from the rate.
+    const shards =
+      int('shards', values.shards) ??
+      resolveTypeShards({
+        typeShards: int('TYPE_SHARDS', io.env.TYPE_SHARDS),
+        expectedRate: int('EXPECTED_EVENTS_PER_SECOND', io.env.EXPECTED_EVENTS_PER_SECOND),
+        expectedItemBytes: int('EXPECTED_ITEM_BYTES', io.env.EXPECTED_ITEM_BYTES),
+      });
     results = await queryByType(doc, subject, { ...common, shards });
   } else if (command === 'invalid') {
     results = await queryQuarantine(doc, common);

@@ -1,6 +1,6 @@
-import { envInt, requireEnv } from '@streamlens/lambda-kit';
+import { ConfigError, envInt, envString, requireEnv } from '@streamlens/lambda-kit';
 import type { IndexerOptions } from './indexer.js';
-import { DEFAULT_TYPE_SHARDS, MAX_TYPE_SHARDS } from './keys.js';
+import { MAX_TYPE_SHARDS, resolveTypeShards } from './keys.js';
 
 /** Everything the handler reads from the environment (README: "Configuration"). */
 export interface IndexerConfig {
@@ -14,7 +14,7 @@ export function loadConfig(): IndexerConfig {
   return {
     indexer: {
       tableName: requireEnv('EVENTS_TABLE_NAME'),
-      typeShards: envInt('TYPE_SHARDS', DEFAULT_TYPE_SHARDS, { min: 1, max: MAX_TYPE_SHARDS }),
+      typeShards: typeShardsFromEnv(),
       retentionSeconds: envInt('RETENTION_DAYS', 30, { min: 0, max: 36_500 }) * 86_400,
       quarantineRetentionSeconds:
         envInt('QUARANTINE_RETENTION_DAYS', 14, { min: 0, max: 36_500 }) * 86_400,
@@ -29,4 +29,24 @@ export function loadConfig(): IndexerConfig {
     },
     deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 3_000, { min: 0, max: 60_000 }),
   };
+}
+
+/**
+ * `TYPE_SHARDS`, or the count derived from `EXPECTED_EVENTS_PER_SECOND` and `EXPECTED_ITEM_BYTES`
+ * (`typeShardsFor`); a rate needing more than `MAX_TYPE_SHARDS` is a ConfigError.
+ */
+function typeShardsFromEnv(): number {
+  const setting = {
+    typeShards:
+      envString('TYPE_SHARDS', '') === ''
+        ? undefined
+        : envInt('TYPE_SHARDS', 8, { min: 1, max: MAX_TYPE_SHARDS }),
+    expectedRate: envInt('EXPECTED_EVENTS_PER_SECOND', 0, { min: 0, max: 10_000_000 }),
+    expectedItemBytes: envInt('EXPECTED_ITEM_BYTES', 1024, { min: 1, max: 409_600 }),
+  };
+  try {
+    return resolveTypeShards(setting);
+  } catch (error) {
+    throw new ConfigError('EXPECTED_EVENTS_PER_SECOND', (error as Error).message, { cause: error });
+  }
 }

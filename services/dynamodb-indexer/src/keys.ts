@@ -25,11 +25,51 @@ export const ATTR = {
 /** Name of the by-type global secondary index. */
 export const TYPE_INDEX_NAME = 'byType';
 
-/** Default number of shards of the by-type index (README: "Hot partitions"). */
+/** Fewest shards of the by-type index (README: "Hot partitions"); also the default. */
 export const DEFAULT_TYPE_SHARDS = 8;
 
-/** Upper bound of `TYPE_SHARDS`: a query fans out to every shard. */
-export const MAX_TYPE_SHARDS = 64;
+/**
+ * Upper bound of `TYPE_SHARDS`: a query fans out to every shard (one Query each, in parallel).
+ * 512 shards carry 256,000 write units/s of one type at the target utilisation below.
+ */
+export const MAX_TYPE_SHARDS = 512;
+
+/** DynamoDB's write throughput per partition (write units per second). */
+export const PARTITION_WRITE_UNITS = 1000;
+
+/**
+ * Share of a partition's write throughput a type shard is sized for: room for bursts (on-demand
+ * absorbs up to twice the previous peak, not more) and for the hash spreading ids unevenly.
+ */
+export const TYPE_SHARD_TARGET_UTILISATION = 0.5;
+
+/**
+ * Shards of the by-type index for an expected rate (README: "Hot partitions"):
+ *
+ *     shards = max(8, ⌈rate × ⌈itemBytes / 1 KB⌉ / (1,000 × 0.5)⌉), at most 512
+ *
+ * `rate` is the events per second of the busiest type (all events, when unsure); `itemBytes` an
+ * item's size (event plus keys). Each shard then takes at most half a partition's 1,000 write
+ * units/s. The floor of 8 keeps every deployment's query fan-out covering the shards a writer
+ * with the default used: shards may grow, never shrink. Throws when the rate needs more than
+ * `MAX_TYPE_SHARDS`.
+ */
+export function typeShardsFor(rate: number, itemBytes: number): number {
+  if (!(rate >= 0) || !(itemBytes > 0)) {
+    throw new RangeError(`typeShardsFor: rate ≥ 0 and itemBytes > 0 (got ${rate}, ${itemBytes})`);
+  }
+  const units = rate * Math.ceil(itemBytes / 1024);
+  const shards = Math.max(
+    DEFAULT_TYPE_SHARDS,
+    Math.ceil(units / (PARTITION_WRITE_UNITS * TYPE_SHARD_TARGET_UTILISATION)),
+  );
+  if (shards > MAX_TYPE_SHARDS) {
+    throw new RangeError(
+      `${rate} events/s of ${itemBytes} B need ${shards} type shards, more than ${MAX_TYPE_SHARDS}`,
+    );
+  }
+  return shards;
+}
 
 // DynamoDB limits: partition key ≤ 2048 bytes, sort key ≤ 1024 bytes (UTF-8). Components longer
 // than these budgets are replaced by a hash, deterministically, on both the write and query side.
@@ -88,6 +128,20 @@ export function fnv1a(value: string): number {
 /** The by-type shard of an event id, in [0, shards). */
 export function shardOf(id: string, shards: number): number {
   return fnv1a(id) % shards;
+}
+
+/**
+ * The by-type shard count a deployment uses: `TYPE_SHARDS` when set, else derived from the
+ * expected rate (`EXPECTED_EVENTS_PER_SECOND`, `EXPECTED_ITEM_BYTES`, default 1 KB), else 8. The
+ * writer and the query side both resolve it here, so they fan out over the same shards.
+ */
+export function resolveTypeShards(setting: {
+  typeShards?: number | undefined;
+  expectedRate?: number | undefined;
+  expectedItemBytes?: number | undefined;
+}): number {
+  if (setting.typeShards !== undefined) return setting.typeShards;
+  return typeShardsFor(setting.expectedRate ?? 0, setting.expectedItemBytes ?? 1024);
 }
 
 /** Partition key of the by-type index for one shard. */

@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createRng } from '@streamlens/bench';
 import { clientConfig } from '@streamlens/lambda-kit';
+import { itemSizeBytes } from '@streamlens/lambda-kit/dynamodb';
 import { kinesisEvent, kinesisRecord } from '@streamlens/lambda-kit/testing';
 import { connectLocalAws, startLocalAws } from '@streamlens/local-aws';
 
@@ -99,41 +100,9 @@ function transactWriteUnits(input: TransactInput): number {
   let units = 0;
   for (const action of input.TransactItems ?? []) {
     const item = action.Put?.Item;
-    units += 2 * (item === undefined ? 1 : Math.max(1, Math.ceil(itemBytes(item) / 1024)));
+    units += 2 * (item === undefined ? 1 : Math.max(1, Math.ceil(itemSizeBytes(item) / 1024)));
   }
   return units;
-}
-
-const AV_KEYS = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
-
-/** DynamoDB item size: attribute names plus values (marshalled AttributeValues or plain values). */
-function itemBytes(item: Record<string, unknown>): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(item)) {
-    if (v === undefined) continue;
-    n += Buffer.byteLength(k) + valueBytes(v);
-  }
-  return n;
-}
-
-function valueBytes(v: unknown): number {
-  if (v === null || v === undefined) return 1;
-  if (typeof v === 'string') return Buffer.byteLength(v);
-  if (typeof v === 'number') return Math.ceil(String(v).replace(/[-.]/g, '').length / 2) + 1;
-  if (typeof v === 'boolean') return 1;
-  if (v instanceof Uint8Array) return v.byteLength;
-  if (Array.isArray(v)) return 3 + v.reduce((a: number, x) => a + 1 + valueBytes(x), 0);
-  if (typeof v === 'object') {
-    const keys = Object.keys(v);
-    if (keys.length === 1 && AV_KEYS.has(keys[0]!)) {
-      const [k, inner] = Object.entries(v)[0]!;
-      if (k === 'N') return valueBytes(Number(inner));
-      if (k === 'M') return 3 + itemBytes(inner as Record<string, unknown>);
-      return valueBytes(inner);
-    }
-    return 3 + itemBytes(v as Record<string, unknown>);
-  }
-  return 1;
 }
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);

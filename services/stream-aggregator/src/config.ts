@@ -55,7 +55,7 @@ export function loadConfig(): AggregatorConfig {
     lateDataPrefix: envString('LATE_DATA_PREFIX', 'late-data/stream-aggregator/'),
     markerBuckets: envInt('MARKER_BUCKETS', 4, { min: 1, max: 64 }),
     stateTtlSeconds: envInt('STATE_TTL_DAYS', 7, { min: 1, max: 3650 }) * 86_400,
-    windowTtlSeconds: envInt('WINDOW_TTL_DAYS', 90, { min: 1, max: 3650 }) * 86_400,
+    windowTtlSeconds: envInt('WINDOW_TTL_DAYS', 7, { min: 1, max: 3650 }) * 86_400,
     deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 3000, { min: 0, max: 60_000 }),
   };
 }

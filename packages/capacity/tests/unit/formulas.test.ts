@@ -178,16 +178,20 @@ describe('scaleModel', () => {
     // 500 series per shard: 500 × (1 − e⁻²) = 432.33 distinct; × (1 + 4/60) windows = 461.15
     // entries; delta = 12 × 1,000 + 7 × 461.15 + 200 = 15,428 B → 16 write units.
     expect(r.aggregator.deltaBytes).toBeCloseTo(15_428, 0);
-    // Per second: (16 + 2 × 1.0667) + (2,000 × 2 + 22 + 4 + 8) / 60 = 18.133 + 67.233 = 85.37.
-    expect(r.aggregator.writeUnitsPerEvent).toBeCloseTo(0.08537, 4);
+    // Per second: (16 + 2 × 1.0667) + (2,000 × 1 + 22 + 4 + 8) / 60 = 18.133 + 33.9 = 52.03.
+    expect(r.aggregator.writeUnitsPerEvent).toBeCloseTo(0.05203, 4);
   });
 
-  it('finds no limit broken at 1,000 ev/s and the by-type index key first at 20,000 ev/s', () => {
+  it('finds no limit broken at 1,000 or 20,000 ev/s: the by-type shards follow the rate', () => {
     expect(scaleModel(workload(0)).broken).toEqual([]);
     const mid = scaleModel(workload(1));
-    // 20,000 × 0.8 (telemetry.reading) / 8 type shards × 1 unit = 2,000 WCU/s on one partition.
-    expect(mid.first.what).toMatch(/dynamodb-indexer: hottest key/);
-    expect(mid.first.used).toBeCloseTo(2000, 6);
+    expect(mid.broken).toEqual([]);
+    // 16,000 telemetry.reading/s of 600 B items: ⌈16,000 / 500⌉ = 32 shards, 500 WCU/s each.
+    const hot = mid.checks.find((c) => c.what.startsWith('dynamodb-indexer: hottest key'));
+    expect(hot?.what).toContain('(32 shards)');
+    expect(hot?.used).toBeCloseTo(500, 6);
+    // The closest limit is then the indexer's table at the 40,000-unit default quota.
+    expect(mid.first.what).toBe('dynamodb-indexer: events table + index, write units');
   });
 
   it('puts one write per invocation on a window’s index partition: 200 WCU/s at 400 shards', () => {

@@ -2,7 +2,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { batchWriteReliably, type DocWriteRequest } from '../../src/dynamodb.js';
+import { batchWriteReliably, type DocWriteRequest, itemSizeBytes } from '../../src/dynamodb.js';
 import { recordingSleep } from '../helpers/kinesis.js';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -103,5 +103,26 @@ describe('batchWriteReliably', () => {
     // Assess
     expect(result.unprocessed).toEqual([put(1)]);
     expect(ddbMock.commandCalls(BatchWriteCommand)).toHaveLength(4);
+  });
+});
+
+describe('itemSizeBytes (the size DynamoDB bills an item at)', () => {
+  it('adds attribute names to UTF-8 strings, binary bytes and numbers by significant digits', () => {
+    // Prepare: "pk" 2 + "abc" 3; "é" 1 + 2 bytes; "b" 1 + 5 bytes; "n" 1 + (6 digits / 2 + 1)
+    const item = { pk: 'abc', é: 'x', b: new Uint8Array(5), n: 123.456 };
+    // Act
+    const size = itemSizeBytes(item);
+    // Assess
+    expect(size).toBe(2 + 3 + 2 + 1 + 1 + 5 + 1 + 4);
+  });
+
+  it('charges 3 bytes per list or map and 1 per element, and reads marshalled values alike', () => {
+    // Prepare: "l" 1 + 3 + 2 × (1 + 1 + 1); "m" 1 + 3 + ("k" 1 + true 1)
+    const plain = { l: [1, 2], m: { k: true } };
+    const marshalled = { l: { L: [{ N: '1' }, { N: '2' }] }, m: { M: { k: { BOOL: true } } } };
+    // Act
+    const sizes = [itemSizeBytes(plain), itemSizeBytes(marshalled)];
+    // Assess
+    expect(sizes).toEqual([1 + 3 + 6 + 1 + 3 + 2, 1 + 3 + 6 + 1 + 3 + 2]);
   });
 });

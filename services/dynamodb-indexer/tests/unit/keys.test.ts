@@ -4,9 +4,11 @@ import {
   entityOf,
   entityPk,
   quarantineSk,
+  resolveTypeShards,
   shardOf,
   timeSk,
   typeShardPk,
+  typeShardsFor,
 } from '../../src/keys.js';
 import { sortKeyCondition } from '../../src/query.js';
 
@@ -101,5 +103,31 @@ describe('sortKeyCondition (half-open time ranges)', () => {
         ?.expression,
     ).toBe('');
     expect(() => sortKeyCondition('#sk', { from: 'yesterday' })).toThrow(/not a time/);
+  });
+});
+
+describe('type shards from the expected rate', () => {
+  it('gives each shard at most half a partition (500 write units/s), never fewer than 8', () => {
+    // Act / Assess: ⌈rate × ⌈bytes / 1 KB⌉ / 500⌉, at least 8
+    expect(typeShardsFor(0, 1024)).toBe(8);
+    expect(typeShardsFor(1000, 600)).toBe(8);
+    expect(typeShardsFor(20_000, 600)).toBe(40);
+    expect(typeShardsFor(20_000, 1500)).toBe(80);
+    expect(typeShardsFor(200_000, 600)).toBe(400);
+    expect(typeShardsFor(4_001, 1024)).toBe(9);
+  });
+
+  it('refuses a rate that needs more shards than a query may fan out over', () => {
+    // Act / Assess
+    expect(() => typeShardsFor(256_001, 1024)).toThrow('more than 512');
+    expect(() => typeShardsFor(-1, 1024)).toThrow(RangeError);
+  });
+
+  it('takes TYPE_SHARDS when set, else the rate, else 8', () => {
+    // Act / Assess
+    expect(resolveTypeShards({ typeShards: 3, expectedRate: 20_000 })).toBe(3);
+    expect(resolveTypeShards({ expectedRate: 20_000 })).toBe(40);
+    expect(resolveTypeShards({ expectedRate: 20_000, expectedItemBytes: 2048 })).toBe(80);
+    expect(resolveTypeShards({})).toBe(8);
   });
 });

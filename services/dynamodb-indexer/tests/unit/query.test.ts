@@ -4,7 +4,7 @@ import { appLog, telemetryReading } from '@streamlens/schema/testing';
 import fc from 'fast-check';
 import { runQueryCli } from '../../src/cli.js';
 import { type IndexerOptions, indexBatch } from '../../src/indexer.js';
-import { compareUtf8, entityOf } from '../../src/keys.js';
+import { compareUtf8, entityOf, shardOf, typeShardsFor } from '../../src/keys.js';
 import { queryByEntity, queryByType, queryQuarantine } from '../../src/query.js';
 import { FakeDocClient } from '../helpers/fake-doc.js';
 import { kinesisEvent, kinesisRecord, nextSequenceNumber } from '../helpers/kinesis.js';
@@ -21,12 +21,15 @@ const options: IndexerOptions = {
   backoff: { sleep: async () => {} },
 };
 
-async function store(events: readonly unknown[]): Promise<FakeDocClient> {
+async function store(
+  events: readonly unknown[],
+  opts: IndexerOptions = options,
+): Promise<FakeDocClient> {
   const doc = new FakeDocClient();
   const event = kinesisEvent(
     events.map((e) => kinesisRecord('shardId-0', nextSequenceNumber(), e)),
   );
-  const { response } = await indexBatch(event, doc.asDocClient(), options, Number.MAX_SAFE_INTEGER);
+  const { response } = await indexBatch(event, doc.asDocClient(), opts, Number.MAX_SAFE_INTEGER);
   expect(response.batchItemFailures).toEqual([]);
   return doc;
 }
@@ -103,6 +106,27 @@ describe('queries against the stored key design (property)', () => {
 });
 
 describe('queries', () => {
+  it('fan out over the shards the writer derived from the expected rate (40 at 20,000 ev/s)', async () => {
+    // Prepare: the writer sized for 20,000 events/s; ids reach shards past the default 8.
+    const shards = typeShardsFor(20_000, 1024);
+    const events = Array.from({ length: 400 }, (_, i) =>
+      telemetryReading({ id: `tr-${i}`, time: new Date(T0 + i).toISOString() }),
+    );
+    const doc = await store(events, { ...options, typeShards: shards });
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), env: { EXPECTED_EVENTS_PER_SECOND: '20000' } };
+    // Act
+    const n = await runQueryCli(
+      ['type', 'telemetry.reading', '--table', 'events', '--limit', '1000'],
+      doc.asDocClient(),
+      io,
+    );
+    // Assess
+    expect(shards).toBe(40);
+    expect(new Set(events.map((e) => shardOf(e.id, shards))).size).toBe(40);
+    expect(n).toBe(400);
+  });
+
   it('hide expired items unless asked, and read oldest first with ascending', async () => {
     // Prepare
     const doc = new FakeDocClient();
