@@ -94,9 +94,7 @@ describe('WarehouseSetup custom resource', () => {
       ['SUCCESS', `warehouse-ddl-streamlens-${database}`],
     ]);
     expect(
-      Number(
-        responses[before]?.Data && (responses[before]?.Data as { Statements: string }).Statements,
-      ),
+      Number((responses[before]?.Data as { Statements?: string } | undefined)?.Statements),
     ).toBeGreaterThanOrEqual(3);
     expect(tables).toEqual([{ n: 0 }]);
   });
