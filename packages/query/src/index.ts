@@ -1,0 +1,10 @@
+export { defaultQueryFileText } from './defaults.js';
+export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
+export {
+  MAX_QUERY_FILE_BYTES,
+  parseQueryFile,
+  type QueryFileError,
+  QueryFileInvalid,
+} from './load.js';
+export * from './model.js';
+export { QUERY_FILE_SCHEMA } from './schema.js';
