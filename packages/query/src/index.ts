@@ -1,5 +1,12 @@
 export { defaultQueryFileText } from './defaults.js';
 export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
+export { SqlSyntaxError } from './kda/lexer.js';
+export {
+  type TranslateNote,
+  type TranslateOptions,
+  type Translation,
+  translateKda,
+} from './kda/translate.js';
 export {
   MAX_QUERY_FILE_BYTES,
   parseQueryFile,

@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, jest } from '@jest/globals';
+import { main } from '../../src/cli.js';
+import { parseQueryFile } from '../../src/index.js';
+
+function run(args: string[]) {
+  const err: string[] = [];
+  const out: string[] = [];
+  jest.spyOn(process.stderr, 'write').mockImplementation((s) => err.push(String(s)) > 0);
+  jest.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
+  const code = main(args);
+  return { code, err: err.join(''), out: out.join('') };
+}
+
+describe('pnpm kda translate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kda-'));
+  const app = join(dir, 'app.sql');
+  writeFileSync(
+    app,
+    `CREATE OR REPLACE PUMP p AS INSERT INTO o
+       SELECT STREAM COUNT(*) FROM s GROUP BY STEP(ROWTIME BY INTERVAL '30' SECOND);
+     SELECT STREAM x FROM s;\n`,
+  );
+
+  it('writes the query file, reports what it could not translate with file:line, exits 2', () => {
+    const out = join(dir, 'queries.yaml');
+    const r = run(['translate', app, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(parseQueryFile(readFileSync(out, 'utf8')).queries.map((q) => q.name)).toEqual(['p']);
+    expect(r.err).toContain(`${app}:3: not translated: SELECT STREAM: a SELECT without aggregates`);
+    expect(r.err).toContain('1 query written, 1 statement(s) not translated');
+  });
+
+  it('exits 0 with the file on stdout when everything translated, 1 on bad usage', () => {
+    const ok = join(dir, 'ok.sql');
+    writeFileSync(ok, `SELECT STREAM COUNT(*) FROM s GROUP BY FLOOR(ROWTIME TO MINUTE);`);
+    const r = run(['translate', ok, '--detector-window', '5m']);
+    expect(r.code).toBe(0);
+    expect(parseQueryFile(r.out).queries).toHaveLength(1);
+    expect(run(['translate']).code).toBe(1);
+    expect(run(['translate', ok, '--detector-window', '5 minutes']).code).toBe(1);
+    expect(run(['translate', join(dir, 'missing.sql')]).code).toBe(1);
+  });
+});
