@@ -110,3 +110,20 @@ export function groupOf(obs: Observation, groupBy: readonly FieldRef[]): string[
   }
   return out;
 }
+
+/** A string naming the group of an observation, without building its values (the hot path). */
+export function groupKeyOf(obs: Observation, groupBy: readonly FieldRef[]): string {
+  if (groupBy.length === 0) return '';
+  if (groupBy.length === 1) {
+    const v = fieldOf(obs, groupBy[0]!);
+    return v === undefined ? '' : String(v);
+  }
+  let key = '';
+  for (const f of groupBy) {
+    const v = fieldOf(obs, f);
+    const text = v === undefined ? '' : String(v);
+    // Length-prefixed: distinct value lists always give distinct keys, whatever they contain.
+    key += `${text.length}:${text}`;
+  }
+  return key;
+}

@@ -2,7 +2,7 @@ import type { Query } from '@streamlens/query';
 import type { Observation } from '../domain/types.js';
 import { classifyLateness, Lateness } from '../domain/window.js';
 import { type AggregateValue, WindowAccumulator } from './aggregates.js';
-import { compare, compileFilter, groupOf } from './fields.js';
+import { compare, compileFilter, groupKeyOf, groupOf } from './fields.js';
 import { latenessEndOf, reachOf, windowsOf } from './windows.js';
 
 /** Event-time rules, as the aggregator's (README: configuration). */
@@ -38,10 +38,19 @@ export interface QueryWindowSink {
 type Emitted = { revision: number; digest: string; endMs: number };
 type Group = {
   values: string[];
-  /** Distinct events by (series, event id): a copy counts once, whichever lane brings it. */
-  events: Map<string, Observation>;
-  /** Changed since the windows were last emitted. */
+  /**
+   * Distinct events by (series, event id): a copy counts once, whichever lane brings it. Keyed by
+   * the id hash (a number: no string built per event); an event whose hash is taken by another
+   * series' event is kept under `series id` in `others`.
+   */
+  events: Map<number, Observation>;
+  others: Map<string, Observation>;
+  /** Changed, or has windows not yet due, since the last evaluation. */
   dirty: boolean;
+  /** Smallest event time applied since the last evaluation (+∞: none). */
+  changedFromMs: number;
+  /** The due time of the last successful evaluation: windows ending by it were settled then. */
+  settledToMs: number;
   emitted: Map<number, Emitted>;
 };
 type QueryState = {
@@ -90,7 +99,6 @@ export class QueryRunner {
     for (const obs of observations) {
       if (obs.timeMs > maxEvent) maxEvent = obs.timeMs;
       const wm = maxEvent - this.cfg.allowedLatenessMs;
-      const id = `${obs.idHash}|${obs.series}`;
       for (const st of this.states) {
         if (!st.filter(obs)) continue;
         const end = latenessEndOf(st.q.window, obs.timeMs);
@@ -103,20 +111,39 @@ export class QueryRunner {
           out.tooLate++;
           continue;
         }
-        const values = groupOf(obs, st.q.groupBy);
-        const key = JSON.stringify(values);
+        const key = groupKeyOf(obs, st.q.groupBy);
         let g = st.groups.get(key);
         if (g === undefined) {
-          g = { values, events: new Map(), dirty: false, emitted: new Map() };
+          const values = groupOf(obs, st.q.groupBy);
+          g = {
+            values,
+            events: new Map(),
+            others: new Map(),
+            dirty: false,
+            changedFromMs: Number.POSITIVE_INFINITY,
+            settledToMs: Number.NEGATIVE_INFINITY,
+            emitted: new Map(),
+          };
           st.groups.set(key, g);
         }
-        const prev = g.events.get(id);
-        if (prev !== undefined && !smaller(obs, prev)) {
-          out.duplicates++;
-          continue;
+        const prev = g.events.get(obs.idHash);
+        if (prev === undefined || prev.series === obs.series) {
+          if (prev !== undefined && !smaller(obs, prev)) {
+            out.duplicates++;
+            continue;
+          }
+          g.events.set(obs.idHash, obs);
+        } else {
+          const other = `${obs.series}\u0000${obs.idHash}`;
+          const prevOther = g.others.get(other);
+          if (prevOther !== undefined && !smaller(obs, prevOther)) {
+            out.duplicates++;
+            continue;
+          }
+          g.others.set(other, obs);
         }
-        g.events.set(id, obs);
         g.dirty = true;
+        if (obs.timeMs < g.changedFromMs) g.changedFromMs = obs.timeMs;
         out.applied++;
       }
     }
@@ -127,7 +154,9 @@ export class QueryRunner {
   /** Events kept over every query and group (the state that pruning bounds). */
   retainedEvents(): number {
     let n = 0;
-    for (const st of this.states) for (const g of st.groups.values()) n += g.events.size;
+    for (const st of this.states) {
+      for (const g of st.groups.values()) n += g.events.size + g.others.size;
+    }
     return n;
   }
 
@@ -175,7 +204,7 @@ export class QueryRunner {
     g: Group,
     dueMs: number,
   ): { windows: QueryWindow[]; commit: () => void } {
-    const events = [...g.events.values()].sort(
+    const events = [...g.events.values(), ...g.others.values()].sort(
       (a, b) => a.timeMs - b.timeMs || a.idHash - b.idHash || (a.series < b.series ? -1 : 1),
     );
     const times = events.map((e) => e.timeMs);
@@ -184,9 +213,16 @@ export class QueryRunner {
     const updates: Array<[number, Emitted]> = [];
     const present = new Set<number>();
     let pendingOpen = false;
+    // Windows ending at or before both the earliest change and the last due time are as they were
+    // settled: a window of any kind is placed and computed from events before its end only.
+    const unchangedTo = Math.min(g.changedFromMs, g.settledToMs);
     for (const s of slices) {
       // A forgotten window: some of its events were dropped with it, never emit it again.
       if (s.endMs <= st.finalBefore) continue;
+      if (s.endMs <= unchangedTo) {
+        present.add(s.startMs);
+        continue;
+      }
       const prev = g.emitted.get(s.startMs);
       if (s.endMs > dueMs) {
         pendingOpen = true;
@@ -210,7 +246,7 @@ export class QueryRunner {
     }
     const gone: number[] = [];
     for (const [start, prev] of g.emitted) {
-      if (present.has(start)) continue;
+      if (present.has(start) || prev.endMs <= unchangedTo) continue;
       out.push(this.window(st, g, start, prev.endMs, prev.revision + 1, true, {}));
       gone.push(start);
     }
@@ -220,6 +256,8 @@ export class QueryRunner {
         for (const [start, e] of updates) g.emitted.set(start, e);
         for (const start of gone) g.emitted.delete(start);
         g.dirty = pendingOpen;
+        g.changedFromMs = Number.POSITIVE_INFINITY;
+        g.settledToMs = dueMs;
       },
     };
   }
@@ -255,27 +293,39 @@ export class QueryRunner {
     if (!Number.isFinite(low)) return;
     for (const st of this.states) {
       const horizon = low - this.cfg.maxLatenessMs - st.reach;
-      if (horizon > st.finalBefore) st.finalBefore = horizon;
+      // Nothing became final since the last prune.
+      if (horizon <= st.finalBefore) continue;
+      st.finalBefore = horizon;
       // After a successful emit every window ended at or before the watermark (≥ W) is emitted:
       // only open windows keep a group dirty, and they end after the horizon.
       for (const [key, g] of st.groups) {
-        if (st.reach === 0) {
-          for (const [id, e] of g.events) {
-            if (latenessEndOf(st.q.window, e.timeMs) <= horizon) g.events.delete(id);
+        for (const map of [g.events, g.others] as Array<Map<unknown, Observation>>) {
+          if (st.reach === 0) {
+            for (const [id, e] of map) {
+              if (latenessEndOf(st.q.window, e.timeMs) <= horizon) map.delete(id);
+            }
           }
-        } else {
-          const events = [...g.events.entries()].sort((a, b) => a[1].timeMs - b[1].timeMs);
+        }
+        if (st.reach > 0) {
+          // Whole windows only: their events place the windows after them.
+          const events = [...g.events.values(), ...g.others.values()].sort(
+            (a, b) => a.timeMs - b.timeMs,
+          );
           const slices = windowsOf(
             st.q.window,
-            events.map((e) => e[1].timeMs),
+            events.map((e) => e.timeMs),
           );
+          let cut = Number.NEGATIVE_INFINITY;
           for (const s of slices) {
             if (s.endMs > horizon) break;
-            for (let i = s.from; i < s.to; i++) g.events.delete(events[i]![0]);
+            cut = events[s.to - 1]!.timeMs;
+          }
+          for (const map of [g.events, g.others] as Array<Map<unknown, Observation>>) {
+            for (const [id, e] of map) if (e.timeMs <= cut) map.delete(id);
           }
         }
         for (const [start, e] of g.emitted) if (e.endMs <= horizon) g.emitted.delete(start);
-        if (g.events.size === 0 && g.emitted.size === 0) st.groups.delete(key);
+        if (g.events.size + g.others.size === 0 && g.emitted.size === 0) st.groups.delete(key);
       }
     }
   }

@@ -142,4 +142,13 @@ describe('QueryRunner', () => {
     // 20 s apart: the last (300 s lateness + 90 s window) hold about 20 events.
     expect(r.retainedEvents()).toBeLessThan(25);
   });
+
+  it('keeps events of two series whose ids hash alike apart, and a copy of each once', async () => {
+    const { r, emitted, idle } = runner('{ kind: tumbling, size: 10s }');
+    const a = { ...ev(1_000, 1), idHash: 7 };
+    const b = { ...a, series: 'other', value: 2 };
+    expect(r.apply('x', [a, b, a, b]).applied).toBe(2);
+    await idle();
+    expect(emitted.map((w) => w.results)).toEqual([{ count: 2, sum: 3 }]);
+  });
 });
