@@ -1,4 +1,4 @@
-export { defaultQueryFileText } from './defaults.js';
+export { DEFAULT_AGGREGATES, defaultQueryFileText } from './defaults.js';
 export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 export { SqlSyntaxError } from './kda/lexer.js';
 export {

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { defaultShapedQuery } from '../defaults.js';
 import { formatDuration } from '../duration.js';
 import { parseQueryFile } from '../load.js';
 import type { Expr, Ident, Interval, Select, Statement, WindowSpecAst } from './ast.js';
@@ -30,6 +31,21 @@ const UNIT_MS: Record<string, number> = {
 };
 const BASIC_AGGREGATES: Record<string, string> = { SUM: 'sum', MIN: 'min', MAX: 'max', AVG: 'avg' };
 const DETECTORS = new Set(['RANDOM_CUT_FOREST', 'RANDOM_CUT_FOREST_WITH_EXPLANATION']);
+/** SQL comparison → query-file operator. */
+const COMPARE_OPS: Record<string, string> = {
+  '=': 'eq',
+  '<>': 'ne',
+  '<': 'lt',
+  '<=': 'le',
+  '>': 'gt',
+  '>=': 'ge',
+};
+
+/** The terms of a chain of ANDs, left to right. */
+function conjunctsOf(e: Expr): Expr[] {
+  if (e.k === 'bin' && e.op === 'AND') return [...conjunctsOf(e.l), ...conjunctsOf(e.r)];
+  return [e];
+}
 
 /** A statement the translator refuses, with the reason given to the user. */
 class Untranslatable extends Error {
@@ -390,22 +406,8 @@ function translateWhere(
 ): Array<{ pred: Record<string, unknown>; metric: string | undefined }> {
   if (where === undefined) return [];
   const out: Array<{ pred: Record<string, unknown>; metric: string | undefined }> = [];
-  const conj: Expr[] = [];
-  const flatten = (e: Expr) => {
-    if (e.k === 'bin' && e.op === 'AND') {
-      flatten(e.l);
-      flatten(e.r);
-    } else conj.push(e);
-  };
-  flatten(where);
-  const OPS: Record<string, string> = {
-    '=': 'eq',
-    '<>': 'ne',
-    '<': 'lt',
-    '<=': 'le',
-    '>': 'gt',
-    '>=': 'ge',
-  };
+  const conj = conjunctsOf(where);
+  const OPS = COMPARE_OPS;
   const FLIP: Record<string, string> = {
     lt: 'gt',
     le: 'ge',
@@ -482,23 +484,9 @@ function translateHaving(
   aggregates: Array<Record<string, unknown>>,
 ): Array<Record<string, unknown>> {
   if (having === undefined) return [];
-  const OPS: Record<string, string> = {
-    '=': 'eq',
-    '<>': 'ne',
-    '<': 'lt',
-    '<=': 'le',
-    '>': 'gt',
-    '>=': 'ge',
-  };
+  const OPS = COMPARE_OPS;
   const out: Array<Record<string, unknown>> = [];
-  const conj: Expr[] = [];
-  const flatten = (e: Expr) => {
-    if (e.k === 'bin' && e.op === 'AND') {
-      flatten(e.l);
-      flatten(e.r);
-    } else conj.push(e);
-  };
-  flatten(having);
+  const conj = conjunctsOf(having);
   for (const c of conj) {
     if (!(c.k === 'bin' && c.op in OPS && c.r.k === 'num')) {
       throw new Untranslatable(
@@ -597,20 +585,10 @@ function translateDetector(
   if (s.where !== undefined) {
     note('the WHERE on the detector’s output is dropped: anomaly-alerts decides when to alert');
   }
+  // The default query's shape: per series, the statistics the detector scores.
+  const { groupBy, window, aggregates } = defaultShapedQuery(base, opts.detectorWindow);
   const q: RawQuery = { name: base };
   if (Object.keys(source).length > 0) q.source = source;
-  q.groupBy = ['series'];
-  q.window = { kind: 'tumbling', size: opts.detectorWindow };
-  // The statistics the detector scores (anomaly-alerts README: per window).
-  q.aggregates = [
-    { fn: 'count' },
-    { fn: 'sum' },
-    { fn: 'min' },
-    { fn: 'max' },
-    { fn: 'avg', as: 'mean' },
-    { fn: 'quantile', q: 0.5, as: 'p50' },
-    { fn: 'quantile', q: 0.9, as: 'p90' },
-    { fn: 'quantile', q: 0.99, as: 'p99' },
-  ];
+  Object.assign(q, { groupBy, window, aggregates });
   return q;
 }

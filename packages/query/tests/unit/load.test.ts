@@ -76,6 +76,12 @@ describe('parseQueryFile', () => {
   });
 
   it('groups per series when groupBy is absent, as the aggregator always did', () => {
+    const text =
+      'version: 1\nqueries:\n  - name: a\n    window: { kind: tumbling, size: 1m }\n    aggregates: [{ fn: count }]\n';
+    expect(parseQueryFile(text).queries[0]!.groupBy).toEqual([{ kind: 'series' }]);
+  });
+
+  it('the default query file is today’s per-series 1-minute windows and statistics', () => {
     const [q] = parseQueryFile(defaultQueryFileText(60_000)).queries;
     expect(q!.groupBy).toEqual([{ kind: 'series' }]);
     expect(q!.window).toEqual({ kind: 'tumbling', sizeMs: 60_000 });

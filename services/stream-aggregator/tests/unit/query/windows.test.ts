@@ -2,40 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 import type { WindowSpec } from '@streamlens/query';
 import fc from 'fast-check';
 import { latenessEndOf, windowsOf } from '../../../src/query/windows.js';
+import { naiveWindows } from '../../helpers/query-oracle.js';
 
 /** Windows as [start, end, times] for readable expectations. */
 function shape(spec: WindowSpec, times: number[]) {
   return windowsOf(spec, times).map((w) => [w.startMs, w.endMs, times.slice(w.from, w.to)]);
 }
 
-/** Straight from the definitions, quadratic and obvious: the oracle for the property below. */
-function naive(spec: WindowSpec, times: number[]): Array<[number, number, number[]]> {
-  const out: Array<[number, number, number[]]> = [];
-  if (spec.kind === 'tumbling' || spec.kind === 'sliding') {
-    const slide = spec.kind === 'sliding' ? spec.slideMs : spec.sizeMs;
-    const starts = new Set<number>();
-    for (const t of times) {
-      for (let s = Math.floor(t / slide) * slide; s > t - spec.sizeMs; s -= slide) starts.add(s);
-    }
-    for (const s of [...starts].sort((a, b) => a - b)) {
-      out.push([s, s + spec.sizeMs, times.filter((t) => t >= s && t < s + spec.sizeMs)]);
-    }
-    return out;
-  }
-  let open: [number, number, number[]] | undefined;
-  for (const t of times) {
-    const joins =
-      open !== undefined &&
-      (spec.kind === 'stagger' ? t < open[1] : t - open[2][open[2].length - 1]! < spec.gapMs);
-    if (joins) {
-      open![2].push(t);
-      if (spec.kind === 'session') open![1] = t + spec.gapMs;
-    } else {
-      open = [t, t + (spec.kind === 'stagger' ? spec.sizeMs : spec.gapMs), [t]];
-      out.push(open);
-    }
-  }
-  return out;
+/** The definitions, quadratic and obvious (the property test's oracle), as [start, end, times]. */
+function naive(spec: WindowSpec, times: number[]) {
+  return naiveWindows(spec, times).map(([s, e, idx]) => [s, e, idx.map((i) => times[i]!)]);
 }
 
 function range(from: number, to: number): number[] {
