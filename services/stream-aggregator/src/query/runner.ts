@@ -78,6 +78,8 @@ export type ApplyOutcome = { applied: number; duplicates: number; tooLate: numbe
 export class QueryRunner {
   private readonly states: QueryState[];
   private readonly lanes = new Map<string, number>();
+  /** Windows whose aggregates were computed since the runner started (a work counter). */
+  windowsComputed = 0;
 
   constructor(
     queries: readonly Query[],
@@ -229,6 +231,7 @@ export class QueryRunner {
         if (prev !== undefined) present.add(s.startMs);
         continue;
       }
+      this.windowsComputed++;
       const acc = new WindowAccumulator(st.q.aggregates, this.cfg.alpha);
       for (let i = s.from; i < s.to; i++) acc.add(events[i]!);
       const results = acc.results();
