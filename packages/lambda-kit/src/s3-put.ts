@@ -8,6 +8,8 @@ import { clientConfig } from './clients.js';
 import { S3PutError } from './errors.js';
 import { backoffDelay, defaultSleep } from './retry.js';
 
+export { S3PutError } from './errors.js';
+
 /*
  * One S3 operation, PutObject, without @aws-sdk/client-s3. A function that only archives objects
  * would otherwise carry the whole S3 client (its XML protocol, flexible checksums, S3 middleware:

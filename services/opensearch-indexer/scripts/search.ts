@@ -2,8 +2,8 @@
  * Full-text search of indexed events: `pnpm exec tsx scripts/search.ts "card declined" [level]`
  * against OPENSEARCH_ENDPOINT (signed on AWS, plain on localhost). Prints one line per hit, newest first.
  */
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { createOpenSearchClient } from '../src/client.js';
-import { lazyDefaultCredentials } from '../src/credentials.js';
 
 const endpoint = process.env.OPENSEARCH_ENDPOINT;
 if (!endpoint) {
@@ -18,7 +18,7 @@ const client = createOpenSearchClient({
   signing: 'auto',
   requestTimeoutMs: 30_000,
   // Your credentials, wherever the SDK's chain finds them (profile, SSO, environment).
-  credentials: lazyDefaultCredentials(),
+  credentials: defaultProvider(),
 });
 const must = text ? [{ match: { message: text } }] : [{ match_all: {} }];
 const filter = level ? [{ term: { level } }] : [];

@@ -5,8 +5,8 @@
  * Idempotent. A domain the stack creates (createDomain: true) gets both from the SearchSetup custom
  * resource at deploy; run this for an existing domain, and after changing template.ts.
  */
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { createOpenSearchClient } from '../src/client.js';
-import { lazyDefaultCredentials } from '../src/credentials.js';
 import { ensureIndexTemplate, ensureRetentionPolicy, templateName } from '../src/template.js';
 
 const endpoint = process.env.OPENSEARCH_ENDPOINT;
@@ -23,7 +23,7 @@ const client = createOpenSearchClient({
   signing: 'auto',
   requestTimeoutMs: 30_000,
   // Your credentials, wherever the SDK's chain finds them (profile, SSO, environment).
-  credentials: lazyDefaultCredentials(),
+  credentials: defaultProvider(),
 });
 await ensureIndexTemplate(client, prefix);
 await ensureRetentionPolicy(client, prefix, retentionDays);

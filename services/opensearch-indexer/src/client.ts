@@ -13,9 +13,18 @@ import {
 } from '@opensearch-project/opensearch/lib/errors.js';
 import { ConnectionPool } from '@opensearch-project/opensearch/lib/pool/index.js';
 import Transport from '@opensearch-project/opensearch/lib/Transport.js';
+import { MissingCredentialsError } from '@streamlens/lambda-kit';
+import { defaultProvider as environmentCredentials } from '@streamlens/lambda-kit/aws-credentials';
 import type { BulkResponseBody, BulkSend } from './bulk.js';
-import { type CredentialsProvider, envCredentials } from './credentials.js';
-import { BulkRequestError, CredentialsError } from './errors.js';
+import { BulkRequestError } from './errors.js';
+
+/** Resolves the credentials requests are signed with (as the AWS SDK's providers do). */
+export type AwsCredentialsProvider = () => Promise<{
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}>;
 
 /** How requests are authenticated. */
 export const SIGNING_MODES = ['auto', 'sigv4', 'none'] as const;
@@ -32,10 +41,10 @@ export interface OpenSearchClientOptions {
   readonly signing: SigningMode;
   readonly requestTimeoutMs: number;
   /**
-   * Credentials for SigV4. Default: the environment's (on Lambda: the function role's). Scripts
-   * pass `lazyDefaultCredentials()` for the SDK's whole chain (profiles, SSO).
+   * Credentials for SigV4. Default: the environment's, read by lambda-kit (on Lambda: the function
+   * role's). Scripts pass the AWS SDK's `defaultProvider()` for its whole chain (profiles, SSO).
    */
-  readonly credentials?: CredentialsProvider;
+  readonly credentials?: AwsCredentialsProvider;
 }
 
 /** Whether `endpoint` is on this machine (127.0.0.0/8, ::1, localhost). */
@@ -186,12 +195,12 @@ export class OpenSearchClient {
 
 /** The package's SigV4 signer; credentials always come from `getCredentials` (never its fallback). */
 const AwsSigv4Signer = giveAwsV4Signer(async () => {
-  throw new CredentialsError('no credentials provider given');
+  throw new MissingCredentialsError('no credentials provider given');
 });
 
 /**
  * A client SigV4-signed with the function's role on AWS (the signer of the official client, with
- * the AWS SDK v3 credential chain), or plain HTTP, unsigned, against a localhost endpoint (the
+ * lambda-kit's environment credentials unless others are given), or plain HTTP, unsigned, against a localhost endpoint (the
  * local stand-in), where there is nothing to sign for. The transport's own retries are off:
  * `bulkIndex` retries with the invocation's deadline in view.
  */
@@ -202,7 +211,7 @@ export function createOpenSearchClient(opts: OpenSearchClientOptions): OpenSearc
     ? AwsSigv4Signer({
         region: opts.region,
         service: opts.service,
-        getCredentials: opts.credentials ?? envCredentials(),
+        getCredentials: opts.credentials ?? environmentCredentials(),
       })
     : { Transport, Connection };
   const emit = () => false;

@@ -11,8 +11,6 @@ export interface Config {
   /** Dead-letter bucket and prefix; empty (or `none`): rejected records are reported failed instead. */
   readonly deadLetterBucket: string;
   readonly deadLetterPrefix: string;
-  /** S3 endpoint override (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`), as the AWS SDK reads it. */
-  readonly s3Endpoint?: string;
   /** Time kept free at the end of the invocation to answer Lambda (ms). */
   readonly deadlineSafetyMs: number;
 }
@@ -42,7 +40,6 @@ export function loadConfig(): Config {
     // `none` (or empty) turns dead-lettering off: rejected records are then reported failed.
     deadLetterBucket: envString('DEAD_LETTER_BUCKET', '').replace(/^none$/, ''),
     deadLetterPrefix: envString('DEAD_LETTER_PREFIX', 'dead-letter/opensearch-indexer/'),
-    s3Endpoint: envString('AWS_ENDPOINT_URL_S3', envString('AWS_ENDPOINT_URL', '')) || undefined,
     deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 3_000, { min: 0, max: 60_000 }),
   };
 }

@@ -1,4 +1,5 @@
 import { retryWithBackoff } from '@streamlens/lambda-kit';
+import type { ObjectPutter } from '@streamlens/lambda-kit/s3-put';
 import { DeadLetterError } from './errors.js';
 
 /**
@@ -38,6 +39,13 @@ export type DeadLetterSink = (
 
 /** Writes (creates or overwrites) one object; throws when it could not. */
 export type ObjectPut = (key: string, body: string) => Promise<void>;
+
+/** An {@link ObjectPut} of JSON objects through lambda-kit's signed S3 PutObject. */
+export function objectPut(put: ObjectPutter): ObjectPut {
+  return async (key, body) => {
+    await put({ key, body, contentType: 'application/json' });
+  };
+}
 
 /**
  * The object key of a dead letter: `<prefix>dt=YYYY-MM-DD/<shardId>/<sequenceNumber>[-<sub>].json`,

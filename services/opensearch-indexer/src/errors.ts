@@ -31,11 +31,3 @@ export class DeadLetterError extends OpenSearchIndexerError {
     this.name = 'DeadLetterError';
   }
 }
-
-/** No credentials to sign a request with. */
-export class CredentialsError extends OpenSearchIndexerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CredentialsError';
-  }
-}

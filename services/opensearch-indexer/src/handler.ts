@@ -1,30 +1,37 @@
 import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
+import { defaultProvider as environmentCredentials } from '@streamlens/lambda-kit/aws-credentials';
+import type { ObjectPutter } from '@streamlens/lambda-kit/s3-put';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { bulkSender, createOpenSearchClient } from './client.js';
 import { loadConfig } from './config.js';
-import { envCredentials } from './credentials.js';
-import { objectDeadLetterSink } from './dead-letter.js';
+import { objectDeadLetterSink, objectPut } from './dead-letter.js';
 import { indexBatch } from './indexer.js';
 import { recordOutcome } from './observe.js';
-import { s3ObjectPut } from './s3-put.js';
 import { ensureIndexTemplate } from './template.js';
 
 // Built once per container: configuration (fails fast at cold start), observability, clients.
 const config = loadConfig();
 const { logger, metrics } = createObservability('opensearch-indexer');
-// On Lambda the runtime puts the role's credentials in the environment (credentials.ts).
-const credentials = envCredentials();
+// On Lambda the runtime puts the role's credentials in the environment (lambda-kit reads them).
+const credentials = environmentCredentials();
 const client = createOpenSearchClient({ ...config.client, credentials });
 const send = bulkSender(client);
 
+let putter: Promise<ObjectPutter> | undefined;
 // Rejected documents and invalid events: one object each in the dead-letter bucket (README).
 const deadLetter = config.deadLetterBucket
   ? objectDeadLetterSink(
-      s3ObjectPut({
-        bucket: config.deadLetterBucket,
-        region: config.client.region,
-        endpoint: config.s3Endpoint,
-        credentials,
+      objectPut(async (request) => {
+        putter ??= import('@streamlens/lambda-kit/s3-put').then((m) =>
+          m.createObjectPut({
+            bucket: config.deadLetterBucket,
+            region: config.client.region,
+            credentials,
+            // The dead-letter sink retries each object itself, within the invocation's deadline.
+            maxAttempts: 1,
+          }),
+        );
+        return (await putter)(request);
       }),
       config.deadLetterPrefix,
     )

@@ -105,7 +105,7 @@ describe('createOpenSearchClient', () => {
     const attempt = client.search('events', { query: { match_all: {} } });
     // Assess
     await expect(attempt).rejects.toThrow(
-      /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set/,
+      /No AWS credentials: this bundle reads only AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
     );
     expect(remote.requests).toHaveLength(0);
     await client.close();

@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { envCredentials } from '../../src/credentials.js';
-import { type DeadLetter, deadLetterKey, objectDeadLetterSink } from '../../src/dead-letter.js';
+import { createObjectPut, S3PutError } from '@streamlens/lambda-kit/s3-put';
+import {
+  type DeadLetter,
+  deadLetterKey,
+  objectDeadLetterSink,
+  objectPut,
+} from '../../src/dead-letter.js';
 import { DeadLetterError } from '../../src/errors.js';
-import { objectLocation, s3ObjectPut } from '../../src/s3-put.js';
 import { recordingServer } from '../helpers/recording-server.js';
 import { verifySigV4 } from '../helpers/sigv4.js';
 
@@ -105,48 +109,29 @@ describe('objectDeadLetterSink', () => {
   });
 });
 
-describe('s3ObjectPut', () => {
+describe('objectPut', () => {
   const servers: Array<{ close: () => Promise<void> }> = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
-  it('addresses the endpoint override path-style, AWS virtual-hosted (path-style for dotted names)', () => {
-    const key = 'dl/dt=2026-02-03/shardId-1/42-0.json';
-    expect(
-      objectLocation(
-        { bucket: 'lake', region: 'eu-west-1', endpoint: 'http://127.0.0.1:4569' },
-        key,
-      ),
-    ).toEqual({
-      protocol: 'http:',
-      host: '127.0.0.1:4569',
-      path: '/lake/dl/dt%3D2026-02-03/shardId-1/42-0.json',
-    });
-    expect(objectLocation({ bucket: 'lake', region: 'eu-west-1' }, key)).toEqual({
-      protocol: 'https:',
-      host: 'lake.s3.eu-west-1.amazonaws.com',
-      path: '/dl/dt%3D2026-02-03/shardId-1/42-0.json',
-    });
-    expect(objectLocation({ bucket: 'my.lake', region: 'eu-west-1' }, key).host).toBe(
-      's3.eu-west-1.amazonaws.com',
-    );
-  });
-
-  it('PUTs the body SigV4-signed for s3, with the payload hash and session token', async () => {
+  it('PUTs the JSON body through lambda-kit, SigV4-signed for s3 with the payload hash and session token', async () => {
     // Prepare
     const s3 = await recordingServer(() => ({ body: '' }));
     servers.push(s3);
-    const put = s3ObjectPut({
-      bucket: 'lake',
-      region: 'eu-west-1',
-      endpoint: s3.endpoint,
-      credentials: envCredentials({
-        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'secret',
-        AWS_SESSION_TOKEN: 'token-1',
+    const put = objectPut(
+      createObjectPut({
+        bucket: 'lake',
+        region: 'eu-west-1',
+        endpoint: s3.endpoint,
+        credentials: async () => ({
+          accessKeyId: 'AKIDEXAMPLE',
+          secretAccessKey: 'secret',
+          sessionToken: 'token-1',
+        }),
+        maxAttempts: 1,
       }),
-    });
+    );
     const body = JSON.stringify({ reason: { type: 'x' } });
     // Act
     await put('dl/dt=2026-02-03/shardId-1/42.json', body);
@@ -169,7 +154,7 @@ describe('s3ObjectPut', () => {
     expect(received).toBe(expected);
   });
 
-  it('throws DeadLetterError with the S3 error code on a non-2xx answer', async () => {
+  it('rejects with the S3 error code on a non-2xx answer', async () => {
     // Prepare
     const s3 = await recordingServer(() => ({
       status: 403,
@@ -177,39 +162,21 @@ describe('s3ObjectPut', () => {
       body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no</Message></Error>',
     }));
     servers.push(s3);
-    const put = s3ObjectPut({
-      bucket: 'lake',
-      region: 'us-east-1',
-      endpoint: s3.endpoint,
-      credentials: envCredentials({ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }),
-    });
+    const put = objectPut(
+      createObjectPut({
+        bucket: 'lake',
+        region: 'us-east-1',
+        endpoint: s3.endpoint,
+        credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+        maxAttempts: 1,
+      }),
+    );
     // Act
     const result = put('k.json', '{}');
     // Assess
-    await expect(result).rejects.toThrow(DeadLetterError);
+    await expect(result).rejects.toThrow(S3PutError);
     await expect(result).rejects.toThrow(
       'PutObject s3://lake/k.json failed: HTTP 403 AccessDenied',
-    );
-  });
-});
-
-describe('envCredentials', () => {
-  it('reads the three variables and refuses to sign without keys', async () => {
-    await expect(
-      envCredentials({ AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' })(),
-    ).resolves.toEqual({
-      accessKeyId: 'a',
-      secretAccessKey: 'b',
-    });
-    await expect(
-      envCredentials({
-        AWS_ACCESS_KEY_ID: 'a',
-        AWS_SECRET_ACCESS_KEY: 'b',
-        AWS_SESSION_TOKEN: 't',
-      })(),
-    ).resolves.toEqual({ accessKeyId: 'a', secretAccessKey: 'b', sessionToken: 't' });
-    await expect(envCredentials({ AWS_ACCESS_KEY_ID: 'a' })()).rejects.toThrow(
-      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set',
     );
   });
 });
