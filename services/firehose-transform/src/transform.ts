@@ -1,16 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import {
   type CloudWatchLogsPayload,
-  deaggregate,
-  decodeCloudWatchLogsRecord,
   ErrorCode,
   InputEventScan,
   isGzip,
   isKplAggregated,
-  normalizeEvent,
   normalizeEventInPlace,
   normalizeTime,
-  parseEventJson,
   type StreamlensEvent,
   scanInputEvent,
   type ValidationIssue,
@@ -19,12 +15,14 @@ import {
 import { CanonicalLineWriter } from './canonical-line.js';
 import { levelRank, type TransformConfig } from './config.js';
 import { LineBuffer } from './line-buffer.js';
+import type { DropReason, FirehoseInputRecord, PartitionKeys, ReingestItem } from './model.js';
 import {
-  DropReason,
-  type FirehoseInputRecord,
-  type PartitionKeys,
-  type ReingestItem,
-} from './model.js';
+  cloudWatchOutcome,
+  DROPPED_DENIED,
+  DROPPED_LEVEL,
+  type EventWriter,
+  kplOutcome,
+} from './multi-event.js';
 import { PartitionKeyCache } from './partition.js';
 import { TimeBytesNormalizer } from './time-bytes.js';
 
@@ -89,17 +87,13 @@ export interface FailedOutcome {
 
 export type RecordOutcome = OkOutcome | DroppedOutcome | FailedOutcome;
 
-const DROPPED_DENIED: DroppedOutcome = { kind: 'dropped', reason: DropReason.DeniedType };
-const DROPPED_LEVEL: DroppedOutcome = { kind: 'dropped', reason: DropReason.BelowMinLevel };
-const DROPPED_CONTROL: DroppedOutcome = { kind: 'dropped', reason: DropReason.ControlMessage };
-
 /** 10000-01-01T00:00:00Z: from here on `toISOString` writes an expanded year. */
 const MAX_ISO_MS = 253_402_300_800_000;
 
 /** Recently parsed values kept alive (a power of two), see `#keepShape`. */
 const SHAPE_RING = 256;
 
-type Extended = StreamlensEvent & Record<string, unknown>;
+export type Extended = StreamlensEvent & Record<string, unknown>;
 
 const EXTENSION_NAMES: readonly string[] = Object.values(Extension);
 
@@ -135,10 +129,18 @@ export class RecordTransformer {
   #directMsAt = 0;
   #commonSuffix: string | undefined;
 
+  /** This transformer's filter, line and keys, for the records that hold several events. */
+  readonly #events: EventWriter;
+
   constructor(config: TransformConfig) {
     this.#config = config;
     this.#minRank = levelRank(config.minLogLevel);
     this.#parseOptions = { maxBytes: config.maxEventBytes };
+    this.#events = {
+      filter: (event) => this.#filter(event),
+      line: (event, record, source, subsequence) => this.#line(event, record, source, subsequence),
+      keys: this.keys,
+    };
   }
 
   /** Transforms one record (the event size limit applies per event, inside aggregates too). */
@@ -150,8 +152,16 @@ export class RecordTransformer {
     if (n >= 2 && (bytes[0] === 0x1f || bytes[0] === 0xf3)) {
       // Kept beyond this record (payloads, re-ingested parts): a copy, not the reused buffer.
       const own = Buffer.from(bytes.subarray(0, n));
-      if (isGzip(own)) return this.#cloudWatch(record, source, own);
-      if (isKplAggregated(own)) return this.#kpl(record, source, own);
+      if (isGzip(own)) {
+        return cloudWatchOutcome(this.#events, this.#config.denyTypes, {
+          record,
+          source,
+          bytes: own,
+        });
+      }
+      if (isKplAggregated(own)) {
+        return kplOutcome(this.#events, this.#parseOptions, { record, source, bytes: own });
+      }
     }
     // The size check parseEventJson would make on the bytes, with the same issue.
     const max = this.#config.maxEventBytes;
@@ -397,86 +407,6 @@ export class RecordTransformer {
     this.#lastArrivalJson = json;
     return json;
   }
-
-  #cloudWatch(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
-    // The decoder every consumer of the stream shares (@streamlens/schema).
-    const decoded = decodeCloudWatchLogsRecord(bytes);
-    if (!decoded.ok) return { kind: 'failed', issue: decoded.error };
-    if (decoded.value.kind === 'control') return DROPPED_CONTROL;
-    const { payload, events: results } = decoded.value;
-    if (this.#config.denyTypes.has('app.log')) return DROPPED_DENIED;
-    let body = '';
-    let events = 0;
-    let keys: PartitionKeys | undefined;
-    for (const result of results) {
-      // One Firehose record has one result: an invalid log event fails the record, whole.
-      if (!result.ok) return { kind: 'failed', issue: result.error };
-      if (this.#filter(result.value) !== undefined) continue;
-      const normalized = normalizeEvent(result.value) as Extended;
-      keys ??= this.keys.keysOf(normalized.type, normalized.time);
-      body += this.#line(normalized, record, source, undefined);
-      events++;
-    }
-    if (keys === undefined) return DROPPED_LEVEL;
-    return {
-      kind: 'ok',
-      data: base64Of(body),
-      partitionKeys: keys,
-      events,
-      cloudWatch: payload,
-    };
-  }
-
-  #kpl(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
-    const decoded = deaggregate(bytes);
-    if (!decoded.ok) return { kind: 'failed', issue: decoded.error };
-    const users = decoded.value;
-    let body = '';
-    let events = 0;
-    let keys: PartitionKeys | undefined;
-    let firstIssue: ValidationIssue | undefined;
-    const reingest: ReingestItem[] = [];
-    const issues: InnerIssue[] = [];
-    for (let i = 0; i < users.length; i++) {
-      const user = users[i]!;
-      const parsed = parseEventJson(user.data, this.#parseOptions);
-      if (!parsed.ok) {
-        const e = parsed.error;
-        firstIssue ??= { code: e.code, message: `user record ${i}: ${e.message}`, path: e.path };
-        issues.push({ ...e, index: i });
-        reingest.push({
-          recordId: record.recordId,
-          data: user.data,
-          partitionKey: user.partitionKey,
-        });
-        continue;
-      }
-      if (this.#filter(parsed.value) !== undefined) continue;
-      const normalized = normalizeEvent(parsed.value) as Extended;
-      const own = this.keys.keysOf(normalized.type, normalized.time);
-      if (keys !== undefined && !samePartition(keys, own)) {
-        // One Firehose record has one S3 prefix: an event of another type/hour travels alone.
-        reingest.push({
-          recordId: record.recordId,
-          data: user.data,
-          partitionKey: user.partitionKey,
-        });
-        continue;
-      }
-      keys ??= own;
-      body += this.#line(normalized, record, source, i);
-      events++;
-    }
-    if (keys === undefined) {
-      // Nothing to keep: if anything was invalid the whole aggregate goes to the error prefix.
-      if (firstIssue !== undefined) return { kind: 'failed', issue: firstIssue };
-      return DROPPED_LEVEL;
-    }
-    const ok: OkOutcome = { kind: 'ok', data: base64Of(body), partitionKeys: keys, events };
-    if (reingest.length > 0) ok.reingest = reingest;
-    if (issues.length > 0) ok.issues = issues;
-    return ok;
-  }
 }
 
 /** Whether the event carries one of our extension attributes (a producer sent it). */
@@ -494,14 +424,6 @@ function hasExtension(event: Extended): boolean {
 function withoutExtensions(event: Extended): Extended {
   if (hasExtension(event)) for (const name of EXTENSION_NAMES) delete event[name];
   return event;
-}
-
-function base64Of(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
-}
-
-function samePartition(a: PartitionKeys, b: PartitionKeys): boolean {
-  return a.type === b.type && a.date === b.date && a.hour === b.hour;
 }
 
 function toSafeInt(value: unknown): number | undefined {

@@ -1,47 +1,38 @@
 import {
-  deaggregate,
-  decodeCloudWatchLogs,
   ErrorCode,
   isGzip,
   isKplAggregated,
-  logEventToAppLog,
   normalizeEvent,
   parseEventJson,
   type StreamlensEvent,
-  type ValidationIssue,
-  validateEvent,
 } from '@streamlens/schema';
 import { decodeBase64Strict } from '../../src/base64.js';
 import { levelRank, type TransformConfig } from '../../src/config.js';
-import {
-  DropReason,
-  type FirehoseInputRecord,
-  type PartitionKeys,
-  type ReingestItem,
-} from '../../src/model.js';
+import { DropReason, type FirehoseInputRecord } from '../../src/model.js';
+import { cloudWatchOutcome, type EventWriter, kplOutcome } from '../../src/multi-event.js';
 import { PartitionKeyCache } from '../../src/partition.js';
 import {
   type DroppedOutcome,
   Extension,
   type FailedOutcome,
-  type InnerIssue,
   type InvocationSource,
-  type OkOutcome,
   type RecordOutcome,
 } from '../../src/transform.js';
 
 const DROPPED_DENIED: DroppedOutcome = { kind: 'dropped', reason: DropReason.DeniedType };
 const DROPPED_LEVEL: DroppedOutcome = { kind: 'dropped', reason: DropReason.BelowMinLevel };
-const DROPPED_CONTROL: DroppedOutcome = { kind: 'dropped', reason: DropReason.ControlMessage };
 
 type Extended = StreamlensEvent & Record<string, unknown>;
 
 const EXTENSION_NAMES: readonly string[] = Object.values(Extension);
 
 /**
- * The transform as it was before the hot path was optimised, kept verbatim as the
- * reference the optimised `RecordTransformer` must match output for output
- * (tests/unit/reference.test.ts). Do not optimise this copy.
+ * The per-record transform as it was before the hot path was optimised (parse, filter, normalise,
+ * the line and its enrichment), kept as the reference the optimised `RecordTransformer` must match
+ * output for output (tests/unit/reference.test.ts). Do not optimise it. Records holding several
+ * events (KPL, CloudWatch Logs) go through the service's one expansion (src/multi-event.ts, on the
+ * schema's decoders) with this reference's own filter and line, so what is compared there is the
+ * per-event work.
  *
  * Turns Firehose records into outcomes. One instance per configuration (built at module scope);
  * `transform` never throws for bad data: every problem becomes a `failed` outcome with a reason.
@@ -59,10 +50,17 @@ export class ReferenceTransformer {
   #sourceArn: string | undefined;
   #sourceJson = '';
 
+  readonly #events: EventWriter;
+
   constructor(config: TransformConfig) {
     this.#config = config;
     this.#minRank = levelRank(config.minLogLevel);
     this.#parseOptions = { maxBytes: config.maxEventBytes };
+    this.#events = {
+      filter: (event) => this.#filter(event),
+      line: (event, record, source, subsequence) => this.#line(event, record, source, subsequence),
+      keys: this.keys,
+    };
   }
 
   /** Transforms one record (the event size limit applies per event, inside aggregates too). */
@@ -71,8 +69,12 @@ export class ReferenceTransformer {
     if (bytes === undefined) {
       return failed(ErrorCode.INVALID_BASE64, 'record data is not padded base64', '$');
     }
-    if (isGzip(bytes)) return this.#cloudWatch(record, source, bytes);
-    if (isKplAggregated(bytes)) return this.#kpl(record, source, bytes);
+    if (isGzip(bytes)) {
+      return cloudWatchOutcome(this.#events, this.#config.denyTypes, { record, source, bytes });
+    }
+    if (isKplAggregated(bytes)) {
+      return kplOutcome(this.#events, this.#parseOptions, { record, source, bytes });
+    }
 
     const parsed = parseEventJson(bytes, this.#parseOptions);
     if (!parsed.ok) return { kind: 'failed', issue: parsed.error };
@@ -170,99 +172,10 @@ export class ReferenceTransformer {
     this.#lastArrivalJson = json;
     return json;
   }
-
-  #cloudWatch(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
-    const decoded = decodeCloudWatchLogs(bytes);
-    if (!decoded.ok) return { kind: 'failed', issue: decoded.error };
-    const payload = decoded.value;
-    if (payload.messageType === 'CONTROL_MESSAGE') return DROPPED_CONTROL;
-    if (this.#config.denyTypes.has('app.log')) return DROPPED_DENIED;
-    let body = '';
-    let events = 0;
-    let keys: PartitionKeys | undefined;
-    const logEvents = payload.logEvents;
-    for (let i = 0; i < logEvents.length; i++) {
-      const appLog = logEventToAppLog(payload, logEvents[i]!);
-      // The conversion builds the event; validating keeps the promise that every Ok line is valid.
-      const valid = validateEvent(appLog);
-      if (!valid.ok) {
-        const e = valid.error;
-        return failed(e.code, `logEvents[${i}]: ${e.message}`, `$.logEvents[${i}]`);
-      }
-      if (this.#filter(valid.value) !== undefined) continue;
-      const normalized = normalizeEvent(valid.value) as Extended;
-      keys ??= this.keys.keysOf(normalized.type, normalized.time);
-      body += this.#line(normalized, record, source, undefined);
-      events++;
-    }
-    if (keys === undefined) return DROPPED_LEVEL;
-    return {
-      kind: 'ok',
-      data: base64Of(body),
-      partitionKeys: keys,
-      events,
-      cloudWatch: payload,
-    };
-  }
-
-  #kpl(record: FirehoseInputRecord, source: InvocationSource, bytes: Buffer): RecordOutcome {
-    const decoded = deaggregate(bytes);
-    if (!decoded.ok) return { kind: 'failed', issue: decoded.error };
-    const users = decoded.value;
-    let body = '';
-    let events = 0;
-    let keys: PartitionKeys | undefined;
-    let firstIssue: ValidationIssue | undefined;
-    const reingest: ReingestItem[] = [];
-    const issues: InnerIssue[] = [];
-    for (let i = 0; i < users.length; i++) {
-      const user = users[i]!;
-      const parsed = parseEventJson(user.data, this.#parseOptions);
-      if (!parsed.ok) {
-        const e = parsed.error;
-        firstIssue ??= { code: e.code, message: `user record ${i}: ${e.message}`, path: e.path };
-        issues.push({ ...e, index: i });
-        reingest.push({
-          recordId: record.recordId,
-          data: user.data,
-          partitionKey: user.partitionKey,
-        });
-        continue;
-      }
-      if (this.#filter(parsed.value) !== undefined) continue;
-      const normalized = normalizeEvent(parsed.value) as Extended;
-      const own = this.keys.keysOf(normalized.type, normalized.time);
-      if (keys !== undefined && !samePartition(keys, own)) {
-        // One Firehose record has one S3 prefix: an event of another type/hour travels alone.
-        reingest.push({
-          recordId: record.recordId,
-          data: user.data,
-          partitionKey: user.partitionKey,
-        });
-        continue;
-      }
-      keys ??= own;
-      body += this.#line(normalized, record, source, i);
-      events++;
-    }
-    if (keys === undefined) {
-      // Nothing to keep: if anything was invalid the whole aggregate goes to the error prefix.
-      if (firstIssue !== undefined) return { kind: 'failed', issue: firstIssue };
-      return DROPPED_LEVEL;
-    }
-    const ok: OkOutcome = { kind: 'ok', data: base64Of(body), partitionKeys: keys, events };
-    if (reingest.length > 0) ok.reingest = reingest;
-    if (issues.length > 0) ok.issues = issues;
-    return ok;
-  }
 }
 
 function base64Of(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
-}
-
-function samePartition(a: PartitionKeys, b: PartitionKeys): boolean {
-  return a.type === b.type && a.date === b.date && a.hour === b.hour;
 }
 
 function toSafeInt(value: unknown): number | undefined {
