@@ -43,13 +43,6 @@ export class ReferenceTransformer {
   readonly #parseOptions: { maxBytes: number };
   /** Interned partition keys (shared with the response guard for the `metadata` objects). */
   readonly keys = new PartitionKeyCache();
-  #lastArrival: unknown;
-  #lastArrivalJson = '';
-  #lastSecond = Number.NaN;
-  #secondPrefix = '';
-  #sourceArn: string | undefined;
-  #sourceJson = '';
-
   readonly #events: EventWriter;
 
   constructor(config: TransformConfig) {
@@ -91,21 +84,17 @@ export class ReferenceTransformer {
   }
 
   #filter(event: StreamlensEvent): DroppedOutcome | undefined {
-    if (this.#config.denyTypes.size > 0 && this.#config.denyTypes.has(event.type)) {
-      return DROPPED_DENIED;
-    }
-    if (this.#minRank > 0 && event.type === 'app.log') {
-      const level = (event.data as { level: string }).level;
-      if (levelRank(level) < this.#minRank) return DROPPED_LEVEL;
-    }
-    return undefined;
+    if (this.#config.denyTypes.has(event.type)) return DROPPED_DENIED;
+    const below =
+      event.type === 'app.log' &&
+      this.#minRank > 0 &&
+      levelRank((event.data as { level: string }).level) < this.#minRank;
+    return below ? DROPPED_LEVEL : undefined;
   }
 
   /**
-   * One NDJSON line: the event's JSON with the extension attributes spliced in before the closing
-   * brace. Splicing (instead of adding properties and stringifying) keeps the parsed object's shape
-   * and reuses the parts shared by a whole invocation; extension attributes a producer sent under
-   * our names are removed first, so enrichment cannot be forged or duplicated.
+   * One NDJSON line: the event's JSON without any producer-sent extension attributes, then the
+   * enrichment spliced in before its closing brace, each value computed afresh.
    */
   #line(
     event: Extended,
@@ -113,64 +102,27 @@ export class ReferenceTransformer {
     source: InvocationSource,
     subsequence: number | undefined,
   ): string {
-    if (
-      Extension.ingestedAt in event ||
-      Extension.source in event ||
-      Extension.shard in event ||
-      Extension.sequence in event ||
-      Extension.subsequence in event
-    ) {
-      for (const name of EXTENSION_NAMES) delete event[name];
+    for (const name of EXTENSION_NAMES) delete event[name];
+    const pairs: string[] = [];
+    const arrival = record.approximateArrivalTimestamp;
+    const at = typeof arrival === 'number' ? new Date(arrival) : undefined;
+    if (at !== undefined && !Number.isNaN(at.getTime())) {
+      pairs.push(`"${Extension.ingestedAt}":"${at.toISOString()}"`);
     }
-    const json = JSON.stringify(event);
-    let suffix = this.#ingestedAtJson(record.approximateArrivalTimestamp);
     const sourceArn = source.sourceKinesisStreamArn ?? source.deliveryStreamArn;
-    if (sourceArn !== this.#sourceArn) {
-      this.#sourceArn = sourceArn;
-      this.#sourceJson =
-        typeof sourceArn === 'string' ? `,"${Extension.source}":${JSON.stringify(sourceArn)}` : '';
-    }
-    suffix += this.#sourceJson;
+    if (typeof sourceArn === 'string')
+      pairs.push(`"${Extension.source}":${JSON.stringify(sourceArn)}`);
     const meta = record.kinesisRecordMetadata;
-    let sub = subsequence;
-    if (meta !== undefined) {
-      if (typeof meta.shardId === 'string')
-        suffix += `,"${Extension.shard}":${JSON.stringify(meta.shardId)}`;
-      if (typeof meta.sequenceNumber === 'string') {
-        suffix += `,"${Extension.sequence}":${JSON.stringify(meta.sequenceNumber)}`;
-      }
-      sub ??= toSafeInt(meta.subsequenceNumber);
+    if (typeof meta?.shardId === 'string') {
+      pairs.push(`"${Extension.shard}":${JSON.stringify(meta.shardId)}`);
     }
-    if (sub !== undefined) suffix += `,"${Extension.subsequence}":${sub}`;
-    return `${json.slice(0, -1)}${suffix}}\n`;
-  }
-
-  /** `,"streamlensingestedat":"…"`, cached: records of one batch often share their arrival ms. */
-  #ingestedAtJson(arrival: unknown): string {
-    if (arrival === this.#lastArrival) return this.#lastArrivalJson;
-    let json = '';
-    if (typeof arrival === 'number' && Number.isFinite(arrival)) {
-      // Same second as the previous record: only the milliseconds change.
-      const second = Math.floor(arrival / 1000);
-      if (second === this.#lastSecond && Number.isInteger(arrival)) {
-        const ms = arrival - second * 1000;
-        json = `${this.#secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
-      } else {
-        const d = new Date(arrival);
-        if (!Number.isNaN(d.getTime())) {
-          const iso = d.toISOString();
-          json = `,"${Extension.ingestedAt}":"${iso}"`;
-          // Only for the usual `YYYY-MM-DDTHH:mm:ss.sssZ` form (years 0–9999).
-          if (iso.length === 24) {
-            this.#lastSecond = second;
-            this.#secondPrefix = `,"${Extension.ingestedAt}":"${iso.slice(0, 20)}`;
-          }
-        }
-      }
+    if (typeof meta?.sequenceNumber === 'string') {
+      pairs.push(`"${Extension.sequence}":${JSON.stringify(meta.sequenceNumber)}`);
     }
-    this.#lastArrival = arrival;
-    this.#lastArrivalJson = json;
-    return json;
+    const sub = subsequence ?? (meta === undefined ? undefined : toSafeInt(meta.subsequenceNumber));
+    if (sub !== undefined) pairs.push(`"${Extension.subsequence}":${sub}`);
+    const json = JSON.stringify(event);
+    return `${json.slice(0, -1)}${pairs.map((p) => `,${p}`).join('')}}\n`;
   }
 }
 
