@@ -11,13 +11,14 @@ import { recordCounters } from './records.js';
 // the latency of a cold start (init + first invocation), and init runs before any record waits.
 const config = loadConfig();
 const { logger, metrics } = createObservability('anomaly-alerts');
-let deadline = Date.now() + 60_000;
-const io: AnomalyAlertsIo = createIo(config, () => deadline);
+const io: AnomalyAlertsIo = createIo(config);
 
 /** Kinesis `aggregates` (metrics.window) → per-series detector in DynamoDB → alerts to SNS. */
 export const handler = lambdaHandler(
   async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
-    deadline = deadlineFromContext(context, config.deadlineSafetyMs);
+    // This invocation's own: the store and publisher are shared by every invocation of the
+    // container, so the deadline travels with each call instead of living beside them.
+    const deadline = deadlineFromContext(context, config.deadlineSafetyMs);
     const counters = emptyCounters();
     // Series by series, concurrently (README: how a batch is processed).
     const response = await processWindowBatch(

@@ -15,12 +15,11 @@ export interface AnomalyAlertsIo {
  * Builds the DynamoDB and SNS clients, the store and the publisher, once per container (the
  * handler calls it at load).
  */
-export function createIo(config: AnomalyAlertsConfig, deadline: () => number): AnomalyAlertsIo {
+export function createIo(config: AnomalyAlertsConfig): AnomalyAlertsIo {
   return {
     store: new DynamoSeriesStore(createDocumentClient(), config.stateTableName),
     publisher: new SnsAlertPublisher(createSnsClient(), config.alertsTopicArn, {
       maxAttempts: config.publishMaxAttempts,
-      deadline,
     }),
   };
 }

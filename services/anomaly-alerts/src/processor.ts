@@ -8,8 +8,10 @@ import type { SeriesStore } from './store.js';
 
 /** Publishes alerts; returns the ids that were not published (with why). */
 export interface AlertPublisher {
+  /** Publishes the entries, retrying none past `deadline` (epoch ms: the invocation's). */
   publish(
     entries: readonly OutboxEntry[],
+    opts: { readonly deadline: number },
   ): Promise<{ failed: { id: string; code: string; message?: string }[] }>;
 }
 
@@ -176,7 +178,7 @@ async function drainOutbox(
       (e) => ownIds.has(e.id) || e.committedAtMs + deps.outboxLeaseMs <= t,
     );
     if (mine.length > 0) {
-      const { failed } = await deps.publisher.publish(mine);
+      const { failed } = await deps.publisher.publish(mine, { deadline: deadline() });
       const failedIds = new Set(failed.map((f) => f.id));
       const done = new Set(mine.filter((e) => !failedIds.has(e.id)).map((e) => e.id));
       counters.published += done.size;

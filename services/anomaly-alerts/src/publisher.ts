@@ -6,7 +6,6 @@ import type { AlertPublisher } from './processor.js';
 /** Options of the SNS publisher. */
 export interface SnsAlertPublisherOptions {
   readonly maxAttempts?: number;
-  readonly deadline?: () => number;
   readonly baseDelayMs?: number;
 }
 
@@ -21,14 +20,14 @@ export class SnsAlertPublisher implements AlertPublisher {
     private readonly opts: SnsAlertPublisherOptions = {},
   ) {}
 
-  async publish(entries: readonly OutboxEntry[]) {
+  async publish(entries: readonly OutboxEntry[], { deadline }: { readonly deadline: number }) {
     const { failed } = await publishBatchReliably(
       this.client,
       this.topicArn,
       entries.map((e) => ({ Id: e.id, Message: e.message, MessageAttributes: e.attributes })),
       {
         ...(this.opts.maxAttempts !== undefined ? { maxAttempts: this.opts.maxAttempts } : {}),
-        ...(this.opts.deadline ? { deadline: this.opts.deadline() } : {}),
+        deadline,
         ...(this.opts.baseDelayMs !== undefined ? { baseDelayMs: this.opts.baseDelayMs } : {}),
       },
     );

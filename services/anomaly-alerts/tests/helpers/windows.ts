@@ -93,10 +93,13 @@ export class MemoryStore implements SeriesStore {
 /** A publisher that records what it published and can fail chosen ids. */
 export class RecordingPublisher implements AlertPublisher {
   readonly published: OutboxEntry[] = [];
+  /** The deadline each call was given. */
+  readonly deadlines: number[] = [];
   failIds = new Set<string>();
   failAll = false;
 
-  async publish(entries: readonly OutboxEntry[]) {
+  async publish(entries: readonly OutboxEntry[], { deadline }: { readonly deadline: number }) {
+    this.deadlines.push(deadline);
     const failed: { id: string; code: string }[] = [];
     for (const e of entries) {
       if (this.failAll || this.failIds.has(e.id)) failed.push({ id: e.id, code: 'Throttled' });

@@ -47,6 +47,24 @@ describe('processWindow', () => {
     expect(item?.points).toBe(100);
   });
 
+  it('hands the publisher the deadline of the invocation that processes the window', async () => {
+    // Prepare: one container (one store, one publisher); each window in its own invocation,
+    // whose deadline is 1,000 + the window's index.
+    const store = new MemoryStore();
+    const publisher = new RecordingPublisher();
+    // Act
+    for (const [i, v] of steadyValues(100, 80).entries()) {
+      await processWindow(windowAt(i, v), deps(store, publisher, { deadline: () => 1_000 + i }));
+    }
+    // Assess: the open alert under window 80's deadline, the recovery under a later window's.
+    expect(publisher.published.map((e) => JSON.parse(e.message).data.status)).toEqual([
+      'open',
+      'recovered',
+    ]);
+    expect(publisher.deadlines[0]).toBe(1_080);
+    expect(publisher.deadlines[1]).toBeGreaterThan(1_080);
+  });
+
   it('keeps an alert it could not publish in the outbox, fails, and publishes it on redelivery with the same id', async () => {
     // Prepare
     const store = new MemoryStore();
