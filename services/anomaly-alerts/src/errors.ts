@@ -1,5 +1,7 @@
-/** Base error of the anomaly-alerts service (the detector has its own, DetectorError). */
-export class AnomalyAlertsError extends Error {
+import { StreamlensError } from '@streamlens/lambda-kit';
+
+/** Base error of the anomaly-alerts service (the detector's DetectorError extends it). */
+export class AnomalyAlertsError extends StreamlensError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AnomalyAlertsError';

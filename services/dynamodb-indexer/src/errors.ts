@@ -1,5 +1,7 @@
+import { StreamlensError } from '@streamlens/lambda-kit';
+
 /** Base class of the errors this service throws (configuration, query arguments). */
-export class IndexerError extends Error {
+export class IndexerError extends StreamlensError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'IndexerError';

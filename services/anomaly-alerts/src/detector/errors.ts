@@ -1,5 +1,7 @@
+import { AnomalyAlertsError } from '../errors.js';
+
 /** Base error of the anomaly detector module. */
-export class DetectorError extends Error {
+export class DetectorError extends AnomalyAlertsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DetectorError';
