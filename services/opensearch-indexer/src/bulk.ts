@@ -1,4 +1,4 @@
-import { backoffDelay } from '@streamlens/lambda-kit';
+import { type BackoffOptions, backoffDelay } from '@streamlens/lambda-kit';
 import type { IndexDoc } from './document.js';
 import { BulkRequestError } from './errors.js';
 
@@ -94,19 +94,13 @@ export interface BulkIndexResult {
   readonly retriedItems: number;
 }
 
-/** Options of `bulkIndex`. */
-export interface BulkIndexOptions {
+/**
+ * Options of `bulkIndex`: lambda-kit's backoff options (here `maxAttempts` counts rounds, default
+ * 8; `deadline`: no request starts and no backoff is taken after it) and the request size limits.
+ */
+export interface BulkIndexOptions extends BackoffOptions {
   maxDocs?: number;
   maxBytes?: number;
-  /** Rounds in total, the first included (default 8). */
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Epoch ms after which no request starts and no backoff is taken. */
-  deadline?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
   onRetry?: (info: { attempt: number; items: number; delayMs: number; reason: string }) => void;
 }
 
