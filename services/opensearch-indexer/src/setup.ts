@@ -1,6 +1,5 @@
 import { customResourceHandler } from '@streamlens/lambda-kit/custom-resource';
 import { createOpenSearchClient } from './client.js';
-import { envCredentials } from './credentials.js';
 import { ensureIndexTemplate, ensureRetentionPolicy, templateName } from './template.js';
 
 /**
@@ -24,8 +23,7 @@ export const handler = customResourceHandler(async (props) => {
     service: 'es',
     signing: 'auto',
     requestTimeoutMs: 30_000,
-    // The function's role, from the environment as on every Lambda (credentials.ts).
-    credentials: envCredentials(),
+    // Signed with the function's role: the client's default, the environment as lambda-kit reads it.
   });
   try {
     await ensureIndexTemplate(client, prefix);
