@@ -295,6 +295,16 @@ async function describeHashKey(
   return out.Table?.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
 }
 
+/** Request headers fetch sets itself (the body is re-sent whole, with its own length). */
+const HOP_BY_HOP = [
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'expect',
+];
+
 async function forward(
   target: string,
   req: Pick<IncomingMessage, 'url' | 'method' | 'headers'>,
@@ -302,7 +312,7 @@ async function forward(
 ): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || ['host', 'content-length', 'connection'].includes(name)) continue;
+    if (value === undefined || HOP_BY_HOP.includes(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   const res = await fetch(new URL(req.url ?? '/', target), {
