@@ -109,6 +109,43 @@ describe('packaged templates', () => {
   });
 });
 
+describe('Kinesis consumers: enhanced fan-out or shared polling, by param', () => {
+  it.each([
+    ['stream-aggregator', 'Aggregate', 'efo'],
+    ['dynamodb-indexer', 'Index', 'efo'],
+    ['opensearch-indexer', 'Index', 'efo'],
+    ['anomaly-alerts', 'Detect', 'shared'],
+  ])(
+    '%s reads through its own StreamConsumer when its mode is efo (default %s: %s)',
+    (service, fn, mode) => {
+      // Prepare
+      const template = readTemplate(join(root, 'services', service, TEMPLATE)) as CfnTemplate & {
+        Conditions?: Record<string, unknown>;
+      };
+      const resources = template.Resources ?? {};
+      const mapping = Object.values(resources).find(
+        (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
+      );
+      const source = mapping?.Properties?.EventSourceArn as { 'Fn::If'?: unknown[] } | undefined;
+      const [condition, onEfo, onShared] = source?.['Fn::If'] ?? [];
+
+      // Assess
+      expect(template.Conditions?.[`${fn}OnEnhancedFanOut`]).toEqual({
+        'Fn::Equals': [mode, 'efo'],
+      });
+      expect(resources[`${fn}StreamConsumer`]).toMatchObject({
+        Type: 'AWS::Kinesis::StreamConsumer',
+        Condition: `${fn}OnEnhancedFanOut`,
+        Properties: { ConsumerName: `streamlens-${service}-dev-${fn.toLowerCase()}` },
+      });
+      expect([condition, onEfo]).toEqual([`${fn}OnEnhancedFanOut`, { Ref: `${fn}StreamConsumer` }]);
+      expect(String(onShared)).toMatch(
+        /^arn:aws:kinesis:.*:stream\/streamlens-dev-(events|aggregates)$/,
+      );
+    },
+  );
+});
+
 describe('optional parts: their consumers run only when the part is there', () => {
   const mappings = (t: CfnTemplate) =>
     Object.values(t.Resources ?? {})

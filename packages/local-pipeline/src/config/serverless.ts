@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type CollectionTag, parse, type ScalarTag } from 'yaml';
 import { ServiceConfigError } from '../errors.js';
 

@@ -110,6 +110,7 @@ describe('resources given as a list', () => {
     const dir = serviceDir(
       YML.replace(
         'resources:\n  Resources:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
         'resources:\n- ${file(resources/alarms.yml)}\n- Resources:',
       ),
     );
@@ -124,10 +125,12 @@ describe('resources given as a list', () => {
         '  FailuresAlarm:',
         '    Type: AWS::CloudWatch::Alarm',
         '    Properties:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
         '      AlarmName: ${self:service}-${self:custom.queue}',
         '  Dashboard:',
         '    Type: AWS::CloudWatch::Dashboard',
         '    Properties:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Serverless variable syntax.
         '      DashboardBody: ${file(body/body.cjs)}',
         '',
       ].join('\n'),
