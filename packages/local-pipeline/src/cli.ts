@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
 import { capacityMonitor } from './capacity-report.js';
+import { runDashboard } from './dashboard.js';
 import { LocalPipelineError } from './errors.js';
 import { envLines, startPipeline } from './pipeline.js';
 import { type RunMonitor, runFeed, startLiveMonitors, statusLine, summarizeRun } from './run.js';
@@ -32,7 +33,14 @@ export interface StartOptions {
   devices?: number;
   queueVisibilitySeconds?: number;
   singleDynamoDb: boolean;
+  /** Port of the dashboard on 127.0.0.1 (taken: a free one); undefined with --no-dashboard. */
+  dashboardPort?: number;
+  /** Seconds the dashboard stays up after a bounded run (undefined: until Ctrl-C on a terminal). */
+  dashboardHoldSeconds?: number;
 }
+
+/** Default port of the dashboard (`--dashboard-port`). */
+export const DEFAULT_DASHBOARD_PORT = 4317;
 
 const USAGE = `pnpm start [options]
   --rate N            events per second (default 200)
@@ -57,6 +65,10 @@ const USAGE = `pnpm start [options]
   --param k=v         service param, as compose passes it (repeatable)
   --single-dynamodb   every table on DynamoDB Local, also those a service hosts on dynalite
                       (custom.localPipeline.dynamodb; slower: see the local-pipeline README)
+  --dashboard-port P  serve the dashboard on 127.0.0.1:P (default 4317; a free port when taken)
+  --no-dashboard      no dashboard
+  --dashboard-hold S  keep the dashboard up S seconds after a bounded run (default: until
+                      Ctrl-C when stderr is a terminal, else 0)
   --standins-only     start the stand-ins, print their env, wait for Ctrl-C`;
 
 /** Parse argv (without node and script). */
@@ -82,6 +94,9 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       'sqs-visibility': { type: 'string', default: '10' },
       param: { type: 'string', multiple: true, default: [] },
       'single-dynamodb': { type: 'boolean', default: false },
+      'dashboard-port': { type: 'string' },
+      'no-dashboard': { type: 'boolean', default: false },
+      'dashboard-hold': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -97,6 +112,19 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
   const resendEvery = values.resend === undefined ? undefined : Number(values.resend);
   if (resendEvery !== undefined && !(Number.isInteger(resendEvery) && resendEvery >= 1)) {
     throw new LocalPipelineError(`--resend must be a whole number ≥ 1, got "${values.resend}"`);
+  }
+  const dashboardPort = Number(values['dashboard-port'] ?? DEFAULT_DASHBOARD_PORT);
+  if (!(Number.isInteger(dashboardPort) && dashboardPort >= 0 && dashboardPort < 65536)) {
+    throw new LocalPipelineError(
+      `--dashboard-port must be a port number, got "${values['dashboard-port']}"`,
+    );
+  }
+  const hold =
+    values['dashboard-hold'] === undefined ? undefined : Number(values['dashboard-hold']);
+  if (hold !== undefined && !(hold >= 0 && Number.isFinite(hold))) {
+    throw new LocalPipelineError(
+      `--dashboard-hold must be a number of seconds ≥ 0, got "${values['dashboard-hold']}"`,
+    );
   }
   const params: Record<string, string> = {};
   for (const p of values.param ?? []) {
@@ -127,6 +155,8 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       ? { queueVisibilitySeconds: Number(values['sqs-visibility']) }
       : {}),
     singleDynamoDb: values['single-dynamodb'] === true,
+    ...(values['no-dashboard'] ? {} : { dashboardPort }),
+    ...(hold !== undefined ? { dashboardHoldSeconds: hold } : {}),
   };
 }
 
@@ -198,6 +228,11 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   // Monitors beside the live ones (each adds its section to the summary): a new one goes here.
   const monitors: RunMonitor[] = [capacityMonitor()];
   const live = await startLiveMonitors(pipeline, err);
+  const dashboard =
+    options.dashboardPort === undefined
+      ? undefined
+      : runDashboard(live, options.dashboardPort, err);
+  if (dashboard) monitors.push(dashboard);
   let exitCode = 1;
   try {
     for (const monitor of monitors) await monitor.start?.(pipeline);
@@ -221,11 +256,17 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       monitors,
       runDir,
     );
+    dashboard?.finish(summary);
     exitCode = summary.ok && drained ? 0 : 1;
   } finally {
     await live.stop().catch(() => undefined);
     await Promise.allSettled(monitors.map((monitor) => monitor.stop?.()));
     await pipeline.stop().catch((e: unknown) => err(`stop: ${String(e)}`));
   }
+  // The page keeps the run's last state (the reconciliation) after the stand-ins stop.
+  await dashboard?.holdThenClose(
+    options.dashboardHoldSeconds ?? (process.stderr.isTTY ? Number.POSITIVE_INFINITY : 0),
+    stopRequested.signal,
+  );
   return exitCode;
 }

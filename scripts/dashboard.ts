@@ -1,0 +1,52 @@
+// `pnpm dashboard --stage X`: the dashboard page over a deployed stage (packages/dashboard).
+// Resource names come from the services' serverless.yml resolved for the stage, as a deployment
+// names them; credentials from the AWS SDK's default chain (env, profile, SSO, instance role).
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startStageDashboard } from '../packages/dashboard/src/index.js';
+import { loadService } from '../packages/local-pipeline/src/index.js';
+
+const USAGE = `pnpm dashboard --stage NAME [options]
+  --stage NAME        the deployed stage (required)
+  --region R          its region (default AWS_REGION, else us-east-1)
+  --port P            serve on 127.0.0.1:P (default 4318)
+  --lookback M        read the windows of the last M minutes first (default 60; the stream keeps 24 h)`;
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    stage: { type: 'string' },
+    region: { type: 'string' },
+    port: { type: 'string', default: '4318' },
+    lookback: { type: 'string', default: '60' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+if (values.help || !values.stage) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(values.help ? 0 : 2);
+}
+const stage = values.stage;
+const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+const resources = loadService(join(root, 'services', 'resources'), { stage, region });
+const alerts = loadService(join(root, 'services', 'anomaly-alerts'), { stage, region });
+const custom = (doc: Record<string, unknown>) => (doc.custom ?? {}) as Record<string, unknown>;
+const dashboard = await startStageDashboard(
+  {
+    stage,
+    region,
+    aggregatesStream: String(custom(resources.doc).aggregatesStreamName),
+    warmupPoints: Number(custom(alerts.doc).detectorWarmupPoints),
+    lookbackMinutes: Number(values.lookback),
+  },
+  Number(values.port),
+);
+process.stderr.write(
+  `dashboard of stage ${stage} (${region}): ${dashboard.server.url}  (Ctrl-C to stop)\n`,
+);
+const stop = () => {
+  void dashboard.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
