@@ -4,6 +4,7 @@
 # - a Java runtime for DynamoDB Local (AWS's own emulator, shipped as a jar inside an npm package);
 # - the PostgreSQL 15 server, which the local Redshift stand-in runs on;
 # - cfn-lint (PyPI), which `pnpm run package:check` runs over the packaged templates;
+# - Chromium (Debian's), which the dashboard's browser tests drive through playwright-core;
 # - Maven, which assembles the local OpenSearch node from Maven Central, then the node itself
 #   (packages/local-aws/opensearch/assemble.sh; docs/local-opensearch.md).
 # DynamoDB Local starts through a Java source-file launcher (it binds 127.0.0.1 only), and the
@@ -25,6 +26,7 @@ if [ -z "$java_bin" ] || [ ! -x "$(dirname "$(readlink -f "$java_bin")")/javac" 
 fi
 command -v mvn >/dev/null 2>&1 || apt_missing+=(maven)
 [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || apt_missing+=(postgresql-15)
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${apt_missing[*]}"

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 /** The page's assets, built once per server. */
@@ -20,7 +22,12 @@ const webDir = join(import.meta.dirname, '..', 'web');
  * is fetched from elsewhere at run time, so the page works offline.
  */
 export async function bundlePage(): Promise<PageBundle> {
+  // uPlot's notice is a plain comment, which minifying drops: its MIT licence asks that the
+  // copyright and permission notice go with every copy, so the bundle starts with its LICENSE.
+  const uplotDir = join(dirname(createRequire(import.meta.url).resolve('uplot')), '..');
+  const licence = readFileSync(join(uplotDir, 'LICENSE'), 'utf8').trim().replaceAll('*/', '* /');
   const result = await build({
+    banner: { js: `/*! uPlot (bundled): ${licence} */` },
     entryPoints: [join(webDir, 'main.ts')],
     bundle: true,
     minify: true,

@@ -2,20 +2,12 @@ import type { DetectorConfig } from '@streamlens/anomaly-alerts/detector';
 import { StreamUnavailableError } from './aggregates.js';
 import { type AlertView, DashboardModel, type ModelLimits } from './model.js';
 import { scoreSeries, type WindowScore } from './score.js';
-import type { DashboardSource, PipelineCounters, RunOutcome } from './source.js';
+import type { DashboardSource, PipelineCounters, RunOutcome, StageCounters } from './source.js';
 
-/** One stage's rates between two counter snapshots. */
-export interface StageRates {
-  readonly name: string;
-  readonly kind: string;
+/** One stage's counters with its rates since the previous snapshot. */
+export interface StageRates extends StageCounters {
   readonly inPerSecond: number;
   readonly outPerSecond: number;
-  readonly recordsIn: number;
-  readonly recordsOut: number;
-  readonly errors: number;
-  readonly iteratorAgeMs?: number;
-  readonly onFailure: number;
-  readonly deadLetter: number;
 }
 
 /** The pipeline view at one instant. */
@@ -150,16 +142,9 @@ export class DashboardHub {
       stages: now.stages.map((s) => {
         const prev = before?.stages.find((p) => p.name === s.name);
         return {
-          name: s.name,
-          kind: s.kind,
+          ...s,
           inPerSecond: rate(s.recordsIn, prev?.recordsIn),
           outPerSecond: rate(s.recordsOut, prev?.recordsOut),
-          recordsIn: s.recordsIn,
-          recordsOut: s.recordsOut,
-          errors: s.errors,
-          ...(s.iteratorAgeMs !== undefined ? { iteratorAgeMs: s.iteratorAgeMs } : {}),
-          onFailure: s.onFailure,
-          deadLetter: s.deadLetter,
         };
       }),
     };

@@ -192,7 +192,9 @@ function renderStatus(): void {
       : s.state === 'starting'
         ? 'connecting…'
         : `live · ${state.series} series · ${state.alerts.length} alerts`;
-  $('alert-count').textContent = String(state.alerts.length);
+  const badge = $('alert-count');
+  badge.textContent = String(state.alerts.length);
+  badge.classList.toggle('none', state.alerts.length === 0);
 }
 
 function emptyState(what: string): HTMLElement {
@@ -464,35 +466,41 @@ function renderChart(): void {
       main,
     ),
   );
-  charts.push(
+  // The small charts beneath share the main chart's cursor and alert marks.
+  const beneath = (
+    label: string,
+    series: uPlot.Series,
+    values: (number | null)[],
+    into: HTMLElement,
+    scales?: uPlot.Scales,
+  ) =>
     new uPlot(
       {
         width,
         height: 110,
         cursor,
         plugins: [alertMarks],
-        axes: axes('count'),
+        axes: axes(label),
         legend: { show: false },
-        series: [{}, { label: 'count', stroke: stroke('--accent'), fill: css('--band-inner') }],
+        series: [{}, series],
+        ...(scales ? { scales } : {}),
       },
-      [xs, d.windows.map((w) => w.count)] as uPlot.AlignedData,
+      [xs, values] as uPlot.AlignedData,
+      into,
+    );
+  charts.push(
+    beneath(
+      'count',
+      { label: 'count', stroke: stroke('--accent'), fill: css('--band-inner') },
+      d.windows.map((w) => w.count),
       count,
     ),
-  );
-  charts.push(
-    new uPlot(
-      {
-        width,
-        height: 110,
-        cursor,
-        plugins: [alertMarks],
-        axes: axes('score'),
-        scales: { y: { range: [0, 1] } },
-        legend: { show: false },
-        series: [{}, { label: 'score', stroke: stroke('--alert'), width: 1.5 }],
-      },
-      [xs, d.windows.map((w) => scoreAt.get(w.startMs) ?? null)] as uPlot.AlignedData,
+    beneath(
+      'score',
+      { label: 'score', stroke: stroke('--alert'), width: 1.5 },
+      d.windows.map((w) => scoreAt.get(w.startMs) ?? null),
       score,
+      { y: { range: [0, 1] } },
     ),
   );
   main.setAttribute('data-windows', String(d.windows.length));
@@ -511,6 +519,19 @@ function renderAlerts(): void {
     view.replaceChildren(emptyState('alerts (an alert appears when the detector flags a window)'));
     return;
   }
+  // An episode opens with an `open` alert and ends with a `recovered` one of the same episode id.
+  const openedAt = new Map<string, string>();
+  for (const a of state.alerts) {
+    if (a.status === 'open' && a.episodeId) {
+      const seen = openedAt.get(a.episodeId);
+      if (!seen || a.windowStart < seen) openedAt.set(a.episodeId, a.windowStart);
+    }
+  }
+  const episode = (a: Alert) => {
+    if (a.status === 'open') return 'opened';
+    const opened = a.episodeId ? openedAt.get(a.episodeId) : undefined;
+    return opened ? `recovered (opened ${time(opened)})` : 'recovered';
+  };
   const rows = state.alerts.map((a) => {
     const t = Date.parse(a.windowStart);
     const link = el('a', { href: `#${seriesHash(a.series, t)}`, class: 'series-link' }, a.series);
@@ -519,11 +540,10 @@ function renderAlerts(): void {
       { class: `sev-${a.severity}` },
       el('td', {}, time(a.windowStart)),
       el('td', {}, el('span', { class: `pill sev-${a.severity}` }, a.severity)),
-      el('td', {}, a.status === 'open' ? 'opened' : 'recovered'),
+      el('td', {}, episode(a)),
       el('td', {}, link),
       el('td', {}, `${fmt(a.observed)} (expected ${fmt(a.expectedLow)}–${fmt(a.expectedHigh)})`),
       el('td', {}, a.explanation),
-      el('td', { class: 'mono' }, (a.episodeId ?? '').slice(0, 8)),
     );
   });
   view.replaceChildren(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseStartArgs } from '../../src/cli.js';
+import { DEFAULT_DASHBOARD_PORT, parseStartArgs } from '../../src/cli.js';
 
 describe('pnpm start options', () => {
   it('reads --ramp, with no ramp by default', () => {
@@ -17,5 +17,18 @@ describe('pnpm start options', () => {
     expect(parseStartArgs([], '/r').resendEvery).toBeUndefined();
     expect(() => parseStartArgs(['--resend', '0'], '/r')).toThrow(/--resend must be/);
     expect(() => parseStartArgs(['--resend', '2.5'], '/r')).toThrow(/--resend must be/);
+  });
+
+  it('serves the dashboard on its default port unless told otherwise', () => {
+    expect(parseStartArgs([], '/r').dashboardPort).toBe(DEFAULT_DASHBOARD_PORT);
+    expect(parseStartArgs(['--dashboard-port', '0'], '/r').dashboardPort).toBe(0);
+    expect(parseStartArgs(['--no-dashboard'], '/r').dashboardPort).toBeUndefined();
+    expect(() => parseStartArgs(['--dashboard-port', '70000'], '/r')).toThrow(/--dashboard-port/);
+  });
+
+  it('reads --dashboard-hold as seconds ≥ 0, none by default', () => {
+    expect(parseStartArgs(['--dashboard-hold', '30'], '/r').dashboardHoldSeconds).toBe(30);
+    expect(parseStartArgs([], '/r').dashboardHoldSeconds).toBeUndefined();
+    expect(() => parseStartArgs(['--dashboard-hold', 'later'], '/r')).toThrow(/--dashboard-hold/);
   });
 });

@@ -1,0 +1,97 @@
+// `pnpm dashboard --stage X` reads a deployed stage through the SDK's Kinesis client; here the same
+// code reads the Kinesis stand-in with a client whose endpoint is the stand-in's (HTTP/1.1: the
+// Kinesis client's default HTTP/2 handler is for the real service).
+import { randomUUID } from 'node:crypto';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { connectLocalAws } from '@streamlens/local-aws';
+import { metricsWindow } from '@streamlens/schema/testing';
+import { type RunningDashboard, startStageDashboard } from '../../src/dashboard.js';
+
+const aws = connectLocalAws();
+const running: RunningDashboard[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((d) => d.close()));
+  aws.close();
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const json = async (url: URL) => (await (await fetch(url)).json()) as Record<string, unknown>;
+
+describe('the dashboard of a deployed stage (pointed at the stand-ins)', () => {
+  it('shows the windows of the look-back, each revision once, and counts the rest', async () => {
+    // Arrange: a stage's aggregates stream with a window, its correction, a redelivery and junk.
+    const stage = `dash${randomUUID().slice(0, 8)}`;
+    const stream = `streamlens-${stage}-aggregates`;
+    await aws.createResources({ streams: [{ name: stream, shardCount: 2 }] });
+    const first = metricsWindow({ data: { revision: 0, mean: 10 } });
+    const correction = metricsWindow({ data: { revision: 1, mean: 12, count: 4 } });
+    const records = [first, correction, first].map((e) => ({
+      Data: Buffer.from(JSON.stringify(e)),
+      PartitionKey: e.data.series,
+    }));
+    records.push({ Data: Buffer.from('{"not":"a window"'), PartitionKey: 'x' });
+    const { kinesis } = aws.clients();
+    await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: records }));
+
+    // Act
+    const dashboard = await startStageDashboard(
+      { stage, region: 'us-east-1', aggregatesStream: stream, lookbackMinutes: 5, kinesis },
+      0,
+    );
+    running.push(dashboard);
+    const key = encodeURIComponent(first.data.series);
+    const detail = await until(async () => {
+      const d = await json(new URL(`/api/series/detail?key=${key}`, dashboard.server.url));
+      return (d.windows as { revision: number }[] | undefined)?.[0]?.revision === 1 ? d : undefined;
+    });
+    const status = await json(new URL('/api/status', dashboard.server.url));
+
+    // Assert
+    expect(detail.windows).toEqual([
+      expect.objectContaining({ revision: 1, mean: 12, revisedFrom: { count: 3, mean: 10 } }),
+    ]);
+    expect(status).toMatchObject({
+      label: `stage ${stage} (us-east-1)`,
+      status: { state: 'ok' },
+      rejected: { INVALID_JSON: 1 },
+      limits: { alerts: expect.stringContaining('SNS keeps no history') },
+    });
+  });
+
+  it('says the stage is not found when its stream does not exist', async () => {
+    // Arrange
+    const stage = `absent${randomUUID().slice(0, 8)}`;
+
+    // Act
+    const dashboard = await startStageDashboard(
+      {
+        stage,
+        region: 'us-east-1',
+        aggregatesStream: `streamlens-${stage}-aggregates`,
+        lookbackMinutes: 5,
+        kinesis: aws.clients().kinesis,
+      },
+      0,
+    );
+    running.push(dashboard);
+    const status = await until(async () => {
+      const s = (await json(new URL('/api/status', dashboard.server.url))).status as {
+        state: string;
+      };
+      return s.state === 'starting' ? undefined : s;
+    });
+
+    // Assert
+    expect(status).toMatchObject({ state: 'error', reason: 'not-found' });
+  });
+});
