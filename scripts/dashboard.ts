@@ -27,6 +27,8 @@ if (values.help || !values.stage) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(values.help ? 0 : 2);
 }
+// The SDK's notice about future Node versions is not this command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const stage = values.stage;
 const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
 const resources = loadService(join(root, 'services', 'resources'), { stage, region });

@@ -58,7 +58,8 @@ afterAll(async () => {
 
 /** Start the run; resolves with the dashboard URL it prints. */
 function startRun(): Promise<string> {
-  child = spawn('npx', ['tsx', 'scripts/start.ts', ...RUN], {
+  // Node itself (tsx as its loader), not npx: a signal to npx does not reach the run.
+  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...RUN], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
