@@ -723,9 +723,10 @@ function applyUpdate(u: Update): void {
   state.status = u.status;
   state.series = u.series;
   if (u.alerts.length > 0) {
-    state.alerts = [...u.alerts, ...state.alerts].sort(
-      (a, b) => Date.parse(b.windowStart) - Date.parse(a.windowStart),
-    );
+    // As many as the server keeps (its model's limit): the page holds no more than it.
+    state.alerts = [...u.alerts, ...state.alerts]
+      .sort((a, b) => Date.parse(b.windowStart) - Date.parse(a.windowStart))
+      .slice(0, 1000);
   }
   if (u.pipeline) {
     state.pipeline = u.pipeline;
