@@ -71,8 +71,7 @@ export function startStageDashboard(target: StageTarget, port: number): Promise<
       limits: {
         alerts:
           'Alerts of a deployed stage are not shown here: SNS keeps no history to read. Subscribe an e-mail address or a queue to the alerts topic (anomaly-alerts README).',
-        pipeline:
-          "A deployed stage's throughput, errors and iterator ages are CloudWatch metrics of its functions and streams: see the stage's CloudWatch console.",
+        pipeline: `A deployed stage's throughput, errors, iterator ages and dead letters are on its CloudWatch dashboard streamlens-${target.stage} (docs/operations.md).`,
       },
     },
     { port, ...(target.warmupPoints !== undefined ? { warmupPoints: target.warmupPoints } : {}) },
