@@ -49,6 +49,13 @@ export async function serveDashboard(
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
+    // Only requests addressed to this server by its own name: a page elsewhere whose domain was
+    // re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host and gets nothing.
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+      send(res, 403, { error: 'unexpected Host header' });
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const q = (name: string) => (url.searchParams.get(name) ?? '').slice(0, MAX_QUERY_CHARS);
     const limit = (fallback: number, max: number) => {
@@ -101,7 +108,8 @@ export async function serveDashboard(
     }
   }
 
-  const port = await listen(server, options.port, options.fallback === true);
+  let port = 0;
+  port = await listen(server, options.port, options.fallback === true);
   return {
     port,
     url: `http://127.0.0.1:${port}/`,

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MetricsWindowData } from '@streamlens/schema';
@@ -96,6 +96,27 @@ describe('serveDashboard', () => {
     expect((await get('/api/alerts')).body).toEqual({ alerts: [] });
     expect((await get('/api/pipeline')).body).toMatchObject({ history: [] });
     expect((await get('/nope')).status).toBe(404);
+  });
+
+  it('answers only requests addressed to 127.0.0.1 or localhost by its port', async () => {
+    // Arrange
+    const server = await serve(hubWith([]));
+    const statusFor = (host: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: server.port, path: '/api/status', headers: { host } })
+          .on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          })
+          .on('error', reject)
+          .end();
+      });
+
+    // Act + Assert
+    expect(await statusFor(`127.0.0.1:${server.port}`)).toBe(200);
+    expect(await statusFor(`localhost:${server.port}`)).toBe(200);
+    expect(await statusFor(`attacker.example:${server.port}`)).toBe(403);
+    expect(await statusFor('127.0.0.1')).toBe(403);
   });
 
   it('refuses anything but GET and HEAD', async () => {
