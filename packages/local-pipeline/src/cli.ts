@@ -7,7 +7,14 @@ import { capacityMonitor } from './capacity-report.js';
 import { runDashboard } from './dashboard.js';
 import { LocalPipelineError } from './errors.js';
 import { envLines, startPipeline } from './pipeline.js';
-import { type RunMonitor, runFeed, startLiveMonitors, statusLine, summarizeRun } from './run.js';
+import {
+  cpuMonitor,
+  type RunMonitor,
+  runFeed,
+  startLiveMonitors,
+  statusLine,
+  summarizeRun,
+} from './run.js';
 
 export { formatReconciliation } from './run.js';
 
@@ -225,9 +232,10 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
       'chaos: 10% handler crashes before responding, 10% redeliveries, DynamoDB/S3 throttling via the fault proxy',
     );
 
-  // Monitors beside the live ones (each adds its section to the summary): a new one goes here.
-  const monitors: RunMonitor[] = [capacityMonitor()];
   const live = await startLiveMonitors(pipeline, err);
+  // Monitors beside the live ones (each adds its section to the summary): a new one goes here.
+  // CPU first: its measurement ends right after the drain, before the others' reports run.
+  const monitors: RunMonitor[] = [cpuMonitor(live), capacityMonitor()];
   const dashboard =
     options.dashboardPort === undefined
       ? undefined

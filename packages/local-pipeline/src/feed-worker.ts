@@ -1,8 +1,10 @@
 // Worker-thread entry of `feedInWorker` (bundled to CommonJS with esbuild, like the handlers):
 // generates and sends the traffic, and posts the settled records to the harness in batches.
+import { readFileSync, readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { clientOptions } from '@streamlens/local-aws';
+import { ownThreadId, ownThreadTicks } from './cpu.js';
 import {
   type FeedSink,
   type FeedWorkerData,
@@ -55,7 +57,11 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
   };
   const timer = setInterval(flush, FLUSH_MS);
   const kinesis = new KinesisClient(clientOptions(data.env, 'kinesis'));
-  port.postMessage({ kind: 'started' } satisfies FeedWorkerMessage);
+  const thread = ownThreadId(readlinkSync);
+  port.postMessage({
+    kind: 'started',
+    ...(thread ? { thread } : {}),
+  } satisfies FeedWorkerMessage);
   try {
     // PutRecords straight to the local stand-in's JSON API (no SDK serialisation or signing).
     const endpoint = data.env.AWS_ENDPOINT_URL_KINESIS;
@@ -67,7 +73,12 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
       sink,
     );
     flush();
-    port.postMessage({ kind: 'done', truth } satisfies FeedWorkerMessage);
+    const threadTicks = ownThreadTicks((path) => readFileSync(path, 'utf8'));
+    port.postMessage({
+      kind: 'done',
+      truth,
+      ...(threadTicks !== undefined ? { threadTicks } : {}),
+    } satisfies FeedWorkerMessage);
   } catch (error) {
     flush();
     port.postMessage({

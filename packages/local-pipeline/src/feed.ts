@@ -198,8 +198,10 @@ export type FeedWorkerMessage =
       readonly rejected: number;
       readonly resent: number;
     }
-  | { readonly kind: 'started' }
-  | { readonly kind: 'done'; readonly truth: AnomalyTruth[] }
+  /** `thread`: the worker's kernel thread id (its CPU time), when the platform has one. */
+  | { readonly kind: 'started'; readonly thread?: number }
+  /** `threadTicks`: the worker thread's CPU ticks as it finishes (its stat goes with it). */
+  | { readonly kind: 'done'; readonly truth: AnomalyTruth[]; readonly threadTicks?: number }
   | { readonly kind: 'error'; readonly message: string };
 
 /** `workerData` of the feed worker. */
@@ -225,12 +227,15 @@ export async function feedInWorker(
     /**
      * The worker has loaded and starts producing now (its schedule starts here): the produce
      * phase is timed from this, not from the worker's creation (seconds on a loaded machine).
+     * `thread` is the worker's kernel thread id, for its CPU time.
      */
-    readonly onStarted?: () => void;
+    readonly onStarted?: (thread?: number) => void;
+    /** The worker has finished; `threadTicks`: the CPU ticks its thread used. */
+    readonly onFinished?: (threadTicks?: number) => void;
   },
   ledger: ProducedLedger,
 ): Promise<void> {
-  const { env, bundle, signal, onProduced, onStarted, ...settings } = options;
+  const { env, bundle, signal, onProduced, onStarted, onFinished, ...settings } = options;
   const sink = ledgerSink(ledger, onProduced);
   const data: FeedWorkerData = { settings, env };
   // No execArgv: the bundle is plain CommonJS (tsx's loader is not wanted in the worker).
@@ -241,7 +246,7 @@ export async function feedInWorker(
     await new Promise<void>((resolve, reject) => {
       let done = false;
       worker.on('message', (message: FeedWorkerMessage) => {
-        if (message.kind === 'started') onStarted?.();
+        if (message.kind === 'started') onStarted?.(message.thread);
         else if (message.kind === 'settled') {
           for (let i = 0; i < message.ids.length; i++) {
             sink.valid(
@@ -257,6 +262,7 @@ export async function feedInWorker(
         } else if (message.kind === 'done') {
           done = true;
           ledger.truth = message.truth;
+          onFinished?.(message.threadTicks);
           resolve();
         } else {
           done = true;

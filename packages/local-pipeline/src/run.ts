@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { DEFAULT_LINGER_MS } from '@streamlens/producer';
 import { AlertWatcher, formatAlert } from './alerts.js';
+import { CpuMeter, formatCpuReport } from './cpu.js';
 import { feedInWorker, newLedger, type ProducedLedger } from './feed.js';
 import { AggregatesTap, lagBound, WindowLagTracker } from './lag.js';
 import { DEFAULT_POLL_INTERVAL_MS, type Pipeline } from './pipeline.js';
@@ -64,6 +66,10 @@ export interface LiveMonitors {
   readonly tapIntervalMs: number;
   /** When the produce phase started (set again once the feed worker runs). */
   startedAt: number;
+  /** The feed worker's kernel thread id, once it runs (Linux). */
+  feedThread?: number;
+  /** The feed worker thread's CPU ticks, reported as it finished. */
+  feedThreadTicks?: number;
   /** Alerts seen so far (the SNS stand-in's `file` subscription). */
   readonly watcher: AlertWatcher;
   /** Harness main thread's event-loop utilisation since the monitors started. */
@@ -165,12 +171,48 @@ export async function runFeed(
       ...(settings.devices !== undefined ? { devices: settings.devices } : {}),
       onProduced: (eventTimeMs, sentAtMs) => live.lag.produced(eventTimeMs, sentAtMs),
       // The produce phase (and the achieved rate) starts once the worker runs.
-      onStarted: () => {
+      onStarted: (thread) => {
         live.startedAt = Date.now();
+        if (thread) live.feedThread = thread;
+      },
+      onFinished: (threadTicks) => {
+        if (threadTicks !== undefined) live.feedThreadTicks = threadTicks;
       },
     },
     live.ledger,
   );
+}
+
+/**
+ * CPU seconds of every process of the run (and of the harness's function and feed threads) from
+ * the feed's start to the end of the drain, per 1,000 events produced: the `cpu` section.
+ */
+export function cpuMonitor(live: LiveMonitors): RunMonitor {
+  let meter: CpuMeter | undefined;
+  return {
+    name: 'cpu',
+    start(pipeline) {
+      const threads = () => {
+        const groups = new Map<string, { tids: readonly number[]; endedTicks?: number }>();
+        for (const fn of pipeline.functions) {
+          groups.set(`λ ${fn.definition.name}`, { tids: fn.container.threadIds });
+        }
+        // The feed thread ends before the drain does: its own report, or its stat while it runs.
+        if (live.feedThreadTicks !== undefined) {
+          groups.set('feed worker', { tids: [], endedTicks: live.feedThreadTicks });
+        } else if (live.feedThread) groups.set('feed worker', { tids: [live.feedThread] });
+        return groups;
+      };
+      meter = new CpuMeter(process.pid, threads, '/proc', () => loadavg()[0] ?? 0);
+      meter.start();
+    },
+    report(facts) {
+      const report = meter?.stop(facts.produced);
+      // Without /proc (not Linux) there is nothing to report.
+      if (!report?.rows.some((r) => r.name === 'harness')) return undefined;
+      return { json: report, text: formatCpuReport(report) };
+    },
+  };
 }
 
 /** The summary of a run: what `--summary-json` holds. */
@@ -193,9 +235,7 @@ export async function summarizeRun(
   runDir: string,
 ): Promise<RunSummary> {
   const { pipeline, ledger } = facts;
-  live.watcher.poll();
-  const result = await reconcile(pipeline, ledger, live.watcher.alerts);
-  const throughput = judgeThroughput(facts, live, settings);
+  // The monitors first: right after the drain, before the reconciliation's reads add their work.
   const sections: Record<string, unknown> = {};
   const texts: string[] = [];
   for (const monitor of monitors) {
@@ -204,6 +244,9 @@ export async function summarizeRun(
     sections[monitor.name] = section.json;
     if (section.text) texts.push(section.text);
   }
+  live.watcher.poll();
+  const result = await reconcile(pipeline, ledger, live.watcher.alerts);
+  const throughput = judgeThroughput(facts, live, settings);
   process.stdout.write(formatReconciliation(result));
   if (result.alertQuality) process.stdout.write(formatAlertQuality(result.alertQuality));
   process.stdout.write(formatThroughput(throughput));

@@ -69,7 +69,11 @@ try {
 } catch (e) {
   initError = { errorType: 'Runtime.ImportModuleError', errorMessage: String(e && e.stack || e) };
 }
-parentPort.postMessage({ ready: true });
+// The thread's kernel id, so that the harness can read this container's CPU time
+// (/proc/<pid>/task/<tid>/stat); absent off Linux.
+let thread;
+try { thread = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || undefined; } catch {}
+parentPort.postMessage({ ready: true, thread });
 parentPort.on('message', async (msg) => {
   if (initError) { parentPort.postMessage({ id: msg.id, ok: false, ...initError }); return; }
   const context = {
@@ -225,6 +229,9 @@ export class FunctionContainer {
     busyMs: 0,
   };
 
+  /** Kernel thread ids of this container's workers, the replaced ones included (for CPU time). */
+  readonly threadIds: number[] = [];
+
   constructor(private readonly options: ContainerOptions) {}
 
   private async ensureWorker(): Promise<Worker> {
@@ -267,7 +274,10 @@ export class FunctionContainer {
     this.pendingByWorker.set(worker, pending);
     // The init phase (module load) is not part of an invocation's timeout, as on Lambda.
     const ready = new Promise<void>((resolve) => {
-      worker.once('message', () => resolve());
+      worker.once('message', (msg: { thread?: number }) => {
+        if (msg.thread) this.threadIds.push(msg.thread);
+        resolve();
+      });
       worker.once('exit', () => resolve());
     });
     worker.on('message', (msg: WorkerAnswer & { id: number }) => {

@@ -70,6 +70,11 @@ export class FunctionPool {
     }
   }
 
+  /** Kernel thread ids of every container's workers (see `FunctionContainer.threadIds`). */
+  get threadIds(): number[] {
+    return this.containers.flatMap((c) => c.threadIds);
+  }
+
   /** Counters summed over the containers. */
   get stats(): FunctionStats {
     const sum: FunctionStats = {
