@@ -29,6 +29,7 @@ import {
   type StreamSpec,
   startSources,
   type WiredFunction,
+  type WiringOptions,
   wireFirehoses,
   wireFunctions,
 } from './wiring.js';
@@ -37,7 +38,7 @@ export { type StandIns, startStandIns } from './standins.js';
 export { DEFAULT_POLL_INTERVAL_MS, type WiredFunction } from './wiring.js';
 
 /** Options of a local pipeline run. */
-export interface PipelineOptions {
+export interface PipelineOptions extends WiringOptions {
   /** Repository root (holds services/). */
   readonly root: string;
   readonly stage?: string;
@@ -46,23 +47,9 @@ export interface PipelineOptions {
   readonly params?: Readonly<Record<string, string>>;
   /** Run folder (on-failure records, bundles, summary). */
   readonly runDir: string;
-  /** Chaos: handler crashes, sink throttling, redeliveries. */
-  readonly chaos?: boolean;
-  readonly seed?: number;
-  /** Function logs to this callback (`--verbose`); discarded when absent. */
-  readonly onFunctionLog?: (fn: string, line: string) => void;
-  readonly onNotice?: (message: string) => void;
-  /** Local override of the lake's S3 buffering interval (AWS default of the service: 300 s). */
-  readonly lakeBufferIntervalSeconds?: number;
-  /** Local override of the Firehose processor buffering interval. */
-  readonly processorBufferIntervalSeconds?: number;
-  /** Shard poll interval of the mappings (Lambda: ~1 s). */
-  readonly pollIntervalMs?: number;
   /** Stand-ins to start (default: every registered one). */
   readonly services?: readonly ServiceName[];
   readonly log?: (line: string) => void;
-  /** Local override of the SQS queues' VisibilityTimeout (seconds); the yml's value when absent. */
-  readonly queueVisibilitySeconds?: number;
   /** Bundle cache (default node_modules/.cache/streamlens-local-pipeline/bundles under root). */
   readonly bundleCacheDir?: string;
   /**
@@ -496,21 +483,20 @@ function writeEnvFile(
 }
 
 /** Everything the stages built, for the running pipeline. */
-interface Started {
-  readonly aws: StandIns;
-  readonly storage: Storage;
-  readonly proxies: FaultProxy[];
-  readonly capacity: CapacityMeter;
-  readonly functions: WiredFunction[];
-  readonly firehoses: FirehoseEmulator[];
-  readonly failures: NdjsonFailureSink;
-  readonly source: SharedShardSource;
-  readonly queues: Map<string, LocalQueue>;
-  readonly lakeNotifier?: BucketNotifier;
-  readonly eventBus?: LocalEventBus;
-  readonly warehouse?: { readonly target: WarehouseTarget };
-  readonly feedWorkerBundle: string;
-}
+type Started = Pick<
+  Pipeline,
+  | 'aws'
+  | 'proxies'
+  | 'capacity'
+  | 'functions'
+  | 'firehoses'
+  | 'failures'
+  | 'queues'
+  | 'lakeNotifier'
+  | 'eventBus'
+  | 'warehouse'
+  | 'feedWorkerBundle'
+> & { readonly storage: Storage; readonly source: SharedShardSource };
 
 /** The started pipeline: what the run reads, and how it drains and stops (shutdown stage). */
 function runningPipeline(ctx: StartContext, s: Started): Pipeline {

@@ -41,15 +41,21 @@ export interface WiredFunction {
   readonly schedules: ScheduleEmitter[];
 }
 
-/** What the wiring stages read from the run's options (see `PipelineOptions`). */
+/** The run's options the wiring stages read (a part of `PipelineOptions`). */
 export interface WiringOptions {
+  /** Chaos: handler crashes, sink throttling, redeliveries. */
   readonly chaos?: boolean;
   readonly seed?: number;
+  /** Function logs to this callback (`--verbose`); discarded when absent. */
   readonly onFunctionLog?: (fn: string, line: string) => void;
   readonly onNotice?: (message: string) => void;
+  /** Local override of the lake's S3 buffering interval (AWS default of the service: 300 s). */
   readonly lakeBufferIntervalSeconds?: number;
+  /** Local override of the Firehose processor buffering interval. */
   readonly processorBufferIntervalSeconds?: number;
+  /** Shard poll interval of the mappings (Lambda: ~1 s). */
   readonly pollIntervalMs?: number;
+  /** Local override of the SQS queues' VisibilityTimeout (seconds); the yml's value when absent. */
   readonly queueVisibilitySeconds?: number;
 }
 
