@@ -27,6 +27,11 @@ interface Summary {
   };
   throughput: { lag: { windowsStored: number; eventsMeasured: number; maxMs: number } };
   run: { dynaliteTables: string[] };
+  cpu?: {
+    events: number;
+    rows: { name: string; cpuSeconds: number; perThousandEvents?: number }[];
+    total: { cpuSeconds: number; perThousandEvents?: number };
+  };
 }
 
 /** Run `pnpm start` (asynchronously: a blocked test worker cannot report to Jest). */
@@ -107,6 +112,38 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(stdout).toContain('reconciliation: OK');
     // The indexer's table lives on dynalite, as its serverless.yml asks (custom.localPipeline).
     expect(summary.run.dynaliteTables).toEqual(['streamlens-local-events']);
+    // CPU per 1,000 events from the kernel's accounting: every stand-in process and the
+    // harness's threads are found, the threads are a part of the harness, the total is the sum.
+    const cpu = summary.cpu;
+    const row = (name: string) => cpu?.rows.find((r) => r.name === name);
+    expect(cpu?.events).toBe(summary.produced.valid + summary.produced.invalid);
+    for (const name of [
+      'harness',
+      'kinesalite',
+      'DynamoDB Local',
+      'dynalite',
+      'OpenSearch',
+      'PostgreSQL',
+    ]) {
+      expect(row(name)?.cpuSeconds).toBeGreaterThan(0);
+    }
+    expect(
+      row('harness: λ streamlens-stream-aggregator-local-aggregate')?.cpuSeconds,
+    ).toBeGreaterThan(0);
+    expect(row('harness: feed worker')?.cpuSeconds).toBeGreaterThan(0);
+    const threads = cpu?.rows.filter((r) => r.name.startsWith('harness:')) ?? [];
+    const threadSum = threads.reduce((sum, r) => sum + r.cpuSeconds, 0);
+    // Each thread's ticks are rounded on their own: within a tick or two of the process's.
+    expect(threadSum).toBeCloseTo(row('harness')?.cpuSeconds ?? -1, 1);
+    const processSum = (cpu?.rows ?? [])
+      .filter((r) => !r.name.startsWith('harness:'))
+      .reduce((sum, r) => sum + r.cpuSeconds, 0);
+    expect(cpu?.total.cpuSeconds).toBeCloseTo(processSum, 5);
+    expect(cpu?.total.perThousandEvents).toBeCloseTo(
+      ((cpu?.total.cpuSeconds ?? 0) * 1000) / (cpu?.events ?? 1),
+      5,
+    );
+    expect(stdout).toMatch(/cpu \(kernel accounting, produce \+ drain: \d+ events/);
   }, 420_000);
 
   it('still reconciles exactly under chaos (crashes before responding, redeliveries, sink throttling) and producer re-sends', async () => {
