@@ -128,7 +128,8 @@ export function formatRatioTable(
  * outside between its "ready" and "drained" lines: the same method for any commit.
  */
 export async function benchRun(root: string, label: string, o: BenchOptions): Promise<BenchRun> {
-  const summaryFile = join(mkdtempSync(join(tmpdir(), 'streamlens-bench-')), 'summary.json');
+  const summaryDir = mkdtempSync(join(tmpdir(), 'streamlens-bench-'));
+  const summaryFile = join(summaryDir, 'summary.json');
   const args = [
     '--import',
     'tsx',
@@ -177,31 +178,32 @@ export async function benchRun(root: string, label: string, o: BenchOptions): Pr
   });
   child.stdout.resume();
   const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
-  if (!report)
-    throw new LocalPipelineError(`${label}: the run ended (exit ${code}) before it drained`);
-  let inside: CpuReport | undefined;
-  let keptUp: boolean | undefined;
-  let reconciled: boolean | undefined;
   try {
-    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as {
-      ok?: boolean;
-      cpu?: CpuReport;
-      throughput?: { keptUp?: boolean };
+    if (!report) {
+      throw new LocalPipelineError(`${label}: the run ended (exit ${code}) before it drained`);
+    }
+    const summary = readSummary(summaryFile);
+    return {
+      label,
+      outside: report,
+      ...(summary?.cpu ? { inside: summary.cpu } : {}),
+      ...(summary?.throughput?.keptUp !== undefined ? { keptUp: summary.throughput.keptUp } : {}),
+      ...(summary?.ok !== undefined ? { reconciled: summary.ok } : {}),
     };
-    inside = summary.cpu;
-    keptUp = summary.throughput?.keptUp;
-    reconciled = summary.ok;
-  } catch {
-    // No summary (the run failed after draining): the outside measurement stands alone.
+  } finally {
+    rmSync(summaryDir, { recursive: true, force: true });
   }
-  rmSync(summaryFile, { force: true });
-  return {
-    label,
-    outside: report,
-    ...(inside ? { inside } : {}),
-    ...(keptUp !== undefined ? { keptUp } : {}),
-    ...(reconciled !== undefined ? { reconciled } : {}),
-  };
+}
+
+/** The run's `--summary-json`, or undefined when it wrote none (it failed after draining). */
+function readSummary(
+  file: string,
+): { ok?: boolean; cpu?: CpuReport; throughput?: { keptUp?: boolean } } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A detached worktree of `commit` with its dependencies, removed by the returned function. */
