@@ -138,7 +138,7 @@ try {
   const containers = shards.map(() => ({
     decoder: new decodeMod.RecordDecoder(config),
     engine: new engineMod.Aggregator(config.engine, {
-      store: new storeMod.DynamoStateStore(doc, { ...config, deadline: () => Date.now() + 60_000 }),
+      store: new storeMod.DynamoStateStore(doc, config),
       windows: {
         async emit(events: readonly unknown[]) {
           emitted += events.length;

@@ -15,19 +15,16 @@ import { KinesisRecordSource } from './sources/kinesis.js';
 // Built once per container: configuration (fails fast), clients, state store, sinks, engine.
 const config = loadConfig();
 const { logger, metrics } = createObservability('stream-aggregator');
-let deadline = Date.now() + 60_000;
-const currentDeadline = (): number => deadline;
 // PutObject (the lake archive and late data) and PutRecords (the aggregates stream) are the only S3
 // and Kinesis calls: lambda-kit's signed requests, not the S3 and Kinesis clients (cold start).
 const archive = createObjectPut({ bucket: config.lakeBucketName });
 // Caches (series keys, event-time hours) that pay off across invocations.
 const decoder = new RecordDecoder(config);
-// One SDK attempt per call: the store retries itself, checking the invocation deadline between
-// attempts (the SDK's own throttling backoff knows nothing of it).
-const store = new DynamoStateStore(createDocumentClient({ maxAttempts: 1 }), {
-  ...config,
-  deadline: currentDeadline,
-});
+// One SDK attempt per call: the store retries itself, checking the deadline of the invocation
+// that made the call between attempts (the SDK's own throttling backoff knows nothing of it).
+// The engine passes each invocation's deadline with every store and sink call: nothing here
+// holds it, so no invocation can run against another's.
+const store = new DynamoStateStore(createDocumentClient({ maxAttempts: 1 }), config);
 const aggregator = new Aggregator(config.engine, {
   store,
   windows: new AggregatesSink({
@@ -36,9 +33,8 @@ const aggregator = new Aggregator(config.engine, {
     archive,
     bucket: config.lakeBucketName,
     archivePrefix: config.archivePrefix,
-    deadline: currentDeadline,
   }),
-  rejects: new S3RejectSink(archive, config.lakeBucketName, config.lateDataPrefix, currentDeadline),
+  rejects: new S3RejectSink(archive, config.lakeBucketName, config.lateDataPrefix),
   onError: (message, error, context) =>
     logger.error(message, { ...context, error: error as Error }),
 });
@@ -46,7 +42,7 @@ const aggregator = new Aggregator(config.engine, {
 /** Kinesis `events` → windowed aggregates (exactly-once effect; see README). */
 export const handler = lambdaHandler(
   async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
-    deadline = deadlineFromContext(context, config.deadlineSafetyMs);
+    const deadline = deadlineFromContext(context, config.deadlineSafetyMs);
     const before = { ...store.consumed };
     const records = new KinesisRecordSource(event, decoder);
     const outcome = await aggregator.processBatch(records, deadline);
@@ -63,7 +59,7 @@ export const handler = lambdaHandler(
  */
 export const idle = lambdaHandler(
   async (_event: unknown, context): Promise<{ emitted: number }> => {
-    deadline = deadlineFromContext(context, config.deadlineSafetyMs);
+    const deadline = deadlineFromContext(context, config.deadlineSafetyMs);
     const before = { ...store.consumed };
     const emitted = await aggregator.flushIdle(Date.now(), deadline);
     recordIdleFlush(emitted, { logger, metrics }, unitsSince(before));

@@ -41,8 +41,6 @@ export type DynamoStateStoreOptions = {
    * most this long; correctness rests on the conditional window and marker writes.
    */
   flushLeaseMs?: number;
-  /** Deadline for reads and small writes (the engine passes its own to `commit`). */
-  deadline?: () => number;
   retry?: Omit<RetryOptions, 'deadline' | 'retryable'>;
   now?: () => number;
 };
@@ -114,11 +112,12 @@ export class DynamoStateStore implements StateStore {
     this.now = opts.now ?? Date.now;
   }
 
-  private retry<T>(fn: () => Promise<T>, deadline?: number): Promise<T> {
+  /** Retries `fn` until `deadlineMs`: the deadline of the invocation that made the call. */
+  private retry<T>(fn: () => Promise<T>, deadlineMs: number): Promise<T> {
     return retryWithBackoff(fn, {
       maxAttempts: 8,
       ...this.opts.retry,
-      deadline: deadline ?? this.opts.deadline?.() ?? this.now() + 10_000,
+      deadline: deadlineMs,
       retryable: isRetryable,
     }).catch((error: unknown) => {
       if (isConditionFailure(error)) throw error;
@@ -127,7 +126,11 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** Sends a command (retried) and adds the capacity DynamoDB reports for it. */
-  private async send<O = unknown>(make: () => { input: object }, write: boolean): Promise<O> {
+  private async send<O = unknown>(
+    make: () => { input: object },
+    write: boolean,
+    deadlineMs: number,
+  ): Promise<O> {
     return this.retry(async () => {
       const cmd = make();
       (cmd.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
@@ -143,14 +146,14 @@ export class DynamoStateStore implements StateStore {
         this.consumed.write += w + (write ? only : 0);
       }
       return res as O;
-    });
+    }, deadlineMs);
   }
 
   private ttl(fromMs: number, seconds: number): number {
     return Math.floor(fromMs / 1000) + seconds;
   }
 
-  async loadHeads(lanes: readonly string[]): Promise<Map<string, Checkpoint>> {
+  async loadHeads(lanes: readonly string[], deadlineMs: number): Promise<Map<string, Checkpoint>> {
     const out = new Map<string, Checkpoint>();
     await Promise.all(
       lanes.map(async (lane) => {
@@ -167,6 +170,7 @@ export class DynamoStateStore implements StateStore {
               ConsistentRead: true,
             }),
           false,
+          deadlineMs,
         );
         const item = res.Items?.[0];
         if (item === undefined) return;
@@ -186,6 +190,7 @@ export class DynamoStateStore implements StateStore {
     version: number,
     windows: readonly WindowRef[],
     at: number,
+    deadlineMs: number,
   ): Promise<void> {
     const table = this.opts.stateTableName;
     const ttl = this.ttl(this.now(), this.opts.stateTtlSeconds);
@@ -201,6 +206,7 @@ export class DynamoStateStore implements StateStore {
               ExpressionAttributeValues: { ':v': new Set([version]), ':ttl': ttl },
             }),
           true,
+          deadlineMs,
         ),
         this.send(
           () =>
@@ -218,31 +224,38 @@ export class DynamoStateStore implements StateStore {
               },
             }),
           true,
+          deadlineMs,
         ),
       ]),
     );
   }
 
-  async appendDelta(d: Delta): Promise<'ok' | 'conflict'> {
-    return this.conditionalPut({
-      TableName: this.opts.stateTableName,
-      Item: {
-        pk: `D#${d.lane}`,
-        sk: versionKey(d.version),
-        seq: d.pos.seq,
-        sub: d.pos.sub,
-        maxT: Number.isFinite(d.maxEventMs) ? d.maxEventMs : undefined,
-        d: encodeDelta(d),
-        ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+  async appendDelta(d: Delta, deadlineMs: number): Promise<'ok' | 'conflict'> {
+    return this.conditionalPut(
+      {
+        TableName: this.opts.stateTableName,
+        Item: {
+          pk: `D#${d.lane}`,
+          sk: versionKey(d.version),
+          seq: d.pos.seq,
+          sub: d.pos.sub,
+          maxT: Number.isFinite(d.maxEventMs) ? d.maxEventMs : undefined,
+          d: encodeDelta(d),
+          ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
+      deadlineMs,
+    );
   }
 
   /** A PutItem whose condition failure means "someone else wrote first": `conflict`. */
-  private async conditionalPut(input: PutCommandInput): Promise<'ok' | 'conflict'> {
+  private async conditionalPut(
+    input: PutCommandInput,
+    deadlineMs: number,
+  ): Promise<'ok' | 'conflict'> {
     try {
-      await this.send(() => new PutCommand(input), true);
+      await this.send(() => new PutCommand(input), true, deadlineMs);
       return 'ok';
     } catch (error) {
       if (isConditionFailure(error)) return 'conflict';
@@ -250,18 +263,21 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  async windowDeltas(windowStartMs: number): Promise<WindowDelta[]> {
-    const index = await this.queryConsistent({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `X#${windowStartMs}` },
-    });
+  async windowDeltas(windowStartMs: number, deadlineMs: number): Promise<WindowDelta[]> {
+    const index = await this.queryConsistent(
+      {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `X#${windowStartMs}` },
+      },
+      deadlineMs,
+    );
     const keys: Array<Record<string, unknown>> = [];
     for (const item of index) {
       for (const v of (item.vs as Set<number> | undefined) ?? []) {
         keys.push({ pk: `D#${String(item.sk)}`, sk: versionKey(Number(v)) });
       }
     }
-    const items = await this.batchGet(keys);
+    const items = await this.batchGet(keys, deadlineMs);
     return items.map((item) => {
       const d = decodeDelta(item.d as Uint8Array, windowStartMs);
       return { lane: d.lane, version: d.version, entries: d.entries };
@@ -273,16 +289,23 @@ export class DynamoStateStore implements StateStore {
    * watermark. Two shards finishing invocations at the same time would otherwise both merge,
    * store and send every closing window; with leases each bucket is flushed by one of them.
    */
-  async dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]> {
-    return this.leasedMarkers(`${sortableMs(watermarkMs)}#\uffff`, limit);
+  async dueMarkers(watermarkMs: number, limit: number, deadlineMs: number): Promise<DirtyMarker[]> {
+    return this.leasedMarkers(`${sortableMs(watermarkMs)}#\uffff`, limit, deadlineMs);
   }
 
-  async allMarkers(limit: number): Promise<DirtyMarker[]> {
-    return this.leasedMarkers('\uffff', limit);
+  async allMarkers(limit: number, deadlineMs: number): Promise<DirtyMarker[]> {
+    return this.leasedMarkers('\uffff', limit, deadlineMs);
   }
 
-  private async leasedMarkers(upper: string, limit: number): Promise<DirtyMarker[]> {
-    const buckets = await this.leaseBuckets(await this.bucketsWithMarkers(upper));
+  private async leasedMarkers(
+    upper: string,
+    limit: number,
+    deadlineMs: number,
+  ): Promise<DirtyMarker[]> {
+    const buckets = await this.leaseBuckets(
+      await this.bucketsWithMarkers(upper, deadlineMs),
+      deadlineMs,
+    );
     try {
       const perBucket = await Promise.all(
         buckets.map(async (b) => {
@@ -291,6 +314,7 @@ export class DynamoStateStore implements StateStore {
               KeyConditionExpression: 'pk = :pk AND sk <= :upper',
               ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
             },
+            deadlineMs,
             limit,
           );
           return items.map(
@@ -311,7 +335,7 @@ export class DynamoStateStore implements StateStore {
       return due;
     } catch (error) {
       this.flushing--;
-      await this.release(buckets);
+      await this.release(buckets, deadlineMs);
       throw error;
     }
   }
@@ -322,7 +346,7 @@ export class DynamoStateStore implements StateStore {
    * window length, invocations come every few seconds): they then make no lease writes at all.
    * Only a hint: the leased buckets are read again after the lease. With leases off: every bucket.
    */
-  private async bucketsWithMarkers(upper: string): Promise<number[]> {
+  private async bucketsWithMarkers(upper: string, deadlineMs: number): Promise<number[]> {
     const all = Array.from({ length: this.opts.markerBuckets }, (_, b) => b);
     if ((this.opts.flushLeaseMs ?? 30_000) <= 0) return all;
     const due = await Promise.all(
@@ -332,6 +356,7 @@ export class DynamoStateStore implements StateStore {
             KeyConditionExpression: 'pk = :pk AND sk <= :upper',
             ExpressionAttributeValues: { ':pk': `M#${b}`, ':upper': upper },
           },
+          deadlineMs,
           1,
         );
         return items.length > 0;
@@ -346,7 +371,7 @@ export class DynamoStateStore implements StateStore {
    * call fails the flush; buckets it did lease expire after `flushLeaseMs` (or return at our next
    * flush that wants them).
    */
-  private async leaseBuckets(wanted: readonly number[]): Promise<number[]> {
+  private async leaseBuckets(wanted: readonly number[], deadlineMs: number): Promise<number[]> {
     const leaseMs = this.opts.flushLeaseMs ?? 30_000;
     // With no flush of ours in progress, a lease we still hold was left by a flush of ours that
     // could not release it (e.g. it failed past the deadline): take it back at once.
@@ -373,6 +398,7 @@ export class DynamoStateStore implements StateStore {
               },
             }),
           true,
+          deadlineMs,
         );
         return true;
       } catch (error) {
@@ -390,16 +416,16 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** Releases the buckets leased for the flush that was given `due`. */
-  async endFlush(due: readonly DirtyMarker[]): Promise<void> {
+  async endFlush(due: readonly DirtyMarker[], deadlineMs: number): Promise<void> {
     const buckets = this.leases.get(due);
     if (buckets === undefined) return;
     this.leases.delete(due);
     this.flushing--;
-    await this.release(buckets);
+    await this.release(buckets, deadlineMs);
   }
 
   /** Ends leases (conditional on still owning them). */
-  private async release(buckets: readonly number[]): Promise<void> {
+  private async release(buckets: readonly number[], deadlineMs: number): Promise<void> {
     if ((this.opts.flushLeaseMs ?? 30_000) <= 0) return;
     await Promise.all(
       buckets.map(async (b) => {
@@ -415,6 +441,7 @@ export class DynamoStateStore implements StateStore {
                 ExpressionAttributeValues: { ':me': this.owner, ':zero': 0 },
               }),
             true,
+            deadlineMs,
           );
         } catch (error) {
           // Another flush took it over after it expired: nothing to release.
@@ -424,7 +451,7 @@ export class DynamoStateStore implements StateStore {
     );
   }
 
-  async getFlushState(windowStartMs: number): Promise<FlushState | undefined> {
+  async getFlushState(windowStartMs: number, deadlineMs: number): Promise<FlushState | undefined> {
     const res = await this.send<{ Item?: Record<string, unknown> }>(
       () =>
         new GetCommand({
@@ -433,6 +460,7 @@ export class DynamoStateStore implements StateStore {
           ConsistentRead: true,
         }),
       false,
+      deadlineMs,
     );
     if (res.Item === undefined) return undefined;
     const rows = JSON.parse(inflateRawSync(res.Item.d as Uint8Array).toString('utf8')) as Array<
@@ -454,26 +482,31 @@ export class DynamoStateStore implements StateStore {
     windowStartMs: number,
     state: FlushState,
     expectedVersion: number | undefined,
+    deadlineMs: number,
   ): Promise<'ok' | 'conflict'> {
     const rows = [...state.series].map(([s, v]) => [s, v.digest, v.revision]);
     const d = deflateRawSync(Buffer.from(JSON.stringify(rows)));
     if (d.length > MAX_FLUSH_STATE_BYTES) return 'ok';
-    return this.conditionalPut({
-      TableName: this.opts.stateTableName,
-      Item: {
-        pk: `S#${windowStartMs}`,
-        sk: '-',
-        v: state.version,
-        d,
-        ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+    return this.conditionalPut(
+      {
+        TableName: this.opts.stateTableName,
+        Item: {
+          pk: `S#${windowStartMs}`,
+          sk: '-',
+          v: state.version,
+          d,
+          ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
+        },
+        ...expectValue('v', expectedVersion, 'pk'),
       },
-      ...expectValue('v', expectedVersion, 'pk'),
-    });
+      deadlineMs,
+    );
   }
 
   /** BatchGetItem, consistent, ≤ 100 keys per call (calls concurrent), UnprocessedKeys retried. */
   private async batchGet(
     keys: Array<Record<string, unknown>>,
+    deadlineMs: number,
     table = this.opts.stateTableName,
   ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
@@ -501,7 +534,7 @@ export class DynamoStateStore implements StateStore {
           }
           pending = [];
         }
-      });
+      }, deadlineMs);
       calls.push(call);
     }
     await Promise.all(calls);
@@ -514,6 +547,7 @@ export class DynamoStateStore implements StateStore {
    */
   private async queryConsistent(
     input: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>,
+    deadlineMs: number,
     limit = Number.POSITIVE_INFINITY,
   ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
@@ -532,6 +566,7 @@ export class DynamoStateStore implements StateStore {
             ExclusiveStartKey: startKey,
           }),
         false,
+        deadlineMs,
       );
       for (const item of res.Items ?? []) out.push(item);
       startKey = res.LastEvaluatedKey;
@@ -539,7 +574,11 @@ export class DynamoStateStore implements StateStore {
     return out;
   }
 
-  async getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined> {
+  async getWindow(
+    series: string,
+    windowStartMs: number,
+    deadlineMs: number,
+  ): Promise<StoredWindow | undefined> {
     const res = await this.send<{ Item?: Record<string, unknown> }>(
       () =>
         new GetCommand({
@@ -548,6 +587,7 @@ export class DynamoStateStore implements StateStore {
           ConsistentRead: true,
         }),
       false,
+      deadlineMs,
     );
     return res.Item ? toStoredWindow(res.Item) : undefined;
   }
@@ -555,15 +595,19 @@ export class DynamoStateStore implements StateStore {
   async putWindow(
     w: StoredWindow,
     expectedRevision: number | undefined,
+    deadlineMs: number,
   ): Promise<'ok' | 'conflict'> {
-    return this.conditionalPut({
-      TableName: this.opts.windowTableName,
-      Item: windowItem(w, this.ttl(w.windowStartMs, this.opts.windowTtlSeconds)),
-      ...expectValue('revision', expectedRevision, 'series'),
-    });
+    return this.conditionalPut(
+      {
+        TableName: this.opts.windowTableName,
+        Item: windowItem(w, this.ttl(w.windowStartMs, this.opts.windowTtlSeconds)),
+        ...expectValue('revision', expectedRevision, 'series'),
+      },
+      deadlineMs,
+    );
   }
 
-  async clearMarker(m: DirtyMarker): Promise<void> {
+  async clearMarker(m: DirtyMarker, deadlineMs: number): Promise<void> {
     try {
       await this.send(
         () =>
@@ -578,6 +622,7 @@ export class DynamoStateStore implements StateStore {
             ExpressionAttributeValues: { ':t': m.token },
           }),
         true,
+        deadlineMs,
       );
     } catch (error) {
       // A commit touched the window after we read the marker: keep it, the next flush re-emits.

@@ -37,10 +37,10 @@ async function putObject(
   bucket: string,
   key: string,
   body: string,
-  deadline: () => number,
+  deadlineMs: number,
 ): Promise<void> {
   try {
-    await put({ key, body, contentType: 'application/x-ndjson', deadline: deadline() });
+    await put({ key, body, contentType: 'application/x-ndjson', deadline: deadlineMs });
   } catch (error) {
     throw new SinkError(`S3 PutObject s3://${bucket}/${key} failed`, { cause: error });
   }
@@ -56,7 +56,6 @@ export type AggregatesSinkOptions = {
   bucket: string;
   /** e.g. `aggregates/`; objects go to `<prefix>dt=YYYY-MM-DD/<hash>.ndjson`. */
   archivePrefix: string;
-  deadline: () => number;
 };
 
 /**
@@ -68,17 +67,17 @@ export type AggregatesSinkOptions = {
 export class AggregatesSink implements WindowSink {
   constructor(private readonly o: AggregatesSinkOptions) {}
 
-  async emit(events: readonly MetricsWindowEvent[]): Promise<void> {
-    await Promise.all([this.toStream(events), this.toArchive(events)]);
+  async emit(events: readonly MetricsWindowEvent[], deadlineMs: number): Promise<void> {
+    await Promise.all([this.toStream(events, deadlineMs), this.toArchive(events, deadlineMs)]);
   }
 
-  private async toStream(events: readonly MetricsWindowEvent[]): Promise<void> {
+  private async toStream(events: readonly MetricsWindowEvent[], deadlineMs: number): Promise<void> {
     const entries = events.map((e) => ({
       Data: encoder.encode(JSON.stringify(e)),
       PartitionKey: partitionKeyOf(e.subject),
     }));
     const { failed } = await putRecordsWith(this.o.putRecords, this.o.streamName, entries, {
-      deadline: this.o.deadline(),
+      deadline: deadlineMs,
       maxAttempts: 6,
     });
     if (failed.length > 0) {
@@ -88,7 +87,10 @@ export class AggregatesSink implements WindowSink {
     }
   }
 
-  private async toArchive(events: readonly MetricsWindowEvent[]): Promise<void> {
+  private async toArchive(
+    events: readonly MetricsWindowEvent[],
+    deadlineMs: number,
+  ): Promise<void> {
     const byDate = new Map<string, MetricsWindowEvent[]>();
     for (const e of events) {
       const d = dateOf(e.data.windowStart);
@@ -101,7 +103,7 @@ export class AggregatesSink implements WindowSink {
         const hash = createHash('sha256');
         for (const id of list.map((e) => e.id).sort()) hash.update(`${id}\n`);
         const key = `${this.o.archivePrefix}dt=${date}/${hash.digest('hex').slice(0, 32)}.ndjson`;
-        return putObject(this.o.archive, this.o.bucket, key, ndjson(list), this.o.deadline);
+        return putObject(this.o.archive, this.o.bucket, key, ndjson(list), deadlineMs);
       }),
     );
   }
@@ -118,12 +120,15 @@ export class S3RejectSink implements RejectSink {
     private readonly putter: ObjectPutter,
     private readonly bucket: string,
     private readonly prefix: string,
-    private readonly deadline: () => number,
   ) {}
 
-  async put(batchKey: string, records: readonly RejectedRecord[]): Promise<void> {
+  async put(
+    batchKey: string,
+    records: readonly RejectedRecord[],
+    deadlineMs: number,
+  ): Promise<void> {
     const date = dateOf(records[0]?.arrivalTime ?? new Date().toISOString());
     const key = `${this.prefix}dt=${date}/${batchKey}.ndjson`;
-    await putObject(this.putter, this.bucket, key, ndjson(records), this.deadline);
+    await putObject(this.putter, this.bucket, key, ndjson(records), deadlineMs);
   }
 }

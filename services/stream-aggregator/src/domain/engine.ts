@@ -166,11 +166,11 @@ export class Aggregator {
   async flush(watermarkMs: number, deadlineMs: number): Promise<number> {
     if (!(watermarkMs > Number.NEGATIVE_INFINITY)) return 0;
     const { store } = this.deps;
-    const due = await store.dueMarkers(watermarkMs, this.cfg.flushLimit);
+    const due = await store.dueMarkers(watermarkMs, this.cfg.flushLimit, deadlineMs);
     try {
       return await this.flusher.flush(due, deadlineMs);
     } finally {
-      await store.endFlush?.(due);
+      await store.endFlush?.(due, deadlineMs);
     }
   }
 
@@ -182,7 +182,7 @@ export class Aggregator {
    */
   async flushIdle(nowMs: number, deadlineMs: number): Promise<number> {
     const { store } = this.deps;
-    const all = await store.allMarkers(this.cfg.flushLimit);
+    const all = await store.allMarkers(this.cfg.flushLimit, deadlineMs);
     try {
       const lastTouch = new Map<number, number>();
       for (const m of all)
@@ -190,7 +190,7 @@ export class Aggregator {
       const quiet = all.filter((m) => lastTouch.get(m.windowStartMs)! <= nowMs - this.cfg.idleMs);
       return await this.flusher.flush(quiet, deadlineMs);
     } finally {
-      await store.endFlush?.(all);
+      await store.endFlush?.(all, deadlineMs);
     }
   }
 
@@ -213,7 +213,10 @@ export class Aggregator {
     for (let j = 0; j < records.length; j++) laneSet.add(records.laneAt(j));
     const lanes = [...laneSet];
     try {
-      await this.loadHeads(lanes.filter((l) => !this.heads.has(l)));
+      await this.loadHeads(
+        lanes.filter((l) => !this.heads.has(l)),
+        deadlineMs,
+      );
     } catch (error) {
       fail(0, error);
       return Number.NEGATIVE_INFINITY;
@@ -243,7 +246,7 @@ export class Aggregator {
             break;
           }
           try {
-            await this.loadHeads(conflicted);
+            await this.loadHeads(conflicted, deadlineMs);
           } catch (error) {
             fail(i, error);
             break;
@@ -273,9 +276,9 @@ export class Aggregator {
     return wm;
   }
 
-  private async loadHeads(lanes: readonly string[]): Promise<void> {
+  private async loadHeads(lanes: readonly string[], deadlineMs: number): Promise<void> {
     if (lanes.length === 0) return;
-    const loaded = await this.deps.store.loadHeads(lanes);
+    const loaded = await this.deps.store.loadHeads(lanes, deadlineMs);
     if (this.heads.size + lanes.length > MAX_CACHED_HEADS) this.heads.clear();
     for (const lane of lanes) {
       const ck = loaded.get(lane);
@@ -299,6 +302,7 @@ export class Aggregator {
       await this.deps.rejects.put(
         `${shardId}/${first.seq}-${first.sub}_${last.seq}-${last.sub}`,
         plan.rejected,
+        deadlineMs,
       );
     }
     const at = this.now();
@@ -306,10 +310,14 @@ export class Aggregator {
       [...plan.lanes.values()].map(async (lp) => {
         const delta = deltaOf(lp, at);
         if (lp.windows.size > 0) {
-          await store.markWindows(lp.lane, delta.version, [...lp.windows.values()], at);
+          await store.markWindows(lp.lane, delta.version, [...lp.windows.values()], at, deadlineMs);
         }
         if (this.now() >= deadlineMs) throw new Error('invocation deadline reached');
-        return { lane: lp.lane, result: await store.appendDelta(delta), after: lp.after };
+        return {
+          lane: lp.lane,
+          result: await store.appendDelta(delta, deadlineMs),
+          after: lp.after,
+        };
       }),
     );
     const conflicted: string[] = [];

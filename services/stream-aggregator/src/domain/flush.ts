@@ -64,7 +64,7 @@ export class WindowFlusher {
     const worker = async (): Promise<void> => {
       while (next < windows.length && this.now() < deadlineMs) {
         const w = next++;
-        results[w] = await this.flushWindow(windows[w]!);
+        results[w] = await this.flushWindow(windows[w]!, deadlineMs);
       }
     };
     const workers: Promise<void>[] = [];
@@ -72,31 +72,33 @@ export class WindowFlusher {
     await Promise.all(workers);
     const events: MetricsWindowEvent[] = [];
     for (const r of results) if (r) for (const e of r.events) events.push(e);
-    if (events.length > 0) await this.sink.emit(events);
+    if (events.length > 0) await this.sink.emit(events, deadlineMs);
     // Only after the events went out: what was emitted, then the markers.
     await Promise.all(
       results.map(async (r) => {
         if (r === undefined) return;
         if (r.events.length > 0) {
-          await this.store.putFlushState(r.windowStartMs, r.state, r.stateVersion);
+          await this.store.putFlushState(r.windowStartMs, r.state, r.stateVersion, deadlineMs);
         }
         if (r.complete) {
-          await Promise.all(byWindow.get(r.windowStartMs)!.map((m) => this.store.clearMarker(m)));
+          await Promise.all(
+            byWindow.get(r.windowStartMs)!.map((m) => this.store.clearMarker(m, deadlineMs)),
+          );
         }
       }),
     );
     return events.length;
   }
 
-  private async flushWindow(windowStartMs: number): Promise<WindowResult> {
+  private async flushWindow(windowStartMs: number, deadlineMs: number): Promise<WindowResult> {
     const store = this.store;
-    const deltas = await store.windowDeltas(windowStartMs);
+    const deltas = await store.windowDeltas(windowStartMs, deadlineMs);
     const vector: Record<string, number> = {};
     for (const d of deltas) {
       if ((vector[d.lane] ?? 0) < d.version) vector[d.lane] = d.version;
     }
     const merged = mergeWindow(deltas, this.cfg.alpha, this.cfg.maxBins);
-    const prevState = await store.getFlushState(windowStartMs);
+    const prevState = await store.getFlushState(windowStartMs, deadlineMs);
     const state: FlushState = {
       version: (prevState?.version ?? 0) + 1,
       series: new Map(prevState?.series ?? []),
@@ -114,7 +116,14 @@ export class WindowFlusher {
     const worker = async (): Promise<void> => {
       while (next < changed.length) {
         const c = changed[next]!;
-        stored[next++] = await this.storeRevision(c.m, windowStartMs, vector, c.digest, c.prev);
+        stored[next++] = await this.storeRevision(
+          c.m,
+          windowStartMs,
+          vector,
+          c.digest,
+          c.prev,
+          deadlineMs,
+        );
       }
     };
     const workers: Promise<void>[] = [];
@@ -145,6 +154,7 @@ export class WindowFlusher {
     vector: Record<string, number>,
     digest: string,
     knownRevision: number | undefined,
+    deadlineMs: number,
   ): Promise<MetricsWindowEvent | undefined> {
     let expected = knownRevision;
     for (let attempt = 0; attempt < MAX_REVISION_ATTEMPTS; attempt++) {
@@ -153,9 +163,10 @@ export class WindowFlusher {
       const put = await this.store.putWindow(
         { series: m.meta.series, windowStartMs, revision, vector, digest, event },
         expected,
+        deadlineMs,
       );
       if (put === 'ok') return event;
-      const current = await this.store.getWindow(m.meta.series, windowStartMs);
+      const current = await this.store.getWindow(m.meta.series, windowStartMs, deadlineMs);
       if (current === undefined) {
         expected = undefined;
         continue;

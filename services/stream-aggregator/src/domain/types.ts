@@ -172,11 +172,12 @@ export type RejectedRecord = {
 
 /**
  * Durable state (DynamoDB in production, a Map in tests). Every method is idempotent or guarded by
- * a condition.
+ * a condition. `deadlineMs` (epoch ms) is the deadline of the invocation making the call: a store
+ * that retries stops there. The store outlives invocations; their deadlines are not its state.
  */
 export interface StateStore {
   /** The heads of the lanes' chains (strongly consistent); absent lanes have none. */
-  loadHeads(lanes: readonly string[]): Promise<Map<string, Checkpoint>>;
+  loadHeads(lanes: readonly string[], deadlineMs: number): Promise<Map<string, Checkpoint>>;
   /**
    * Before a delta is appended: lists `version` of `lane` under each window it touches and marks
    * the windows dirty. Idempotent; a listed version that never commits costs a read, no error.
@@ -186,37 +187,53 @@ export interface StateStore {
     version: number,
     windows: readonly WindowRef[],
     at: number,
+    deadlineMs: number,
   ): Promise<void>;
   /** Writes the delta if its lane has no delta of that version yet; `conflict` otherwise. */
-  appendDelta(delta: Delta): Promise<'ok' | 'conflict'>;
+  appendDelta(delta: Delta, deadlineMs: number): Promise<'ok' | 'conflict'>;
   /** Dirty markers whose window ended at or before `watermarkMs`, oldest first. */
-  dueMarkers(watermarkMs: number, limit: number): Promise<DirtyMarker[]>;
+  dueMarkers(watermarkMs: number, limit: number, deadlineMs: number): Promise<DirtyMarker[]>;
   /** Every dirty marker, oldest window first, up to `limit` (the idle rule picks from them). */
-  allMarkers(limit: number): Promise<DirtyMarker[]>;
+  allMarkers(limit: number, deadlineMs: number): Promise<DirtyMarker[]>;
   /** Optional: called after every flush with what `dueMarkers`/`allMarkers` returned. */
-  endFlush?(due: readonly DirtyMarker[]): Promise<void>;
+  endFlush?(due: readonly DirtyMarker[], deadlineMs: number): Promise<void>;
   /** Every delta listed under the window (strongly consistent), reduced to its entries. */
-  windowDeltas(windowStartMs: number): Promise<WindowDelta[]>;
-  getFlushState(windowStartMs: number): Promise<FlushState | undefined>;
+  windowDeltas(windowStartMs: number, deadlineMs: number): Promise<WindowDelta[]>;
+  getFlushState(windowStartMs: number, deadlineMs: number): Promise<FlushState | undefined>;
   /** Conditional on the stored version (`undefined`: must not exist). */
   putFlushState(
     windowStartMs: number,
     state: FlushState,
     expectedVersion: number | undefined,
+    deadlineMs: number,
   ): Promise<'ok' | 'conflict'>;
-  getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined>;
+  getWindow(
+    series: string,
+    windowStartMs: number,
+    deadlineMs: number,
+  ): Promise<StoredWindow | undefined>;
   /** Conditional on the stored revision (`undefined`: item must not exist). */
-  putWindow(w: StoredWindow, expectedRevision: number | undefined): Promise<'ok' | 'conflict'>;
+  putWindow(
+    w: StoredWindow,
+    expectedRevision: number | undefined,
+    deadlineMs: number,
+  ): Promise<'ok' | 'conflict'>;
   /** Deletes the marker only if its token is unchanged. */
-  clearMarker(marker: DirtyMarker): Promise<void>;
+  clearMarker(marker: DirtyMarker, deadlineMs: number): Promise<void>;
 }
 
-/** Where emitted windows go (aggregates stream + S3 archive). Throws when they could not all go. */
+/**
+ * Where emitted windows go (aggregates stream + S3 archive). Throws when they could not all go by
+ * `deadlineMs`, the calling invocation's deadline.
+ */
 export interface WindowSink {
-  emit(events: readonly MetricsWindowEvent[]): Promise<void>;
+  emit(events: readonly MetricsWindowEvent[], deadlineMs: number): Promise<void>;
 }
 
-/** Where rejected records go. `batchKey` is deterministic so that a retry overwrites. */
+/**
+ * Where rejected records go. `batchKey` is deterministic so that a retry overwrites; `deadlineMs`
+ * is the calling invocation's deadline.
+ */
 export interface RejectSink {
-  put(batchKey: string, records: readonly RejectedRecord[]): Promise<void>;
+  put(batchKey: string, records: readonly RejectedRecord[], deadlineMs: number): Promise<void>;
 }

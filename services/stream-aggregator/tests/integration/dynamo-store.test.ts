@@ -47,15 +47,16 @@ describe('DynamoStateStore lane chains', () => {
     const store = newStore();
     const lane = `shardId-${suffix}-chain`;
     const window = [{ windowStartMs: T0, windowEndMs: T0 + 60_000 }];
+    const deadline = Date.now() + 30_000;
     // Act
-    await store.markWindows(lane, 1, window, Date.now());
-    const first = await store.appendDelta(delta(lane, 1, 1, [1, 2]));
-    await store.markWindows(lane, 2, window, Date.now());
-    const second = await store.appendDelta(delta(lane, 2, 5, [3]));
+    await store.markWindows(lane, 1, window, Date.now(), deadline);
+    const first = await store.appendDelta(delta(lane, 1, 1, [1, 2]), deadline);
+    await store.markWindows(lane, 2, window, Date.now(), deadline);
+    const second = await store.appendDelta(delta(lane, 2, 5, [3]), deadline);
     // A concurrent duplicate invocation with other content for version 2.
-    const again = await store.appendDelta(delta(lane, 2, 4, [9]));
-    const heads = await store.loadHeads([lane, `${lane}-none`]);
-    const deltas = await store.windowDeltas(T0);
+    const again = await store.appendDelta(delta(lane, 2, 4, [9]), deadline);
+    const heads = await store.loadHeads([lane, `${lane}-none`], deadline);
+    const deltas = await store.windowDeltas(T0, deadline);
     // Assess
     expect([first, second, again]).toEqual(['ok', 'ok', 'conflict']);
     expect(heads.get(lane)).toEqual({
