@@ -105,17 +105,23 @@ export const suites = [
     name: 'stream-aggregator: decode, validate, window, sketch (no I/O)',
     kind: 'streamlens',
     notes: 'KinesisRecordSource + Aggregator.processBatch on a null store',
-    setup: (data) => ({
-      aggregator: new Aggregator(DEFAULT_ENGINE_CONFIG, {
-        store: new NullStore(),
-        windows: nothing,
-        rejects: nothing,
-      }),
-      decode: new RecordDecoder({ seriesDimensions: [], maxRecordBytes: data.maxRecordBytes }),
-    }),
+    setup: (data) => {
+      const deps = { store: new NullStore(), windows: nothing, rejects: nothing };
+      return {
+        deps,
+        // Lives as long as the bench, as the container's engine does: its shape anchor keeps the
+        // hidden classes (and the optimised code) alive across the runner's gc() between runs.
+        container: new Aggregator(DEFAULT_ENGINE_CONFIG, deps),
+        decode: new RecordDecoder({ seriesDimensions: [], maxRecordBytes: data.maxRecordBytes }),
+      };
+    },
     run: async (data, s) => {
+      // Every run is a batch the engine has not applied yet, as every invocation of the deployed
+      // function is: the workload's records are fixed, so an engine kept across runs would find
+      // them at or below the lane head it cached on the first run and skip them all as duplicates.
+      const aggregator = new Aggregator(DEFAULT_ENGINE_CONFIG, s.deps);
       const records = new KinesisRecordSource(data.event, s.decode);
-      return s.aggregator.processBatch(records, Number.POSITIVE_INFINITY);
+      return aggregator.processBatch(records, Number.POSITIVE_INFINITY);
     },
     check: (output, data) => {
       const out = output as Awaited<ReturnType<Aggregator['processBatch']>>;
