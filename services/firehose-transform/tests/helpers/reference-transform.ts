@@ -130,7 +130,9 @@ function base64Of(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
 
+/** README, enrichment: an empty `subsequenceNumber` (a record outside a KPL aggregate) is none. */
 function toSafeInt(value: unknown): number | undefined {
+  if (value === '') return undefined;
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

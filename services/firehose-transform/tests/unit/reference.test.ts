@@ -164,9 +164,13 @@ const record: fc.Arbitrary<FirehoseInputRecord> = fc
       { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
     ),
     arrival: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.double()),
-    kinesis: fc.option(fc.record({ sub: fc.option(fc.nat(5), { nil: undefined }) }), {
-      nil: undefined,
-    }),
+    kinesis: fc.option(
+      fc.record({
+        // A number, or the empty string AWS sends for a record outside a KPL aggregate.
+        sub: fc.option(fc.oneof(fc.nat(5), fc.constant('')), { nil: undefined }),
+      }),
+      { nil: undefined },
+    ),
   })
   .map(({ data, arrival, kinesis }) => {
     const r: FirehoseInputRecord = {
