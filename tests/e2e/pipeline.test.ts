@@ -32,6 +32,7 @@ interface Summary {
     rows: { name: string; cpuSeconds: number; perThousandEvents?: number }[];
     total: { cpuSeconds: number; perThousandEvents?: number };
   };
+  capacity?: { service: string; writeUnitsPer1000Events: number; hottestKeyShare: number }[];
 }
 
 /** Run `pnpm start` (asynchronously: a blocked test worker cannot report to Jest). */
@@ -112,6 +113,8 @@ describe('pnpm start (local pipeline, end to end)', () => {
     expect(stdout).toContain('reconciliation: OK');
     // The indexer's table lives on dynalite, as its serverless.yml asks (custom.localPipeline).
     expect(summary.run.dynaliteTables).toEqual(['streamlens-local-events']);
+    // DynamoDB is not metered unless asked (--capacity): the meter costs harness CPU.
+    expect(summary.capacity).toBeUndefined();
     // CPU per 1,000 events from the kernel's accounting: every stand-in process and the
     // harness's threads are found, the threads are a part of the harness, the total is the sum.
     const cpu = summary.cpu;
@@ -190,10 +193,18 @@ describe('pnpm start (local pipeline, end to end)', () => {
       '--anomaly-every',
       '0',
       '--single-dynamodb',
+      '--capacity',
     ]);
     // Assess
     expect(code).toBe(0);
     expect(summary.run.dynaliteTables).toEqual([]);
+    // --capacity: units per 1,000 events for every service that writes to DynamoDB.
+    const metered = (summary.capacity ?? []).filter((c) => c.writeUnitsPer1000Events > 0);
+    expect(metered.map((c) => c.service).sort()).toEqual([
+      'streamlens-anomaly-alerts',
+      'streamlens-dynamodb-indexer',
+      'streamlens-stream-aggregator',
+    ]);
     expect(statusOf(summary, 'events table')).toBe('ok');
     expect(checkOf(summary, 'events table')?.actual).toBeGreaterThan(500);
   }, 300_000);

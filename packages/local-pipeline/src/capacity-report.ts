@@ -380,6 +380,7 @@ export function capacityMonitor(): RunMonitor {
   return {
     name: 'capacity',
     report({ pipeline, ledger }) {
+      if (!pipeline.capacity) return undefined;
       const events = ledger.valid.size;
       const rows = pipeline.capacity.report(events);
       return { json: rows, text: formatCapacity(rows, events) };

@@ -40,6 +40,8 @@ export interface StartOptions {
   devices?: number;
   queueVisibilitySeconds?: number;
   singleDynamoDb: boolean;
+  /** DynamoDB read/write units per service in the summary (`--capacity`). */
+  meterCapacity: boolean;
   /** Port of the dashboard on 127.0.0.1 (taken: a free one); undefined with --no-dashboard. */
   dashboardPort?: number;
   /** Seconds the dashboard stays up after a bounded run (undefined: until Ctrl-C on a terminal). */
@@ -71,6 +73,9 @@ const USAGE = `pnpm start [options]
                       yml's own value with --sqs-visibility yml)
   --param k=v         service param, as compose passes it (repeatable)
   --single-dynamodb   every table on DynamoDB Local, also those a service hosts on dynalite
+  --capacity          report DynamoDB read/write units per 1,000 events for each service and
+                      the hottest partition key's share of writes (meters every DynamoDB call
+                      on the harness's main thread, so it costs CPU)
                       (custom.localPipeline.dynamodb; slower: see the local-pipeline README)
   --dashboard-port P  serve the dashboard on 127.0.0.1:P (default 4317; a free port when taken)
   --no-dashboard      no dashboard
@@ -101,6 +106,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       'sqs-visibility': { type: 'string', default: '10' },
       param: { type: 'string', multiple: true, default: [] },
       'single-dynamodb': { type: 'boolean', default: false },
+      capacity: { type: 'boolean', default: false },
       'dashboard-port': { type: 'string' },
       'no-dashboard': { type: 'boolean', default: false },
       'dashboard-hold': { type: 'string' },
@@ -162,6 +168,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       ? { queueVisibilitySeconds: Number(values['sqs-visibility']) }
       : {}),
     singleDynamoDb: values['single-dynamodb'] === true,
+    meterCapacity: values.capacity === true,
     ...(values['no-dashboard'] ? {} : { dashboardPort }),
     ...(hold !== undefined ? { dashboardHoldSeconds: hold } : {}),
   };
@@ -207,6 +214,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     seed: options.seed,
     lakeBufferIntervalSeconds: options.lakeIntervalSeconds,
     singleDynamoDb: options.singleDynamoDb,
+    meterCapacity: options.meterCapacity,
     ...(options.queueVisibilitySeconds !== undefined
       ? { queueVisibilitySeconds: options.queueVisibilitySeconds }
       : {}),
