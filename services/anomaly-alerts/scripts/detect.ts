@@ -2,6 +2,7 @@
  * `pnpm detect --data DIR --out DIR`: run the production anomaly detector (default configuration,
  * the same code as the Lambda) over every `timestamp,value` CSV under DIR and write
  * `timestamp,value,anomaly_score` CSVs at the same relative paths under OUT (NAB's results layout).
+ * The score of a row is the detector's, reported at onsets only (`src/detector/onset.ts`).
  * `DETECTOR_WARMUP_POINTS` applies as in the Lambda (unset: the default 30, NAB's numbers).
  *
  * `--config JSON` overrides configuration keys, for experiments only; production never does.
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { detectorConfigFromEnv } from '../src/config.js';
 import type { DetectorConfig } from '../src/detector/config.js';
 import { update } from '../src/detector/detector.js';
+import { newOnsetFilter, onsetScore } from '../src/detector/onset.js';
 import { initialState } from '../src/detector/state.js';
 
 function csvFiles(dir: string): string[] {
@@ -37,6 +39,7 @@ function detectFile(path: string, config: DetectorConfig): { csv: string; rows: 
   const lines = readFileSync(path, 'utf8').split(/\r?\n/);
   const out: string[] = ['timestamp,value,anomaly_score'];
   let state = initialState(config);
+  const onsets = newOnsetFilter();
   let rows = 0;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
@@ -49,7 +52,9 @@ function detectFile(path: string, config: DetectorConfig): { csv: string; rows: 
     if (Number.isFinite(value)) {
       const r = update(state, { timestampMs: parseTimestamp(tsText), value }, config);
       state = r.state;
-      score = r.scored.score;
+      // An anomaly counts once, as the Lambda's alert episode does: repeats within the short
+      // memory that are no stronger than the onset report 0 (src/detector/onset.ts).
+      score = onsetScore(onsets, r.scored.score, config.shortPoints);
     }
     out.push(`${tsText},${valueText},${score}`);
     rows++;

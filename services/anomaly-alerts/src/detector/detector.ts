@@ -3,11 +3,13 @@ import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorError } from './errors.js';
 import {
   CH_CHANGE_DEV,
+  CH_DRIFT_DEV,
   CH_LAST,
   CH_LEVEL_DEV,
   CH_MEAN,
   CH_N,
   CH_SHORT_DEV,
+  CH_SHORT_MEAN,
   CHANNELS,
   type Channel,
   cloneState,
@@ -134,20 +136,25 @@ function channelValue(point: Point, ch: Channel): number | undefined {
 interface Evidence {
   ch: Channel;
   surprisal: number;
-  test: 'level' | 'change' | 'variance';
+  test: 'level' | 'change' | 'variance' | 'drift';
   zLevel: number;
   zChange: number;
+  zDrift: number;
   varianceRatio: number;
   observed: number;
   previous: number;
   usual: number;
+  /** The recent level (short-memory average), for the drift test's sentence. */
+  recent: number;
 }
 
 /**
- * Tests one channel against its model, then teaches the model the value. Three tests, each a
- * two-sided Gaussian tail probability: the value against the baseline level, the change from the
- * previous value against the usual size of changes, and the recent size of changes against the
- * long-run one. Scales are mean absolute deviations (× √(π/2) to a standard deviation): one
+ * Tests one channel against its model, then teaches the model the value. Four tests, each a
+ * two-sided tail probability: the value against the baseline level, the change from the previous
+ * value against the usual size of changes, the recent size of changes against the long-run one,
+ * and the recent level (short-memory average) against the baseline, judged by how far the recent
+ * level usually strays from it (drift: a shift too small for one window to show, held for
+ * several). Scales are mean absolute deviations (× √(π/2) to a standard deviation): one
  * outlier moves them in proportion to its size, not its square, and they need no clipping rule.
  */
 function testAndLearn(
@@ -163,6 +170,7 @@ function testAndLearn(
     c[CH_N] = 1;
     c[CH_MEAN] = y;
     c[CH_LAST] = y;
+    c[CH_SHORT_MEAN] = y;
     return undefined;
   }
   const mean = c[CH_MEAN] as number;
@@ -181,6 +189,15 @@ function testAndLearn(
   const shortDev = (c[CH_SHORT_DEV] as number) + aS * (Math.abs(eC) - (c[CH_SHORT_DEV] as number));
   // A run of equal small counts is what Poisson noise does, not a flat line.
   const ratio = Math.max(shortDev, floor, Math.SQRT2 * noise) / dC;
+  const shortMean = (c[CH_SHORT_MEAN] as number) + aS * (y - (c[CH_SHORT_MEAN] as number));
+  const eD = shortMean - mean;
+  // An average of 2N − 1 independent counts (EWMA of rate 1/N) has 1/√(2N − 1) of their noise.
+  const dD = Math.max(
+    c[CH_DRIFT_DEV] as number,
+    floor,
+    noise / Math.sqrt(2 * config.shortPoints - 1),
+  );
+  const zD = eD / (MAD_TO_SD * dD);
 
   let evidence: Evidence | undefined;
   if (n >= 2) {
@@ -198,16 +215,22 @@ function testAndLearn(
     let surprisal = sLevel;
     if (sChange > surprisal) [test, surprisal] = ['change', sChange];
     if (sVar > surprisal) [test, surprisal] = ['variance', sVar];
+    // The recent level's own spread is learnt like the others; the short memory must have
+    // filled before it says anything.
+    const sDrift = n > config.shortPoints ? -logTwoSidedT(zD, dof) : 0;
+    if (sDrift > surprisal) [test, surprisal] = ['drift', sDrift];
     evidence = {
       ch,
       surprisal,
       test,
       zLevel: zL,
       zChange: zC,
+      zDrift: zD,
       varianceRatio: ratio,
       observed: x,
       previous: fromModel(isCount, last),
       usual: fromModel(isCount, mean),
+      recent: fromModel(isCount, shortMean),
     };
   }
 
@@ -216,6 +239,8 @@ function testAndLearn(
   c[CH_CHANGE_DEV] =
     (c[CH_CHANGE_DEV] as number) + a * (Math.abs(eC) - (c[CH_CHANGE_DEV] as number));
   c[CH_SHORT_DEV] = shortDev;
+  c[CH_SHORT_MEAN] = shortMean;
+  c[CH_DRIFT_DEV] = (c[CH_DRIFT_DEV] as number) + a * (Math.abs(eD) - (c[CH_DRIFT_DEV] as number));
   c[CH_LAST] = y;
   c[CH_N] = Math.min(n + 1, 1e12);
   return evidence;
@@ -238,6 +263,13 @@ function describe(e: Evidence, valueName: string): Pick<Attribution, 'direction'
     return e.varianceRatio >= 1
       ? { direction: 'variable', text: `${name} became ${fmt(f)}× as variable as usual` }
       : { direction: 'flat', text: `${name} went flat (${fmt(f)}× its usual variability)` };
+  }
+  if (e.test === 'drift') {
+    const up = e.zDrift >= 0;
+    return {
+      direction: up ? 'up' : 'down',
+      text: `${name} has ${up ? 'risen' : 'fallen'} to about ${fmt(e.recent)} lately, usually about ${fmt(e.usual)}`,
+    };
   }
   if (e.test === 'change') {
     const up = e.zChange >= 0;
@@ -365,6 +397,7 @@ export function updateInPlace(
     const k = e.ch === 'value' ? '' : e.ch;
     features[k ? `${k}ZLevel` : 'zLevel'] = e.zLevel;
     features[k ? `${k}ZChange` : 'zChange'] = e.zChange;
+    features[k ? `${k}ZDrift` : 'zDrift'] = e.zDrift;
     features[k ? `${k}VarianceRatio` : 'varianceRatio'] = e.varianceRatio;
   }
   for (const k of Object.keys(features)) if (!Number.isFinite(features[k])) delete features[k];

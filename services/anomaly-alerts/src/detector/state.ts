@@ -3,12 +3,12 @@ import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorStateError } from './errors.js';
 
 /** Current version of the serialised state; bump when the shape changes. */
-export const STATE_VERSION = 4 as const;
+export const STATE_VERSION = 5 as const;
 /**
- * Versions written by the earlier detector (seasonal predictors, score histogram). Their numbers
- * mean nothing to this model, so such a series starts learning afresh.
+ * Versions written by earlier detectors (2, 3: seasonal predictors, score histogram; 4: no recent
+ * level). Their numbers do not fit this model, so such a series starts learning afresh.
  */
-const RELEARN_VERSIONS: readonly number[] = [2, 3];
+const RELEARN_VERSIONS: readonly number[] = [2, 3, 4];
 
 /**
  * The features of a window the detector models, each on its own: the observed value (a metric's
@@ -25,7 +25,9 @@ export const CH_LEVEL_DEV = 2; // mean absolute deviation of the value from the 
 export const CH_LAST = 3; // previous value
 export const CH_CHANGE_DEV = 4; // mean absolute change from the previous value (long memory)
 export const CH_SHORT_DEV = 5; // the same, short memory (variability change, flat lines)
-const CH_FIELDS = 6;
+export const CH_SHORT_MEAN = 6; // EWMA of the value, short memory (recent level)
+export const CH_DRIFT_DEV = 7; // mean absolute deviation of the recent level from the baseline
+const CH_FIELDS = 8;
 
 /**
  * Everything the detector remembers about one series: a handful of numbers per channel plus the

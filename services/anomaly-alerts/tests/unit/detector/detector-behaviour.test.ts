@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { update } from '../../../src/detector/detector.js';
+import { DEFAULT_DETECTOR_CONFIG } from '../../../src/detector/config.js';
+import { type Scored, update } from '../../../src/detector/detector.js';
 import { DetectorError } from '../../../src/detector/errors.js';
+import { newOnsetFilter, onsetScore } from '../../../src/detector/onset.js';
 import { initialState } from '../../../src/detector/state.js';
 import {
   DAY_MS,
@@ -19,6 +21,12 @@ const ALERT = 0.5;
 const N = 4032; // 14 days of 5-minute points
 const AT = 3000; // where the anomaly starts
 const AFTER_WARMUP = 300;
+
+/** The scores as `pnpm detect` reports them: at onsets only. */
+function onsets(scored: readonly Scored[]): number[] {
+  const f = newOnsetFilter();
+  return scored.map((s) => onsetScore(f, s.score, DEFAULT_DETECTOR_CONFIG.shortPoints));
+}
 
 function argmax(xs: readonly number[]): number {
   let best = 0;
@@ -59,7 +67,7 @@ describe('detector on synthetic series', () => {
     expect(scored[AT]!.attribution[0]!.direction).toBe('down');
   });
 
-  it('alarms once at the onset of a level shift, then adapts to the new level', () => {
+  it('alarms at the onset of a level shift, one onset in all, then adapts to the new level', () => {
     // Prepare
     const noise = gaussian(13);
     const points = series(N, (i) => 100 + noise() + (i >= AT ? 8 : 0));
@@ -67,9 +75,28 @@ describe('detector on synthetic series', () => {
     const { scored } = run(points);
     // Assess
     expect(maxScore(scored, AT, AT + 3)).toBeGreaterThanOrEqual(ALERT);
-    const alarms = scored.slice(AT).filter((s) => s.score >= ALERT).length;
-    expect(alarms).toBe(1);
+    // The short memory holds the shift for a few points; as onsets it is one anomaly.
+    const alarms = scored.map((s, i) => [i, s.score] as const).filter(([, s]) => s >= ALERT);
+    expect(alarms.every(([i]) => i >= AT && i < AT + DEFAULT_DETECTOR_CONFIG.shortPoints)).toBe(
+      true,
+    );
+    expect(onsets(scored).slice(AT).filter((s) => s >= ALERT)).toHaveLength(1);
     expect(maxScore(scored, AT + 500)).toBeLessThan(ALERT);
+  });
+
+  it('alarms on a drift: a shift too small for any one point, held for several', () => {
+    // Prepare: +2.5 standard deviations, so that no single point is remarkable.
+    const noise = gaussian(29);
+    const points = series(N, (i) => 100 + noise() + (i >= AT ? 2.5 : 0));
+    // Act
+    const { scored } = run(points);
+    // Assess
+    expect(maxScore(scored, AFTER_WARMUP, AT)).toBeLessThan(ALERT);
+    const at = scored.findIndex((s, i) => i >= AT && s.score >= ALERT);
+    expect(at).toBeGreaterThan(AT);
+    expect(at).toBeLessThan(AT + 2 * DEFAULT_DETECTOR_CONFIG.shortPoints);
+    expect(scored[at]!.attribution[0]).toMatchObject({ feature: 'value', direction: 'up' });
+    expect(scored[at]!.explanation).toMatch(/value has risen to about 10\d(\.\d+)? lately/);
   });
 
   it('alarms when the variance jumps', () => {

@@ -146,7 +146,7 @@ describe('detector state', () => {
     expect(() => deserializeState(JSON.stringify({ ...good, ch: [] }))).toThrow(/field ch/);
   });
 
-  it('starts a series afresh from a state of the earlier detector (versions 2 and 3)', () => {
+  it('starts a series afresh from a state of the earlier detector (versions 2 to 4)', () => {
     // Prepare
     const old = JSON.stringify({ v: 3, n: 5000, slowM: 3, hist: [1, 2] });
     // Act
@@ -154,6 +154,9 @@ describe('detector state', () => {
     // Assess
     expect(s).toEqual(initialState());
     expect(deserializeState(JSON.stringify({ v: 2 }))).toEqual(initialState());
+    // Version 4 had six numbers per channel; its models lack the recent level.
+    const v4 = { v: 4, n: 40, lastTs: 0, ch: { value: [40, 1, 1, 1, 1, 1] }, hist: [] };
+    expect(deserializeState(JSON.stringify(v4))).toEqual(initialState());
   });
 
   it('keeps the state of a whole-window series under 8 KB after 30k windows', () => {
