@@ -123,8 +123,11 @@ export function observedOf(window: MetricsWindow): number {
 export function pointOf(window: MetricsWindow): Point {
   const d = window.data;
   const point: Point = { timestampMs: Date.parse(d.windowStart), value: observedOf(window) + 0 };
-  if (d.kind === 'log') point.valueIsCount = true;
-  else {
+  if (d.kind === 'log') {
+    point.valueIsCount = true;
+    // A log series has a window only when something was logged: the gaps are windows of 0.
+    point.windowMs = d.windowSeconds * 1000;
+  } else {
     point.count = d.count + 0;
     point.p50 = d.p50 + 0;
     point.p90 = d.p90 + 0;

@@ -34,6 +34,12 @@ export interface Point {
   max?: number;
   /** `value` counts events (a log series): modelled like `count`, with at least Poisson noise. */
   valueIsCount?: boolean;
+  /**
+   * Length of the window (ms) of a log series (`valueIsCount`). Such a series has a window only
+   * when something was logged, so a gap between window starts is a run of windows that counted 0;
+   * the detector learns them as such before it scores the point (see `learnSilence`).
+   */
+  windowMs?: number;
 }
 
 /** How one feature of a window moved, and its share of the evidence. */
@@ -82,6 +88,12 @@ const MAD_TO_SD = Math.sqrt(Math.PI / 2);
 const RELATIVE_RESOLUTION = 1e-9;
 /** Half-width of the expected range in standard deviations (display and recovery only). */
 const EXPECTED_SIGMAS = 3;
+/**
+ * Most silent windows of a log series learnt before one point, in memories (`baselinePoints`): after
+ * three memories of zeros the earlier history weighs e^−3 ≈ 5% in the level and the scales, so a
+ * longer silence changes the model little more, and the work per window stays bounded.
+ */
+const SILENCE_MEMORIES = 3;
 /** Surprisal above which a feature counts as having moved: p ≤ 0.01. */
 const MOVED_SURPRISAL = Math.log(100);
 const LN10 = Math.log(10);
@@ -310,6 +322,29 @@ function attribute(evidence: readonly Evidence[], valueName: string): Attributio
 }
 
 /**
+ * The windows a log series did not emit before `point` counted 0: learn them, oldest first, as
+ * ordinary points (model, calibration, points seen) without scoring them. Without this, a series
+ * that exists only when errors are logged has almost no history, stays in warm-up, and a burst
+ * after a quiet spell is judged against the last burst instead of against the silence.
+ */
+function learnSilence(s: DetectorState, point: Point, config: DetectorConfig): void {
+  const w = point.windowMs;
+  if (point.valueIsCount !== true || w === undefined || s.lastTs === null) return;
+  const gap = Math.round((point.timestampMs - s.lastTs) / w) - 1;
+  const silent = Math.min(gap, SILENCE_MEMORIES * config.baselinePoints);
+  // Every point has a value, so a series with a previous point has its value model.
+  const c = s.ch.value;
+  if (!c) return;
+  for (let i = 0; i < silent; i++) {
+    const e = testAndLearn(c, 'value', 0, true, config);
+    if (s.n >= config.warmupPoints) {
+      calibrationAdd(s.hist, e ? e.surprisal : 0, config.calibrationPoints);
+    }
+    s.n += 1;
+  }
+}
+
+/**
  * Score one point and return the next state. Pure and deterministic: the input state is not
  * mutated, and the same (state, point, config) always gives the same result, so a redelivered
  * window replayed on the stored state reproduces the stored outcome.
@@ -348,7 +383,12 @@ export function updateInPlace(
     const x = channelValue(point, ch);
     if (x !== undefined) values.push([ch, x]);
   }
+  const w = point.windowMs;
+  if (w !== undefined && !(Number.isFinite(w) && w > 0)) {
+    throw new DetectorError('point windowMs must be finite and positive');
+  }
   const s = state;
+  learnSilence(s, point, config);
   const warming = s.n < config.warmupPoints;
   // The range expected before this point is learnt (a new series: the point itself).
   // A count's range is computed on its log scale (with its Poisson floor) and mapped back.

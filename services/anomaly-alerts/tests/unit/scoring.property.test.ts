@@ -163,4 +163,32 @@ describe('scoreWindow rules', () => {
     expect(out.alert?.data).toMatchObject({ status: 'open', metric: 'log.count', observed: 400 });
     expect(out.item.outbox.map((e) => e.id)).toEqual([out.alert?.id]);
   });
+
+  it('alerts on an error burst after silence on a log series that has windows only when it logs', () => {
+    // Prepare: a single error every 97 minutes (no window in between), 25 times.
+    let item: SeriesItem | undefined;
+    for (let k = 1; k <= 25; k++) {
+      const o = scoreWindow(
+        item,
+        windowAt(97 * k, 1, { kind: 'log' }),
+        NOW,
+        DEFAULT_DETECTOR_CONFIG,
+        DEFAULT_ALERTING_CONFIG,
+      );
+      if (o.kind === 'apply') item = o.item;
+    }
+    // Act: four quiet hours later, 40 errors in a minute
+    const out = scoreWindow(
+      item,
+      windowAt(97 * 25 + 240, 40, { kind: 'log' }),
+      NOW,
+      DEFAULT_DETECTOR_CONFIG,
+      DEFAULT_ALERTING_CONFIG,
+    );
+    // Assess: the silent minutes were learnt as zero counts, so the series is past warm-up
+    expect(out.kind).toBe('apply');
+    if (out.kind !== 'apply') return;
+    expect(out.scored.warmingUp).toBe(false);
+    expect(out.alert?.data).toMatchObject({ status: 'open', metric: 'log.count', observed: 40 });
+  });
 });

@@ -80,7 +80,11 @@ describe('detector on synthetic series', () => {
     expect(alarms.every(([i]) => i >= AT && i < AT + DEFAULT_DETECTOR_CONFIG.shortPoints)).toBe(
       true,
     );
-    expect(onsets(scored).slice(AT).filter((s) => s >= ALERT)).toHaveLength(1);
+    expect(
+      onsets(scored)
+        .slice(AT)
+        .filter((s) => s >= ALERT),
+    ).toHaveLength(1);
     expect(maxScore(scored, AT + 500)).toBeLessThan(ALERT);
   });
 

@@ -11,7 +11,10 @@ const AT = 2500;
 /** Whole telemetry windows: a latency-like series with jitter on every feature. */
 function windows(
   seed: number,
-  change: (i: number, w: Required<Omit<Point, 'timestampMs' | 'valueIsCount'>>) => void = () => {},
+  change: (
+    i: number,
+    w: Required<Omit<Point, 'timestampMs' | 'valueIsCount' | 'windowMs'>>,
+  ) => void = () => {},
 ): Point[] {
   const g = gaussian(seed);
   return Array.from({ length: N }, (_, i) => {
@@ -130,6 +133,77 @@ describe('detector on whole windows', () => {
     expect(scored[AT]!.expectedLow).toBe(0);
     expect(scored[AT]!.expectedHigh).toBeGreaterThan(3);
     expect(scored[AT]!.expectedHigh).toBeLessThan(12);
+  });
+
+  describe('a log series that has a window only when something was logged', () => {
+    const MINUTE = 60_000;
+    /** Sporadic single errors (one minute in about 100, 25 in all), then silence and a burst. */
+    function sparse(burst: number, windowMs?: number): Point[] {
+      const u = rng(37);
+      const points: Point[] = [];
+      let minute = 0;
+      for (let k = 0; k < 25; k++) {
+        minute += 50 + Math.floor(u() * 100);
+        points.push({ timestampMs: T0 + minute * MINUTE, value: 1, valueIsCount: true });
+      }
+      minute += 240;
+      points.push({ timestampMs: T0 + minute * MINUTE, value: burst, valueIsCount: true });
+      return windowMs === undefined ? points : points.map((p) => ({ ...p, windowMs }));
+    }
+
+    it('alarms on a burst after silence: the missing windows are learnt as zero counts', () => {
+      // Act
+      const { scored, state } = run(sparse(40, MINUTE));
+      // Assess
+      const burst = scored.at(-1)!;
+      expect(burst.warmingUp).toBe(false);
+      expect(burst.score).toBeGreaterThanOrEqual(ALERT);
+      expect(burst.explanation).toMatch(/count (rose|jumped)/);
+      expect(maxScore(scored, 0, scored.length - 1)).toBeLessThan(ALERT);
+      // Every minute since the first window is a point of the model: the gaps counted as zeros.
+      const minutes = (sparse(40).at(-1)!.timestampMs - sparse(40)[0]!.timestampMs) / MINUTE;
+      expect(state.n).toBe(minutes + 1);
+    });
+
+    it('without the window length the same burst is lost in warm-up', () => {
+      // Act
+      const { scored } = run(sparse(40));
+      // Assess
+      expect(scored.at(-1)!.warmingUp).toBe(true);
+      expect(scored.at(-1)!.score).toBe(0);
+    });
+
+    it('a single error after silence is not an anomaly', () => {
+      // Act
+      const { scored } = run(sparse(1, MINUTE));
+      // Assess
+      expect(scored.at(-1)!.warmingUp).toBe(false);
+      expect(scored.at(-1)!.score).toBeLessThan(ALERT);
+    });
+
+    it('bounds the work of a long silence: at most three memories of zeros are learnt', () => {
+      // Prepare
+      let state = initialState();
+      state = update(state, {
+        timestampMs: T0,
+        value: 2,
+        valueIsCount: true,
+        windowMs: MINUTE,
+      }).state;
+      // Act: a year of silent minutes
+      const year = 365 * 1440;
+      const r = update(state, {
+        timestampMs: T0 + year * MINUTE,
+        value: 2,
+        valueIsCount: true,
+        windowMs: MINUTE,
+      });
+      // Assess
+      expect(r.state.n).toBe(1 + 3 * 288 + 1);
+      expect(() =>
+        update(state, { timestampMs: T0 + MINUTE, value: 1, valueIsCount: true, windowMs: 0 }),
+      ).toThrow(/windowMs/);
+    });
   });
 
   it('rejects a window with a non-finite feature or a negative count and leaves the state untouched', () => {
