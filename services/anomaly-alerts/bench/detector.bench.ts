@@ -79,6 +79,62 @@ const windows = defineWorkload({
   build: () => buildWindows(20260115),
 });
 
+/**
+ * Log series that have a window only when something was logged: each window comes 1 to 1,000
+ * minutes after the previous one, so the detector learns the silent minutes as zero counts first
+ * (at most 864 per window). The cost per window includes that.
+ */
+function buildSparseLogWindows(seed: number): MetricsWindow[] {
+  const rnd = prng(seed);
+  const out: MetricsWindow[] = [];
+  const at = new Array<number>(SERIES).fill(0);
+  for (let m = 0; m < WINDOWS_PER_SERIES; m++) {
+    for (let s = 0; s < SERIES; s++) {
+      at[s] = (at[s] as number) + 1 + Math.floor(rnd() * 1000);
+      const dimensions = { level: 'ERROR', service: `svc-${s}` };
+      const series = seriesKey('log.count', dimensions);
+      const start = T0 + (at[s] as number) * 60_000;
+      const windowStart = new Date(start).toISOString();
+      const count = 1 + Math.floor(rnd() * 3);
+      out.push({
+        specversion: '1.0',
+        id: `${series}|${windowStart}|r0`,
+        source: 'streamlens/stream-aggregator',
+        type: 'metrics.window',
+        time: new Date(start + 60_000).toISOString(),
+        subject: series,
+        data: {
+          series,
+          kind: 'log',
+          metric: 'log.count',
+          dimensions,
+          windowStart,
+          windowEnd: new Date(start + 60_000).toISOString(),
+          windowSeconds: 60,
+          revision: 0,
+          count,
+          sum: count,
+          min: 1,
+          max: 1,
+          mean: 1,
+          p50: 1,
+          p90: 1,
+          p99: 1,
+          final: true,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+const sparseLogs = defineWorkload({
+  name: 'anomaly-sparse-log-windows-10k',
+  description: `${SERIES} log.count series × ${WINDOWS_PER_SERIES} windows, 1 to 1,000 silent minutes apart`,
+  events: SERIES * WINDOWS_PER_SERIES,
+  build: () => buildSparseLogWindows(20261207),
+});
+
 /** Bytes of one series' stored state after a long history (a week of minutes), measured at import. */
 function stateBytesAfter(points: number): { detector: number; item: number } {
   let item: SeriesItem | undefined;
@@ -176,6 +232,23 @@ export const suites = [
         const out = update(state, pointOf(w), DEFAULT_DETECTOR_CONFIG);
         score += out.scored.score;
         stored.set(w.data.series, serializeState(out.state));
+      }
+      return score;
+    },
+  }),
+  defineBench({
+    workload: sparseLogs,
+    name: 'anomaly-alerts: detector update per sparse log window (silent minutes learnt as zeros)',
+    kind: 'streamlens',
+    notes: 'a log series that logs rarely: each window first learns the gap since the last one',
+    run: (data) => {
+      const states = new Map<string, ReturnType<typeof initialState>>();
+      let score = 0;
+      for (const w of data) {
+        const state = states.get(w.data.series) ?? initialState(DEFAULT_DETECTOR_CONFIG);
+        const out = updateInPlace(state, pointOf(w), DEFAULT_DETECTOR_CONFIG);
+        score += out.scored.score;
+        states.set(w.data.series, out.state);
       }
       return score;
     },

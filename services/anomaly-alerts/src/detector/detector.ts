@@ -168,6 +168,7 @@ interface Evidence {
  * level usually strays from it (drift: a shift too small for one window to show, held for
  * several). Scales are mean absolute deviations (× √(π/2) to a standard deviation): one
  * outlier moves them in proportion to its size, not its square, and they need no clipping rule.
+ * With `test` false the value is only learnt (a log series' silent window).
  */
 function testAndLearn(
   c: number[],
@@ -175,6 +176,7 @@ function testAndLearn(
   x: number,
   isCount: boolean,
   config: DetectorConfig,
+  test = true,
 ): Evidence | undefined {
   const y = toModel(isCount, x);
   const n = c[CH_N] as number;
@@ -212,7 +214,7 @@ function testAndLearn(
   const zD = eD / (MAD_TO_SD * dD);
 
   let evidence: Evidence | undefined;
-  if (n >= 2) {
+  if (test && n >= 2) {
     // A new value against a scale estimated from n values is Student-t with n − 1 degrees of
     // freedom (capped at the 2N − 1 an EWMA of memory N weighs like): a young series is not
     // sure of its own scale, so a young series does not shout.
@@ -322,10 +324,12 @@ function attribute(evidence: readonly Evidence[], valueName: string): Attributio
 }
 
 /**
- * The windows a log series did not emit before `point` counted 0: learn them, oldest first, as
- * ordinary points (model, calibration, points seen) without scoring them. Without this, a series
- * that exists only when errors are logged has almost no history, stays in warm-up, and a burst
- * after a quiet spell is judged against the last burst instead of against the silence.
+ * The windows a log series did not emit before `point` counted 0: the model learns them, oldest
+ * first, and they count as points seen. They are not tested and not added to the calibration: the
+ * calibration is the distribution of the windows that are scored, and a silent window never is.
+ * Without this, a series that exists only when errors are logged has almost no history, stays in
+ * warm-up, and a burst after a quiet spell is judged against the last burst instead of against the
+ * silence.
  */
 function learnSilence(s: DetectorState, point: Point, config: DetectorConfig): void {
   const w = point.windowMs;
@@ -335,13 +339,8 @@ function learnSilence(s: DetectorState, point: Point, config: DetectorConfig): v
   // Every point has a value, so a series with a previous point has its value model.
   const c = s.ch.value;
   if (!c) return;
-  for (let i = 0; i < silent; i++) {
-    const e = testAndLearn(c, 'value', 0, true, config);
-    if (s.n >= config.warmupPoints) {
-      calibrationAdd(s.hist, e ? e.surprisal : 0, config.calibrationPoints);
-    }
-    s.n += 1;
-  }
+  for (let i = 0; i < silent; i++) testAndLearn(c, 'value', 0, true, config, false);
+  s.n += Math.max(0, silent);
 }
 
 /**
