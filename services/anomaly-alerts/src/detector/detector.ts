@@ -15,6 +15,7 @@ import {
   cloneState,
   type DetectorState,
   newChannel,
+  roundState,
 } from './state.js';
 import { logTwoSidedNormal, logTwoSidedT } from './stats.js';
 
@@ -418,6 +419,7 @@ export function updateInPlace(
   }
   s.n += 1;
   s.lastTs = s.lastTs === null ? ts : Math.max(s.lastTs, ts);
+  roundState(s);
 
   let surprisal = 0;
   for (const e of evidence) surprisal = Math.max(surprisal, e.surprisal);

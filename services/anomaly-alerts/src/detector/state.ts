@@ -62,6 +62,40 @@ export function newChannel(): number[] {
   return new Array<number>(CH_FIELDS).fill(0);
 }
 
+/**
+ * Significant digits kept of every number of a channel model: the detector's scales never go below
+ * 1e-9 of the values' magnitude (`RELATIVE_RESOLUTION`), so digits past the ninth carry nothing it
+ * uses, and 17-digit doubles would make the stored item about twice as long (it is sized for one
+ * DynamoDB write unit).
+ */
+export const STATE_DIGITS = 9;
+
+/**
+ * Round every channel number to `STATE_DIGITS` significant digits, in place. The detector does it
+ * after each update, so the state it keeps in memory is the state it stores: scoring is the same
+ * whether or not the state went through JSON in between.
+ */
+export function roundState(s: DetectorState): void {
+  for (const k of CHANNELS) {
+    const c = s.ch[k];
+    if (!c) continue;
+    for (let i = 0; i < c.length; i++) c[i] = roundDigits(c[i] as number);
+  }
+}
+
+/**
+ * x to `STATE_DIGITS` significant digits. Scaling by an exact power of ten (10^0..10^22), rounding
+ * and scaling back gives the double nearest that decimal, which JSON prints in at most
+ * `STATE_DIGITS` digits; about 20 times faster than `toPrecision`, which remains for the extremes.
+ */
+function roundDigits(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const k = STATE_DIGITS - 1 - Math.floor(Math.log10(Math.abs(x)));
+  if (k >= 0 && k <= 22) return Math.round(x * 10 ** k) / 10 ** k;
+  if (k < 0 && k >= -22) return Math.round(x / 10 ** -k) * 10 ** -k;
+  return Number(x.toPrecision(STATE_DIGITS));
+}
+
 /** A deep copy (update never mutates its input). */
 export function cloneState(s: DetectorState): DetectorState {
   const ch: Partial<Record<Channel, number[]>> = {};
