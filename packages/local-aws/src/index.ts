@@ -57,6 +57,17 @@ export {
 } from './inspect.js';
 export { type WaitOptions, waitFor } from './internal/wait.js';
 export {
+  createKafkaTopics,
+  KAFKA_JVM_FLAGS,
+  type KafkaBroker,
+  type KafkaBrokerOptions,
+  type KafkaTopicRecord,
+  type KafkaTopicSpec,
+  kafkaHome,
+  readKafkaTopic,
+  startKafkaBroker,
+} from './kafka/index.js';
+export {
   type OpenSearchFaults,
   type OpenSearchNode,
   type OpenSearchServer,

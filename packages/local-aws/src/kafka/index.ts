@@ -2,6 +2,7 @@ import { Admin } from '@platformatic/kafka';
 import { ResourceError } from '../errors.js';
 import type { StandInPlugin } from '../types.js';
 import { startKafkaBroker } from './broker.js';
+export { type KafkaTopicRecord, readKafkaTopic } from './inspect.js';
 
 export {
   brokerProperties,
