@@ -114,15 +114,12 @@ export function cloudEventBytesFromKafka(record: KafkaRecordParts): KafkaDecoded
   }
   let contentType: string | undefined;
   let binary = false;
-  for (const [name] of headers) {
-    if (name.length > CE_PREFIX.length && name.startsWith(CE_PREFIX)) binary = true;
-  }
   for (const [name, raw] of headers) {
-    if (name.toLowerCase() === 'content-type') contentType = text(raw);
+    if (name.length > CE_PREFIX.length && name.startsWith(CE_PREFIX)) binary = true;
+    else if (name.toLowerCase() === 'content-type') contentType = text(raw);
   }
   const structured =
-    contentType !== undefined &&
-    contentType.trim().toLowerCase().startsWith('application/cloudevents');
+    contentType?.trim().toLowerCase().startsWith('application/cloudevents') ?? false;
   const mode: KafkaBindingMode = structured ? 'structured' : binary ? 'binary' : 'none';
   if (value === null) return { ok: false, mode, reason: 'the record has no value (a tombstone)' };
   if (mode !== 'binary') return { ok: true, mode, bytes: value };

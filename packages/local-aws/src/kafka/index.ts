@@ -2,7 +2,6 @@ import { Admin } from '@platformatic/kafka';
 import { ResourceError } from '../errors.js';
 import type { StandInPlugin } from '../types.js';
 import { startKafkaBroker } from './broker.js';
-export { type KafkaTopicRecord, readKafkaTopic } from './inspect.js';
 
 export {
   brokerProperties,
@@ -12,6 +11,7 @@ export {
   kafkaHome,
   startKafkaBroker,
 } from './broker.js';
+export { type KafkaTopicRecord, readKafkaTopic } from './inspect.js';
 
 /** A Kafka topic to create on the local broker. */
 export interface KafkaTopicSpec {
