@@ -61,11 +61,17 @@ export {
   KAFKA_JVM_FLAGS,
   type KafkaBroker,
   type KafkaBrokerOptions,
+  type KafkaRecordToWrite,
   type KafkaTopicRecord,
   type KafkaTopicSpec,
   kafkaHome,
+  type LambdaKafkaEvent,
+  type LambdaKafkaEventOptions,
+  type LambdaKafkaEventRecord,
+  lambdaKafkaEvent,
   readKafkaTopic,
   startKafkaBroker,
+  writeKafkaRecords,
 } from './kafka/index.js';
 export {
   type OpenSearchFaults,

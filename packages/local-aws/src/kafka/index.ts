@@ -11,7 +11,18 @@ export {
   kafkaHome,
   startKafkaBroker,
 } from './broker.js';
-export { type KafkaTopicRecord, readKafkaTopic } from './inspect.js';
+export {
+  type LambdaKafkaEvent,
+  type LambdaKafkaEventOptions,
+  type LambdaKafkaEventRecord,
+  lambdaKafkaEvent,
+} from './event.js';
+export {
+  type KafkaRecordToWrite,
+  type KafkaTopicRecord,
+  readKafkaTopic,
+  writeKafkaRecords,
+} from './inspect.js';
 
 /** A Kafka topic to create on the local broker. */
 export interface KafkaTopicSpec {
