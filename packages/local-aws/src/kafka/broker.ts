@@ -1,12 +1,12 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Admin } from '@platformatic/kafka';
 import { findJava } from '../dynamodb/index.js';
 import { StandInStartError } from '../errors.js';
+import { assembledHome, rssOf } from '../internal/jvm.js';
 import { freePort } from '../internal/net.js';
 import { killChild, trackChild, watchChild } from '../internal/processes.js';
 import { waitFor } from '../internal/wait.js';
@@ -35,29 +35,13 @@ export const KAFKA_JVM_FLAGS = [
  * does nothing when it is current. `STREAMLENS_KAFKA_HOME` names an assembled home to use as it is.
  */
 export async function kafkaHome(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const given = env.STREAMLENS_KAFKA_HOME;
-  if (given) {
-    if (!existsSync(join(given, '.assembled'))) {
-      throw new StandInStartError(
-        'kafka',
-        `STREAMLENS_KAFKA_HOME=${given} is not an assembled broker home (no .assembled)`,
-      );
-    }
-    return given;
-  }
-  try {
-    const { stdout } = await promisify(execFile)('bash', [join(BROKER_SOURCES, 'assemble.sh')], {
-      maxBuffer: 1 << 20,
-    });
-    return stdout.trim().split('\n').at(-1) as string;
-  } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-    throw new StandInStartError(
-      'kafka',
-      `cannot assemble the Kafka broker (packages/local-aws/kafka/assemble.sh): ${stderr || String(error)}`,
-      { cause: error },
-    );
-  }
+  return assembledHome({
+    service: 'kafka',
+    label: 'Kafka broker',
+    sources: BROKER_SOURCES,
+    envVar: 'STREAMLENS_KAFKA_HOME',
+    env,
+  });
 }
 
 /**
@@ -120,15 +104,6 @@ export interface KafkaBrokerOptions {
   readonly timeoutMs?: number;
   readonly log?: (message: string) => void;
   readonly env?: NodeJS.ProcessEnv;
-}
-
-function rssOf(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Whether the broker at `bootstrapServers` answers a metadata request. */
