@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createRng, defineBench, defineWorkload } from '@streamlens/bench';
+import type { KafkaEvent } from '@streamlens/lambda-kit/kafka';
 import { kinesisEvent, kinesisRecord } from '@streamlens/lambda-kit/testing';
 import { clientOptions, startLocalAws } from '@streamlens/local-aws';
 import type { KinesisStreamEvent } from 'aws-lambda';
@@ -10,6 +11,7 @@ import { RecordDecoder } from '../src/decode/record-decoder.js';
 import { encodeDelta } from '../src/domain/delta-codec.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../src/domain/engine.js';
 import type { Checkpoint, Delta, StateStore } from '../src/domain/types.js';
+import { KafkaRecordSource } from '../src/sources/kafka.js';
 import { KinesisRecordSource } from '../src/sources/kinesis.js';
 
 /**
@@ -133,6 +135,34 @@ export const suites = [
       }
     },
   }),
+  ...(['kafka-6mb', 'kafka-binary'] as const).map((workload) =>
+    defineBench({
+      workload,
+      name: 'stream-aggregator: decode, validate, window, sketch (no I/O)',
+      kind: 'streamlens',
+      notes: 'KafkaRecordSource + Aggregator.processBatch on a null store, a new engine per run',
+      setup: (data) => ({
+        decode: new RecordDecoder({ seriesDimensions: [], maxRecordBytes: data.maxRecordBytes }),
+      }),
+      run: async (data, s) => {
+        // A new engine each run: one that remembers its lanes' heads skips a batch it applied.
+        const aggregator = new Aggregator(DEFAULT_ENGINE_CONFIG, {
+          store: new NullStore(),
+          windows: nothing,
+          rejects: nothing,
+        });
+        const records = new KafkaRecordSource(data.event as KafkaEvent, s.decode);
+        return aggregator.processBatch(records, Number.POSITIVE_INFINITY);
+      },
+      check: (output, data) => {
+        const out = output as Awaited<ReturnType<Aggregator['processBatch']>>;
+        if (out.failures.length > 0) throw new Error('failures reported');
+        if (out.applied + out.invalid + out.tooLate !== data.records.length) {
+          throw new Error('records not all accounted for');
+        }
+      },
+    }),
+  ),
   defineBench({
     workload: shardBatch,
     name: 'stream-aggregator: one invocation into DynamoDB Local (2,000 series)',
