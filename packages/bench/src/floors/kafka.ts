@@ -1,4 +1,4 @@
-import { floorSeriesKey, type SeriesSums } from './kinesis.js';
+import { addToSums, type SeriesSums } from './kinesis.js';
 
 /** A Lambda Kafka event (MSK or self-managed), as far as the bench reads and builds it. */
 export interface BenchKafkaEvent {
@@ -46,16 +46,7 @@ export function floorKafkaBatch(event: BenchKafkaEvent): Map<string, SeriesSums>
       } catch {
         continue;
       }
-      if (parsed === null || typeof parsed !== 'object') continue;
-      const key = floorSeriesKey(parsed as Parameters<typeof floorSeriesKey>[0]);
-      const value = typeof parsed.data?.value === 'number' ? parsed.data.value : 1;
-      const entry = sums.get(key);
-      if (entry) {
-        entry.count++;
-        entry.sum += value;
-      } else {
-        sums.set(key, { count: 1, sum: value });
-      }
+      addToSums(sums, parsed);
     }
   }
   return sums;
