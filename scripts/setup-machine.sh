@@ -5,8 +5,9 @@
 # - the PostgreSQL 15 server, which the local Redshift stand-in runs on;
 # - cfn-lint (PyPI), which `pnpm run package:check` runs over the packaged templates;
 # - Chromium (Debian's), which the dashboard's browser tests drive through playwright-core;
-# - Maven, which assembles the local OpenSearch node from Maven Central, then the node itself
-#   (packages/local-aws/opensearch/assemble.sh; docs/local-opensearch.md).
+# - Maven, which assembles the local OpenSearch node and the local Kafka broker from Maven
+#   Central, then both (packages/local-aws/{opensearch,kafka}/assemble.sh; docs/local-opensearch.md,
+#   docs/kafka.md).
 # DynamoDB Local starts through a Java source-file launcher (it binds 127.0.0.1 only), and the
 # OpenSearch node's launcher is compiled with javac: both need a JDK, not only a runtime.
 # Safe to run again: it only installs what is missing.
@@ -53,9 +54,11 @@ if [ "$(cfn-lint --version 2>/dev/null)" != "cfn-lint $cfn_lint_version" ]; then
   fi
 fi
 
-# The local OpenSearch node: nothing to do when it is assembled from the current inputs.
+# The local OpenSearch node and Kafka broker: nothing to do when they are assembled from the
+# current inputs.
 if command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then
   bash packages/local-aws/opensearch/assemble.sh >/dev/null
+  bash packages/local-aws/kafka/assemble.sh >/dev/null
 else
-  echo "setup: the OpenSearch node needs Maven and a JDK 17 (Debian: apt-get install maven openjdk-17-jdk-headless)" >&2
+  echo "setup: the OpenSearch node and the Kafka broker need Maven and a JDK 17 (Debian: apt-get install maven openjdk-17-jdk-headless)" >&2
 fi

@@ -21,6 +21,7 @@ export {
   type SizedEventOptions,
 } from './events.js';
 export { blueprintPassThrough, floorFirehoseTransform } from './floors/firehose.js';
+export { type BenchKafkaEvent, floorKafkaBatch } from './floors/kafka.js';
 export { floorKinesisBatch, floorSeriesKey, type SeriesSums } from './floors/kinesis.js';
 export {
   encodeAggregated,

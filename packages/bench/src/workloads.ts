@@ -1,3 +1,4 @@
+import { toKafkaBinary, toKafkaStructured } from '@streamlens/schema';
 import type { FirehoseTransformationEvent, KinesisStreamEvent } from 'aws-lambda';
 import {
   type BuiltEvent,
@@ -5,7 +6,9 @@ import {
   buildKinesisEvent,
   kinesisEventFromPayloads,
   ONE_MIB,
+  type RecordMeta,
 } from './events.js';
+import type { BenchKafkaEvent } from './floors/kafka.js';
 import { floorAggregate, type KplAggregatedRecord, type KplUserRecord } from './floors/kpl.js';
 import { createRecordGenerator, WORKLOAD_MAX_RECORD_BYTES } from './records.js';
 import { createRng } from './rng.js';
@@ -137,6 +140,65 @@ const firehoseWorkload = (targetBytes: number, sourceStreamName?: string): Fireh
 
 const eventBytes = (d: { bytes: number }): number => d.bytes;
 
+/** A Kafka workload: the Lambda Kafka event of the kinesis-6mb records, and their metadata. */
+export interface KafkaWorkload {
+  readonly event: BenchKafkaEvent;
+  readonly records: readonly RecordMeta[];
+  readonly bytes: number;
+  readonly maxRecordBytes: number;
+}
+
+/**
+ * The kinesis-6mb records as one partition's Lambda Kafka event (MSK): each Kinesis record's data
+ * as the value and its partition key as the key, in the CloudEvents Kafka binding's structured
+ * mode (the `content-type` header) or binary mode (attributes in `ce_` headers, which Lambda
+ * spells as lists of byte values; records that are not a CloudEvent object go as they are).
+ */
+function kafkaWorkload(mode: 'structured' | 'binary'): KafkaWorkload {
+  const kinesis = workloads['kinesis-6mb'].data();
+  const bytesOf = (b: Buffer) => [...b];
+  const records = kinesis.event.Records.map((r, offset) => {
+    const value = Buffer.from(r.kinesis.data, 'base64');
+    let encoded: { value: Buffer; headers: Map<string, Buffer> } = toKafkaStructured(value);
+    if (mode === 'binary') {
+      let event: unknown;
+      try {
+        event = JSON.parse(value.toString('utf8'));
+      } catch {
+        event = undefined;
+      }
+      encoded =
+        typeof event === 'object' &&
+        event !== null &&
+        !Array.isArray(event) &&
+        'specversion' in event
+          ? toKafkaBinary(event as Record<string, unknown>)
+          : { value, headers: new Map() };
+    }
+    return {
+      topic: 'events',
+      partition: 0,
+      offset,
+      timestamp: Math.round(r.kinesis.approximateArrivalTimestamp * 1000),
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from(r.kinesis.partitionKey).toString('base64'),
+      value: encoded.value.toString('base64'),
+      headers: [...encoded.headers].map(([name, v]) => ({ [name]: bytesOf(v) })),
+    };
+  });
+  const event: BenchKafkaEvent = {
+    eventSource: 'aws:kafka',
+    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/streamlens-bench/0',
+    records: { 'events-0': records },
+  };
+  return {
+    event,
+    records: kinesis.records,
+    bytes: JSON.stringify(event).length,
+    maxRecordBytes: kinesis.maxRecordBytes,
+  };
+}
+
 /**
  * The shared workloads of docs/performance-targets.md, by name.
  *
@@ -177,6 +239,21 @@ export const workloads = {
       ...buildKinesisEvent({ targetBytes: 6_000_000, seed: WORKLOAD_SEED }),
       maxRecordBytes: WORKLOAD_MAX_RECORD_BYTES,
     }),
+  }),
+  'kafka-6mb': defineWorkload<KafkaWorkload>({
+    name: 'kafka-6mb',
+    description: 'the kinesis-6mb records as an MSK event (one partition), structured CloudEvents',
+    events: (d) => d.records.length,
+    bytes: (d) => d.bytes,
+    build: () => kafkaWorkload('structured'),
+  }),
+  'kafka-binary': defineWorkload<KafkaWorkload>({
+    name: 'kafka-binary',
+    description:
+      'the kinesis-6mb records as an MSK event, binary-mode CloudEvents (ce_ headers as byte lists)',
+    events: (d) => d.records.length,
+    bytes: (d) => d.bytes,
+    build: () => kafkaWorkload('binary'),
   }),
   'kpl-100k-aggregate': kplAggregate,
   'kpl-100k-deaggregate': defineWorkload<KplDeaggregateWorkload>({

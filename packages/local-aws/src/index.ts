@@ -57,6 +57,23 @@ export {
 } from './inspect.js';
 export { type WaitOptions, waitFor } from './internal/wait.js';
 export {
+  createKafkaTopics,
+  KAFKA_JVM_FLAGS,
+  type KafkaBroker,
+  type KafkaBrokerOptions,
+  type KafkaRecordToWrite,
+  type KafkaTopicRecord,
+  type KafkaTopicSpec,
+  kafkaHome,
+  type LambdaKafkaEvent,
+  type LambdaKafkaEventOptions,
+  type LambdaKafkaEventRecord,
+  lambdaKafkaEvent,
+  readKafkaTopic,
+  startKafkaBroker,
+  writeKafkaRecords,
+} from './kafka/index.js';
+export {
   type OpenSearchFaults,
   type OpenSearchNode,
   type OpenSearchServer,

@@ -12,6 +12,7 @@ export const registry: Partial<Record<ServiceName, () => Promise<StandInPlugin>>
   sns: () => import('./sns/index.js').then((m) => m.snsPlugin),
   opensearch: () => import('./opensearch/index.js').then((m) => m.opensearchPlugin),
   redshift: () => import('./redshift-data/index.js').then((m) => m.redshiftPlugin),
+  kafka: () => import('./kafka/index.js').then((m) => m.kafkaPlugin),
 };
 
 /** Names of the registered stand-ins, in start order of the defaults. */

@@ -12,6 +12,7 @@ export const SERVICE_NAMES = [
   'sns',
   'opensearch',
   'redshift',
+  'kafka',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -23,6 +24,8 @@ export const ENDPOINT_ENV = {
   sns: 'AWS_ENDPOINT_URL_SNS',
   opensearch: 'OPENSEARCH_ENDPOINT',
   redshift: 'AWS_ENDPOINT_URL_REDSHIFT_DATA',
+  /** `127.0.0.1:<port>`: Kafka's bootstrap servers, not a URL. */
+  kafka: 'KAFKA_BOOTSTRAP_SERVERS',
 } as const satisfies Record<ServiceName, string>;
 
 /** What the core hands a plug-in's `start`. */

@@ -232,7 +232,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   // the other, and DynamoDB Local's JVM takes seconds.
   const bundles = bundleFunctions(ctx);
   const aws = await startStandIns(
-    options.services ?? registeredServices(),
+    // The Kafka broker is a JVM of its own that only a Kafka ingest needs.
+    options.services ?? registeredServices().filter((name) => name !== 'kafka'),
     region,
     (m) => ctx.notWired.push(m),
     options.runDir,

@@ -5,14 +5,60 @@ import {
   PutRecordsCommand,
   type PutRecordsCommandOutput,
 } from '@aws-sdk/client-kinesis';
+import { Producer } from '@platformatic/kafka';
 import { defineBench, defineWorkload } from '@streamlens/bench';
 import { clientOptions, type LocalAws, startLocalAws } from '@streamlens/local-aws';
 import {
   createGenerator,
+  KafkaProducer,
   KinesisProducer,
   type KinesisSendClient,
   NullKinesisClient,
 } from '../src/index.js';
+
+/** The producer-20k records, sent to the local Kafka broker (4 partitions, fresh topic per run). */
+const producerKafka = defineWorkload<ProducerWorkload>({
+  name: 'producer-20k-kafka',
+  description:
+    'KafkaProducer: the 20 000 records of producer-20k to the local Kafka broker (4 partitions, fresh topic per run)',
+  events: (d) => d.records.length,
+  bytes: (d) => d.records.reduce((n, r) => n + r.data.length, 0),
+  build: () => generated(20_000),
+});
+
+interface LocalKafka {
+  readonly bootstrap: string;
+  readonly aws: LocalAws;
+  /** An idempotent client for the floor (the producer's own settings). */
+  readonly client: Producer<Buffer, Buffer, Buffer, Buffer>;
+}
+
+let kafka: Promise<LocalKafka> | undefined;
+
+/** One broker for the Kafka suites; local-aws stops it when the bench process exits. */
+function startKafka(): Promise<LocalKafka> {
+  kafka ??= (async () => {
+    const aws = await startLocalAws({ services: ['kafka'], quiet: true });
+    const bootstrap = aws.env.KAFKA_BOOTSTRAP_SERVERS as string;
+    const client = new Producer<Buffer, Buffer, Buffer, Buffer>({
+      clientId: 'bench-floor',
+      bootstrapBrokers: [bootstrap],
+      idempotent: true,
+    });
+    return { aws, bootstrap, client };
+  })();
+  return kafka;
+}
+
+/** Runs `send` against a new 4-partition topic (a new log each run, as the Kinesis suites do). */
+async function withFreshTopic(
+  k: LocalKafka,
+  send: (topic: string) => Promise<number>,
+): Promise<number> {
+  const topic = `bench-${randomUUID()}`;
+  await k.aws.createResources({ kafkaTopics: [{ name: topic, partitions: 4 }] });
+  return send(topic);
+}
 
 interface ProducerWorkload {
   records: { data: Uint8Array; partitionKey: string }[];
@@ -201,6 +247,40 @@ export default [
     setup: startKinesalite,
     run: (data, k) =>
       withFreshStream(k, (client, stream) => viaProducer(client, stream, data, true)),
+    check: allDelivered,
+  }),
+  defineBench({
+    workload: producerKafka,
+    name: 'floor: the Kafka client, 500-record idempotent sends one after another',
+    kind: 'floor',
+    setup: startKafka,
+    run: (data, k) =>
+      withFreshTopic(k, async (topic) => {
+        for (let i = 0; i < data.records.length; i += 500) {
+          await k.client.send({
+            messages: data.records.slice(i, i + 500).map((r) => ({
+              topic,
+              key: Buffer.from(r.partitionKey),
+              value: Buffer.from(r.data),
+            })),
+          });
+        }
+        return data.records.length;
+      }),
+    check: allDelivered,
+  }),
+  defineBench({
+    workload: producerKafka,
+    name: 'KafkaProducer (structured CloudEvents, idempotent, acks=all)',
+    kind: 'streamlens',
+    setup: startKafka,
+    run: (data, k) =>
+      withFreshTopic(k, async (topic) => {
+        const producer = new KafkaProducer({ bootstrapServers: k.bootstrap, topic, lingerMs: 0 });
+        await Promise.all(data.records.map((r) => producer.put(r)));
+        await producer.close();
+        return producer.metrics().recordsPut;
+      }),
     check: allDelivered,
   }),
 ];

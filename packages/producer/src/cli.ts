@@ -8,13 +8,19 @@ import { createFirehoseClient, createKinesisClient } from './clients.js';
 import { ProducerConfigError } from './errors.js';
 import { FirehoseProducer } from './firehose.js';
 import { isScenarioName, SCENARIOS } from './generator/scenarios.js';
+import { KafkaProducer } from './kafka.js';
 import { formatProgress, produce } from './produce.js';
 import { KinesisProducer } from './producer.js';
 
 const PRODUCE_HELP = `usage: pnpm produce --stream NAME [options]
+       pnpm produce --target kafka --topic NAME [options]
 
   --stream NAME          Kinesis stream to write to (or --firehose NAME)
   --firehose NAME        Firehose delivery stream instead of a Kinesis stream
+  --target T             kinesis | firehose | kafka (default: from --stream / --firehose)
+  --topic NAME           Kafka topic to write to (with --target kafka)
+  --mode M               Kafka records: structured | binary CloudEvents (default structured)
+  --bootstrap-servers S  Kafka brokers host:port,... (default KAFKA_BOOTSTRAP_SERVERS)
   --rate N               records per second (default 100)
   --duration S           seconds to run (default: until Ctrl-C)
   --seed N               PRNG seed (default 1)
@@ -45,6 +51,10 @@ async function runProduce(argv: string[]): Promise<number> {
     options: {
       stream: { type: 'string' },
       firehose: { type: 'string' },
+      target: { type: 'string' },
+      topic: { type: 'string' },
+      mode: { type: 'string' },
+      'bootstrap-servers': { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
       seed: { type: 'string' },
@@ -66,8 +76,19 @@ async function runProduce(argv: string[]): Promise<number> {
     process.stdout.write(PRODUCE_HELP);
     return 0;
   }
-  if (!values.stream && !values.firehose)
+  const target = values.target ?? (values.firehose ? 'firehose' : 'kinesis');
+  if (target !== 'kinesis' && target !== 'firehose' && target !== 'kafka') {
+    throw new ProducerConfigError(`--target must be kinesis, firehose or kafka, got "${target}"`);
+  }
+  if (target === 'kafka' && !values.topic) {
+    throw new ProducerConfigError('--target kafka needs --topic NAME');
+  }
+  if (target !== 'kafka' && !values.stream && !values.firehose)
     throw new ProducerConfigError('--stream NAME (or --firehose NAME) is required');
+  const mode = values.mode ?? 'structured';
+  if (mode !== 'structured' && mode !== 'binary') {
+    throw new ProducerConfigError(`--mode must be structured or binary, got "${mode}"`);
+  }
   const scenario = values.scenario ?? 'anomalies';
   if (!isScenarioName(scenario)) {
     throw new ProducerConfigError(`--scenario must be one of ${Object.keys(SCENARIOS).join(', ')}`);
@@ -76,19 +97,26 @@ async function runProduce(argv: string[]): Promise<number> {
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
   };
-  const producer = values.firehose
-    ? new FirehoseAdapter(
-        new FirehoseProducer({
-          client: createFirehoseClient(clientOpts),
-          deliveryStreamName: values.firehose,
-        }),
-      )
-    : new KinesisProducer({
-        client: createKinesisClient(clientOpts),
-        streamName: values.stream as string,
-        aggregate: values.aggregate ?? false,
-        ordered: values.ordered ?? false,
-      });
+  const producer =
+    target === 'kafka'
+      ? new KafkaProducer({
+          topic: values.topic as string,
+          mode,
+          bootstrapServers: values['bootstrap-servers'],
+        })
+      : values.firehose
+        ? new FirehoseAdapter(
+            new FirehoseProducer({
+              client: createFirehoseClient(clientOpts),
+              deliveryStreamName: values.firehose,
+            }),
+          )
+        : new KinesisProducer({
+            client: createKinesisClient(clientOpts),
+            streamName: values.stream as string,
+            aggregate: values.aggregate ?? false,
+            ordered: values.ordered ?? false,
+          });
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);

@@ -4,6 +4,7 @@ export { DEFAULT_LINGER_MS } from './core.js';
 export * from './errors.js';
 export * from './firehose.js';
 export * from './generator/index.js';
+export * from './kafka.js';
 export * from './null-sink.js';
 export * from './produce.js';
 export * from './producer.js';

@@ -3,10 +3,15 @@ import { dirname } from 'node:path';
 import type { AnomalyTruth, GeneratorOptions } from './generator/generator.js';
 import { createGenerator, type TrafficGenerator } from './generator/generator.js';
 import { pace } from './generator/pace.js';
-import type { KinesisProducer } from './producer.js';
+import type { ProducerMetrics } from './producer.js';
 
 export interface ProduceOptions extends GeneratorOptions {
-  producer: Pick<KinesisProducer, 'put' | 'flush' | 'metrics'>;
+  /** A Kinesis, Firehose (adapted) or Kafka producer. */
+  producer: {
+    put(record: { data: string | Uint8Array; partitionKey: string }): Promise<unknown>;
+    flush(): Promise<void>;
+    metrics(): Pick<ProducerMetrics, 'latencyMs' | 'inFlightBytes' | 'waitingPuts'>;
+  };
   /** Seconds of schedule to send (default: until `signal` aborts). */
   durationSeconds?: number;
   /** Ground-truth JSON file, rewritten at the end (and every `progress` second when set). */
@@ -82,13 +87,14 @@ export async function produce(opts: ProduceOptions): Promise<ProduceSummary> {
     ...(opts.durationSeconds !== undefined ? { durationSeconds: opts.durationSeconds } : {}),
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
   };
+  const counting = new Set<Promise<void>>();
   for await (const batch of pace(gen, paceOpts)) {
     for (const r of batch) {
       generated++;
       if (r.invalid !== undefined) invalid++;
       lastEventTimeMs = r.eventTimeMs;
       const p = opts.producer.put({ data: r.data, partitionKey: r.partitionKey });
-      p.then(
+      const counted = p.then(
         () => {
           acknowledged++;
         },
@@ -98,6 +104,8 @@ export async function produce(opts: ProduceOptions): Promise<ProduceSummary> {
           failures[code] = (failures[code] ?? 0) + 1;
         },
       );
+      counting.add(counted);
+      void counted.then(() => counting.delete(counted));
       // Backpressure: once puts queue for capacity, wait for this one before generating more.
       if (opts.producer.metrics().waitingPuts > 0) await p.catch(() => undefined);
     }
@@ -112,6 +120,8 @@ export async function produce(opts: ProduceOptions): Promise<ProduceSummary> {
     }
   }
   await opts.producer.flush();
+  // A producer settles its records before their callers' continuations run: wait for the counts.
+  await Promise.all(counting);
   const truth = gen.truth({ untilMs: lastEventTimeMs + 1 });
   if (opts.truthFile) await writeTruth(opts.truthFile, truth, gen);
   const final = snapshot({ acked: 0, at: t0 });

@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './evolution.js';
 export * from './explain.js';
+export * from './kafka-binding.js';
 export * from './kpl.js';
 export * from './limits.js';
 export * from './normalize.js';

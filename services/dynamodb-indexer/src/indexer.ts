@@ -1,7 +1,18 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BackoffOptions } from '@streamlens/lambda-kit';
 import { batchWriteReliably, type SinkFailure } from '@streamlens/lambda-kit/dynamodb';
-import { decodeKinesisRecord, stopAtFirstFailure } from '@streamlens/lambda-kit/kinesis';
+import {
+  decodeKafkaRecord,
+  type KafkaEvent,
+  type KafkaPosition,
+  kafkaRecordsOf,
+} from '@streamlens/lambda-kit/kafka';
+import {
+  type DecodedKinesisRecord,
+  decodeKinesisRecord,
+  type KinesisDecodeFailure,
+  stopAtFirstFailure,
+} from '@streamlens/lambda-kit/kinesis';
 import {
   decodeCloudWatchLogsRecord,
   isGzip,
@@ -43,7 +54,7 @@ export interface InvalidRecordReport {
 
 /** Counters of one batch (metrics and the bench read them). */
 export interface IndexStats {
-  /** Kinesis records in the event. */
+  /** Kinesis (or Kafka) records in the event. */
   records: number;
   /** Events (user records) decoded and valid. */
   events: number;
@@ -57,7 +68,7 @@ export interface IndexStats {
   duplicateKeys: number;
   /** Items that could not be written in time (or at all). */
   unwritten: number;
-  /** Kinesis records reported in batchItemFailures. */
+  /** Records reported in batchItemFailures (Kafka: records not applied). */
   reported: number;
   /** CloudWatch Logs control messages (nothing to index: dropped). */
   controlMessages: number;
@@ -109,8 +120,75 @@ export async function indexBatch(
   deadline: number,
 ): Promise<IndexBatchResult> {
   const records = event.Records ?? [];
+  const decodings = records.map((record): SourceRecordDecoding => {
+    const decoded = decodeKinesisRecord(record);
+    if (decoded.ok) return decoded;
+    return {
+      ok: false,
+      failure: {
+        ...decoded.failure,
+        arrivalTimeMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+        data: Buffer.from(record.kinesis.data, 'base64'),
+      },
+    };
+  });
+  const { failedRecords, ...result } = await indexDecoded(decodings, doc, opts, deadline);
+  const response = stopAtFirstFailure(records, (_r, i) => failedRecords.has(i));
+  result.stats.reported = response.batchItemFailures.length;
+  return { response, ...result };
+}
+
+/**
+ * Indexes one Kafka batch (Amazon MSK or self-managed; docs/kafka.md) as {@link indexBatch} does a
+ * Kinesis one: the same items, keys and quarantine, with the topic-partition and offset as the
+ * stream position. Kafka has no per-record answer here: `unapplied` lists the records whose items
+ * were not all written, and the handler fails the invocation so that the mapping retries the
+ * batch (the writes are idempotent: a retried record overwrites its own item).
+ */
+export async function indexKafkaBatch(
+  event: KafkaEvent,
+  doc: DynamoDBDocumentClient,
+  opts: IndexerOptions,
+  deadline: number,
+): Promise<IndexKafkaBatchResult> {
+  const arn = event.eventSourceArn ?? '';
+  const decodings = kafkaRecordsOf(event).map(({ group, record }) =>
+    decodeKafkaRecord(group, record, arn),
+  );
+  const { failedRecords, ...result } = await indexDecoded(decodings, doc, opts, deadline);
+  const unapplied = [...failedRecords]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const d = decodings[i]!;
+      const at = d.ok ? d.records[0] : d.failure;
+      return { topicPartition: at.shardId, offset: at.sequenceNumber };
+    });
+  result.stats.reported = unapplied.length;
+  return { unapplied, ...result };
+}
+
+/**
+ * One source record (a Kinesis record, a Kafka record) as its user records, or why it has none
+ * (with its arrival time and bytes, for the quarantine item).
+ */
+export type SourceRecordDecoding =
+  | { ok: true; records: readonly DecodedKinesisRecord[] }
+  | { ok: false; failure: KinesisDecodeFailure & { arrivalTimeMs: number; data: Uint8Array } };
+
+/** What {@link indexKafkaBatch} returns. */
+export interface IndexKafkaBatchResult extends Omit<IndexBatchResult, 'response'> {
+  unapplied: KafkaPosition[];
+}
+
+/** The work of both batch kinds: items planned per source record, written, and what failed. */
+async function indexDecoded(
+  decodings: readonly SourceRecordDecoding[],
+  doc: DynamoDBDocumentClient,
+  opts: IndexerOptions,
+  deadline: number,
+): Promise<Omit<IndexBatchResult, 'response'> & { failedRecords: Set<number> }> {
   const stats: IndexStats = {
-    records: records.length,
+    records: decodings.length,
     events: 0,
     indexed: 0,
     compressed: 0,
@@ -156,9 +234,8 @@ export async function indexBatch(
     else failedRecords.add(index);
   };
 
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    const decoded = decodeKinesisRecord(record);
+  for (let i = 0; i < decodings.length; i++) {
+    const decoded = decodings[i]!;
     if (!decoded.ok) {
       const f = decoded.failure;
       quarantine(i, {
@@ -166,10 +243,10 @@ export async function indexBatch(
         sequenceNumber: f.sequenceNumber,
         partitionKey: f.partitionKey,
         eventSourceArn: f.eventSourceArn,
-        arrivalTimeMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+        arrivalTimeMs: f.arrivalTimeMs,
         code: f.code,
         message: f.message,
-        data: Buffer.from(record.kinesis.data, 'base64'),
+        data: f.data,
       });
       continue;
     }
@@ -279,9 +356,7 @@ export async function indexBatch(
     else stats.indexed += p.records.length;
   }
 
-  const response = stopAtFirstFailure(event.Records ?? [], (_r, i) => failedRecords.has(i));
-  stats.reported = response.batchItemFailures.length;
-  return { response, stats, invalid, writeFailures };
+  return { stats, invalid, writeFailures, failedRecords };
 }
 
 /** One PutItem, classified. */

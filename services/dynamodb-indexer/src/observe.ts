@@ -8,7 +8,7 @@ const COUNT = MetricUnit.Count;
  * hold personal data; the quarantine item keeps it), write failures, and the batch counters.
  */
 export function recordOutcome(
-  result: IndexBatchResult,
+  result: Pick<IndexBatchResult, 'stats' | 'invalid' | 'writeFailures'>,
   { logger, metrics }: Pick<Observability, 'logger' | 'metrics'>,
 ): void {
   const { stats } = result;

@@ -1,11 +1,16 @@
 import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
 import { defaultProvider as environmentCredentials } from '@streamlens/lambda-kit/aws-credentials';
+import {
+  isKafkaEvent,
+  KafkaBatchIncompleteError,
+  type KafkaEvent,
+} from '@streamlens/lambda-kit/kafka';
 import type { ObjectPutter } from '@streamlens/lambda-kit/s3-put';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { bulkSender, createOpenSearchClient } from './client.js';
 import { loadConfig } from './config.js';
 import { objectDeadLetterSink, objectPut } from './dead-letter.js';
-import { indexBatch } from './indexer.js';
+import { indexBatch, indexKafkaBatch } from './indexer.js';
 import { recordOutcome } from './observe.js';
 import { ensureIndexTemplate } from './template.js';
 
@@ -41,9 +46,12 @@ let templateReady: Promise<void> | undefined;
 const onRetry = (info: { attempt: number; items: number; delayMs: number; reason: string }) =>
   logger.info('Retrying bulk items', info);
 
-/** Kinesis `events` → OpenSearch daily indices (see README). */
+/**
+ * Kinesis `events`, or a Kafka topic (MSK or self-managed), → OpenSearch daily indices (see
+ * README). On Kafka, records not done fail the invocation: the mapping retries the batch.
+ */
 export const handler = lambdaHandler(
-  async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
+  async (event: KinesisStreamEvent | KafkaEvent, context): Promise<KinesisStreamBatchResponse> => {
     if (config.ensureTemplate) {
       templateReady ??= ensureIndexTemplate(client, config.indexer.indexPrefix).catch((error) => {
         templateReady = undefined; // try again on the next invocation
@@ -52,6 +60,15 @@ export const handler = lambdaHandler(
       await templateReady;
     }
     const deadline = deadlineFromContext(context, config.deadlineSafetyMs);
+    if (isKafkaEvent(event)) {
+      const deps = { send, deadLetter, onRetry };
+      const result = await indexKafkaBatch(event, deps, config.indexer, deadline);
+      recordOutcome(result, { logger, metrics });
+      if (result.unapplied.length > 0) {
+        throw new KafkaBatchIncompleteError(result.unapplied.length, result.unapplied);
+      }
+      return { batchItemFailures: [] };
+    }
     const result = await indexBatch(event, { send, deadLetter, onRetry }, config.indexer, deadline);
     recordOutcome(result, { logger, metrics });
     return result.response;

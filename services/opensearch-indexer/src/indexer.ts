@@ -1,4 +1,16 @@
-import { batchResponseFrom, decodeKinesisRecord, shardKeyOf } from '@streamlens/lambda-kit/kinesis';
+import {
+  decodeKafkaRecord,
+  type KafkaEvent,
+  type KafkaPosition,
+  kafkaRecordsOf,
+} from '@streamlens/lambda-kit/kafka';
+import {
+  batchResponseFrom,
+  type DecodedKinesisRecord,
+  decodeKinesisRecord,
+  type KinesisDecodeFailure,
+  shardKeyOf,
+} from '@streamlens/lambda-kit/kinesis';
 import {
   decodeCloudWatchLogsRecord,
   isGzip,
@@ -92,6 +104,80 @@ export async function indexBatch(
   opts: IndexerOptions,
   deadline: number,
 ): Promise<IndexBatchResult> {
+  const sources = (event.Records ?? []).map(
+    (raw): SourceRecord => ({
+      sequenceNumber: raw.kinesis.sequenceNumber,
+      shardKey: shardKeyOf(raw),
+      decoded: decodeKinesisRecord(raw),
+    }),
+  );
+  const { records, ...result } = await indexDecoded(sources, deps, opts, deadline);
+  // Stop at the first failure per shard: that record and every later one of its shard.
+  const failedShards = new Set<string>();
+  const reported: string[] = [];
+  for (const r of records) {
+    if (r.failed) failedShards.add(r.shardKey);
+    if (failedShards.has(r.shardKey)) reported.push(r.sequenceNumber);
+  }
+  return { response: batchResponseFrom(reported), ...result };
+}
+
+/** What {@link indexKafkaBatch} returns. */
+export interface IndexKafkaBatchResult extends Omit<IndexBatchResult, 'response'> {
+  /** Records not (wholly) indexed or dead-lettered: the handler fails the invocation. */
+  readonly unapplied: readonly KafkaPosition[];
+}
+
+/**
+ * Indexes a Kafka batch (Amazon MSK or self-managed; docs/kafka.md) as {@link indexBatch} does a
+ * Kinesis one, with the topic-partition and offset as the position. A record that cannot be read
+ * (a tombstone, unreadable headers or attributes) is a dead letter with its reason. Kafka has no
+ * per-record answer here: `unapplied` lists the records not done, and the handler fails the
+ * invocation so that the mapping retries the batch (documents are indexed by id: a retried record
+ * overwrites its own document).
+ */
+export async function indexKafkaBatch(
+  event: KafkaEvent,
+  deps: IndexerDeps,
+  opts: IndexerOptions,
+  deadline: number,
+): Promise<IndexKafkaBatchResult> {
+  const arn = event.eventSourceArn ?? '';
+  const sources = kafkaRecordsOf(event).map(({ group, record }): SourceRecord => {
+    const decoded = decodeKafkaRecord(group, record, arn);
+    const at = decoded.ok ? decoded.records[0] : decoded.failure;
+    return { sequenceNumber: at.sequenceNumber, shardKey: at.shardId, decoded };
+  });
+  const { records, ...result } = await indexDecoded(sources, deps, opts, deadline);
+  const unapplied = records
+    .filter((r) => r.failed)
+    .map((r) => ({ topicPartition: r.shardKey, offset: r.sequenceNumber }));
+  return { unapplied, ...result };
+}
+
+/**
+ * One source record and its decoding. A failure that carries the record's bytes (a Kafka record
+ * the binding refused) is a dead letter; one without (a Kinesis aggregate that does not decode)
+ * fails the record, for the mapping's retries and on-failure destination.
+ */
+interface SourceRecord {
+  readonly sequenceNumber: string;
+  readonly shardKey: string;
+  readonly decoded:
+    | { ok: true; records: readonly DecodedKinesisRecord[] }
+    | {
+        ok: false;
+        failure: KinesisDecodeFailure & { arrivalTimeMs?: number; data?: Uint8Array };
+      };
+}
+
+/** The work of both batch kinds; every record's state says whether it failed. */
+async function indexDecoded(
+  sources: readonly SourceRecord[],
+  deps: IndexerDeps,
+  opts: IndexerOptions,
+  deadline: number,
+): Promise<Omit<IndexBatchResult, 'response'> & { records: RecordState[] }> {
   const counts: IndexCounts = {
     records: 0,
     events: 0,
@@ -122,18 +208,31 @@ export async function indexBatch(
   const scanned = new ScannedBulkWriter(opts.indexPrefix);
   const invalid: DeadLetter[] = [];
   const invalidOwners: RecordState[] = [];
-  for (const raw of event.Records ?? []) {
+  for (const source of sources) {
     counts.records++;
     const state: RecordState = {
-      sequenceNumber: raw.kinesis.sequenceNumber,
-      shardKey: shardKeyOf(raw),
+      sequenceNumber: source.sequenceNumber,
+      shardKey: source.shardKey,
       failed: false,
     };
     records.push(state);
-    const decoded = decodeKinesisRecord(raw);
+    const decoded = source.decoded;
     if (!decoded.ok) {
       counts.decodeFailures++;
-      state.failed = true;
+      const f = decoded.failure;
+      if (f.data === undefined) {
+        state.failed = true;
+        continue;
+      }
+      invalid.push({
+        reason: { type: f.code, message: f.message, path: '$' },
+        shardId: f.shardId,
+        sequenceNumber: f.sequenceNumber,
+        subSequenceNumber: undefined,
+        arrivalTimeMs: f.arrivalTimeMs ?? 0,
+        raw: Buffer.from(f.data).toString('base64'),
+      });
+      invalidOwners.push(state);
       continue;
     }
     for (const user of decoded.records) {
@@ -245,16 +344,9 @@ export async function indexBatch(
     }
   }
 
-  // Stop at the first failure per shard: that record and every later one of its shard.
-  const failedShards = new Set<string>();
-  const reported: string[] = [];
-  for (const r of records) {
-    if (r.failed) failedShards.add(r.shardKey);
-    if (failedShards.has(r.shardKey)) reported.push(r.sequenceNumber);
-  }
   counts.failedRecords = records.filter((r) => r.failed).length;
   return {
-    response: batchResponseFrom(reported),
+    records,
     counts,
     rejected: result.rejected,
     unfinished: result.unfinished,

@@ -9,7 +9,7 @@ const COUNT = MetricUnit.Count;
  * what was left unfinished, and the batch counters as metrics.
  */
 export function recordOutcome(
-  result: IndexBatchResult,
+  result: Omit<IndexBatchResult, 'response'> & Partial<Pick<IndexBatchResult, 'response'>>,
   { logger, metrics }: Pick<Observability, 'logger' | 'metrics'>,
 ): void {
   const { counts } = result;
@@ -51,5 +51,7 @@ export function recordOutcome(
   metrics.addMetric('BulkRequests', COUNT, counts.requests);
   metrics.addMetric('BulkItemsRetried', COUNT, counts.retriedItems);
   metrics.addMetric('ControlMessagesDropped', COUNT, counts.controlMessages);
-  metrics.addMetric('RecordsReportedFailed', COUNT, result.response.batchItemFailures.length);
+  // Kinesis: the records reported for redelivery; Kafka: those that fail the invocation.
+  const reported = result.response?.batchItemFailures.length ?? counts.failedRecords;
+  metrics.addMetric('RecordsReportedFailed', COUNT, reported);
 }

@@ -1,5 +1,10 @@
 import { createObservability, deadlineFromContext, lambdaHandler } from '@streamlens/lambda-kit';
 import { createDocumentClient } from '@streamlens/lambda-kit/dynamodb';
+import {
+  isKafkaEvent,
+  KafkaBatchIncompleteError,
+  type KafkaEvent,
+} from '@streamlens/lambda-kit/kafka';
 import { createPutRecordsCall } from '@streamlens/lambda-kit/kinesis';
 import { createObjectPut } from '@streamlens/lambda-kit/s3-put';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -10,6 +15,7 @@ import { RecordDecoder } from './decode/record-decoder.js';
 import { Aggregator } from './domain/engine.js';
 import { recordIdleFlush, recordOutcome } from './observe.js';
 import { batchResponse } from './response.js';
+import { KafkaRecordSource } from './sources/kafka.js';
 import { KinesisRecordSource } from './sources/kinesis.js';
 
 // Built once per container: configuration (fails fast), clients, state store, sinks, engine.
@@ -39,11 +45,27 @@ const aggregator = new Aggregator(config.engine, {
     logger.error(message, { ...context, error: error as Error }),
 });
 
-/** Kinesis `events` → windowed aggregates (exactly-once effect; see README). */
+/**
+ * Kinesis `events`, or a Kafka topic (MSK or self-managed), → windowed aggregates (exactly-once
+ * effect; see README). On Kafka, records not applied fail the invocation: the event source mapping
+ * retries the batch, and the checkpoints per topic-partition and offset skip what was applied.
+ */
 export const handler = lambdaHandler(
-  async (event: KinesisStreamEvent, context): Promise<KinesisStreamBatchResponse> => {
+  async (event: KinesisStreamEvent | KafkaEvent, context): Promise<KinesisStreamBatchResponse> => {
     const deadline = deadlineFromContext(context, config.deadlineSafetyMs);
     const before = { ...store.consumed };
+    if (isKafkaEvent(event)) {
+      const records = new KafkaRecordSource(event, decoder);
+      const outcome = await aggregator.processBatch(records, deadline);
+      recordOutcome(outcome, records.length, { logger, metrics }, unitsSince(before));
+      if (outcome.failures.length > 0) {
+        throw new KafkaBatchIncompleteError(
+          outcome.failures.length,
+          outcome.failures.map((f) => ({ topicPartition: f.shardId, offset: f.seq })),
+        );
+      }
+      return { batchItemFailures: [] };
+    }
     const records = new KinesisRecordSource(event, decoder);
     const outcome = await aggregator.processBatch(records, deadline);
     recordOutcome(outcome, records.length, { logger, metrics }, unitsSince(before));

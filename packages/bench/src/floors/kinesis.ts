@@ -44,16 +44,24 @@ export function floorKinesisBatch(event: KinesisStreamEvent): Map<string, Series
     } catch {
       continue;
     }
-    if (parsed === null || typeof parsed !== 'object') continue;
-    const key = floorSeriesKey(parsed);
-    const value = typeof parsed.data?.value === 'number' ? parsed.data.value : 1;
-    const entry = sums.get(key);
-    if (entry) {
-      entry.count++;
-      entry.sum += value;
-    } else {
-      sums.set(key, { count: 1, sum: value });
-    }
+    addToSums(sums, parsed);
   }
   return sums;
+}
+
+/** Counts a parsed event (anything that is not an object is skipped) in its series' sums. */
+export function addToSums(
+  sums: Map<string, { count: number; sum: number }>,
+  parsed: { type?: unknown; data?: { value?: unknown } } | null,
+): void {
+  if (parsed === null || typeof parsed !== 'object') return;
+  const key = floorSeriesKey(parsed as Parameters<typeof floorSeriesKey>[0]);
+  const value = typeof parsed.data?.value === 'number' ? parsed.data.value : 1;
+  const entry = sums.get(key);
+  if (entry) {
+    entry.count++;
+    entry.sum += value;
+  } else {
+    sums.set(key, { count: 1, sum: value });
+  }
 }

@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { findJava } from '../dynamodb/index.js';
 import { StandInStartError } from '../errors.js';
+import { assembledHome, rssOf } from '../internal/jvm.js';
 import { killChild, trackChild, watchChild } from '../internal/processes.js';
 import { waitFor } from '../internal/wait.js';
 
@@ -40,29 +40,13 @@ export const OPENSEARCH_JVM_FLAGS = [
  * to use as it is.
  */
 export async function openSearchHome(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const given = env.STREAMLENS_OPENSEARCH_HOME;
-  if (given) {
-    if (!existsSync(join(given, '.assembled'))) {
-      throw new StandInStartError(
-        'opensearch',
-        `STREAMLENS_OPENSEARCH_HOME=${given} is not an assembled node home (no .assembled)`,
-      );
-    }
-    return given;
-  }
-  try {
-    const { stdout } = await promisify(execFile)('bash', [join(NODE_SOURCES, 'assemble.sh')], {
-      maxBuffer: 1 << 20,
-    });
-    return stdout.trim().split('\n').at(-1) as string;
-  } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-    throw new StandInStartError(
-      'opensearch',
-      `cannot assemble the OpenSearch node (packages/local-aws/opensearch/assemble.sh): ${stderr || String(error)}`,
-      { cause: error },
-    );
-  }
+  return assembledHome({
+    service: 'opensearch',
+    label: 'OpenSearch node',
+    sources: NODE_SOURCES,
+    envVar: 'STREAMLENS_OPENSEARCH_HOME',
+    env,
+  });
 }
 
 /** A running node started by {@link startOpenSearchNode}. */
@@ -90,15 +74,6 @@ export interface OpenSearchNodeOptions {
   readonly timeoutMs?: number;
   readonly log?: (message: string) => void;
   readonly env?: NodeJS.ProcessEnv;
-}
-
-function rssOf(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

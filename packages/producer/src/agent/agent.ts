@@ -17,9 +17,10 @@ export interface FlowConfig {
   name?: string;
   /** Files to tail; wildcards in the file name only (`/var/log/app/*.log`). */
   filePattern: string;
-  /** Destination: a Kinesis stream or a Firehose delivery stream. */
+  /** Destination: a Kinesis stream, a Firehose delivery stream or a Kafka topic. */
   kinesisStream?: string;
   deliveryStream?: string;
+  kafkaTopic?: string;
   /** Where to start in files found at the first start without a checkpoint (default START_OF_FILE). */
   initialPosition?: 'START_OF_FILE' | 'END_OF_FILE';
   /** Line parser (default `{ format: 'raw' }`: each line sent as it is). */
@@ -69,6 +70,11 @@ export interface AgentConfig {
   /** Endpoints (default AWS_ENDPOINT_URL_KINESIS / _FIREHOSE) and region. */
   kinesis?: { endpoint?: string; region?: string };
   firehose?: { endpoint?: string; region?: string };
+  /**
+   * Kafka brokers (default KAFKA_BOOTSTRAP_SERVERS) and the CloudEvents binding mode of the
+   * records (default structured; docs/kafka.md).
+   */
+  kafka?: { bootstrapServers?: string; mode?: 'structured' | 'binary' };
   /** Emit metrics as CloudWatch Embedded Metric Format lines (Kinesis Agent's setting; default false). */
   'cloudwatch.emitMetrics'?: boolean;
   /** File the EMF lines are appended to (default stdout). */
@@ -662,9 +668,9 @@ function validateConfig(config: AgentConfig): void {
     if (typeof f.filePattern !== 'string' || !f.filePattern) {
       throw new ProducerConfigError(`agent config: flows[${i}].filePattern is required`);
     }
-    if (!f.kinesisStream === !f.deliveryStream) {
+    if ([f.kinesisStream, f.deliveryStream, f.kafkaTopic].filter(Boolean).length !== 1) {
       throw new ProducerConfigError(
-        `agent config: flows[${i}] needs exactly one of kinesisStream, deliveryStream`,
+        `agent config: flows[${i}] needs exactly one of kinesisStream, deliveryStream, kafkaTopic`,
       );
     }
     if (

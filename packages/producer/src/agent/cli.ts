@@ -3,18 +3,31 @@ import { parseArgs } from 'node:util';
 import { createFirehoseClient, createKinesisClient } from '../clients.js';
 import { ProducerConfigError } from '../errors.js';
 import { FirehoseProducer } from '../firehose.js';
+import { KafkaProducer } from '../kafka.js';
 import { KinesisProducer } from '../producer.js';
 import { Agent, type AgentConfig, type AgentSink, type FlowConfig } from './agent.js';
 
 const HELP = `usage: pnpm agent --config FILE
 
-Tails files and sends their lines to Kinesis or Firehose (see packages/producer/README.md for the
+Tails files and sends their lines to Kinesis, Firehose or Kafka (see packages/producer/README.md for the
 configuration). Stops cleanly on SIGINT/SIGTERM (the batch in flight is finished and committed).
 `;
 
-/** Builds the sink of a flow: an ordered Kinesis producer, or a Firehose producer (one line per record). */
+/**
+ * Builds the sink of a flow: an ordered Kinesis producer, a Firehose producer (one line per
+ * record) or a Kafka producer (ordered per key by construction).
+ */
 export function sinkFor(config: AgentConfig, flow: FlowConfig): AgentSink {
   const linger = config.maxBufferAgeMillis ?? 500;
+  if (flow.kafkaTopic) {
+    return new KafkaProducer({
+      bootstrapServers: config.kafka?.bootstrapServers,
+      topic: flow.kafkaTopic,
+      mode: config.kafka?.mode,
+      lingerMs: linger,
+      maxAttempts: 30,
+    });
+  }
   if (flow.kinesisStream) {
     return new KinesisProducer({
       client: createKinesisClient(config.kinesis ?? {}),
