@@ -11,6 +11,39 @@ import type { ProducedLedger } from './feed.js';
 import type { Pipeline } from './pipeline.js';
 import { runStatement } from './sqs/warehouse.js';
 
+type Item = Record<string, AttributeValue>;
+
+/**
+ * What each sink must answer for a reconciliation: the local pipeline answers from its stand-ins
+ * and emulators (`pipelineSinks`), `pnpm smoke` from a deployed stage. An absent sink is reported
+ * as skipped.
+ */
+export interface SinkReader {
+  readonly lake?: {
+    /** The lake's objects under a prefix (all of them without one). */
+    objects(prefix?: string): Promise<{ key: string; body: Uint8Array }[]>;
+    /** Records the Firehose transformation answered Dropped (reported, not checked). */
+    dropped(): number;
+  };
+  readonly eventsTable?: { readonly name: string; items(): Promise<Item[]> };
+  readonly windows?: { readonly seconds: number; items(): Promise<Item[]> };
+  readonly search?: {
+    readonly prefix: string;
+    /** Documents in the index (throws when it cannot count). */
+    count(): Promise<number>;
+  };
+  readonly warehouse?: {
+    readonly eventsTable: string;
+    readonly windowsTable: string;
+    readonly windowsPrefix: string;
+    /** The lake's objects under `windowsPrefix`: the window revisions the loader archives. */
+    windowObjects(): Promise<{ key: string; body: Uint8Array }[]>;
+    query(sql: string): Promise<unknown[][]>;
+    /** Checks that the lake's object notifications were all consumed. */
+    queues(): Check[];
+  };
+}
+
 /** One reconciliation check. */
 export interface Check {
   readonly name: string;
@@ -51,16 +84,16 @@ function fnEnv(pipeline: Pipeline, service: string, variable: string): string | 
   ];
 }
 
-async function lakeCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check[]> {
-  if (pipeline.firehoses.length === 0) {
+async function lakeCheck(sinks: SinkReader, ledger: ProducedLedger): Promise<Check[]> {
+  if (!sinks.lake) {
     return [{ name: 'lake', status: 'skipped', detail: 'no Firehose delivery stream wired' }];
   }
-  const objects = await pipeline.aws.getObjects(pipeline.lakeBucket);
+  const objects = await sinks.lake.objects();
   const ids = new Set<string>();
   let lines = 0;
   let errorRecords = 0;
   for (const o of objects) {
-    const text = (o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body).toString('utf8');
+    const text = Buffer.from(o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body).toString('utf8');
     for (const line of text.split('\n')) {
       if (!line) continue;
       if (o.key.startsWith('errors/')) {
@@ -80,7 +113,7 @@ async function lakeCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Ch
   let missing = 0;
   for (const id of ledger.valid.keys()) if (!ids.has(id)) missing++;
   const unexpected = [...ids].filter((id) => !ledger.valid.has(id)).length;
-  const dropped = pipeline.firehoses.reduce((n, f) => n + f.stats.dropped, 0);
+  const dropped = sinks.lake.dropped();
   return [
     {
       name: 'lake: every valid event in an events/ object',
@@ -99,14 +132,11 @@ async function lakeCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Ch
   ];
 }
 
-async function eventsTableCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check> {
-  const service = 'streamlens-dynamodb-indexer';
-  const env = pipeline.functions.find((f) => f.definition.service === service)?.definition
-    .environment;
-  const table = env ? Object.entries(env).find(([k]) => k.includes('TABLE'))?.[1] : undefined;
-  if (!table)
+async function eventsTableCheck(sinks: SinkReader, ledger: ProducedLedger): Promise<Check> {
+  if (!sinks.eventsTable)
     return { name: 'events table', status: 'skipped', detail: 'dynamodb-indexer not wired' };
-  const items = await pipeline.scanTable(table);
+  const table = sinks.eventsTable.name;
+  const items = await sinks.eventsTable.items();
   const ids = new Set<string>();
   for (const item of items) {
     const id = str(item.id);
@@ -123,11 +153,11 @@ async function eventsTableCheck(pipeline: Pipeline, ledger: ProducedLedger): Pro
   };
 }
 
-async function windowsCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check> {
-  const table = fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE_NAME');
-  const seconds = Number(fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_SECONDS') ?? 60);
-  if (!table) return { name: 'windows', status: 'skipped', detail: 'stream-aggregator not wired' };
-  const items = await pipeline.scanTable(table);
+async function windowsCheck(sinks: SinkReader, ledger: ProducedLedger): Promise<Check> {
+  if (!sinks.windows)
+    return { name: 'windows', status: 'skipped', detail: 'stream-aggregator not wired' };
+  const seconds = sinks.windows.seconds;
+  const items = await sinks.windows.items();
   const perStart = new Map<string, { count: number; allFinal: boolean }>();
   for (const item of items) {
     if (str(item.kind) !== 'telemetry') continue;
@@ -181,50 +211,43 @@ async function windowsCheck(pipeline: Pipeline, ledger: ProducedLedger): Promise
   };
 }
 
-async function searchCheck(
-  pipeline: Pipeline,
-  ledger: ProducedLedger,
-  wired: boolean,
-): Promise<Check> {
+/** Documents in `${prefix}*` of an OpenSearch endpoint that needs no signing (refreshed first). */
+export async function countDocuments(endpoint: string, prefix: string): Promise<number> {
+  await fetch(`${endpoint}/_refresh`, { method: 'POST' }).catch(() => undefined);
+  const res = await fetch(`${endpoint}/${prefix}*/_count`);
+  const body = (await res.json()) as { count?: number };
+  if (typeof body.count !== 'number') throw new Error(`HTTP ${res.status}`);
+  return body.count;
+}
+
+async function searchCheck(sinks: SinkReader, ledger: ProducedLedger): Promise<Check> {
   const name = 'search index: one document per valid event';
-  const endpoint = pipeline.aws.env.OPENSEARCH_ENDPOINT;
-  const prefix = fnEnv(pipeline, 'streamlens-opensearch-indexer', 'INDEX_PREFIX') ?? '';
-  if (!wired || !endpoint)
+  if (!sinks.search)
     return { name, status: 'skipped', detail: 'opensearch-indexer or its stand-in not wired' };
+  const { prefix } = sinks.search;
   try {
-    await fetch(`${endpoint}/_refresh`, { method: 'POST' }).catch(() => undefined);
-    const res = await fetch(`${endpoint}/${prefix}*/_count`);
-    const body = (await res.json()) as { count?: number };
-    if (typeof body.count !== 'number') throw new Error(`HTTP ${res.status}`);
+    const count = await sinks.search.count();
     return {
       name,
-      status: body.count === ledger.valid.size ? 'ok' : 'failed',
-      detail: `${body.count} documents in ${prefix}* for ${ledger.valid.size} valid events`,
+      status: count === ledger.valid.size ? 'ok' : 'failed',
+      detail: `${count} documents in ${prefix}* for ${ledger.valid.size} valid events`,
       expected: ledger.valid.size,
-      actual: body.count,
+      actual: count,
     };
   } catch (error) {
     return { name, status: 'skipped', detail: `cannot count documents: ${String(error)}` };
   }
 }
 
-async function warehouseChecks(pipeline: Pipeline, ledger: ProducedLedger): Promise<Check[]> {
-  const loader = pipeline.functions.find((f) => f.sqsMappings.length > 0 && pipeline.warehouse);
-  if (!pipeline.warehouse || !loader) {
+async function warehouseChecks(sinks: SinkReader, ledger: ProducedLedger): Promise<Check[]> {
+  const warehouse = sinks.warehouse;
+  if (!warehouse) {
     return [{ name: 'warehouse', status: 'skipped', detail: 'warehouse-loader not wired' }];
   }
-  const env = loader.definition.environment;
-  const eventsTable = env.EVENTS_TABLE || 'events';
-  const windowsTable = env.WINDOWS_TABLE || 'metrics_windows';
-  const client = pipeline.aws.clients().redshiftData;
-  const target = pipeline.warehouse.target;
+  const { eventsTable, windowsTable } = warehouse;
   const checks: Check[] = [];
   try {
-    const [row] = await runStatement(
-      client,
-      target,
-      `SELECT COUNT(*), COUNT(DISTINCT id) FROM ${eventsTable}`,
-    );
+    const [row] = await warehouse.query(`SELECT COUNT(*), COUNT(DISTINCT id) FROM ${eventsTable}`);
     const rows = Number(row?.[0] ?? 0);
     const distinct = Number(row?.[1] ?? 0);
     checks.push({
@@ -235,8 +258,8 @@ async function warehouseChecks(pipeline: Pipeline, ledger: ProducedLedger): Prom
       actual: rows,
     });
     // Windows: one row per (series, window start, revision) archived under aggregates/.
-    const prefix = env.WINDOWS_PREFIX || 'aggregates/';
-    const objects = await pipeline.aws.getObjects(pipeline.lakeBucket, prefix);
+    const prefix = warehouse.windowsPrefix;
+    const objects = await warehouse.windowObjects();
     const keys = new Set<string>();
     for (const o of objects) {
       const text = Buffer.from(o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body).toString(
@@ -254,7 +277,7 @@ async function warehouseChecks(pipeline: Pipeline, ledger: ProducedLedger): Prom
         }
       }
     }
-    const [wrow] = await runStatement(client, target, `SELECT COUNT(*) FROM ${windowsTable}`);
+    const [wrow] = await warehouse.query(`SELECT COUNT(*) FROM ${windowsTable}`);
     const windows = Number(wrow?.[0] ?? 0);
     checks.push({
       name: `warehouse: ${windowsTable} holds every archived window revision once`,
@@ -266,13 +289,90 @@ async function warehouseChecks(pipeline: Pipeline, ledger: ProducedLedger): Prom
   } catch (error) {
     checks.push({ name: 'warehouse', status: 'failed', detail: `cannot query: ${String(error)}` });
   }
-  for (const m of loader.sqsMappings) {
-    const dlq = m.queue.options.redrive?.deadLetter;
-    const notified = pipeline.lakeNotifier?.stats.objects ?? 0;
+  checks.push(...warehouse.queues());
+  return checks;
+}
+
+/** The local pipeline's sinks: its stand-ins, and what its emulators counted. */
+export function pipelineSinks(pipeline: Pipeline): SinkReader {
+  const wired = new Set(pipeline.functions.map((f) => f.definition.service));
+  const indexerEnv = pipeline.functions.find(
+    (f) => f.definition.service === 'streamlens-dynamodb-indexer',
+  )?.definition.environment;
+  const eventsTable = indexerEnv
+    ? Object.entries(indexerEnv).find(([k]) => k.includes('TABLE'))?.[1]
+    : undefined;
+  const windowTable = fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE_NAME');
+  const endpoint = pipeline.aws.env.OPENSEARCH_ENDPOINT;
+  const prefix = fnEnv(pipeline, 'streamlens-opensearch-indexer', 'INDEX_PREFIX') ?? '';
+  const loader = pipeline.functions.find((f) => f.sqsMappings.length > 0 && pipeline.warehouse);
+  const warehouse = pipeline.warehouse;
+  const env = loader?.definition.environment;
+  return {
+    ...(pipeline.firehoses.length > 0
+      ? {
+          lake: {
+            objects: (p?: string) => pipeline.aws.getObjects(pipeline.lakeBucket, p),
+            dropped: () => pipeline.firehoses.reduce((n, f) => n + f.stats.dropped, 0),
+          },
+        }
+      : {}),
+    ...(eventsTable
+      ? { eventsTable: { name: eventsTable, items: () => pipeline.scanTable(eventsTable) } }
+      : {}),
+    ...(windowTable
+      ? {
+          windows: {
+            seconds: Number(
+              fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_SECONDS') ?? 60,
+            ),
+            items: () => pipeline.scanTable(windowTable),
+          },
+        }
+      : {}),
+    ...(wired.has('streamlens-opensearch-indexer') && endpoint
+      ? { search: { prefix, count: () => countDocuments(endpoint, prefix) } }
+      : {}),
+    ...(warehouse && loader && env
+      ? {
+          warehouse: {
+            eventsTable: env.EVENTS_TABLE || 'events',
+            windowsTable: env.WINDOWS_TABLE || 'metrics_windows',
+            windowsPrefix: env.WINDOWS_PREFIX || 'aggregates/',
+            windowObjects: () =>
+              pipeline.aws.getObjects(pipeline.lakeBucket, env.WINDOWS_PREFIX || 'aggregates/'),
+            query: (sql: string) =>
+              runStatement(pipeline.aws.clients().redshiftData, warehouse.target, sql),
+            queues: () =>
+              loader.sqsMappings.map((m): Check => {
+                const dlq = m.queue.options.redrive?.deadLetter;
+                const notified = pipeline.lakeNotifier?.stats.objects ?? 0;
+                return {
+                  name: `warehouse: every lake object notification consumed (${m.queue.name})`,
+                  status: m.queue.size() === 0 && (dlq?.size() ?? 0) === 0 ? 'ok' : 'failed',
+                  detail: `${notified} objects notified, ${m.queue.stats.sent} messages, ${m.stats.messagesDeleted} deleted after a load, ${m.queue.size()} left, ${dlq?.size() ?? 0} in ${dlq?.name ?? 'no DLQ'}`,
+                };
+              }),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The data checks of every sink against what was produced. */
+export async function reconcileSinks(sinks: SinkReader, ledger: ProducedLedger): Promise<Check[]> {
+  const checks: Check[] = [
+    ...(await lakeCheck(sinks, ledger)),
+    await eventsTableCheck(sinks, ledger),
+    await windowsCheck(sinks, ledger),
+    await searchCheck(sinks, ledger),
+    ...(await warehouseChecks(sinks, ledger)),
+  ];
+  if (ledger.rejected > 0) {
     checks.push({
-      name: `warehouse: every lake object notification consumed (${m.queue.name})`,
-      status: m.queue.size() === 0 && (dlq?.size() ?? 0) === 0 ? 'ok' : 'failed',
-      detail: `${notified} objects notified, ${m.queue.stats.sent} messages, ${m.stats.messagesDeleted} deleted after a load, ${m.queue.size()} left, ${dlq?.size() ?? 0} in ${dlq?.name ?? 'no DLQ'}`,
+      name: 'producer: every record accepted by Kinesis',
+      status: 'failed',
+      detail: `${ledger.rejected} records rejected after the producer's retries`,
     });
   }
   return checks;
@@ -348,14 +448,8 @@ export async function reconcile(
   ledger: ProducedLedger,
   alerts: readonly SeenAlert[] = [],
 ): Promise<Reconciliation> {
-  const checks: Check[] = [
-    ...(await lakeCheck(pipeline, ledger)),
-    await eventsTableCheck(pipeline, ledger),
-    await windowsCheck(pipeline, ledger),
-  ];
+  const checks = await reconcileSinks(pipelineSinks(pipeline), ledger);
   const wired = new Set(pipeline.functions.map((f) => f.definition.service));
-  checks.push(await searchCheck(pipeline, ledger, wired.has('streamlens-opensearch-indexer')));
-  checks.push(...(await warehouseChecks(pipeline, ledger)));
   // Alert quality is a measurement of the detector, not a check that data arrived: it is reported
   // beside the reconciliation with its own verdict (`alertQuality`), as throughput is.
   const alertVerdict = wired.has('streamlens-anomaly-alerts')
@@ -364,13 +458,6 @@ export async function reconcile(
         alerts.length,
       )
     : undefined;
-  if (ledger.rejected > 0) {
-    checks.push({
-      name: 'producer: every record accepted by Kinesis',
-      status: 'failed',
-      detail: `${ledger.rejected} records rejected after the producer's retries`,
-    });
-  }
   const byDestination = new Map<string, { batches: number; records: number }>();
   for (const { destinationArn, record } of pipeline.failures.records) {
     const entry = byDestination.get(destinationArn) ?? { batches: 0, records: 0 };
