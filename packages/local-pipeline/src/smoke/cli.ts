@@ -10,11 +10,11 @@ import { stageResources } from './stage.js';
 const USAGE = `usage: pnpm smoke --stage STAGE [options]
 
 Produces events into the stage's events stream, waits for every sink and reconciles it as
-pnpm start does. Credentials and region: the AWS SDK's default chain (AWS_PROFILE, AWS_REGION, ...);
+pnpm start does. Credentials: the AWS SDK's default chain (AWS_PROFILE, SSO, roles, ...);
 AWS_ENDPOINT_URL_KINESIS / _S3 / _DYNAMODB point it elsewhere (the local stand-ins).
 
   --stage NAME               the deployed stage (required)
-  --region NAME              default: the SDK's (AWS_REGION, the profile), else us-east-1
+  --region NAME              default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
   --events N                 events to produce (default 1000)
   --rate N                   events per second (default 100)
   --scenario NAME            steady | anomalies | noisy | invalid-heavy | logs (default anomalies)

@@ -1,28 +1,14 @@
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { scanTable } from '@streamlens/local-aws';
 import type { ProducedLedger } from '../feed.js';
 import type { SinkReader } from '../reconcile.js';
 import type { StageResources } from './stage.js';
-
-type Item = Record<string, AttributeValue>;
 
 /** S3 and DynamoDB clients of the stage's account and region. */
 export interface SmokeClients {
   readonly s3: S3Client;
   readonly dynamodb: DynamoDBClient;
-}
-
-async function scanAll(dynamodb: DynamoDBClient, table: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await dynamodb.send(
-      new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 /** Objects written since `sinceMs`, with their bytes (bodies read once and kept). */
@@ -96,13 +82,13 @@ export function deployedSinks(
     },
     eventsTable: {
       name: resources.eventsTable,
-      items: () => scanAll(dynamodb, resources.eventsTable),
+      items: () => scanTable(dynamodb, resources.eventsTable),
     },
     windows: {
       seconds: resources.windowSeconds,
       items: async () => {
         const first = Math.floor(ledger.firstEventMs / windowMs) * windowMs;
-        return (await scanAll(dynamodb, resources.windowsTable)).filter((item) => {
+        return (await scanTable(dynamodb, resources.windowsTable)).filter((item) => {
           const start = Date.parse(
             item.windowStart && 'S' in item.windowStart ? (item.windowStart.S ?? '') : '',
           );
