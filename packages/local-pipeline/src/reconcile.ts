@@ -212,7 +212,7 @@ async function windowsCheck(sinks: SinkReader, ledger: ProducedLedger): Promise<
 }
 
 /** Documents in `${prefix}*` of an OpenSearch endpoint that needs no signing (refreshed first). */
-export async function countDocuments(endpoint: string, prefix: string): Promise<number> {
+async function countDocuments(endpoint: string, prefix: string): Promise<number> {
   await fetch(`${endpoint}/_refresh`, { method: 'POST' }).catch(() => undefined);
   const res = await fetch(`${endpoint}/${prefix}*/_count`);
   const body = (await res.json()) as { count?: number };
