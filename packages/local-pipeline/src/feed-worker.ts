@@ -27,6 +27,7 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
     types: [] as string[],
     times: [] as number[],
     sentAt: [] as number[],
+    series: [] as string[],
     invalid: 0,
     rejected: 0,
     resent: 0,
@@ -35,10 +36,20 @@ async function run(port: NonNullable<typeof parentPort>, data: FeedWorkerData): 
     if (batch.ids.length + batch.invalid + batch.rejected + batch.resent === 0) return;
     const message: FeedWorkerMessage = { kind: 'settled', ...batch };
     port.postMessage(message);
-    batch = { ids: [], types: [], times: [], sentAt: [], invalid: 0, rejected: 0, resent: 0 };
+    batch = {
+      ids: [],
+      types: [],
+      times: [],
+      sentAt: [],
+      series: [],
+      invalid: 0,
+      rejected: 0,
+      resent: 0,
+    };
   };
   const sink: FeedSink = {
-    valid(id, type, timeMs, sentAtMs) {
+    valid(id, type, timeMs, sentAtMs, series) {
+      batch.series.push(series);
       batch.ids.push(id);
       batch.types.push(type);
       batch.times.push(timeMs);

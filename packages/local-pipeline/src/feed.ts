@@ -9,12 +9,13 @@ import {
   type KinesisSendClient,
   pace,
 } from '@streamlens/producer';
+import { seriesKeyOf } from '@streamlens/schema';
 import { LocalPipelineError } from './errors.js';
 
 /** What was sent: the ground truth the reconciliation checks the sinks against. */
 export interface ProducedLedger {
   /** Ids of valid events that Kinesis accepted, with type and event time. */
-  readonly valid: Map<string, { type: string; timeMs: number }>;
+  readonly valid: Map<string, { type: string; timeMs: number; series?: string }>;
   invalid: number;
   rejected: number;
   /** Valid events sent a second time (`resendEvery`), accepted by Kinesis. */
@@ -57,7 +58,8 @@ export interface FeedOptions {
 
 /** Where the feed reports each record's fate (the ledger, or the worker's batches). */
 export interface FeedSink {
-  valid(id: string, type: string, eventTimeMs: number, sentAtMs: number): void;
+  /** `series`: a telemetry reading's series key, as the aggregator keys it (else ''). */
+  valid(id: string, type: string, eventTimeMs: number, sentAtMs: number, series: string): void;
   invalid(): void;
   rejected(): void;
   /** A second copy of a valid event was accepted (see `resendEvery`). */
@@ -116,7 +118,13 @@ export async function produceTraffic(
           () => {
             if (record.event) {
               if (record.eventTimeMs > lastEventMs) lastEventMs = record.eventTimeMs;
-              sink.valid(record.event.id, record.event.type, record.eventTimeMs, now);
+              sink.valid(
+                record.event.id,
+                record.event.type,
+                record.eventTimeMs,
+                now,
+                record.event.type === 'telemetry.reading' ? seriesKeyOf(record.event) : '',
+              );
             } else sink.invalid();
           },
           () => sink.rejected(),
@@ -149,8 +157,8 @@ export function ledgerSink(
   onProduced?: (eventTimeMs: number, sentAtMs: number) => void,
 ): FeedSink {
   return {
-    valid(id, type, timeMs, sentAtMs) {
-      ledger.valid.set(id, { type, timeMs });
+    valid(id, type, timeMs, sentAtMs, series) {
+      ledger.valid.set(id, series ? { type, timeMs, series } : { type, timeMs });
       ledger.sentAt.set(id, sentAtMs);
       onProduced?.(timeMs, sentAtMs);
       if (timeMs < ledger.firstEventMs) ledger.firstEventMs = timeMs;
@@ -194,6 +202,7 @@ export type FeedWorkerMessage =
       readonly types: string[];
       readonly times: number[];
       readonly sentAt: number[];
+      readonly series: string[];
       readonly invalid: number;
       readonly rejected: number;
       readonly resent: number;
@@ -254,6 +263,7 @@ export async function feedInWorker(
               message.types[i] as string,
               message.times[i] as number,
               message.sentAt[i] as number,
+              message.series[i] as string,
             );
           }
           ledger.invalid += message.invalid;
