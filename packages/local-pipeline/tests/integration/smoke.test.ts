@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws, type LocalAwsConnection } from '@streamlens/local-aws';
 // The producer's validation rule, as the Firehose transformation applies it (not a dependency of
 // this package: only this writer needs it).
-import { validateInputEvent } from '../../../schema/src/index.js';
+import { seriesKeyOf, validateInputEvent } from '@streamlens/schema';
 import { main } from '../../src/smoke/cli.js';
 
 const WINDOW_MS = 60_000;
@@ -53,15 +53,15 @@ async function deployStage(stage: string): Promise<void> {
 
 /**
  * Drain the stage's events stream into its sinks until stopped: each valid event into an events/
- * object and the events table, each invalid record into an errors/ object, and per window one
- * final telemetry item with the count so far. `skipInTable` leaves out that many events from the
+ * object and the events table, each invalid record into an errors/ object, and per series and
+ * window one final telemetry item with the count so far (the aggregator's window table's key). `skipInTable` leaves out that many events from the
  * events table (a sink that lost data).
  */
 function drain(stage: string, skipInTable = 0): { stop(): Promise<void> } {
   const { kinesis, s3, dynamodb } = aws.clients();
   const stream = `streamlens-${stage}-events`;
   const bucket = `streamlens-resources-${stage}-lakebucket-1a2b3c4d5e6f`;
-  const perWindow = new Map<string, number>();
+  const perWindow = new Map<string, { series: string; start: string; count: number }>();
   let skipped = 0;
   let running = true;
   let batch = 0;
@@ -113,7 +113,11 @@ function drain(stage: string, skipInTable = 0): { stop(): Promise<void> } {
             const start = new Date(
               Math.floor(Date.parse(event.time) / WINDOW_MS) * WINDOW_MS,
             ).toISOString();
-            perWindow.set(start, (perWindow.get(start) ?? 0) + 1);
+            const series = seriesKeyOf(event);
+            const key = `${series}\u0000${start}`;
+            const w = perWindow.get(key) ?? { series, start, count: 0 };
+            w.count++;
+            perWindow.set(key, w);
           }
         }
         batch++;
@@ -131,12 +135,12 @@ function drain(stage: string, skipInTable = 0): { stop(): Promise<void> } {
           );
         }
       }
-      for (const [start, count] of perWindow) {
+      for (const { series, start, count } of perWindow.values()) {
         await dynamodb.send(
           new PutItemCommand({
             TableName: `streamlens-${stage}-windows`,
             Item: {
-              series: { S: 'all' },
+              series: { S: series },
               windowStart: { S: start },
               kind: { S: 'telemetry' },
               count: { N: String(count) },
