@@ -101,10 +101,20 @@ export function itemSizeBytes(item: Record<string, unknown>): number {
   return n;
 }
 
+/** A map's entries: 3 bytes, then per entry 1 byte of overhead, its name and its value. */
+function mapSizeBytes(map: Record<string, unknown>): number {
+  let n = 3;
+  for (const [k, v] of Object.entries(map)) {
+    if (v === undefined) continue;
+    n += 1 + Buffer.byteLength(k) + valueSizeBytes(v);
+  }
+  return n;
+}
+
 function valueSizeBytes(v: unknown): number {
   if (v === null || v === undefined) return 1;
   if (typeof v === 'string') return Buffer.byteLength(v);
-  if (typeof v === 'number') return Math.ceil(String(v).replace(/[-.]/g, '').length / 2) + 1;
+  if (typeof v === 'number') return numberSizeBytes(v);
   if (typeof v === 'boolean') return 1;
   if (v instanceof Uint8Array) return v.byteLength;
   if (v instanceof Set) return [...v].reduce((a: number, x) => a + valueSizeBytes(x), 0);
@@ -115,10 +125,23 @@ function valueSizeBytes(v: unknown): number {
     if (entries.length === 1 && first && ATTRIBUTE_VALUE_TYPES.has(first[0])) {
       const [type, inner] = first;
       if (type === 'N') return valueSizeBytes(Number(inner));
-      if (type === 'M') return 3 + itemSizeBytes(inner as Record<string, unknown>);
+      if (type === 'M') return mapSizeBytes(inner as Record<string, unknown>);
       return valueSizeBytes(inner);
     }
-    return 3 + itemSizeBytes(v as Record<string, unknown>);
+    return mapSizeBytes(v as Record<string, unknown>);
   }
   return 1;
+}
+
+/**
+ * A number: 1 byte plus 1 per two significant digits; leading and trailing zeros are not
+ * significant (DynamoDB stores the digits without them).
+ */
+function numberSizeBytes(v: number): number {
+  const digits = String(Math.abs(v))
+    .replace(/e.*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
+  return Math.ceil(digits.length / 2) + 1;
 }

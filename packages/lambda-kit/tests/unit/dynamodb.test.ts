@@ -116,13 +116,22 @@ describe('itemSizeBytes (the size DynamoDB bills an item at)', () => {
     expect(size).toBe(2 + 3 + 2 + 1 + 1 + 5 + 1 + 4);
   });
 
+  it('counts a number by its significant digits, without leading or trailing zeros', () => {
+    // Prepare: "n" 1 + (1 digit / 2 + 1); "m" 1 + (2 digits "12" / 2 + 1); "f" 1 + ("15" 1 + 1)
+    const item = { n: 1_000_000, m: 0.0012, f: 1.5 };
+    // Act
+    const size = itemSizeBytes(item);
+    // Assess
+    expect(size).toBe(1 + 2 + 1 + 2 + 1 + 2);
+  });
+
   it('charges 3 bytes per list or map and 1 per element, and reads marshalled values alike', () => {
-    // Prepare: "l" 1 + 3 + 2 × (1 + 1 + 1); "m" 1 + 3 + ("k" 1 + true 1)
+    // Prepare: "l" 1 + 3 + 2 × (1 + 1 + 1); "m" 1 + 3 + (1 + "k" 1 + true 1)
     const plain = { l: [1, 2], m: { k: true } };
     const marshalled = { l: { L: [{ N: '1' }, { N: '2' }] }, m: { M: { k: { BOOL: true } } } };
     // Act
     const sizes = [itemSizeBytes(plain), itemSizeBytes(marshalled)];
     // Assess
-    expect(sizes).toEqual([1 + 3 + 6 + 1 + 3 + 2, 1 + 3 + 6 + 1 + 3 + 2]);
+    expect(sizes).toEqual([1 + 3 + 6 + 1 + 3 + 3, 1 + 3 + 6 + 1 + 3 + 3]);
   });
 });
