@@ -72,7 +72,7 @@ try {
 // The thread's kernel id, so that the harness can read this container's CPU time
 // (/proc/<pid>/task/<tid>/stat); absent off Linux.
 let thread;
-try { thread = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || undefined; } catch {}
+try { thread = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || undefined; } catch { thread = undefined; /* no /proc: the CPU report has no row for this container */ }
 parentPort.postMessage({ ready: true, thread });
 parentPort.on('message', async (msg) => {
   if (initError) { parentPort.postMessage({ id: msg.id, ok: false, ...initError }); return; }
