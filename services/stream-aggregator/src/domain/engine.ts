@@ -8,6 +8,7 @@ import type {
   DirtyMarker,
   InputRecord,
   RecordSource,
+  RejectedRecord,
   RejectSink,
   StateStore,
   WindowEvents,
@@ -295,15 +296,11 @@ export class Aggregator {
   private async commitPlan(shardId: string, plan: Plan, deadlineMs: number): Promise<string[]> {
     const { store } = this.deps;
     // Rejected records first: once the checkpoint passes them they would never be seen again.
-    // The key is deterministic, so a retry overwrites the same object.
+    // The key names exactly the records it holds, so a retry of the same records overwrites the
+    // same object, and two plans over one range (concurrent invocations of a shard, or a retry
+    // whose duplicates differ) never overwrite each other's records.
     if (plan.rejected.length > 0) {
-      const first = plan.first!;
-      const last = plan.last!;
-      await this.deps.rejects.put(
-        `${shardId}/${first.seq}-${first.sub}_${last.seq}-${last.sub}`,
-        plan.rejected,
-        deadlineMs,
-      );
+      await this.deps.rejects.put(rejectsKey(shardId, plan.rejected), plan.rejected, deadlineMs);
     }
     const at = this.now();
     const results = await Promise.allSettled(
@@ -333,6 +330,24 @@ export class Aggregator {
     if (failure !== undefined) throw failure;
     return conflicted;
   }
+}
+
+/**
+ * The object key of a plan's rejected records: shard, first and last rejected position, their
+ * count and an FNV-1a hash of every position (a function of the set, not of the plan's range).
+ */
+export function rejectsKey(shardId: string, rejected: readonly RejectedRecord[]): string {
+  let h = 0x811c9dc5;
+  for (const r of rejected) {
+    const pos = `${r.sequenceNumber}-${r.subSequenceNumber};`;
+    for (let i = 0; i < pos.length; i++) {
+      h ^= pos.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+  }
+  const first = rejected[0]!;
+  const last = rejected[rejected.length - 1]!;
+  return `${shardId}/${first.sequenceNumber}-${first.subSequenceNumber}_${last.sequenceNumber}-${last.subSequenceNumber}_${rejected.length}-${(h >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 function deltaOf(lp: LanePlan, at: number): Delta {

@@ -118,7 +118,8 @@ const eventArb = fc.record({
     fc.integer({ min: -50, max: 500 }),
     fc.double({ min: 0.001, max: 1e6, noNaN: true }),
   ),
-  bad: fc.boolean().map((b) => b && Math.random() < 0.1),
+  // A quarter invalid records, drawn by fast-check (not Math.random) so that a failure replays.
+  bad: fc.nat(3).map((n) => n === 0),
 });
 
 describe('Aggregator with lanes per partition key, under parallel at-least-once delivery', () => {
@@ -165,7 +166,7 @@ describe('Aggregator with lanes per partition key, under parallel at-least-once 
           expect(rejects.all().every((r) => r.reason === 'invalid')).toBe(true);
         },
       ),
-      { numRuns: 120 },
+      { numRuns: 1000 },
     );
   });
 });
