@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type RetryOptions, retryWithBackoff } from '@streamlens/lambda-kit';
 import { decodeDelta, encodeDelta } from '../domain/delta-codec.js';
+import { fnv1a } from '../domain/hash.js';
 import type {
   Checkpoint,
   Delta,
@@ -694,13 +695,4 @@ export function toStoredWindow(item: Record<string, unknown>): StoredWindow {
 /** FNV-1a of the key, modulo the bucket count: stable across invocations and deployments. */
 export function bucketOf(key: string, buckets: number): number {
   return fnv1a(key) % buckets;
-}
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

@@ -1,4 +1,5 @@
 import { WindowFlusher } from './flush.js';
+import { fnv1a } from './hash.js';
 import { PartialAggregate } from './partial.js';
 import { type LanePlan, type Plan, planRecords } from './plan.js';
 import { ArraySource, type ShardView, shardViews } from './records.js';
@@ -337,17 +338,10 @@ export class Aggregator {
  * count and an FNV-1a hash of every position (a function of the set, not of the plan's range).
  */
 export function rejectsKey(shardId: string, rejected: readonly RejectedRecord[]): string {
-  let h = 0x811c9dc5;
-  for (const r of rejected) {
-    const pos = `${r.sequenceNumber}-${r.subSequenceNumber};`;
-    for (let i = 0; i < pos.length; i++) {
-      h ^= pos.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
-    }
-  }
+  const positions = rejected.map((r) => `${r.sequenceNumber}-${r.subSequenceNumber};`).join('');
   const first = rejected[0]!;
   const last = rejected[rejected.length - 1]!;
-  return `${shardId}/${first.sequenceNumber}-${first.subSequenceNumber}_${last.sequenceNumber}-${last.subSequenceNumber}_${rejected.length}-${(h >>> 0).toString(16).padStart(8, '0')}`;
+  return `${shardId}/${first.sequenceNumber}-${first.subSequenceNumber}_${last.sequenceNumber}-${last.subSequenceNumber}_${rejected.length}-${fnv1a(positions).toString(16).padStart(8, '0')}`;
 }
 
 function deltaOf(lp: LanePlan, at: number): Delta {
