@@ -147,11 +147,16 @@ describe('the dashboard page in Chromium', () => {
     await until(async () => (await number(page, CHART, 'data-alerts')) > 0);
     await expect(page.locator('#series-chart h2').textContent()).resolves.toBe(series);
     // The alert's explanation on hover: sweep the pointer over the chart to the marked window.
-    const over = await page.locator('[data-testid="series-chart"] .u-over').boundingBox();
+    // Live updates redraw (and may rescale) the chart meanwhile, so a sweep that misses the
+    // marker starts again on the chart as it is then, for up to 60 s.
     let hovered = '';
-    for (let x = 1; over && x < over.width && !hovered.includes('ALERT'); x += 2) {
-      await page.mouse.move(over.x + x, over.y + over.height / 2);
-      hovered = (await page.locator('#series-chart .tooltip').textContent()) ?? '';
+    const sweepUntil = Date.now() + 60_000;
+    while (!hovered.includes('ALERT') && Date.now() < sweepUntil) {
+      const over = await page.locator('[data-testid="series-chart"] .u-over').boundingBox();
+      for (let x = 1; over && x < over.width && !hovered.includes('ALERT'); x += 2) {
+        await page.mouse.move(over.x + x, over.y + over.height / 2);
+        hovered = (await page.locator('#series-chart .tooltip').textContent()) ?? '';
+      }
     }
     expect(hovered).toMatch(/ALERT (low|medium|high|critical) (open|recovered): \S/);
     await shot(page, 'series-alert');
