@@ -29,9 +29,19 @@ function produce(ledger: ProducedLedger, series: string, start: string, n: numbe
   }
 }
 
-async function windowsCheck(ledger: ProducedLedger, items: Record<string, AttributeValue>[]) {
+async function windowsCheck(
+  ledger: ProducedLedger,
+  items: Record<string, AttributeValue>[],
+  dirtyStarts: string[] = [],
+) {
   const checks = await reconcileSinks(
-    { windows: { seconds: 10, items: async () => items } },
+    {
+      windows: {
+        seconds: 10,
+        items: async () => items,
+        pendingStarts: async () => new Set(dirtyStarts),
+      },
+    },
     ledger,
   );
   return checks.find((c) => c.name.startsWith('windows'));
@@ -105,5 +115,32 @@ describe('the windows check of the reconciliation', () => {
     // Assess
     expect(check?.status).toBe('skipped');
     expect(check?.detail).toContain('3 events in windows not emitted yet');
+  });
+
+  it('holds a final window with a correction pending as open, and still judges the other starts', async () => {
+    // Arrange: a fifth reading of a at T0 arrived after T0 was emitted final (4 readings); the
+    // aggregator applied it as a correction and still marks T0 dirty. T1 is settled but wrong.
+    const ledger = newLedger();
+    produce(ledger, 'a', T0, 5);
+    produce(ledger, 'a', T1, 2);
+    const items = [windowItem('a', T0, 4, true), windowItem('a', T1, 1, true)];
+    // Act
+    const check = await windowsCheck(ledger, items, [T0]);
+    // Assess
+    expect(check?.status).toBe('failed');
+    expect(check?.detail).toContain('1 final windows with a revision pending');
+    expect(check?.detail).toContain(`${T1} a: 1 ≠ 2`);
+    expect(check?.detail).not.toContain(`${T0} a`);
+  });
+
+  it('fails a final window one reading short when no revision of it is pending', async () => {
+    // Arrange: the same window, but the aggregator holds no dirty marker for T0
+    const ledger = newLedger();
+    produce(ledger, 'a', T0, 5);
+    // Act
+    const check = await windowsCheck(ledger, [windowItem('a', T0, 4, true)], [T1]);
+    // Assess
+    expect(check?.status).toBe('failed');
+    expect(check?.detail).toContain(`${T0} a: 4 ≠ 5`);
   });
 });
