@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { formatMissingAlarms, missingAlarms } from './alarms.js';
+import { exportedNames, importedNames, placeholders } from './references.js';
 import { type CfnTemplate, formatFindings, scanTemplate } from './scan.js';
 
 // Scans what `pnpm run package:check` just packaged. Run alone after `serverless package` in
@@ -18,19 +19,14 @@ const DOMAIN_DIR = join(root, '.tmp/package-check/opensearch-indexer-domain');
 /** warehouse-loader packaged with createWarehouse=true (package-check.mjs). */
 const WAREHOUSE_DIR = join(root, '.tmp/package-check/warehouse-loader-created');
 
-/** Params compose passes from the resources service's outputs to every other service. */
-const COMPOSE_PARAMS = {
-  eventsStreamName: 'EventsStreamName',
-  eventsStreamArn: 'EventsStreamArn',
-  aggregatesStreamName: 'AggregatesStreamName',
-  aggregatesStreamArn: 'AggregatesStreamArn',
-  lakeBucketName: 'LakeBucketName',
-  lakeBucketArn: 'LakeBucketArn',
-  alertsTopicArn: 'AlertsTopicArn',
-  alertsTopicName: 'AlertsTopicName',
-  dataKeyArn: 'DataKeyArn',
-  operationsTopicArn: 'OperationsTopicArn',
-} as const;
+/** The outputs of the resources stack other services import (config/resources-exports.yml). */
+const RESOURCES_EXPORTS_FILE = join(root, 'config/resources-exports.yml');
+const sharedOutputs = (): string[] =>
+  [
+    ...readFileSync(RESOURCES_EXPORTS_FILE, 'utf8').matchAll(
+      /"Fn::ImportValue": "streamlens-resources-\$\{sls:stage\}-(\w+)"/g,
+    ),
+  ].map((m) => m[1] as string);
 
 const services = readdirSync(join(root, 'services'))
   .filter((name) => existsSync(join(root, 'services', name, 'serverless.yml')))
@@ -139,9 +135,9 @@ describe('Kinesis consumers: enhanced fan-out or shared polling, by param', () =
         Properties: { ConsumerName: `streamlens-${service}-dev-${fn.toLowerCase()}` },
       });
       expect([condition, onEfo]).toEqual([`${fn}OnEnhancedFanOut`, { Ref: `${fn}StreamConsumer` }]);
-      expect(String(onShared)).toMatch(
-        /^arn:aws:kinesis:.*:stream\/streamlens-dev-(events|aggregates)$/,
-      );
+      expect(onShared).toEqual({
+        'Fn::ImportValue': `streamlens-resources-dev-${service === 'anomaly-alerts' ? 'Aggregates' : 'Events'}StreamArn`,
+      });
     },
   );
 });
@@ -265,15 +261,62 @@ describe('warehouse-loader with the warehouse created', () => {
   });
 });
 
-describe('resources service', () => {
-  it('exports every output compose passes on', () => {
-    // Prepare
-    const outputs = Object.keys(resourcesTemplate().Outputs ?? {});
+describe('each service packaged alone, without compose', () => {
+  const variants = [
+    ...services.map((s) => [s, join(root, 'services', s, TEMPLATE)] as const),
+    ['resources (PROVISIONED)', join(PROVISIONED_DIR, 'cloudformation-template-update-stack.json')],
+    ['opensearch-indexer (domain)', join(DOMAIN_DIR, 'cloudformation-template-update-stack.json')],
+    [
+      'warehouse-loader (created)',
+      join(WAREHOUSE_DIR, 'cloudformation-template-update-stack.json'),
+    ],
+  ] as const;
+
+  it.each(variants)('%s names no placeholder account id and no ARN written out', (_, file) => {
+    // Act
+    const found = placeholders(readTemplate(file));
 
     // Assess
-    expect(outputs).toEqual(expect.arrayContaining(Object.values(COMPOSE_PARAMS)));
+    // An ARN the template cannot know: import it from the stack that owns it
+    // (config/resources-exports.yml) or build it with Fn::Sub from AWS::AccountId.
+    expect(found).toEqual([]);
   });
 
+  it.each(services.filter((s) => s !== 'resources'))(
+    '%s imports only what the resources stack exports, by name',
+    (service) => {
+      // Prepare
+      const exported = exportedNames(resourcesTemplate());
+
+      // Act
+      const { names, dynamic } = importedNames(
+        readTemplate(join(root, 'services', service, TEMPLATE)),
+      );
+
+      // Assess
+      // At least the operations topic its alarms notify.
+      expect(names).toContain('streamlens-resources-dev-OperationsTopicArn');
+      expect({ missing: names.filter((n) => !exported.includes(n)), dynamic }).toEqual({
+        missing: [],
+        dynamic: [],
+      });
+    },
+  );
+
+  it('every import of config/resources-exports.yml is an export of the resources stack', () => {
+    // Prepare
+    const outputs = resourcesTemplate().Outputs as Record<string, { Export?: { Name?: string } }>;
+    const imports = sharedOutputs();
+
+    // Assess
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.map((o) => [o, outputs[o]?.Export?.Name])).toEqual(
+      imports.map((o) => [o, `streamlens-resources-dev-${o}`]),
+    );
+  });
+});
+
+describe('resources service', () => {
   it('rotates its customer-managed key and encrypts streams, bucket and topic with it', () => {
     // Prepare
     const resources = resourcesTemplate().Resources as Resources;
@@ -370,20 +413,13 @@ describe('serverless-compose.yml', () => {
     expect({ paths, missing }).toEqual({ paths: expected, missing: [] });
   });
 
-  it('passes every resources output to every other service, after resources', async () => {
+  it('deploys every other service after resources, whose exports they import', async () => {
     // Prepare
     const compose = await readConfiguration(join(root, 'serverless-compose.yml'));
-    const expected = Object.fromEntries(
-      Object.entries(COMPOSE_PARAMS).map(([param, output]) => [param, `\${resources.${output}}`]),
-    );
 
     // Assess
     for (const [name, service] of Object.entries(compose.services)) {
       if (name === 'resources') continue;
-      expect({ name, params: service.params }).toEqual({
-        name,
-        params: expect.objectContaining(expected),
-      });
       expect({ name, dependsOn: [service.dependsOn].flat() }).toEqual({
         name,
         dependsOn: expect.arrayContaining(['resources']),

@@ -71,7 +71,7 @@ const USAGE = `pnpm start [options]
   --devices N         telemetry devices, 5 series each (default 20)
   --sqs-visibility S  local override of the SQS queues' visibility timeout (default 10; the
                       yml's own value with --sqs-visibility yml)
-  --param k=v         service param, as compose passes it (repeatable)
+  --param k=v         service param, as --param of a deploy (repeatable)
   --single-dynamodb   every table on DynamoDB Local, also those a service hosts on dynalite
   --capacity          report DynamoDB read/write units per 1,000 events for each service and
                       the hottest partition key's share of writes (meters every DynamoDB call

@@ -68,7 +68,22 @@ try {
     // Asynchronous on purpose: kinesalite runs in this process and must keep answering.
     const res = await run(
       'npx',
-      ['serverless', 'invoke', 'local', '-f', 'aggregate', '-p', file, '--stage', stage],
+      [
+        'serverless',
+        'invoke',
+        'local',
+        '-f',
+        'aggregate',
+        '-p',
+        file,
+        '--stage',
+        stage,
+        // The stand-ins' names, in place of the resources stack's exports (unreachable offline).
+        '--param',
+        `lakeBucketName=${names.bucket}`,
+        '--param',
+        `aggregatesStreamName=${names.stream}`,
+      ],
       env,
     );
     const out = `${res.stdout}`.trim().split('\n');

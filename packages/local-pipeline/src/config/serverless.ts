@@ -12,7 +12,7 @@ import { ServiceConfigError } from '../errors.js';
 export interface ResolveOptions {
   readonly stage?: string;
   readonly region?: string;
-  /** `--param name=value` values (what compose passes); override `params.<stage|default>` of the file. */
+  /** `--param name=value` values (as on a deploy's command line); override `params.<stage|default>` of the file. */
   readonly params?: Readonly<Record<string, string>>;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
