@@ -1,14 +1,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { scanTable } from '@streamlens/local-aws';
+import type { OpenSearchClient } from '@streamlens/opensearch-indexer/client';
 import type { ProducedLedger } from '../feed.js';
 import type { SinkReader } from '../reconcile.js';
 import type { StageResources } from './stage.js';
 
-/** S3 and DynamoDB clients of the stage's account and region. */
+/** Clients of the stage's account and region; `search` only when its domain is checked. */
 export interface SmokeClients {
   readonly s3: S3Client;
   readonly dynamodb: DynamoDBClient;
+  /** The opensearch-indexer's client: SigV4-signed as the indexer signs, or unsigned locally. */
+  readonly search?: OpenSearchClient;
 }
 
 /** Objects written since `sinceMs`, with their bytes (bodies read once and kept). */
@@ -42,19 +45,17 @@ function lakeObjects(s3: S3Client, bucket: string, sinceMs: number) {
   };
 }
 
-/** Documents among `ids` in `${prefix}*` of an endpoint that takes unsigned requests. */
-async function countIds(endpoint: string, prefix: string, ids: readonly string[]) {
-  await fetch(`${endpoint}/_refresh`, { method: 'POST' }).catch(() => undefined);
+/** Documents among `ids` in `${prefix}*`, after a refresh so that the last bulk is searchable. */
+async function countIds(client: OpenSearchClient, prefix: string, ids: readonly string[]) {
+  await client
+    .request({ method: 'POST', path: `/${encodeURIComponent(prefix)}*/_refresh` })
+    .catch(() => undefined);
   let count = 0;
   for (let i = 0; i < ids.length; i += 1_000) {
-    const res = await fetch(`${endpoint}/${prefix}*/_count`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: { ids: { values: ids.slice(i, i + 1_000) } } }),
+    const res = await client.count(`${prefix}*`, {
+      query: { ids: { values: ids.slice(i, i + 1_000) } },
     });
-    const body = (await res.json()) as { count?: number };
-    if (typeof body.count !== 'number') throw new Error(`HTTP ${res.status}`);
-    count += body.count;
+    count += res.body.count;
   }
   return count;
 }
@@ -63,7 +64,8 @@ async function countIds(endpoint: string, prefix: string, ids: readonly string[]
  * A deployed stage's sinks, scoped to one smoke run so that what earlier runs left is not counted:
  * lake objects written since the run began (less a minute of clock skew), windows from the window
  * of its first event on, search documents by the run's event ids. The events table check already
- * looks up the run's ids only. The warehouse is not read (see docs/operations.md).
+ * looks up the run's ids only. The warehouse, when the stage has one, is checked by
+ * `warehouseCheck` (warehouse.ts): the reconciliation's own warehouse checks count whole tables.
  */
 export function deployedSinks(
   clients: SmokeClients,
@@ -71,9 +73,8 @@ export function deployedSinks(
   ledger: ProducedLedger,
   sinceMs: number,
 ): SinkReader {
-  const { s3, dynamodb } = clients;
+  const { s3, dynamodb, search } = clients;
   const windowMs = resources.windowSeconds * 1000;
-  const search = resources.opensearchEndpoint;
   return {
     lake: {
       objects: lakeObjects(s3, resources.lakeBucket, sinceMs - 60_000),

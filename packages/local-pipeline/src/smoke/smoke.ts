@@ -1,13 +1,19 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { feed, newLedger, type ProducedLedger } from '../feed.js';
 import { type Check, reconcileSinks } from '../reconcile.js';
 import { deployedSinks, type SmokeClients } from './sinks.js';
 import type { StageResources } from './stage.js';
+import { warehouseCheck } from './warehouse.js';
 
 /** Options of one smoke run against a deployed stage. */
 export interface SmokeOptions {
   readonly resources: StageResources;
-  readonly clients: SmokeClients & { readonly kinesis: KinesisClient };
+  readonly clients: SmokeClients & {
+    readonly kinesis: KinesisClient;
+    /** With `resources.warehouse`: the Data API client of the stage's account and region. */
+    readonly redshiftData?: RedshiftDataClient;
+  };
   /** Events to produce (about: the generator is paced at `rate` for events / rate seconds). */
   readonly events: number;
   readonly rate: number;
@@ -80,12 +86,22 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const sinks = deployedSinks(clients, resources, ledger, startedMs);
   const present = new Set(['lake', 'events table', 'windows', 'producer']);
   if (sinks.search) present.add('search index');
+  const warehouse =
+    resources.warehouse && clients.redshiftData
+      ? { client: clients.redshiftData, target: resources.warehouse }
+      : undefined;
+  if (warehouse) present.add('warehouse');
   const waitStart = Date.now();
   const deadline = waitStart + options.timeoutSeconds * 1000;
   let checks: Check[] = [];
   for (;;) {
     try {
       checks = await reconcileSinks(sinks, ledger);
+      if (warehouse) {
+        // In place of the reconciliation's "not wired": the run's own events, not whole tables.
+        checks = checks.filter((c) => c.name !== 'warehouse');
+        checks.push(await warehouseCheck(warehouse.client, warehouse.target, ledger));
+      }
     } catch (error) {
       checks = [{ name: 'sinks', status: 'failed', detail: `cannot read: ${String(error)}` }];
     }

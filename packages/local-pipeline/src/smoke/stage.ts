@@ -1,4 +1,5 @@
 import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { StageWarehouse } from './warehouse.js';
 
 /** Where a deployed stage keeps what `pnpm smoke` produces into and reads back. */
 export interface StageResources {
@@ -11,6 +12,8 @@ export interface StageResources {
   readonly indexPrefix: string;
   /** Checked only when given (see docs/operations.md, "Smoke test"). */
   readonly opensearchEndpoint?: string;
+  /** Checked only when given: the stage's warehouse (createWarehouse, or an existing one). */
+  readonly warehouse?: StageWarehouse;
 }
 
 /** What the command line may override; the rest follows the services' naming rules. */
@@ -21,6 +24,7 @@ export interface StageOverrides {
   readonly windowSeconds?: number;
   readonly indexPrefix?: string;
   readonly opensearchEndpoint?: string;
+  readonly warehouse?: StageWarehouse;
 }
 
 /**
@@ -68,5 +72,6 @@ export async function stageResources(
     windowSeconds: overrides.windowSeconds ?? 60,
     indexPrefix: overrides.indexPrefix ?? 'events',
     ...(overrides.opensearchEndpoint ? { opensearchEndpoint: overrides.opensearchEndpoint } : {}),
+    ...(overrides.warehouse ? { warehouse: overrides.warehouse } : {}),
   };
 }

@@ -1,9 +1,13 @@
 // `pnpm smoke` against the local stand-ins: the same code path as against a deployed stage, its
-// SDK clients pointed at kinesalite, the S3 emulator and DynamoDB Local by AWS_ENDPOINT_URL_*.
+// SDK clients pointed at kinesalite, the S3 emulator, DynamoDB Local and the PostgreSQL-backed
+// Redshift Data API by AWS_ENDPOINT_URL_*, and at the OpenSearch node by --opensearch-endpoint.
 // The stage's resources are created under the names the services give them, and a small
-// deployed-shape writer drains the events stream into the lake, the events table and the windows
-// table as the functions would, so that the smoke run has something to reconcile.
+// deployed-shape writer drains the events stream into the lake, the events table, the windows
+// table (and, when asked, the search index and the warehouse's events table) as the functions
+// would, so that the smoke run has something to reconcile.
 import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetRecordsCommand,
@@ -17,6 +21,7 @@ import { connectLocalAws, type LocalAwsConnection } from '@streamlens/local-aws'
 // this package: only this writer needs it).
 import { seriesKeyOf, validateInputEvent } from '@streamlens/schema';
 import { main } from '../../src/smoke/cli.js';
+import { runStatement } from '../../src/sqs/warehouse.js';
 
 const WINDOW_MS = 60_000;
 const aws: LocalAwsConnection = connectLocalAws();
@@ -51,14 +56,34 @@ async function deployStage(stage: string): Promise<void> {
   });
 }
 
+/** Where the writer also puts valid events, and how many it leaves out (a sink that lost data). */
+interface DrainOptions {
+  readonly skipInTable?: number;
+  /** Index valid events under `<prefix>-smoke` of the OpenSearch node. */
+  readonly searchPrefix?: string;
+  /** Insert valid events' ids into `events` of this warehouse database, less `skip`. */
+  readonly warehouse?: { readonly database: string; readonly skip?: number };
+}
+
+/** The warehouse database of a stage, with the loader's events table (its id column suffices). */
+async function deployWarehouse(database: string): Promise<void> {
+  await runStatement(
+    aws.clients().redshiftData,
+    { database, workgroupName: `streamlens-${database}` },
+    'CREATE TABLE IF NOT EXISTS events (id VARCHAR(256) NOT NULL)',
+  );
+}
+
 /**
  * Drain the stage's events stream into its sinks until stopped: each valid event into an events/
  * object and the events table, each invalid record into an errors/ object, and per series and
- * window one final telemetry item with the count so far (the aggregator's window table's key). `skipInTable` leaves out that many events from the
- * events table (a sink that lost data).
+ * window one final telemetry item with the count so far (the aggregator's window table's key);
+ * with the options, into the search index and the warehouse too.
  */
-function drain(stage: string, skipInTable = 0): { stop(): Promise<void> } {
-  const { kinesis, s3, dynamodb } = aws.clients();
+function drain(stage: string, options: DrainOptions = {}): { stop(): Promise<void> } {
+  const { skipInTable = 0, searchPrefix, warehouse } = options;
+  const { kinesis, s3, dynamodb, redshiftData } = aws.clients();
+  let warehouseSkipped = 0;
   const stream = `streamlens-${stage}-events`;
   const bucket = `streamlens-resources-${stage}-lakebucket-1a2b3c4d5e6f`;
   const perWindow = new Map<string, { series: string; start: string; count: number }>();
@@ -121,6 +146,31 @@ function drain(stage: string, skipInTable = 0): { stop(): Promise<void> } {
           }
         }
         batch++;
+        const ids = valid.map((line) => (JSON.parse(line) as { id: string }).id);
+        if (searchPrefix && ids.length > 0) {
+          const body = ids
+            .map(
+              (id) =>
+                `${JSON.stringify({ index: { _index: `${searchPrefix}-smoke`, _id: id } })}\n{}\n`,
+            )
+            .join('');
+          const res = await fetch(`${process.env.OPENSEARCH_ENDPOINT}/_bulk`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-ndjson' },
+            body,
+          });
+          if (!res.ok) throw new Error(`_bulk answered ${res.status}`);
+        }
+        if (warehouse) {
+          const kept = ids.filter(() => warehouseSkipped++ >= (warehouse.skip ?? 0));
+          if (kept.length > 0) {
+            await runStatement(
+              redshiftData,
+              { database: warehouse.database, workgroupName: `streamlens-${warehouse.database}` },
+              `INSERT INTO events (id) VALUES ${kept.map((id) => `('${id}')`).join(',')}`,
+            );
+          }
+        }
         for (const [prefix, lines] of [
           ['events', valid],
           ['errors', invalid],
@@ -160,7 +210,36 @@ function drain(stage: string, skipInTable = 0): { stop(): Promise<void> } {
   };
 }
 
-async function smoke(stage: string, timeoutSeconds: number) {
+/**
+ * An HTTP front of the OpenSearch node on 127.0.0.1 that records each request's headers: the node
+ * runs without the security plugin and accepts any request, so the front is where a test sees
+ * whether smoke signed them.
+ */
+async function recordingFront(target: string) {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    const url = new URL(req.url ?? '/', target);
+    const forward = httpRequest(
+      url,
+      { method: req.method, headers: { ...req.headers, host: url.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function smoke(stage: string, timeoutSeconds: number, extra: string[] = []) {
   const lines: string[] = [];
   const code = await main(
     [
@@ -178,6 +257,7 @@ async function smoke(stage: string, timeoutSeconds: number) {
       String(timeoutSeconds),
       '--poll',
       '1',
+      ...extra,
     ],
     process.env,
     (l) => lines.push(l),
@@ -202,12 +282,78 @@ describe('pnpm smoke against the local stand-ins', () => {
   it('fails (exit 1) naming the sink when one lost an event, once the wait times out', async () => {
     const stage = `s${randomUUID().slice(0, 8)}`;
     await deployStage(stage);
-    const writer = drain(stage, 1);
+    const writer = drain(stage, { skipInTable: 1 });
     const { code, output } = await smoke(stage, 8).finally(() => writer.stop());
     expect(output).toMatch(
       /FAILED +events table: every valid event stored once by id: .*missing 1/,
     );
     expect(output).toMatch(/smoke: FAILED \(still failing after 8 s: events table/);
+    expect(code).toBe(1);
+  });
+
+  it('reads a search index with SigV4-signed requests and counts the run in the warehouse', async () => {
+    // Prepare
+    const stage = `s${randomUUID().slice(0, 8)}`;
+    await deployStage(stage);
+    await deployWarehouse(stage);
+    const front = await recordingFront(process.env.OPENSEARCH_ENDPOINT ?? '');
+    const writer = drain(stage, { searchPrefix: stage, warehouse: { database: stage } });
+
+    // Act
+    const { code, output } = await smoke(stage, 60, [
+      '--opensearch-endpoint',
+      front.endpoint,
+      '--opensearch-signing',
+      'sigv4',
+      '--index-prefix',
+      stage,
+      '--warehouse-workgroup',
+      `streamlens-${stage}`,
+      '--warehouse-database',
+      stage,
+    ]).finally(() => Promise.all([writer.stop(), front.close()]));
+
+    // Assess
+    expect(output).toMatch(/ok +search index: /);
+    expect(output).toMatch(/ok +warehouse: events holds every valid event of the run once/);
+    expect(output).toMatch(/smoke: PASSED/);
+    expect(code).toBe(0);
+    // Every request signed as the indexer signs: the credential chain's key, for service es.
+    const key = process.env.AWS_ACCESS_KEY_ID ?? '';
+    expect(front.seen.length).toBeGreaterThan(0);
+    for (const headers of front.seen) {
+      expect(headers.authorization).toMatch(
+        new RegExp(
+          `^AWS4-HMAC-SHA256 Credential=${key}/\\d{8}/us-east-1/es/aws4_request, SignedHeaders=.*, Signature=[0-9a-f]{64}$`,
+        ),
+      );
+      expect(headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    }
+  });
+
+  it("fails (exit 1) naming the warehouse when it lost one of the run's events", async () => {
+    // Prepare
+    const stage = `s${randomUUID().slice(0, 8)}`;
+    await deployStage(stage);
+    await deployWarehouse(stage);
+    const writer = drain(stage, { warehouse: { database: stage, skip: 1 } });
+
+    // Act
+    const { code, output } = await smoke(stage, 8, [
+      '--warehouse-workgroup',
+      `streamlens-${stage}`,
+      '--warehouse-database',
+      stage,
+    ]).finally(() => writer.stop());
+
+    // Assess
+    expect(output).toMatch(
+      /FAILED +warehouse: events holds every valid event of the run once: (\d+) rows/,
+    );
+    const [, rows, valid] =
+      /(\d+) rows \(\d+ distinct ids\) for (\d+) valid events/.exec(output) ?? [];
+    expect(Number(rows)).toBe(Number(valid) - 1);
+    expect(output).toMatch(/smoke: FAILED \(still failing after 8 s: .*warehouse: events/);
     expect(code).toBe(1);
   });
 
