@@ -172,6 +172,27 @@ describe('optional parts: their consumers run only when the part is there', () =
     ]);
   });
 
+  it('gives the OpenSearch indexer no guessed endpoint without a domain: an empty one, and no endpoint output', () => {
+    // Prepare
+    const template = plain('opensearch-indexer') as CfnTemplate & {
+      Outputs?: Record<string, { Condition?: string }>;
+      Conditions?: Record<string, unknown>;
+    };
+    const env = (
+      template.Resources?.IndexLambdaFunction?.Properties?.Environment as
+        | { Variables?: Record<string, unknown> }
+        | undefined
+    )?.Variables;
+
+    // Assess
+    expect(env?.OPENSEARCH_ENDPOINT).toBe('');
+    expect(JSON.stringify(template)).not.toContain('search-streamlens-');
+    expect(template.Outputs?.OpenSearchEndpoint?.Condition).toBe('EndpointKnown');
+    expect(template.Conditions?.EndpointKnown).toEqual({
+      'Fn::Or': [{ Condition: 'CreateDomain' }, { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] }],
+    });
+  });
+
   it('grants the loader no placeholder workgroup: by default an ARN of its own account that matches none', () => {
     // Prepare
     const text = JSON.stringify(plain('warehouse-loader').Resources?.IamRoleLambdaExecution);
