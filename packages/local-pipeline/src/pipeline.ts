@@ -13,6 +13,7 @@ import {
 import { CapacityMeter, meterServices } from './capacity-report.js';
 import { functionsOf, localTableEngineOf, physicalName, resourcesOf } from './config/functions.js';
 import { loadService, type ResolvedService } from './config/serverless.js';
+import type { ShardReadLimiter } from './esm/read-limits.js';
 import type { NdjsonFailureSink } from './esm/records.js';
 import type { SharedShardSource } from './esm/source.js';
 import { feedWorkerEntry } from './feed.js';
@@ -118,6 +119,8 @@ export interface Pipeline {
   readonly params: Readonly<Record<string, string>>;
   /** Where the mappings and Firehose read shards: one GetRecords per shard for all of them. */
   readonly shardSource: SharedShardSource;
+  /** Kinesis' read limits as the readers felt them (`readLimiter.throttled`: refused reads). */
+  readonly readLimiter: ShardReadLimiter;
   /** The feed worker's bundle (`feedInWorker`), built with the handlers. */
   readonly feedWorkerBundle: string;
   /** Tables on dynalite instead of DynamoDB Local, when a service asks for it. */
@@ -293,6 +296,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       firehoses,
       failures: wiring.failures,
       source: wiring.source,
+      readLimiter: wiring.readLimiter,
       queues: routing.queues,
       ...(routing.lakeNotifier ? { lakeNotifier: routing.lakeNotifier } : {}),
       ...(routing.eventBus ? { eventBus: routing.eventBus } : {}),
@@ -506,6 +510,7 @@ type Started = Pick<
   | 'eventBus'
   | 'warehouse'
   | 'feedWorkerBundle'
+  | 'readLimiter'
 > & { readonly storage: Storage; readonly source: SharedShardSource };
 
 /** The started pipeline: what the run reads, and how it drains and stops (shutdown stage). */
@@ -537,6 +542,7 @@ function runningPipeline(ctx: StartContext, s: Started): Pipeline {
     alertsFile: s.storage.alertsFile,
     params: ctx.config.params,
     shardSource: s.source,
+    readLimiter: s.readLimiter,
     feedWorkerBundle: s.feedWorkerBundle,
     ...(host ? { dynaliteHost: host } : {}),
     scanTable: (tableName) =>

@@ -307,6 +307,7 @@ function judgeThroughput(
   return throughputVerdict({
     mainThreadUtilization: live.mainThreadUtilization(),
     kinesisReads: pipeline.shardSource.stats,
+    readThrottles: [...pipeline.readLimiter.throttled.values()].reduce((a, b) => a + b, 0),
     requestedRate: settings.rate,
     rampSeconds: settings.rampSeconds,
     produced: sustained.produced,

@@ -25,6 +25,8 @@ export interface ThroughputVerdict {
   readonly mainThreadUtilization?: number;
   /** How the shards were read: the shared source's counters (GetRecords made, records served). */
   readonly kinesisReads?: SharedSourceStats;
+  /** GetRecords refused past Kinesis' per-shard read limits (the reader waited and read again). */
+  readonly readThrottles?: number;
   readonly lag: LagSummary;
   readonly mappings: readonly (MappingLoad & { readonly recordsPerBusySecond: number })[];
   /** Highest max iterator age over the mappings, and whose it is (the bottleneck). */
@@ -76,6 +78,7 @@ export function throughputVerdict(input: {
   drainSeconds: number;
   mainThreadUtilization?: number;
   kinesisReads?: SharedSourceStats;
+  readThrottles?: number;
   lag: LagSummary;
   mappings: readonly MappingLoad[];
 }): ThroughputVerdict {
@@ -110,6 +113,7 @@ export function throughputVerdict(input: {
       ? { mainThreadUtilization: input.mainThreadUtilization }
       : {}),
     ...(input.kinesisReads ? { kinesisReads: { ...input.kinesisReads } } : {}),
+    ...(input.readThrottles !== undefined ? { readThrottles: input.readThrottles } : {}),
     lag: input.lag,
     mappings: input.mappings.map((m) => ({
       ...m,
@@ -160,7 +164,7 @@ export function formatThroughput(t: ThroughputVerdict): string {
       : []),
     ...(t.kinesisReads
       ? [
-          `  kinesis reads: ${t.kinesisReads.sharedFetches} shared GetRecords fetched ${t.kinesisReads.recordsFetched} records, served ${t.kinesisReads.recordsServed} to the readers; ${t.kinesisReads.directReads} reads on a reader's own iterator (${t.kinesisReads.fallbacks} fell behind the buffer, ${t.kinesisReads.joins} moved back onto it)`,
+          `  kinesis reads: ${t.kinesisReads.sharedFetches} shared GetRecords fetched ${t.kinesisReads.recordsFetched} records, served ${t.kinesisReads.recordsServed} to the readers; ${t.kinesisReads.directReads} reads on a reader's own iterator (${t.kinesisReads.fallbacks} fell behind the buffer, ${t.kinesisReads.joins} moved back onto it)${t.readThrottles !== undefined ? `; ${t.readThrottles} reads refused past Kinesis' read limits` : ''}`,
         ]
       : []),
     `  max iterator age: ${t.mappings.map((m) => `${m.function.replace(/^streamlens-/, '')} ${s(m.maxIteratorAgeMs)} (${m.recordsPerBusySecond} rec/busy s)`).join(', ')}`,

@@ -9,6 +9,7 @@ import {
 } from './config/functions.js';
 import type { ResolvedService } from './config/serverless.js';
 import { EventSourceMapping } from './esm/mapping.js';
+import { limitReads, readModeOf, ShardReadLimiter } from './esm/read-limits.js';
 import { localJsonShardReader } from './esm/reader.js';
 import { NdjsonFailureSink } from './esm/records.js';
 import { SharedShardSource } from './esm/source.js';
@@ -131,6 +132,11 @@ export interface FunctionWiring {
   readonly byArn: ReadonlyMap<string, FunctionPool>;
   readonly failures: NdjsonFailureSink;
   readonly source: SharedShardSource;
+  /**
+   * Kinesis' per-shard read limits over every reader: the polling ones (shared mode, Firehose)
+   * share 5 GetRecords/s and 2 MiB/s per shard, each enhanced fan-out consumer has its own 2 MiB/s.
+   */
+  readonly readLimiter: ShardReadLimiter;
 }
 
 /**
@@ -153,6 +159,7 @@ export function wireFunctions(input: FunctionWiringInput, options: WiringOptions
   // One GetRecords per shard serves every mapping and Firehose on the stream (kinesalite
   // otherwise serves each events record to four readers); each keeps its own position.
   const source = new SharedShardSource({ kinesis, ...(reader ? { reader } : {}) });
+  const readLimiter = new ShardReadLimiter();
   const existingStreams = new Set(streams.map((s) => s.name));
   let chaosSeed = (options.seed ?? 1) * 7919;
   const random = () => {
@@ -217,7 +224,9 @@ export function wireFunctions(input: FunctionWiringInput, options: WiringOptions
             settings,
             invoke: (event) => container.invoke(event),
             kinesis,
-            source,
+            // Each mapping reads the shared buffer as the Kinesis reader it is on AWS: its own
+            // GetRecords count against the shard's limits unless it has an EFO consumer.
+            source: limitReads(source, readLimiter, readModeOf(settings)),
             region,
             failureSink: failures,
             pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
@@ -277,7 +286,7 @@ export function wireFunctions(input: FunctionWiringInput, options: WiringOptions
       functions.push({ definition, container, mappings, sqsMappings, schedules });
     }
   }
-  return { functions, byArn, failures, source };
+  return { functions, byArn, failures, source, readLimiter };
 }
 
 /** Every Firehose delivery stream of the services, its processor wired to its function. */
@@ -302,7 +311,8 @@ export function wireFirehoses(
         config,
         ...(transform ? { invoke: (event: unknown) => transform.invoke(event) } : {}),
         kinesis: aws.clients().kinesis,
-        source: wiring.source,
+        // Firehose reads its Kinesis source by polling: a shared-throughput reader.
+        source: limitReads(wiring.source, wiring.readLimiter, { kind: 'shared' }),
         s3: aws.clients().s3,
         region,
         bufferIntervalSecondsOverride: options.lakeBufferIntervalSeconds ?? 10,

@@ -24,6 +24,11 @@ export interface StreamEventSettings {
   readonly reportBatchItemFailures: boolean;
   readonly tumblingWindowInSeconds: number;
   readonly onFailureArn?: string;
+  /**
+   * ARN of the enhanced fan-out consumer the mapping reads through (the event's `consumer`);
+   * absent when it polls the stream itself (shared throughput).
+   */
+  readonly consumerArn?: string;
   readonly enabled: boolean;
 }
 
@@ -93,6 +98,14 @@ export function resourceArn(
       return `arn:aws:firehose:${region}:${ACCOUNT_ID}:deliverystream/${name}`;
     case 'AWS::IAM::Role':
       return `arn:aws:iam::${ACCOUNT_ID}:role/${name}`;
+    case 'AWS::Kinesis::StreamConsumer': {
+      // CloudFormation's Ref of a stream consumer is its ARN: the stream's ARN, `/consumer/`,
+      // the consumer name and its creation time (a fixed one here).
+      const props = resource.Properties ?? {};
+      const stream = String(resolveIntrinsics(svc, props.StreamARN));
+      const consumer = String(props.ConsumerName ?? name);
+      return attribute === 'ConsumerName' ? consumer : `${stream}/consumer/${consumer}:1`;
+    }
     default:
       return `arn:aws:local:${region}:${ACCOUNT_ID}:${logicalId}`;
   }
@@ -118,6 +131,7 @@ export function physicalName(svc: ResolvedService, logicalId: string): string {
     'AWS::SNS::Topic': 'TopicName',
     'AWS::KinesisFirehose::DeliveryStream': 'DeliveryStreamName',
     'AWS::IAM::Role': 'RoleName',
+    'AWS::Kinesis::StreamConsumer': 'ConsumerName',
   }[resource?.Type ?? ''];
   const value = key ? props[key] : undefined;
   if (typeof value === 'string') return value;
@@ -143,6 +157,7 @@ export function resolveIntrinsics(svc: ResolvedService, value: unknown): unknown
         return `http://sqs.local/${ACCOUNT_ID}/${physicalName(svc, id)}`;
       }
       if (resource?.Type === 'AWS::SNS::Topic') return resourceArn(svc, id);
+      if (resource?.Type === 'AWS::Kinesis::StreamConsumer') return resourceArn(svc, id);
       return physicalName(svc, id);
     }
     if (key === 'Fn::GetAtt') {
@@ -168,6 +183,49 @@ export function resolveIntrinsics(svc: ResolvedService, value: unknown): unknown
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(obj)) out[key] = resolveIntrinsics(svc, item);
   return out;
+}
+
+/** The branch a top-level `Fn::If` takes on the service's `Conditions`; any other value as it is. */
+function chooseBranch(svc: ResolvedService, value: unknown): unknown {
+  const ifArgs = (value as { 'Fn::If'?: unknown } | null)?.['Fn::If'];
+  if (!Array.isArray(ifArgs)) return value;
+  const [condition, whenTrue, whenFalse] = ifArgs as [unknown, unknown, unknown];
+  return conditionHolds(svc, String(condition)) ? whenTrue : whenFalse;
+}
+
+/** Whether the service's named condition (`resources.Conditions`) holds. */
+function conditionHolds(svc: ResolvedService, name: string, depth = 0): boolean {
+  const conditions = (svc.doc.resources as { Conditions?: Record<string, unknown> } | undefined)
+    ?.Conditions;
+  const condition = conditions?.[name];
+  if (condition === undefined || depth > 20) {
+    throw new ServiceConfigError(`${svc.service}: unknown condition ${name}`);
+  }
+  return evaluateCondition(svc, condition, depth);
+}
+
+/** Fn::Equals, Fn::Not, Fn::And, Fn::Or and `{ Condition: name }`, as CloudFormation evaluates them. */
+function evaluateCondition(svc: ResolvedService, condition: unknown, depth: number): boolean {
+  const [key, arg] = Object.entries((condition ?? {}) as Record<string, unknown>)[0] ?? [];
+  const args = Array.isArray(arg) ? arg : [];
+  switch (key) {
+    case 'Fn::Equals': {
+      const [a, b] = args.map((v) => JSON.stringify(resolveIntrinsics(svc, v)));
+      return a === b;
+    }
+    case 'Fn::Not':
+      return !evaluateCondition(svc, args[0], depth + 1);
+    case 'Fn::And':
+      return args.every((c) => evaluateCondition(svc, c, depth + 1));
+    case 'Fn::Or':
+      return args.some((c) => evaluateCondition(svc, c, depth + 1));
+    case 'Condition':
+      return conditionHolds(svc, String(arg), depth + 1);
+    default:
+      throw new ServiceConfigError(
+        `${svc.service}: unsupported condition ${JSON.stringify(condition)}`,
+      );
+  }
 }
 
 function functionName(svc: ResolvedService, key: string): string {
@@ -208,6 +266,11 @@ function streamSettings(svc: ResolvedService, raw: unknown): StreamEventSettings
           ),
         );
   const responseTypes = stream.functionResponseType;
+  // `consumer` names an enhanced fan-out consumer, or the stream itself (polling).
+  const consumer =
+    stream.consumer === undefined
+      ? undefined
+      : String(resolveIntrinsics(svc, chooseBranch(svc, stream.consumer)));
   const start = String(stream.startingPosition ?? 'TRIM_HORIZON');
   if (start !== 'TRIM_HORIZON' && start !== 'LATEST' && start !== 'AT_TIMESTAMP') {
     throw new ServiceConfigError(`${svc.service}: unsupported startingPosition ${start}`);
@@ -229,6 +292,7 @@ function streamSettings(svc: ResolvedService, raw: unknown): StreamEventSettings
     reportBatchItemFailures: responseTypes === 'ReportBatchItemFailures',
     tumblingWindowInSeconds: num(stream.tumblingWindowInSeconds, 0),
     ...(onFailureArn ? { onFailureArn } : {}),
+    ...(consumer && consumer !== arn ? { consumerArn: consumer } : {}),
     enabled: stream.enabled !== false,
   };
 }

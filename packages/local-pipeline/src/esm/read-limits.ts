@@ -23,6 +23,13 @@ export type ReadMode =
   | { readonly kind: 'shared' }
   | { readonly kind: 'efo'; readonly consumer: string };
 
+/** A mapping's read mode: through its enhanced fan-out consumer when it names one, else shared. */
+export function readModeOf(settings: { readonly consumerArn?: string }): ReadMode {
+  return settings.consumerArn
+    ? { kind: 'efo', consumer: settings.consumerArn }
+    : { kind: 'shared' };
+}
+
 /** What Kinesis answers past a shard's read limits (same `name` as the SDK's exception). */
 export class ProvisionedThroughputExceededError extends Error {
   override readonly name = 'ProvisionedThroughputExceededException';

@@ -141,7 +141,7 @@ describe('sustained phase after a ramp', () => {
 });
 
 describe('throughput report of the shard reads', () => {
-  it('carries the shared source counters into the verdict and prints them', () => {
+  it('carries the shared source counters and the refused reads into the verdict and prints them', () => {
     // Prepare
     const kinesisReads = {
       sharedFetches: 40,
@@ -158,6 +158,7 @@ describe('throughput report of the shard reads', () => {
       producedSeconds: 90,
       drainSeconds: 1,
       kinesisReads,
+      readThrottles: 7,
       lag: {
         windowsStored: 1,
         eventsMeasured: 1,
@@ -174,8 +175,9 @@ describe('throughput report of the shard reads', () => {
     // Assess
     expect(verdict.kinesisReads?.sharedFetches).toBe(40);
     expect(text).toContain(
-      "kinesis reads: 40 shared GetRecords fetched 9000 records, served 36000 to the readers; 3 reads on a reader's own iterator (1 fell behind the buffer, 1 moved back onto it)",
+      "kinesis reads: 40 shared GetRecords fetched 9000 records, served 36000 to the readers; 3 reads on a reader's own iterator (1 fell behind the buffer, 1 moved back onto it); 7 reads refused past Kinesis' read limits",
     );
+    expect(verdict.readThrottles).toBe(7);
   });
 });
 

@@ -227,3 +227,56 @@ describe('custom.localPipeline.dynamodb', () => {
     ]);
   });
 });
+
+describe('stream event consumer (enhanced fan-out or shared)', () => {
+  const root = join(import.meta.dirname, '..', '..', '..', '..');
+  const consumersOf = (params: Record<string, string>) =>
+    Object.fromEntries(
+      serviceDirs(root).flatMap((dir) =>
+        functionsOf(loadService(dir, { stage: 'local', region: 'us-east-1', params })).flatMap(
+          (fn) => fn.streams.map((st) => [fn.name, st.consumerArn ?? 'shared']),
+        ),
+      ),
+    );
+
+  it('reads each service through its StreamConsumer when its consumerMode is efo, else polls', () => {
+    // Act
+    const defaults = consumersOf({});
+    const flipped = consumersOf({ indexerConsumer: 'shared', alertsConsumer: 'efo' });
+
+    // Assess: the services' defaults (three EFO readers of the events stream, a polling detector)
+    const events = 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-local-events';
+    expect(defaults).toEqual({
+      'streamlens-anomaly-alerts-local-detect': 'shared',
+      'streamlens-dynamodb-indexer-local-index': `${events}/consumer/streamlens-dynamodb-indexer-local-index:1`,
+      'streamlens-opensearch-indexer-local-index': `${events}/consumer/streamlens-opensearch-indexer-local-index:1`,
+      'streamlens-stream-aggregator-local-aggregate': `${events}/consumer/streamlens-stream-aggregator-local-aggregate:1`,
+    });
+    expect(flipped['streamlens-dynamodb-indexer-local-index']).toBe('shared');
+    expect(flipped['streamlens-anomaly-alerts-local-detect']).toMatch(
+      /^arn:aws:kinesis:us-east-1:000000000000:stream\/streamlens-local-aggregates\/consumer\/.+:1$/,
+    );
+  });
+
+  it('rejects a consumer whose Fn::If names a condition the service does not declare', () => {
+    // Prepare
+    const svc = loadService(
+      serviceDir(`service: streamlens-demo
+provider:
+  name: aws
+functions:
+  f:
+    handler: src/handler.handler
+    events:
+      - stream:
+          type: kinesis
+          arn: arn:aws:kinesis:us-east-1:000000000000:stream/s
+          consumer: { "Fn::If": [Missing, "x", "arn:aws:kinesis:us-east-1:000000000000:stream/s"] }
+`),
+      { stage: 'local', region: 'us-east-1' },
+    );
+
+    // Act / Assess
+    expect(() => functionsOf(svc)).toThrow(/streamlens-demo: unknown condition Missing/);
+  });
+});
