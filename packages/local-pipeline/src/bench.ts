@@ -1,6 +1,8 @@
 // `pnpm start:bench`: CPU seconds per 1,000 events of a fixed cold-start `pnpm start` run, per
 // process, read from the kernel's accounting; `--compare A B` runs two commits alternately
-// (A, B, A, B, ...) on the same machine and prints the ratio B / A per process.
+// (A, B, A, B, ...) on the same machine and prints the ratio B / A per process. Without
+// `--compare` it also prints whether each run kept up (the keep-up table), over one or more
+// rates, from a cold start or after `--ramp`.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -8,10 +10,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CpuMeter, type CpuReport, formatCpuReport } from './cpu.js';
 import { LocalPipelineError } from './errors.js';
+import { ITERATOR_AGE_SLACK_MS } from './throughput.js';
 
 /** Parsed `pnpm start:bench` options. */
 export interface BenchOptions {
-  readonly rate: number;
+  /** Events per second of each run: one rate, or several (each run `runs` times) for keep-up. */
+  readonly rates: readonly number[];
+  /** Seconds of ramp before the rate (0: a cold start at the full rate). */
+  readonly rampSeconds: number;
   readonly durationSeconds: number;
   readonly scenario: string;
   readonly seed: number;
@@ -21,8 +27,10 @@ export interface BenchOptions {
 }
 
 const USAGE = `pnpm start:bench [options]
-  --rate N          events per second (default 2000)
-  --duration S      seconds of traffic (default 30), from a cold start (no ramp)
+  --rate N[,N...]   events per second (default 2000); several: each run --runs times, and the
+                    highest rate kept up in every run is printed (not with --compare)
+  --duration S      seconds of traffic at the rate (default 30)
+  --ramp S          raise the rate from 0 over S seconds first (default 0: a cold start)
   --scenario NAME   (default steady)
   --seed N          (default 3)
   --runs N          runs per commit (default 1; 3 with --compare)
@@ -34,6 +42,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     options: {
       rate: { type: 'string', default: '2000' },
       duration: { type: 'string', default: '30' },
+      ramp: { type: 'string', default: '0' },
       scenario: { type: 'string', default: 'steady' },
       seed: { type: 'string', default: '3' },
       runs: { type: 'string' },
@@ -62,8 +71,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     }
     return n;
   };
+  const rates = values.rate.split(',').map((r) => numberOf('rate', r.trim(), 1));
+  if (compare && rates.length > 1) {
+    throw new LocalPipelineError('--compare runs one rate: give --rate a single number');
+  }
   return {
-    rate: numberOf('rate', values.rate, 1),
+    rates,
+    rampSeconds: numberOf('ramp', values.ramp, 0),
     durationSeconds: numberOf('duration', values.duration, 1),
     scenario: values.scenario,
     seed: numberOf('seed', values.seed, 0),
@@ -79,6 +93,22 @@ export interface BenchRun {
   readonly inside?: CpuReport;
   readonly keptUp?: boolean;
   readonly reconciled?: boolean;
+  /** The run's throughput verdict (`--summary-json` → `throughput`), when it wrote one. */
+  readonly throughput?: BenchThroughput;
+}
+
+/** The part of a run's throughput verdict the keep-up table shows. */
+export interface BenchThroughput {
+  readonly requestedRate: number;
+  readonly achievedRate: number;
+  readonly drainSeconds: number;
+  readonly keptUp: boolean;
+  readonly lag: { readonly p99Ms: number; readonly boundMs: number };
+  readonly mappings: readonly {
+    readonly function: string;
+    readonly batchWindowSeconds: number;
+    readonly maxIteratorAgeMs: number;
+  }[];
 }
 
 /** Median of a non-empty list. */
@@ -127,7 +157,12 @@ export function formatRatioTable(
  * One `pnpm start` run in `root` (a checkout with its dependencies installed), measured from the
  * outside between its "ready" and "drained" lines: the same method for any commit.
  */
-export async function benchRun(root: string, label: string, o: BenchOptions): Promise<BenchRun> {
+export async function benchRun(
+  root: string,
+  label: string,
+  o: BenchOptions,
+  rate: number,
+): Promise<BenchRun> {
   const summaryDir = mkdtempSync(join(tmpdir(), 'streamlens-bench-'));
   const summaryFile = join(summaryDir, 'summary.json');
   const args = [
@@ -135,9 +170,10 @@ export async function benchRun(root: string, label: string, o: BenchOptions): Pr
     'tsx',
     'scripts/start.ts',
     '--rate',
-    String(o.rate),
+    String(rate),
     '--duration',
     String(o.durationSeconds),
+    ...(o.rampSeconds > 0 ? ['--ramp', String(o.rampSeconds)] : []),
     '--scenario',
     o.scenario,
     '--seed',
@@ -188,6 +224,7 @@ export async function benchRun(root: string, label: string, o: BenchOptions): Pr
       outside: report,
       ...(summary?.cpu ? { inside: summary.cpu } : {}),
       ...(summary?.throughput?.keptUp !== undefined ? { keptUp: summary.throughput.keptUp } : {}),
+      ...(summary?.throughput ? { throughput: summary.throughput } : {}),
       ...(summary?.ok !== undefined ? { reconciled: summary.ok } : {}),
     };
   } finally {
@@ -198,7 +235,7 @@ export async function benchRun(root: string, label: string, o: BenchOptions): Pr
 /** The run's `--summary-json`, or undefined when it wrote none (it failed after draining). */
 function readSummary(
   file: string,
-): { ok?: boolean; cpu?: CpuReport; throughput?: { keptUp?: boolean } } | undefined {
+): { ok?: boolean; cpu?: CpuReport; throughput?: BenchThroughput } | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
@@ -233,15 +270,78 @@ function describeRun(r: BenchRun): string {
   return `${r.label}: ${r.outside.total.perThousandEvents?.toFixed(3) ?? '–'} cpu s / 1,000 events (outside), ${verdict}\n${formatCpuReport(r.inside ?? r.outside)}`;
 }
 
+/** Seconds with one decimal. */
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * One line per run (rate, kept up, lag p99 against its bound, each mapping's max iterator age
+ * against its limit, drain, CPU per 1,000 events), then per rate how many runs kept up, and the
+ * highest rate that kept up in every run.
+ */
+export function keepUpTable(
+  runs: readonly { rate: number; run?: BenchRun; error?: string }[],
+): string {
+  const lines = ['keep-up (one line per run; iterator age: max / limit per mapping)'];
+  const byRate = new Map<number, boolean[]>();
+  for (const [i, { rate, run, error }] of runs.entries()) {
+    const t = run?.throughput;
+    const kept = t?.keptUp === true && run?.reconciled !== false;
+    byRate.set(rate, [...(byRate.get(rate) ?? []), kept]);
+    const verdict = run?.reconciled === false ? 'NOT RECONCILED' : kept ? 'kept up' : 'FELL BEHIND';
+    const ages = (t?.mappings ?? [])
+      .map(
+        (m) =>
+          `${m.function.replace(/^streamlens-/, '').replace(/-local-/, ' ')} ${secs(m.maxIteratorAgeMs)} / ${secs(m.batchWindowSeconds * 1000 + ITERATOR_AGE_SLACK_MS)}`,
+      )
+      .join(', ');
+    const detail = t
+      ? `lag p99 ${secs(t.lag.p99Ms)} / ${secs(t.lag.boundMs)}, drained in ${t.drainSeconds.toFixed(1)} s, fed ${t.achievedRate}/s, ` +
+        `cpu ${run?.outside.total.perThousandEvents?.toFixed(3) ?? '–'} s / 1,000 ev; ${ages}`
+      : (error ?? 'no throughput report');
+    lines.push(
+      `  ${String(i + 1).padStart(2)}  ${String(rate).padStart(5)}/s  ${verdict.padEnd(14)}  ${detail}`,
+    );
+  }
+  let highest: number | undefined;
+  for (const [rate, kept] of [...byRate].sort((a, b) => a[0] - b[0])) {
+    const n = kept.filter(Boolean).length;
+    lines.push(`  ${rate}/s kept up in ${n} of ${kept.length} runs`);
+    if (n === kept.length) highest = rate;
+  }
+  if (byRate.size > 1) {
+    lines.push(
+      highest === undefined
+        ? '  no rate kept up in every run'
+        : `  highest rate kept up in every run: ${highest}/s`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export async function benchMain(argv: readonly string[], root: string): Promise<number> {
   const o = parseBenchArgs(argv);
-  const scenario = `--rate ${o.rate} --duration ${o.durationSeconds} --scenario ${o.scenario} --seed ${o.seed}`;
+  const scenario = (rate: number) =>
+    `--rate ${rate} --duration ${o.durationSeconds}${o.rampSeconds > 0 ? ` --ramp ${o.rampSeconds}` : ''} --scenario ${o.scenario} --seed ${o.seed}`;
   if (!o.compare) {
-    for (let i = 0; i < o.runs; i++) {
-      process.stdout.write(describeRun(await benchRun(root, `run ${i + 1} (${scenario})`, o)));
+    const runs: { rate: number; run?: BenchRun; error?: string }[] = [];
+    for (const rate of o.rates) {
+      for (let i = 0; i < o.runs; i++) {
+        try {
+          const run = await benchRun(root, `run ${i + 1} (${scenario(rate)})`, o, rate);
+          process.stdout.write(describeRun(run));
+          runs.push({ rate, run });
+        } catch (error) {
+          // A run that never drained did not keep up; the series goes on.
+          if (!(error instanceof LocalPipelineError)) throw error;
+          process.stdout.write(`${error.message}\n`);
+          runs.push({ rate, error: error.message });
+        }
+      }
     }
+    process.stdout.write(`\n${keepUpTable(runs)}`);
     return 0;
   }
+  const rate = o.rates[0] as number;
   const [a, b] = o.compare;
   const trees = [checkout(root, a), checkout(root, b)];
   try {
@@ -252,12 +352,15 @@ export async function benchMain(argv: readonly string[], root: string): Promise<
           (trees[k] as { dir: string }).dir,
           `${k === 0 ? 'A' : 'B'} ${commit} run ${i + 1}`,
           o,
+          rate,
         );
         process.stdout.write(describeRun(run));
         reports[k]?.push(run.outside);
       }
     }
-    process.stdout.write(`\n${scenario}\n${formatRatioTable([a, b], ratioTable(...reports))}`);
+    process.stdout.write(
+      `\n${scenario(rate)}\n${formatRatioTable([a, b], ratioTable(...reports))}`,
+    );
   } finally {
     for (const t of trees) t.remove();
   }
