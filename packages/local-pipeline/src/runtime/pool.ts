@@ -60,13 +60,23 @@ export class FunctionPool {
     }
   }
 
-  /** Start the first container (its init phase) before traffic. */
+  /**
+   * Start every container the pool may run (their init phases) before traffic: a mapping's first
+   * poll invokes once per shard at the same time, so each of them would cold-start in the first
+   * second of traffic, competing with it for the machine's cores.
+   */
   async warm(): Promise<void> {
-    const c = await this.acquire();
+    // The idle containers, then new ones up to the pool size (busy ones are warm already).
+    const taken: FunctionContainer[] = this.idle.splice(0);
+    while (this.containers.length < this.maxConcurrency) {
+      const c = new FunctionContainer(this.options);
+      this.containers.push(c);
+      taken.push(c);
+    }
     try {
-      await c.warm();
+      await Promise.all(taken.map((c) => c.warm()));
     } finally {
-      this.release(c);
+      for (const c of taken) this.release(c);
     }
   }
 

@@ -134,4 +134,31 @@ describe('function container', () => {
     expect(new Set(ids).size).toBe(2);
     expect(pool.stats).toMatchObject({ invocations: 3, coldStarts: 2, peakConcurrency: 2 });
   });
+
+  it('starts every container of the pool before traffic, so the first concurrent invocations are warm', async () => {
+    // Prepare
+    const pool = new FunctionPool(
+      {
+        functionName: 'svc-dev-sleep',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:svc-dev-sleep',
+        entry: join(import.meta.dirname, '../helpers/handlers/sleep.mjs'),
+        exportName: 'handler',
+        timeoutSeconds: 5,
+        memorySize: 256,
+        environment: {},
+        workDir: mkdtempSync(join(tmpdir(), 'lp-pool-')),
+      },
+      3,
+    );
+    pools.push(pool);
+    // Act
+    await pool.warm();
+    const warmed = pool.stats.coldStarts;
+    await pool.warm();
+    const outcomes = await Promise.all([1, 2, 3].map(() => pool.invoke({ ms: 50 })));
+    // Assess: three init phases before traffic, none again after, no cold start on invocation
+    expect(warmed).toBe(3);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(pool.stats).toMatchObject({ invocations: 3, coldStarts: 3, peakConcurrency: 3 });
+  });
 });
