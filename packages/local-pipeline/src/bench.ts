@@ -103,6 +103,8 @@ export interface BenchThroughput {
   readonly achievedRate: number;
   readonly drainSeconds: number;
   readonly keptUp: boolean;
+  /** Why not, one reason per failed criterion. */
+  readonly reasons: readonly string[];
   readonly lag: { readonly p99Ms: number; readonly boundMs: number };
   readonly mappings: readonly {
     readonly function: string;
@@ -296,7 +298,8 @@ export function keepUpTable(
       .join(', ');
     const detail = t
       ? `lag p99 ${secs(t.lag.p99Ms)} / ${secs(t.lag.boundMs)}, drained in ${t.drainSeconds.toFixed(1)} s, fed ${t.achievedRate}/s, ` +
-        `cpu ${run?.outside.total.perThousandEvents?.toFixed(3) ?? '–'} s / 1,000 ev; ${ages}`
+        `cpu ${run?.outside.total.perThousandEvents?.toFixed(3) ?? '–'} s / 1,000 ev; ${ages}` +
+        (t.reasons.length > 0 ? `; ✗ ${t.reasons.join('; ✗ ')}` : '')
       : (error ?? 'no throughput report');
     lines.push(
       `  ${String(i + 1).padStart(2)}  ${String(rate).padStart(5)}/s  ${verdict.padEnd(14)}  ${detail}`,
