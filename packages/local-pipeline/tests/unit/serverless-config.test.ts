@@ -230,14 +230,19 @@ describe('custom.localPipeline.dynamodb', () => {
 
 describe('stream event consumer (enhanced fan-out or shared)', () => {
   const root = join(import.meta.dirname, '..', '..', '..', '..');
-  const consumersOf = (params: Record<string, string>) =>
-    Object.fromEntries(
+  const events = 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-local-events';
+  const aggregates = 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-local-aggregates';
+  // The stream ARNs as `pnpm start` (and compose) hands them to every service.
+  const consumersOf = (modes: Record<string, string>) => {
+    const params = { eventsStreamArn: events, aggregatesStreamArn: aggregates, ...modes };
+    return Object.fromEntries(
       serviceDirs(root).flatMap((dir) =>
         functionsOf(loadService(dir, { stage: 'local', region: 'us-east-1', params })).flatMap(
           (fn) => fn.streams.map((st) => [fn.name, st.consumerArn ?? 'shared']),
         ),
       ),
     );
+  };
 
   it('reads each service through its StreamConsumer when its consumerMode is efo, else polls', () => {
     // Act
@@ -245,7 +250,6 @@ describe('stream event consumer (enhanced fan-out or shared)', () => {
     const flipped = consumersOf({ indexerConsumer: 'shared', alertsConsumer: 'efo' });
 
     // Assess: the services' defaults (three EFO readers of the events stream, a polling detector)
-    const events = 'arn:aws:kinesis:us-east-1:000000000000:stream/streamlens-local-events';
     expect(defaults).toEqual({
       'streamlens-anomaly-alerts-local-detect': 'shared',
       'streamlens-dynamodb-indexer-local-index': `${events}/consumer/streamlens-dynamodb-indexer-local-index:1`,
@@ -254,7 +258,7 @@ describe('stream event consumer (enhanced fan-out or shared)', () => {
     });
     expect(flipped['streamlens-dynamodb-indexer-local-index']).toBe('shared');
     expect(flipped['streamlens-anomaly-alerts-local-detect']).toMatch(
-      /^arn:aws:kinesis:us-east-1:000000000000:stream\/streamlens-local-aggregates\/consumer\/.+:1$/,
+      new RegExp(`^${aggregates}/consumer/.+:1$`),
     );
   });
 
