@@ -8,6 +8,25 @@ import { FunctionPool } from '../../src/runtime/pool.js';
 const handlerModule = join(import.meta.dirname, '../helpers/handlers/echo-context.mjs');
 const containers: FunctionContainer[] = [];
 const pools: FunctionPool[] = [];
+
+/** A pool of up to `size` containers of the sleep handler (stopped after the test). */
+function sleepPool(size: number): FunctionPool {
+  const pool = new FunctionPool(
+    {
+      functionName: 'svc-dev-sleep',
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:svc-dev-sleep',
+      entry: join(import.meta.dirname, '../helpers/handlers/sleep.mjs'),
+      exportName: 'handler',
+      timeoutSeconds: 5,
+      memorySize: 256,
+      environment: {},
+      workDir: mkdtempSync(join(tmpdir(), 'lp-pool-')),
+    },
+    size,
+  );
+  pools.push(pool);
+  return pool;
+}
 afterEach(async () => {
   await Promise.all([...containers.splice(0), ...pools.splice(0)].map((c) => c.stop()));
 });
@@ -111,20 +130,7 @@ describe('function container', () => {
 
   it('runs concurrent invocations on separate containers up to the pool size, then queues', async () => {
     // Prepare
-    const pool = new FunctionPool(
-      {
-        functionName: 'svc-dev-sleep',
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:svc-dev-sleep',
-        entry: join(import.meta.dirname, '../helpers/handlers/sleep.mjs'),
-        exportName: 'handler',
-        timeoutSeconds: 5,
-        memorySize: 256,
-        environment: {},
-        workDir: mkdtempSync(join(tmpdir(), 'lp-pool-')),
-      },
-      2,
-    );
-    pools.push(pool);
+    const pool = sleepPool(2);
     await pool.warm();
     // Act
     const outcomes = await Promise.all([1, 2, 3].map(() => pool.invoke({ ms: 400 })));
@@ -137,20 +143,7 @@ describe('function container', () => {
 
   it('starts every container of the pool before traffic, so the first concurrent invocations are warm', async () => {
     // Prepare
-    const pool = new FunctionPool(
-      {
-        functionName: 'svc-dev-sleep',
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:svc-dev-sleep',
-        entry: join(import.meta.dirname, '../helpers/handlers/sleep.mjs'),
-        exportName: 'handler',
-        timeoutSeconds: 5,
-        memorySize: 256,
-        environment: {},
-        workDir: mkdtempSync(join(tmpdir(), 'lp-pool-')),
-      },
-      3,
-    );
-    pools.push(pool);
+    const pool = sleepPool(3);
     // Act
     await pool.warm();
     const warmed = pool.stats.coldStarts;
