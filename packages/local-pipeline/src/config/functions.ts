@@ -198,9 +198,10 @@ function conditionHolds(svc: ResolvedService, name: string, depth = 0): boolean 
   const conditions = (svc.doc.resources as { Conditions?: Record<string, unknown> } | undefined)
     ?.Conditions;
   const condition = conditions?.[name];
-  if (condition === undefined || depth > 20) {
+  if (condition === undefined) {
     throw new ServiceConfigError(`${svc.service}: unknown condition ${name}`);
   }
+  if (depth > 20) throw new ServiceConfigError(`${svc.service}: condition ${name} nests too deep`);
   return evaluateCondition(svc, condition, depth);
 }
 

@@ -262,10 +262,11 @@ describe('stream event consumer (enhanced fan-out or shared)', () => {
     );
   });
 
-  it('rejects a consumer whose Fn::If names a condition the service does not declare', () => {
+  it('rejects a consumer whose Fn::If names a condition the service does not declare, or a cycle', () => {
     // Prepare
-    const svc = loadService(
-      serviceDir(`service: streamlens-demo
+    const withConsumer = (condition: string) =>
+      loadService(
+        serviceDir(`service: streamlens-demo
 provider:
   name: aws
 functions:
@@ -275,12 +276,20 @@ functions:
       - stream:
           type: kinesis
           arn: arn:aws:kinesis:us-east-1:000000000000:stream/s
-          consumer: { "Fn::If": [Missing, "x", "arn:aws:kinesis:us-east-1:000000000000:stream/s"] }
+          consumer: { "Fn::If": [${condition}, "x", "arn:aws:kinesis:us-east-1:000000000000:stream/s"] }
+resources:
+  Conditions:
+    Loop: { Condition: Loop }
 `),
-      { stage: 'local', region: 'us-east-1' },
-    );
+        { stage: 'local', region: 'us-east-1' },
+      );
 
     // Act / Assess
-    expect(() => functionsOf(svc)).toThrow(/streamlens-demo: unknown condition Missing/);
+    expect(() => functionsOf(withConsumer('Missing'))).toThrow(
+      /streamlens-demo: unknown condition Missing/,
+    );
+    expect(() => functionsOf(withConsumer('Loop'))).toThrow(
+      /streamlens-demo: condition Loop nests too deep/,
+    );
   });
 });
