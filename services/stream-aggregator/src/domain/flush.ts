@@ -81,10 +81,17 @@ export class WindowFlusher {
     if (windows.length === 0) return 0;
     const results: Array<WindowResult | undefined> = new Array(windows.length);
     let next = 0;
+    // A window that cannot be flushed (e.g. a flush-state shard too large) must not hold back the
+    // others: they are sent, and its error is thrown at the end (its markers stay).
+    const failures: unknown[] = [];
     const worker = async (): Promise<void> => {
       while (next < windows.length && this.now() < deadlineMs) {
         const w = next++;
-        results[w] = await this.flushWindow(windows[w]!, deadlineMs);
+        try {
+          results[w] = await this.flushWindow(windows[w]!, deadlineMs);
+        } catch (error) {
+          failures.push(error);
+        }
       }
     };
     const workers: Promise<void>[] = [];
@@ -119,6 +126,7 @@ export class WindowFlusher {
         );
       }),
     );
+    if (failures.length > 0) throw failures[0];
     return events.length;
   }
 

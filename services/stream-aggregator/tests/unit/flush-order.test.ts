@@ -152,6 +152,29 @@ describe('window flush: two flushers racing', () => {
   });
 });
 
+describe('window flush: a window that cannot be flushed', () => {
+  it('sends the other windows, keeps its markers and reports its error', async () => {
+    // Prepare: two windows; every flush-state write of the first one fails.
+    const store = new MemoryStore();
+    const windows = new MemoryWindowSink();
+    const agg = container(store, windows);
+    await agg.processBatch(
+      [
+        ev(S1, 1, 5, 'a'),
+        obsRecord(S1, seqOf(2), 0, { series: 'b', timeMs: T0 + 61_000, value: 3 }),
+      ],
+      NEVER,
+    );
+    store.faults.flushState = (state) =>
+      [...state.series.keys()].includes('a') ? 'throw' : undefined;
+    // Act
+    await expect(agg.flush(Number.MAX_SAFE_INTEGER, NEVER)).rejects.toThrow('throttled');
+    // Assess
+    expect(windows.events.map((e) => e.data.series)).toEqual(['b']);
+    expect([...store.markers.values()].map((m) => m.windowStartMs)).toEqual([T0]);
+  });
+});
+
 describe('window flush: markers', () => {
   it('keeps a marker whose delta was not appended when the flush read the window', async () => {
     // Prepare: a commit listed and marked version 1 of its lane, and has not appended it yet.
