@@ -48,14 +48,14 @@ export const AGGREGATOR = {
   markerBuckets: 4,
   /**
    * One window's flush in one invocation (decode its deltas, merge by event id, plan, build and
-   * serialise the events): CPU per event and per series, and the live heap per event once merged
-   * (a lower bound of its peak), from the aggregator's `bench/flush-cpu.ts`
+   * serialise the events): CPU per event and per series, and the peak live heap per event during
+   * the merge (sampled), from the aggregator's `bench/flush-cpu.ts`
    * (docs/performance/2026-12-08-scale.md; a loaded 2-core machine, about the CPU share a 512 MB
    * Lambda function gets).
    */
   flushCpuUsPerEvent: 20,
   flushCpuUsPerSeries: 150,
-  flushHeapBytesPerEvent: 386,
+  flushHeapBytesPerEvent: 129,
   /** Assumption (not measured): one conditional put ≈ 10 ms on AWS, 32 in flight (window table). */
   flushPutMs: 10,
   flushPutsInFlight: 32,
@@ -242,7 +242,7 @@ export function scaleModel(i: ScaleInput): ScaleResult {
     's per window',
   );
   check(
-    'stream-aggregator: one window’s flush memory (live heap once merged)',
+    'stream-aggregator: one window’s flush memory (peak live heap)',
     i.rate * i.windowSeconds * a.flushHeapBytesPerEvent,
     i.memoryMb * 1024 * 1024,
     'B',

@@ -248,12 +248,12 @@ describe('scaleModel', () => {
     const agg = r.rows.find((row) => row.service === 'stream-aggregator');
     expect(agg?.hottestKeyWcu).toBeCloseTo(200, 6);
     // One window's flush: 12,000,000 events × 20 µs + 2,000,000 series × 150 µs = 540 s; its
-    // merge holds 12,000,000 × 386 B = 4.6 GB, 8.6× the 512 MB of the function.
+    // merge holds 12,000,000 × 129 B = 1.5 GB, 2.9× the 512 MB of the function.
     expect(r.aggregator.flushSeconds).toBeCloseTo(540, 6);
     const memory = r.checks.find((c) =>
       c.what.startsWith('stream-aggregator: one window’s flush memory'),
     );
-    expect((memory?.used ?? 0) / (memory?.limit ?? 1)).toBeCloseTo(4_632_000_000 / 536_870_912, 6);
+    expect((memory?.used ?? 0) / (memory?.limit ?? 1)).toBeCloseTo(1_548_000_000 / 536_870_912, 6);
     expect(r.broken.map((c) => c.what)).toEqual(
       expect.arrayContaining([
         'stream-aggregator: one window’s flush in one invocation',

@@ -283,8 +283,12 @@ export class DynamoStateStore implements StateStore {
     }
     const items = await this.batchGet(keys, deadlineMs);
     return items.map((item) => {
-      const d = decodeDelta(item.d as Uint8Array, windowStartMs);
-      return { lane: d.lane, version: d.version, entries: d.entries };
+      const bytes = item.d as Uint8Array;
+      return {
+        lane: String(item.pk).slice(2),
+        version: Number(item.sk),
+        entries: () => decodeDelta(bytes, windowStartMs).entries,
+      };
     });
   }
 

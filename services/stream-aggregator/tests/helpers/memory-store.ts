@@ -126,8 +126,7 @@ export class MemoryStore implements StateStore {
       for (const v of versions) {
         const bytes = this.chains.get(lane)?.get(v);
         if (bytes === undefined) continue;
-        const d = decodeDelta(bytes, windowStartMs);
-        out.push({ lane, version: v, entries: d.entries });
+        out.push({ lane, version: v, entries: () => decodeDelta(bytes, windowStartMs).entries });
       }
     }
     return out;

@@ -70,7 +70,7 @@ describe('DynamoStateStore lane chains', () => {
       version: 2,
     });
     expect(heads.has(`${lane}-none`)).toBe(false);
-    expect(deltas.map((d) => [d.version, d.entries[0]!.values]).sort()).toEqual([
+    expect(deltas.map((d) => [d.version, d.entries()[0]!.values]).sort()).toEqual([
       [1, [1, 2]],
       [2, [3]],
     ]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Aggregator, DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../src/domain/engine.js';
 import { flushShardOf } from '../../src/domain/flush.js';
-import type { FlushState } from '../../src/domain/types.js';
+import type { FlushState, WindowDelta } from '../../src/domain/types.js';
 import { MemoryRejectSink, MemoryStore, MemoryWindowSink } from '../helpers/memory-store.js';
 import { obsRecord, seqOf } from '../helpers/records.js';
 
@@ -230,6 +230,33 @@ describe('window flush: markers', () => {
     await agg.flush(Number.MAX_SAFE_INTEGER, NEVER);
     // Assess
     expect(at15).toBe(1);
+    expect(store.markers.size).toBe(0);
+  });
+});
+
+describe('window flush: decoding', () => {
+  it('decodes each delta of the window once, when the merge reaches it, and takes lanes and versions from the keys', async () => {
+    // Prepare: the memory store's deltas, with their decoding counted.
+    const store = new MemoryStore();
+    const windows = new MemoryWindowSink();
+    const agg = container(store, windows, { maxEventsPerDelta: 1 });
+    await agg.processBatch([ev(S1, 1, 5), ev(S1, 2, 7), ev(S1, 3, 9)], NEVER);
+    const calls: string[] = [];
+    const read = store.windowDeltas.bind(store);
+    store.windowDeltas = async (w: number): Promise<WindowDelta[]> =>
+      (await read(w)).map((d) => ({
+        lane: d.lane,
+        version: d.version,
+        entries: () => {
+          calls.push(`${d.lane}@${d.version}`);
+          return d.entries();
+        },
+      }));
+    // Act
+    await agg.flush(Number.MAX_SAFE_INTEGER, NEVER);
+    // Assess
+    expect(calls.sort()).toEqual([`${S1}@1`, `${S1}@2`, `${S1}@3`]);
+    expect(windows.events[0]!.data).toMatchObject({ count: 3, sum: 21 });
     expect(store.markers.size).toBe(0);
   });
 });
