@@ -24,6 +24,13 @@ function container(
   );
 }
 
+/** A store, a sink and one container on them. */
+function fresh(over: Partial<EngineConfig> = {}) {
+  const store = new MemoryStore();
+  const windows = new MemoryWindowSink();
+  return { store, windows, agg: container(store, windows, over) };
+}
+
 const ev = (shard: string, i: number, value: number, series = 'cpu') =>
   obsRecord(shard, seqOf(i), 0, { series, timeMs: T0 + 1000 + i, value });
 
@@ -41,9 +48,7 @@ function contentsById(windows: MemoryWindowSink): Map<string, Set<string>> {
 describe('window flush: a crash between the flush-state write and the send', () => {
   it('sends the pending revision at the next flush, once its writer crashed after the state write', async () => {
     // Prepare: the first state write lands, then its writer dies (nothing after it runs).
-    const store = new MemoryStore();
-    const windows = new MemoryWindowSink();
-    const agg = container(store, windows);
+    const { store, windows, agg } = fresh();
     await agg.processBatch([ev(S1, 1, 5), ev(S1, 2, 7)], NEVER);
     let crashes = 1;
     store.faults.flushState = () => (crashes-- > 0 ? 'lost' : undefined);
@@ -65,9 +70,7 @@ describe('window flush: a crash between the flush-state write and the send', () 
 
   it('sends the same revision again after a failed send, and a new one only for new events', async () => {
     // Prepare
-    const store = new MemoryStore();
-    const windows = new MemoryWindowSink();
-    const agg = container(store, windows);
+    const { windows, agg } = fresh();
     await agg.processBatch([ev(S1, 1, 5)], NEVER);
     windows.failNext = 1;
     // Act: the send fails; the next flush resends; a correction then makes r1.
@@ -84,9 +87,7 @@ describe('window flush: a crash between the flush-state write and the send', () 
 
   it('sends nothing new when a batch is redelivered after its window was flushed', async () => {
     // Prepare
-    const store = new MemoryStore();
-    const windows = new MemoryWindowSink();
-    const agg = container(store, windows);
+    const { store, windows, agg } = fresh();
     const batch = [ev(S1, 1, 5), ev(S1, 2, 7)];
     await agg.processBatch(batch, NEVER);
     await agg.flush(Number.MAX_SAFE_INTEGER, NEVER);
@@ -155,9 +156,7 @@ describe('window flush: two flushers racing', () => {
 describe('window flush: a window that cannot be flushed', () => {
   it('sends the other windows, keeps its markers and reports its error', async () => {
     // Prepare: two windows; every flush-state write of the first one fails.
-    const store = new MemoryStore();
-    const windows = new MemoryWindowSink();
-    const agg = container(store, windows);
+    const { store, windows, agg } = fresh();
     await agg.processBatch(
       [
         ev(S1, 1, 5, 'a'),
@@ -178,9 +177,7 @@ describe('window flush: a window that cannot be flushed', () => {
 describe('window flush: markers', () => {
   it('keeps a marker whose delta was not appended when the flush read the window', async () => {
     // Prepare: a commit listed and marked version 1 of its lane, and has not appended it yet.
-    const store = new MemoryStore();
-    const windows = new MemoryWindowSink();
-    const agg = container(store, windows);
+    const { store, windows, agg } = fresh();
     const w = { windowStartMs: T0, windowEndMs: T0 + 60_000 };
     await store.markWindows(S1, 1, [w], 0);
     // Act: a flush runs now; then the append lands, and a later flush runs.
@@ -237,9 +234,7 @@ describe('window flush: markers', () => {
 describe('window flush: decoding', () => {
   it('decodes each delta of the window once, when the merge reaches it, and takes lanes and versions from the keys', async () => {
     // Prepare: the memory store's deltas, with their decoding counted.
-    const store = new MemoryStore();
-    const windows = new MemoryWindowSink();
-    const agg = container(store, windows, { maxEventsPerDelta: 1 });
+    const { store, windows, agg } = fresh({ maxEventsPerDelta: 1 });
     await agg.processBatch([ev(S1, 1, 5), ev(S1, 2, 7), ev(S1, 3, 9)], NEVER);
     const calls: string[] = [];
     const read = store.windowDeltas.bind(store);
@@ -264,9 +259,7 @@ describe('window flush: decoding', () => {
 describe('window flush: the flush state sharded by series hash', () => {
   it('stores each series in its shard and emits every series once', async () => {
     // Prepare
-    const store = new MemoryStore();
-    const windows = new MemoryWindowSink();
-    const agg = container(store, windows, { flushShards: 4 });
+    const { store, windows, agg } = fresh({ flushShards: 4 });
     const series = Array.from({ length: 40 }, (_, i) => `m${i}`);
     // Act
     await agg.processBatch(
