@@ -61,7 +61,7 @@ export interface CostArgs {
   readonly json: boolean;
 }
 
-/** `pnpm cost --rate N --event-bytes B [--shards N] [--consumers efo|shared] [--memory MB] [--opensearch] [--redshift] [--json]` */
+/** `pnpm cost --rate N --event-bytes B [--shards N] [--consumers efo|shared] [--memory MB] [--opensearch] [--redshift] [--window-table] [--json]` */
 export function parseCostArgs(argv: readonly string[]): CostArgs {
   const v = parse(argv, {
     rate: { type: 'string' },
@@ -71,6 +71,7 @@ export function parseCostArgs(argv: readonly string[]): CostArgs {
     memory: { type: 'string' },
     opensearch: { type: 'boolean' },
     redshift: { type: 'boolean' },
+    'window-table': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const shards = num('shards', v.shards as string | undefined, SHARDS);
@@ -86,6 +87,7 @@ export function parseCostArgs(argv: readonly string[]): CostArgs {
       memoryMb: num('memory', v.memory as string | undefined, MEMORY) ?? DEFAULTS.memoryMb.value,
       opensearch: v.opensearch === true,
       redshift: v.redshift === true,
+      windowTable: v['window-table'] === true,
     },
     json: v.json === true,
   };
@@ -99,7 +101,8 @@ export interface ScaleArgs {
 
 /**
  * `pnpm scale [--rate R --shards N --series S] [--window S] [--batch B] [--batch-window S]
- * [--parallelization P] [--event-bytes B] [--consumers efo|shared] [--memory MB] [--json]`.
+ * [--parallelization P] [--event-bytes B] [--consumers efo|shared] [--memory MB] [--window-table]
+ * [--json]`.
  * Without --rate/--shards/--series: the three workloads of the scale issue.
  */
 export function parseScaleArgs(
@@ -117,6 +120,7 @@ export function parseScaleArgs(
     'event-bytes': { type: 'string' },
     consumers: { type: 'string' },
     memory: { type: 'string' },
+    'window-table': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const s = (k: string) => v[k] as string | undefined;
@@ -132,6 +136,7 @@ export function parseScaleArgs(
     eventBytes: num('event-bytes', s('event-bytes'), BYTES) ?? 400,
     consumers: consumers(s('consumers')),
     memoryMb: num('memory', s('memory'), MEMORY) ?? DEFAULTS.memoryMb.value,
+    windowTable: v['window-table'] === true,
   };
   const rate = num('rate', s('rate'), RATE);
   const shards = num('shards', s('shards'), SHARDS);

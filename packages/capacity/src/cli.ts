@@ -1,7 +1,8 @@
 // pnpm cost --rate EVENTS_PER_S --event-bytes B [--shards N] [--consumers efo|shared] [--memory MB]
-//           [--opensearch] [--redshift] [--json]
+//           [--opensearch] [--redshift] [--window-table] [--json]
 // pnpm scale [--rate R --shards N --series S] [--window S] [--batch B] [--batch-window S]
-//            [--parallelization P] [--event-bytes B] [--consumers efo|shared] [--memory MB] [--json]
+//            [--parallelization P] [--event-bytes B] [--consumers efo|shared] [--memory MB]
+//            [--window-table] [--json]
 import { parseCostArgs, parseScaleArgs, UsageError } from './args.js';
 import { costModel } from './cost.js';
 import { renderCost, renderScale } from './report.js';

@@ -27,12 +27,15 @@ export interface CostInput {
   readonly memoryMb: number;
   readonly opensearch: boolean;
   readonly redshift: boolean;
+  /** The aggregator also writes its optional window table (a query store, billed on its own). */
+  readonly windowTable?: boolean;
 }
 
 export const GROUPS = {
   stream: 'events stream',
   aggregation: 'aggregation path',
   store: 'event store',
+  windowTable: 'window table (query store)',
   lake: 'lake',
   observability: 'observability',
   opensearch: 'OpenSearch',
@@ -122,7 +125,7 @@ export function costModel(input: CostInput): CostResult {
         ]
       : [];
 
-  // Aggregation path: stream-aggregator, its state and window tables, the aggregates stream,
+  // Aggregation path: stream-aggregator and its state table, the aggregates stream,
   // anomaly-alerts and its series table, SNS.
   const g1 = GROUPS.aggregation;
   const windowEvents = r * d.windowEventsPerEvent.value;
@@ -138,17 +141,25 @@ export function costModel(input: CostInput): CostResult {
     ...efo(g1, 'stream-aggregator'),
     ...dynamoLines(
       g1,
-      'aggregator state + window tables',
+      'aggregator state table',
       r * d.dynamo.streamAggregatorWrite.value,
       r * d.dynamo.streamAggregatorRead.value,
     ),
-    charge(
-      g1,
-      'window table storage',
-      'dynamoStorageGbMonth',
-      (windowEvents * d.windowItemBytes.value * d.windowTtlDays.value * 86_400) / GB,
-    ),
   );
+  // The window table, when on: a query store of each window's latest revision, one item written
+  // per window event after the send (like the event store, its cost is that of the queries).
+  if (input.windowTable) {
+    const g = GROUPS.windowTable;
+    lines.push(
+      ...dynamoLines(g, 'window table', windowEvents * d.dynamo.windowItemWrite.value, 0),
+      charge(
+        g,
+        'window table storage',
+        'dynamoStorageGbMonth',
+        (windowEvents * d.windowItemBytes.value * d.windowTtlDays.value * 86_400) / GB,
+      ),
+    );
+  }
   const aggShards = aggregatesShards(series, 60, d.windowEventBytes.value);
   lines.push(
     charge(g1, 'aggregates shard-hours', 'kinesisShardHour', aggShards * HOURS_PER_MONTH),

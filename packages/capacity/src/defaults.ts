@@ -58,13 +58,19 @@ export const DEFAULTS = {
   /** DynamoDB request units per event (on-demand). */
   dynamo: {
     streamAggregatorWrite: {
-      value: 0.055,
+      value: 0.0193,
       source:
-        'docs/performance/2026-12-07-scale.md: 0.0548 write units per event measured over 5 min at 1,000 ev/s, 2,000 series, 60 s windows (state 0.019, window table 0.036 with the event deflated; 0.091 with it as text)',
+        'docs/performance/2026-12-08-scale.md: 0.0193 write units per event measured over 5 min at 1,000 ev/s, 2,000 series, 60 s windows, window table off (the state table: deltas, window index, markers, flush state written pending then sent)',
     },
     streamAggregatorRead: {
       value: 0.0045,
-      source: `${AGGREGATOR_PERF}: 0.0045 read units per event, same run`,
+      source: 'docs/performance/2026-12-08-scale.md: 0.0045 read units per event, same run',
+    },
+    /** Per window event, when the window table is on: one item of ≈ 0.8 KB. */
+    windowItemWrite: {
+      value: 1,
+      source:
+        'docs/performance/2026-12-08-scale.md: the window table took 0.036 write units per event with it on (1.08 per window event; 1 unit per item of ≤ 1 KB, services/stream-aggregator/tests/unit/window-item.test.ts)',
     },
     /** Per window event: one consistent BatchGetItem read of the series item, one conditional put. */
     anomalyAlertsWritePerWindow: {

@@ -115,7 +115,7 @@ export function renderScale(results: readonly ScaleResult[]): string {
     const i = r.input;
     out.push(
       `${int(i.rate)} events/s, ${i.shards} shards, ${int(i.series)} series, ${i.windowSeconds} s windows, batch ${i.batchSize} / ${i.batchWindowSeconds} s, parallelization ${i.parallelization}, ${i.eventBytes} B events, consumers ${i.consumers}`,
-      `stream-aggregator: ${qty(r.aggregator.eventsPerInvocation)} events per invocation, ${qty(r.aggregator.invocationsPerSecond)} invocations/s, delta ${int(r.aggregator.deltaBytes)} B, ${r.aggregator.writeUnitsPerEvent.toFixed(3)} write / ${r.aggregator.readUnitsPerEvent.toFixed(4)} read units per event, one window's flush ≈ ${qty(r.aggregator.flushSeconds)} s${r.aggregator.flushStateOverCap ? '; flush state over its 350 KB cap (not cached: corrections read the window items)' : ''}`,
+      `stream-aggregator: ${qty(r.aggregator.eventsPerInvocation)} events per invocation, ${qty(r.aggregator.invocationsPerSecond)} invocations/s, delta ${int(r.aggregator.deltaBytes)} B, ${r.aggregator.writeUnitsPerEvent.toFixed(3)} write / ${r.aggregator.readUnitsPerEvent.toFixed(4)} read units per event, one window's flush ≈ ${qty(r.aggregator.flushSeconds)} s, flush state in ${int(r.aggregator.flushShards)} shard${r.aggregator.flushShards === 1 ? '' : 's'}${r.input.windowTable ? ', window table on' : ''}`,
       '',
       table(
         [

@@ -1,4 +1,5 @@
 import { typeShardsFor } from '@streamlens/dynamodb-indexer/keys';
+import { flushShardsFor } from '@streamlens/stream-aggregator/flush-shards';
 import { aggregatesShards, putUnits } from './cost.js';
 import { DEFAULTS } from './defaults.js';
 import { LIMITS } from './limits.js';
@@ -25,6 +26,8 @@ export interface ScaleInput {
   readonly eventBytes: number;
   readonly consumers: 'efo' | 'shared';
   readonly memoryMb: number;
+  /** The aggregator writes its optional window table (WINDOW_TABLE=on; a query store). */
+  readonly windowTable?: boolean;
 }
 
 /**
@@ -36,14 +39,24 @@ export const AGGREGATOR = {
   deltaBytesPerEvent: 12,
   deltaBytesPerEntry: 7,
   deltaHeaderBytes: 200,
-  /** Window table item ≈ 0.8 KB (event deflated) → 1 write unit per series and window. */
+  /** Window table item ≈ 0.8 KB (event deflated) → 1 write unit per series and window, when on. */
   windowItemWcu: 1,
-  /** Flush state: deflated bytes per series, capped by the 350 KB the design allows. */
+  /** Flush state: deflated bytes per series; written twice per flush (pending, then sent). */
   flushStateBytesPerSeries: 11,
-  flushStateCapBytes: 350_000,
+  flushStateWrites: 2,
   /** MARKER_BUCKETS. */
   markerBuckets: 4,
-  /** Assumption (not measured): one conditional put ≈ 10 ms on AWS, 32 in flight during a flush. */
+  /**
+   * One window's flush in one invocation (decode its deltas, merge by event id, plan, build and
+   * serialise the events): CPU per event and per series, and the peak live heap per event during
+   * the merge (sampled), from the aggregator's `bench/flush-cpu.ts`
+   * (docs/performance/2026-12-08-scale.md; a loaded 2-core machine, about the CPU share a 512 MB
+   * Lambda function gets).
+   */
+  flushCpuUsPerEvent: 20,
+  flushCpuUsPerSeries: 150,
+  flushHeapBytesPerEvent: 129,
+  /** Assumption (not measured): one conditional put ≈ 10 ms on AWS, 32 in flight (window table). */
   flushPutMs: 10,
   flushPutsInFlight: 32,
 } as const;
@@ -87,8 +100,8 @@ export interface ScaleResult {
     readonly writeUnitsPerEvent: number;
     readonly readUnitsPerEvent: number;
     readonly flushSeconds: number;
-    /** The flush state is over its cap: not cached, so corrections read the window items. */
-    readonly flushStateOverCap: boolean;
+    /** FLUSH_SHARDS for the series (the aggregator's `flushShardsFor`). */
+    readonly flushShards: number;
   };
 }
 
@@ -182,17 +195,21 @@ export function scaleModel(i: ScaleInput): ScaleResult {
   const deltaWcu = Math.ceil(deltaBytes / 1024);
   // Per invocation: the delta, an index ADD and a marker put per window touched.
   const commitWcu = deltaWcu + 2 * windowsPerBatch;
-  // Per window: window items, the flush state, marker deletes (one per lane), bucket leases.
-  const flushStateBytes = Math.min(a.flushStateBytesPerSeries * i.series, a.flushStateCapBytes);
-  const perWindowWcu =
-    i.series * a.windowItemWcu + Math.ceil(flushStateBytes / 1024) + lanes + 2 * a.markerBuckets;
+  // Per window: the flush state (each shard written pending, then sent), marker deletes (one per
+  // lane), bucket leases; window items only when the window table is on.
+  const flushShards = flushShardsFor(i.series);
+  const shardWcu = Math.ceil((a.flushStateBytesPerSeries * i.series) / flushShards / 1024);
+  const flushStateWcu = a.flushStateWrites * flushShards * shardWcu;
+  const windowItemsWcu = i.windowTable ? i.series * a.windowItemWcu : 0;
+  const perWindowWcu = windowItemsWcu + flushStateWcu + lanes + 2 * a.markerBuckets;
   const aggWcu = commitWcu * invocations + perWindowWcu / i.windowSeconds;
   // Reads: each delta read (consistent, 4 KB units) once per window it holds; a Limit-1 query
-  // per marker bucket per invocation; per window the index query and the flush state.
+  // per marker bucket per invocation; per window the index query and the flush state (one query).
   const aggRcu =
     Math.ceil(deltaBytes / 4096) * windowsPerBatch * invocations +
     a.markerBuckets * invocations +
-    (Math.ceil(flushStateBytes / 4096) + Math.ceil((lanes * 32) / 4096)) / i.windowSeconds;
+    (Math.ceil((a.flushStateBytesPerSeries * i.series) / 4096) + Math.ceil((lanes * 32) / 4096)) /
+      i.windowSeconds;
   // Hot keys: a window's index partition X#W and its marker bucket take one write per
   // invocation touching the window; a lane's chain D#lane its deltas.
   const indexKeyWcu = invocations;
@@ -208,17 +225,27 @@ export function scaleModel(i: ScaleInput): ScaleResult {
     'WCU/s',
   );
   check(
-    'stream-aggregator: state + window tables, write units',
+    `stream-aggregator: state${i.windowTable ? ' + window' : ''} table${i.windowTable ? 's' : ''}, write units`,
     aggWcu,
     LIMITS.dynamoTableWcu,
     'WCU/s',
   );
-  const flushSeconds = ((i.series / a.flushPutsInFlight) * a.flushPutMs) / 1000;
+  // One window's flush runs in one invocation: its CPU over every event and series of the
+  // window, plus the window table's conditional puts when on.
+  const flushSeconds =
+    (i.rate * i.windowSeconds * a.flushCpuUsPerEvent + i.series * a.flushCpuUsPerSeries) / 1e6 +
+    (i.windowTable ? ((i.series / a.flushPutsInFlight) * a.flushPutMs) / 1000 : 0);
   check(
     'stream-aggregator: one window’s flush in one invocation',
     flushSeconds,
     i.windowSeconds,
     's per window',
+  );
+  check(
+    'stream-aggregator: one window’s flush memory (peak live heap)',
+    i.rate * i.windowSeconds * a.flushHeapBytesPerEvent,
+    i.memoryMb * 1024 * 1024,
+    'B',
   );
   const aggMs = DEFAULTS.ms.streamAggregator.value * e;
   const aggNeeded = invocations * (aggMs / 1000);
@@ -231,13 +258,19 @@ export function scaleModel(i: ScaleInput): ScaleResult {
       invocationsPerSecond: invocations,
       memoryMb: i.memoryMb,
     }),
-    ...dynamoLines('aggregator', 'state + window tables', aggWcu, aggRcu),
+    ...dynamoLines(
+      'aggregator',
+      i.windowTable ? 'state + window tables' : 'state table',
+      aggWcu,
+      aggRcu,
+    ),
   ];
   lines.push(...aggLines);
   rows.push({
     service: 'stream-aggregator',
     requestsPerSecond:
-      invocations * (1 + 2 * windowsPerBatch + a.markerBuckets) + i.series / i.windowSeconds,
+      invocations * (1 + 2 * windowsPerBatch + a.markerBuckets) +
+      (i.windowTable ? i.series / i.windowSeconds : 0),
     wcuPerSecond: aggWcu,
     rcuPerSecond: aggRcu,
     hottestKey: hotAgg.key,
@@ -371,7 +404,7 @@ export function scaleModel(i: ScaleInput): ScaleResult {
       writeUnitsPerEvent: aggWcu / i.rate,
       readUnitsPerEvent: aggRcu / i.rate,
       flushSeconds,
-      flushStateOverCap: a.flushStateBytesPerSeries * i.series > a.flushStateCapBytes,
+      flushShards,
     },
   };
 }

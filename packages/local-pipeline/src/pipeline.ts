@@ -84,6 +84,9 @@ export const LOCAL_PARAM_DEFAULTS: Readonly<Record<string, string>> = {
   allowedLatenessSeconds: '5',
   // The detector's minimum (anomaly-alerts README): first scores at window 11.
   detectorWarmupPoints: '10',
+  // The windows check and the alert-quality warm-up read the aggregator's window table, a query
+  // store that deployments leave off by default.
+  aggregatorWindowTable: 'on',
   // The stand-ins are the search domain and the warehouse, which a deploy creates only on request
   // (createDomain, createWarehouse): their consumers run here as they would with them.
   opensearchIndexerEnabled: 'true',

@@ -311,6 +311,12 @@ async function warehouseChecks(sinks: SinkReader, ledger: ProducedLedger): Promi
   return checks;
 }
 
+/** The aggregator's window table when it writes one (WINDOW_TABLE=on; a query store, optional). */
+function aggregatorWindowTable(pipeline: Pipeline): string | undefined {
+  if (fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE') !== 'on') return undefined;
+  return fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE_NAME');
+}
+
 /** The local pipeline's sinks: its stand-ins, and what its emulators counted. */
 export function pipelineSinks(pipeline: Pipeline): SinkReader {
   const wired = new Set(pipeline.functions.map((f) => f.definition.service));
@@ -320,7 +326,7 @@ export function pipelineSinks(pipeline: Pipeline): SinkReader {
   const eventsTable = indexerEnv
     ? Object.entries(indexerEnv).find(([k]) => k.includes('TABLE'))?.[1]
     : undefined;
-  const windowTable = fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE_NAME');
+  const windowTable = aggregatorWindowTable(pipeline);
   const stateTable = fnEnv(pipeline, 'streamlens-stream-aggregator', 'STATE_TABLE_NAME');
   const endpoint = pipeline.aws.env.OPENSEARCH_ENDPOINT;
   const prefix = fnEnv(pipeline, 'streamlens-opensearch-indexer', 'INDEX_PREFIX') ?? '';
@@ -455,7 +461,7 @@ export function formatAlertQuality(v: AlertQualityVerdict): string {
  * seen of the series when an anomaly began.
  */
 async function warmupRule(pipeline: Pipeline): Promise<WarmupRule | undefined> {
-  const table = fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_TABLE_NAME');
+  const table = aggregatorWindowTable(pipeline);
   const points = Number(fnEnv(pipeline, 'streamlens-anomaly-alerts', 'DETECTOR_WARMUP_POINTS'));
   if (!table || !Number.isFinite(points)) return undefined;
   const seconds = Number(fnEnv(pipeline, 'streamlens-stream-aggregator', 'WINDOW_SECONDS') ?? 60);

@@ -41,16 +41,10 @@ class NullStore implements StateStore {
   async windowDeltas() {
     return [];
   }
-  async getFlushState() {
-    return undefined;
+  async getFlushStates() {
+    return new Map();
   }
   async putFlushState(): Promise<'ok'> {
-    return 'ok';
-  }
-  async getWindow() {
-    return undefined;
-  }
-  async putWindow(): Promise<'ok'> {
     return 'ok';
   }
   async clearMarker(): Promise<void> {}

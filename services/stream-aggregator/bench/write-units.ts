@@ -7,8 +7,10 @@
 // script's client) and the units DynamoDB reports are summed: write units and read units per
 // event, and per call type.
 //
+// `--window-table on` also writes the optional window table (WINDOW_TABLE=on) after each send.
+//
 //   npx tsx bench/write-units.ts [--src DIR] [--rate 1000] [--series 2000] [--shards 4]
-//                                [--batch 1000] [--minutes 3] [--json]
+//                                [--batch 1000] [--minutes 3] [--window-table on|off] [--json]
 //
 // Stand-ins: DynamoDB Local started by the script, or the one in AWS_ENDPOINT_URL_DYNAMODB.
 import { resolve } from 'node:path';
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     shards: { type: 'string', default: '4' },
     batch: { type: 'string', default: '1000' },
     minutes: { type: 'string', default: '3' },
+    'window-table': { type: 'string', default: 'off' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -119,6 +122,7 @@ try {
   const decodeMod = await import(`${dir}/decode/record-decoder.js`);
   const sourceMod = await import(`${dir}/sources/kinesis.js`);
   const configMod = await import(`${dir}/config.js`);
+  const sinksMod = await import(`${dir}/adapters/sinks.js`);
   const tablesMod = await import(`${dir}/adapters/tables.js`);
   const suffix = Date.now().toString(36);
   const state = `wu-state-${suffix}`;
@@ -126,6 +130,7 @@ try {
   await aws.createResources({ tables: tablesMod.tableDefinitions(state, windows) });
   Object.assign(process.env, {
     STATE_TABLE_NAME: state,
+    WINDOW_TABLE: args['window-table'],
     WINDOW_TABLE_NAME: windows,
     AGGREGATES_STREAM_NAME: 'unused',
     LAKE_BUCKET_NAME: 'unused',
@@ -135,18 +140,24 @@ try {
   const doc = meteredClient(totals);
   let emitted = 0;
   const shards = Array.from({ length: shardCount }, (_v, s) => `shardId-${suffix}-${s}`);
-  const containers = shards.map(() => ({
-    decoder: new decodeMod.RecordDecoder(config),
-    engine: new engineMod.Aggregator(config.engine, {
-      store: new storeMod.DynamoStateStore(doc, config),
-      windows: {
-        async emit(events: readonly unknown[]) {
-          emitted += events.length;
-        },
+  const containers = shards.map(() => {
+    const store = new storeMod.DynamoStateStore(doc, config);
+    const sent = {
+      async emit(events: readonly unknown[]) {
+        emitted += events.length;
       },
-      rejects: { async put() {} },
-    }),
-  }));
+    };
+    // The handler's wiring: the window table (when on) is written after the send.
+    const windowsSink = sinksMod.WindowTableSink ? new sinksMod.WindowTableSink(sent, store) : sent;
+    return {
+      decoder: new decodeMod.RecordDecoder(config),
+      engine: new engineMod.Aggregator(config.engine, {
+        store,
+        windows: windowsSink,
+        rejects: { async put() {} },
+      }),
+    };
+  });
   // Each shard gets rate/shards events per second of event time, over its own series
   // (series i on shard i mod shards), in time order with up to 2 s of jitter.
   const perShard = rate / shardCount;
@@ -209,6 +220,7 @@ try {
     series: seriesCount,
     batch: batchSize,
     minutes,
+    windowTable: args['window-table'],
     failures,
     windowsEmitted: emitted,
     writeUnits: write,
@@ -223,7 +235,7 @@ try {
     console.log(JSON.stringify(result));
   } else {
     console.log(
-      `${events} events, ${shardCount} shards, ${seriesCount} series, batch ${batchSize}, ` +
+      `${events} events, ${shardCount} shards, ${seriesCount} series, batch ${batchSize}, window table ${args['window-table']}, ` +
         `${minutes} min of event time: ${emitted} windows emitted, ${failures} failure reports, ${seconds.toFixed(1)} s`,
     );
     console.log(

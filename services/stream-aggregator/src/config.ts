@@ -14,7 +14,8 @@ export type AggregatorConfig = {
   engine: EngineConfig;
   seriesDimensions: string[];
   stateTableName: string;
-  windowTableName: string;
+  /** Set when WINDOW_TABLE is `on`: the window table, an optional query store. */
+  windowTableName: string | undefined;
   aggregatesStreamName: string;
   lakeBucketName: string;
   archivePrefix: string;
@@ -42,13 +43,17 @@ export function loadConfig(): AggregatorConfig {
     invalidRecords: envEnum('INVALID_RECORDS', ['route', 'report'] as const, 'route'),
     emitSketch: envBool('EMIT_SKETCH', true),
     flushLimit: envInt('FLUSH_LIMIT', 1000, { min: 1, max: 100_000 }),
+    flushShards: envInt('FLUSH_SHARDS', 1, { min: 1, max: 1000 }),
     idleMs: envInt('IDLE_TIMEOUT_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
   };
   return {
     engine,
     seriesDimensions: envList('SERIES_DIMENSIONS'),
     stateTableName: requireEnv('STATE_TABLE_NAME'),
-    windowTableName: requireEnv('WINDOW_TABLE_NAME'),
+    windowTableName:
+      envEnum('WINDOW_TABLE', ['on', 'off'] as const, 'off') === 'on'
+        ? requireEnv('WINDOW_TABLE_NAME')
+        : undefined,
     aggregatesStreamName: requireEnv('AGGREGATES_STREAM_NAME'),
     lakeBucketName: requireEnv('LAKE_BUCKET_NAME'),
     archivePrefix: envString('ARCHIVE_PREFIX', 'aggregates/'),

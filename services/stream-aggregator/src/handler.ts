@@ -9,7 +9,7 @@ import { createPutRecordsCall } from '@streamlens/lambda-kit/kinesis';
 import { createObjectPut } from '@streamlens/lambda-kit/s3-put';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type ConsumedUnits, DynamoStateStore } from './adapters/dynamo-store.js';
-import { AggregatesSink, S3RejectSink } from './adapters/sinks.js';
+import { AggregatesSink, S3RejectSink, WindowTableSink } from './adapters/sinks.js';
 import { loadConfig } from './config.js';
 import { RecordDecoder } from './decode/record-decoder.js';
 import { Aggregator } from './domain/engine.js';
@@ -33,13 +33,16 @@ const decoder = new RecordDecoder(config);
 const store = new DynamoStateStore(createDocumentClient({ maxAttempts: 1 }), config);
 const aggregator = new Aggregator(config.engine, {
   store,
-  windows: new AggregatesSink({
-    putRecords: createPutRecordsCall(),
-    streamName: config.aggregatesStreamName,
-    archive,
-    bucket: config.lakeBucketName,
-    archivePrefix: config.archivePrefix,
-  }),
+  windows: new WindowTableSink(
+    new AggregatesSink({
+      putRecords: createPutRecordsCall(),
+      streamName: config.aggregatesStreamName,
+      archive,
+      bucket: config.lakeBucketName,
+      archivePrefix: config.archivePrefix,
+    }),
+    store,
+  ),
   rejects: new S3RejectSink(archive, config.lakeBucketName, config.lateDataPrefix),
   onError: (message, error, context) =>
     logger.error(message, { ...context, error: error as Error }),

@@ -32,11 +32,15 @@ describe('pnpm cost arguments', () => {
       memoryMb: 1024,
       opensearch: false,
       redshift: false,
+      windowTable: false,
     });
     expect(
       parseCostArgs(['--rate', '5', '--event-bytes', '9', '--shards', '3', '--consumers', 'shared'])
         .input,
     ).toMatchObject({ shards: 3, consumers: 'shared' });
+    expect(
+      parseCostArgs(['--rate', '5', '--event-bytes', '9', '--window-table']).input.windowTable,
+    ).toBe(true);
   });
 
   it('names the flag of every mistake', () => {

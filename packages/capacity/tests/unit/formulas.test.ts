@@ -131,6 +131,38 @@ describe('costModel', () => {
   });
 });
 
+describe('the aggregation path at 1,000 ev/s', () => {
+  const base = {
+    rate: 1000,
+    eventBytes: 400,
+    consumers: 'efo',
+    memoryMb: 512,
+    opensearch: false,
+    redshift: false,
+  } as const;
+
+  it('bills the aggregator’s state table at the measured units, and the window table apart', () => {
+    const off = costModel(base);
+    const on = costModel({ ...base, windowTable: true });
+    // 1,000 × 0.0193 × 2,628,000 / 10⁶ = 50.72 million write units.
+    const state = off.lines.find((l) => l.what === 'aggregator state table writes');
+    expect(state?.quantity).toBeCloseTo(50.7204, 4);
+    expect(off.groups.find((g) => g.name === 'window table (query store)')).toBeUndefined();
+    // On: 33.33 window events/s × 1 unit × 2,628,000 / 10⁶ = 87.6 million units, $54.75; the
+    // aggregation path is unchanged.
+    const table = on.lines.find((l) => l.what === 'window table writes');
+    expect(table?.quantity).toBeCloseTo(87.6, 6);
+    expect(table?.usd).toBeCloseTo(54.75, 6);
+    const path = (r: typeof on) => r.groups.find((g) => g.name === 'aggregation path')?.usd;
+    expect(path(on)).toBeCloseTo(path(off) ?? 0, 9);
+  });
+
+  it('costs no more than the smallest Managed Flink application', () => {
+    const path = costModel(base).groups.find((g) => g.name === 'aggregation path')?.usd ?? 0;
+    expect(path).toBeLessThanOrEqual(flinkMonthly(1000).usd);
+  });
+});
+
 describe('Managed Flink', () => {
   it('bills the KPUs the rate needs plus one orchestration KPU, at least 1 + 1', () => {
     // 2 × $0.11 × 730 = $160.60.
@@ -178,8 +210,25 @@ describe('scaleModel', () => {
     // 500 series per shard: 500 × (1 − e⁻²) = 432.33 distinct; × (1 + 4/60) windows = 461.15
     // entries; delta = 12 × 1,000 + 7 × 461.15 + 200 = 15,428 B → 16 write units.
     expect(r.aggregator.deltaBytes).toBeCloseTo(15_428, 0);
-    // Per second: (16 + 2 × 1.0667) + (2,000 × 1 + 22 + 4 + 8) / 60 = 18.133 + 33.9 = 52.03.
-    expect(r.aggregator.writeUnitsPerEvent).toBeCloseTo(0.05203, 4);
+    // Per second: commits (16 + 2 × 1.0667) + per window (flush state 11 × 2,000 = 22,000 B → 22
+    // units, written twice; 4 marker deletes; 8 lease writes) / 60 = 18.133 + 56 / 60 = 19.067.
+    expect(r.aggregator.flushShards).toBe(1);
+    expect(r.aggregator.writeUnitsPerEvent).toBeCloseTo(0.019067, 5);
+    // The window table, when on, adds one item per series and window: 2,000 / 60 = 33.33 units/s.
+    const withTable = scaleModel({ ...workload(0), windowTable: true });
+    expect(withTable.aggregator.writeUnitsPerEvent).toBeCloseTo(0.019067 + 0.033333, 5);
+  });
+
+  it('shards the flush state by series: ⌈series / 10,000⌉ items, each written twice per window', () => {
+    const r = scaleModel(workload(1));
+    // 100,000 series → 10 shards of 10,000 × 11 B = 110,000 B → 108 units; × 2 writes × 10.
+    // Commits: 20 invocations/s (one per shard every 2 s), each an 18,162 B delta (18 units) and
+    // 2 writes per window touched (1 + 2/60).
+    expect(r.aggregator.flushShards).toBe(10);
+    expect(r.aggregator.deltaBytes).toBeCloseTo(18_162, 0);
+    const commits = (18 + 2 * (1 + 2 / 60)) * 20;
+    const perWindow = (2 * 10 * 108 + 40 + 8) / 60;
+    expect(r.aggregator.writeUnitsPerEvent * 20_000).toBeCloseTo(commits + perWindow, 6);
   });
 
   it('finds no limit broken at 1,000 or 20,000 ev/s: the by-type shards follow the rate', () => {
@@ -198,10 +247,23 @@ describe('scaleModel', () => {
     const r = scaleModel(workload(2));
     const agg = r.rows.find((row) => row.service === 'stream-aggregator');
     expect(agg?.hottestKeyWcu).toBeCloseTo(200, 6);
-    // One window's flush: 2,000,000 series / 32 in flight × 10 ms = 625 s.
-    expect(r.aggregator.flushSeconds).toBeCloseTo(625, 6);
-    expect(r.broken.map((c) => c.what)).toContain(
-      'stream-aggregator: one window’s flush in one invocation',
+    // One window's flush: 12,000,000 events × 20 µs + 2,000,000 series × 150 µs = 540 s; its
+    // merge holds 12,000,000 × 129 B = 1.5 GB, 2.9× the 512 MB of the function.
+    expect(r.aggregator.flushSeconds).toBeCloseTo(540, 6);
+    const memory = r.checks.find((c) =>
+      c.what.startsWith('stream-aggregator: one window’s flush memory'),
+    );
+    expect((memory?.used ?? 0) / (memory?.limit ?? 1)).toBeCloseTo(1_548_000_000 / 536_870_912, 6);
+    expect(r.broken.map((c) => c.what)).toEqual(
+      expect.arrayContaining([
+        'stream-aggregator: one window’s flush in one invocation',
+        memory?.what,
+      ]),
+    );
+    // With the window table on, its puts add 2,000,000 / 32 × 10 ms = 625 s.
+    expect(scaleModel({ ...workload(2), windowTable: true }).aggregator.flushSeconds).toBeCloseTo(
+      1165,
+      6,
     );
   });
 

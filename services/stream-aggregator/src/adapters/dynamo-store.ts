@@ -4,7 +4,6 @@ import {
   BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   type PutCommandInput,
   QueryCommand,
@@ -21,7 +20,6 @@ import type {
   FlushState,
   MetricsWindowEvent,
   StateStore,
-  StoredWindow,
   WindowDelta,
   WindowRef,
 } from '../domain/types.js';
@@ -31,7 +29,8 @@ import { StateStoreError } from '../errors.js';
 /** Options of {@link DynamoStateStore}. */
 export type DynamoStateStoreOptions = {
   stateTableName: string;
-  windowTableName: string;
+  /** The optional window table (a query store of each window's latest revision); off when unset. */
+  windowTableName?: string | undefined;
   /** Dirty markers are spread over this many partition keys by window (write throughput per key). */
   markerBuckets: number;
   stateTtlSeconds: number;
@@ -81,8 +80,10 @@ function isConditionFailure(error: unknown): boolean {
 /** Capacity units DynamoDB reported for this store's calls (ReturnConsumedCapacity TOTAL). */
 export type ConsumedUnits = { read: number; write: number };
 
-/** Flush-state items larger than this are not written (it is a cache; see putFlushState). */
+/** A flush-state shard larger than this (deflated) is refused: it would not fit in an item. */
 const MAX_FLUSH_STATE_BYTES = 350_000;
+/** Window items put at once by `putWindowItems`. */
+const WINDOW_PUT_CONCURRENCY = 32;
 
 type Consumed = { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number };
 
@@ -91,8 +92,10 @@ type Consumed = { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapac
  * - state table (`pk`, `sk`, TTL `ttl`): lane chains `D#lane` (sk = version; each item a delta and
  *   the lane's checkpoint after it), window indexes `X#windowStart` (sk = lane, the set of the
  *   lane's delta versions holding events of the window), dirty markers `M#bucket`
- *   (sk = windowEnd#windowStart#lane), flush states `S#windowStart`, flush leases `F#bucket`;
- * - window table (`series`, `windowStart`, TTL `ttl`): the current revision of every window.
+ *   (sk = windowEnd#windowStart#lane), flush states `S#windowStart` (sk = shard), flush leases
+ *   `F#bucket`;
+ * - optionally, the window table (`series`, `windowStart`, TTL `ttl`): the latest revision of
+ *   every window, a query store written after the events were sent (`putWindowItems`).
  * Every call asks for its consumed capacity; `consumed` sums it (the handler reports it as metrics).
  */
 export class DynamoStateStore implements StateStore {
@@ -280,8 +283,12 @@ export class DynamoStateStore implements StateStore {
     }
     const items = await this.batchGet(keys, deadlineMs);
     return items.map((item) => {
-      const d = decodeDelta(item.d as Uint8Array, windowStartMs);
-      return { lane: d.lane, version: d.version, entries: d.entries };
+      const bytes = item.d as Uint8Array;
+      return {
+        lane: String(item.pk).slice(2),
+        version: Number(item.sk),
+        entries: () => decodeDelta(bytes, windowStartMs).entries,
+      };
     });
   }
 
@@ -452,48 +459,64 @@ export class DynamoStateStore implements StateStore {
     );
   }
 
-  async getFlushState(windowStartMs: number, deadlineMs: number): Promise<FlushState | undefined> {
-    const res = await this.send<{ Item?: Record<string, unknown> }>(
-      () =>
-        new GetCommand({
-          TableName: this.opts.stateTableName,
-          Key: { pk: `S#${windowStartMs}`, sk: '-' },
-          ConsistentRead: true,
-        }),
-      false,
+  async getFlushStates(
+    windowStartMs: number,
+    deadlineMs: number,
+  ): Promise<Map<number, FlushState>> {
+    const items = await this.queryConsistent(
+      {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `S#${windowStartMs}` },
+      },
       deadlineMs,
     );
-    if (res.Item === undefined) return undefined;
-    const rows = JSON.parse(inflateRawSync(res.Item.d as Uint8Array).toString('utf8')) as Array<
-      [string, string, number]
-    >;
-    return {
-      version: Number(res.Item.v),
-      series: new Map(rows.map(([s, digest, revision]) => [s, { digest, revision }])),
-    };
+    const out = new Map<number, FlushState>();
+    for (const item of items) {
+      const shard = Number(item.sk);
+      if (!Number.isInteger(shard)) continue;
+      const rows = JSON.parse(inflateRawSync(item.d as Uint8Array).toString('utf8')) as Array<
+        [string, string, number, number?]
+      >;
+      out.set(shard, {
+        version: Number(item.v),
+        series: new Map(
+          rows.map(([s, digest, revision, pending]) => [
+            s,
+            { digest, revision, pending: pending === 1 },
+          ]),
+        ),
+      });
+    }
+    return out;
   }
 
   /**
-   * Stores what a window's flush emitted. A cache only (the window table's conditional writes
-   * decide): a state that would not fit in an item (over ~350 KB deflated: some 15,000 series
-   * in one window) is not written, and the next flush of that window falls back on the window
-   * table (a read per changed series).
+   * Writes one shard of a window's flush state (`S#windowStart`, sk = shard), deflated. It orders
+   * the window's revisions, so it must be written: a shard too large for an item throws (more
+   * shards, `FLUSH_SHARDS`, split it).
    */
   async putFlushState(
     windowStartMs: number,
+    shard: number,
     state: FlushState,
     expectedVersion: number | undefined,
     deadlineMs: number,
   ): Promise<'ok' | 'conflict'> {
-    const rows = [...state.series].map(([s, v]) => [s, v.digest, v.revision]);
+    const rows = [...state.series].map(([s, v]) =>
+      v.pending ? [s, v.digest, v.revision, 1] : [s, v.digest, v.revision],
+    );
     const d = deflateRawSync(Buffer.from(JSON.stringify(rows)));
-    if (d.length > MAX_FLUSH_STATE_BYTES) return 'ok';
+    if (d.length > MAX_FLUSH_STATE_BYTES) {
+      throw new StateStoreError(
+        `flush state of window ${windowStartMs} shard ${shard} is ${d.length} bytes deflated (${state.series.size} series), over ${MAX_FLUSH_STATE_BYTES}: raise FLUSH_SHARDS`,
+      );
+    }
     return this.conditionalPut(
       {
         TableName: this.opts.stateTableName,
         Item: {
           pk: `S#${windowStartMs}`,
-          sk: '-',
+          sk: String(shard),
           v: state.version,
           d,
           ttl: this.ttl(this.now(), this.opts.stateTtlSeconds),
@@ -575,36 +598,40 @@ export class DynamoStateStore implements StateStore {
     return out;
   }
 
-  async getWindow(
-    series: string,
-    windowStartMs: number,
-    deadlineMs: number,
-  ): Promise<StoredWindow | undefined> {
-    const res = await this.send<{ Item?: Record<string, unknown> }>(
-      () =>
-        new GetCommand({
-          TableName: this.opts.windowTableName,
-          Key: { series, windowStart: new Date(windowStartMs).toISOString() },
-          ConsistentRead: true,
-        }),
-      false,
-      deadlineMs,
-    );
-    return res.Item ? toStoredWindow(res.Item) : undefined;
-  }
-
-  async putWindow(
-    w: StoredWindow,
-    expectedRevision: number | undefined,
-    deadlineMs: number,
-  ): Promise<'ok' | 'conflict'> {
-    return this.conditionalPut(
-      {
-        TableName: this.opts.windowTableName,
-        Item: windowItem(w, this.ttl(w.windowStartMs, this.opts.windowTtlSeconds)),
-        ...expectValue('revision', expectedRevision, 'series'),
-      },
-      deadlineMs,
+  /**
+   * Writes emitted revisions to the window table (when one is configured), each unless the table
+   * already holds a later revision of its window: a resend or a late writer never moves a window
+   * back. One conditional put per window event.
+   */
+  async putWindowItems(events: readonly MetricsWindowEvent[], deadlineMs: number): Promise<void> {
+    const table = this.opts.windowTableName;
+    if (table === undefined) return;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < events.length) {
+        const e = events[next++]!;
+        try {
+          await this.send(
+            () =>
+              new PutCommand({
+                TableName: table,
+                Item: windowItem(
+                  e,
+                  this.ttl(Date.parse(e.data.windowStart), this.opts.windowTtlSeconds),
+                ),
+                ConditionExpression: 'attribute_not_exists(series) OR revision <= :r',
+                ExpressionAttributeValues: { ':r': e.data.revision },
+              }),
+            true,
+            deadlineMs,
+          );
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(WINDOW_PUT_CONCURRENCY, events.length) }, worker),
     );
   }
 
@@ -655,12 +682,12 @@ function versionKey(version: number): string {
  * an item of ≈ 1.5 KB (2 write units) at 30 events per window, deflated ≈ 0.8 KB (1 unit)
  * (docs/aggregator-design.md, "Write and read units").
  */
-export function windowItem(w: StoredWindow, ttl: number): Record<string, unknown> {
-  const d = w.event.data;
+export function windowItem(event: MetricsWindowEvent, ttl: number): Record<string, unknown> {
+  const d = event.data;
   return {
-    series: w.series,
+    series: d.series,
     windowStart: d.windowStart,
-    revision: w.revision,
+    revision: d.revision,
     kind: d.kind,
     count: d.count,
     sum: d.sum,
@@ -671,25 +698,16 @@ export function windowItem(w: StoredWindow, ttl: number): Record<string, unknown
     p90: d.p90,
     p99: d.p99,
     lateCount: d.lateCount,
-    vector: w.vector,
-    digest: w.digest,
-    z: deflateRawSync(JSON.stringify(w.event)),
+    z: deflateRawSync(JSON.stringify(event)),
     ttl,
   };
 }
 
-/** A stored revision from its item (`z`, or `event` as text in items written before `z`). */
-export function toStoredWindow(item: Record<string, unknown>): StoredWindow {
+/** The event of a window item (`z`, or `event` as text in items written before `z`). */
+export function windowEventOf(item: Record<string, unknown>): MetricsWindowEvent {
   const json =
     item.z instanceof Uint8Array ? inflateRawSync(item.z).toString('utf8') : String(item.event);
-  return {
-    series: String(item.series),
-    windowStartMs: Date.parse(String(item.windowStart)),
-    revision: Number(item.revision),
-    vector: (item.vector ?? {}) as Record<string, number>,
-    digest: String(item.digest ?? ''),
-    event: JSON.parse(json) as MetricsWindowEvent,
-  };
+  return JSON.parse(json) as MetricsWindowEvent;
 }
 
 /** FNV-1a of the key, modulo the bucket count: stable across invocations and deployments. */

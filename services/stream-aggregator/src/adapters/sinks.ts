@@ -132,3 +132,23 @@ export class S3RejectSink implements RejectSink {
     await putObject(this.putter, this.bucket, key, ndjson(records), deadlineMs);
   }
 }
+
+/**
+ * The window table as a query store, behind the sink that sends (the aggregates stream and the
+ * archive): once `next` took the events, each is written to the table. A failure here fails the
+ * emit like a failed send: the flush state keeps the revisions pending and the next flush sends
+ * and writes them again (the table keeps the latest revision either way).
+ */
+export class WindowTableSink implements WindowSink {
+  constructor(
+    private readonly next: WindowSink,
+    private readonly table: {
+      putWindowItems(events: readonly MetricsWindowEvent[], deadlineMs: number): Promise<void>;
+    },
+  ) {}
+
+  async emit(events: readonly MetricsWindowEvent[], deadlineMs: number): Promise<void> {
+    await this.next.emit(events, deadlineMs);
+    await this.table.putWindowItems(events, deadlineMs);
+  }
+}

@@ -38,6 +38,11 @@ export type EngineConfig = {
   /** Dirty markers one flush reads at most (the rest wait for the next one). */
   flushLimit: number;
   /**
+   * Shards of each window's flush state, by series hash: one item holds ≈ 11 bytes per series
+   * deflated under DynamoDB's 400 KB item limit (`flushShardsFor`).
+   */
+  flushShards: number;
+  /**
    * The idle rule: a dirty window that no lane has touched for this long (processing time) is
    * emitted by `flushIdle` even if no watermark has passed its end.
    */
@@ -58,6 +63,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   invalidRecords: 'route',
   emitSketch: true,
   flushLimit: 1000,
+  flushShards: 1,
   idleMs: 60_000,
   source: 'streamlens/stream-aggregator',
   maxConflictRetries: 5,

@@ -22,7 +22,7 @@ export function mergeWindow(
     { meta: SeriesMeta; values: Map<number, number>; late: Map<number, number> }
   >();
   for (const d of deltas) {
-    for (const e of d.entries) {
+    for (const e of d.entries()) {
       let s = bySeries.get(e.meta.series);
       if (s === undefined) {
         s = { meta: e.meta, values: new Map(), late: new Map() };

@@ -110,26 +110,25 @@ export type DirtyMarker = WindowRef & {
   at: number;
 };
 
-/** Every lane's listed delta for one window, reduced to that window's entries. */
-export type WindowDelta = { lane: string; version: number; entries: WindowEvents[] };
+/**
+ * A lane's listed delta for one window. `entries()` decodes its entries of that window on each
+ * call: the merge calls it once per delta and drops the result, so only one delta's events are
+ * decoded at a time (decoded, a window's events take ≈ 20 times their stored bytes).
+ */
+export type WindowDelta = { lane: string; version: number; entries(): WindowEvents[] };
 
-/** What a window's last flush emitted per series (a cache: the window table decides). */
+/**
+ * One shard (by series hash) of a window's flush state: per series, the digest and revision last
+ * assigned, and whether that revision may not have been sent yet (`pending`). It orders a
+ * window's revisions: written conditionally on `version` before the events are sent, so that of
+ * two flushes only one assigns each revision; a later flush sends a pending revision again.
+ */
 export type FlushState = {
   version: number;
-  series: Map<string, { digest: string; revision: number }>;
+  series: Map<string, SeriesFlushState>;
 };
 
-/** The current value of a window (window table). */
-export type StoredWindow = {
-  series: string;
-  windowStartMs: number;
-  revision: number;
-  /** lane → highest delta version merged into this revision. */
-  vector: Record<string, number>;
-  /** Hash of the emitted statistics (revision aside): equal digests, equal content. */
-  digest: string;
-  event: MetricsWindowEvent;
-};
+export type SeriesFlushState = { digest: string; revision: number; pending: boolean };
 
 /** `metrics.window` CloudEvent as emitted (structurally the schema's MetricsWindow). */
 export type MetricsWindowEvent = {
@@ -199,23 +198,17 @@ export interface StateStore {
   endFlush?(due: readonly DirtyMarker[], deadlineMs: number): Promise<void>;
   /** Every delta listed under the window (strongly consistent), reduced to its entries. */
   windowDeltas(windowStartMs: number, deadlineMs: number): Promise<WindowDelta[]>;
-  getFlushState(windowStartMs: number, deadlineMs: number): Promise<FlushState | undefined>;
-  /** Conditional on the stored version (`undefined`: must not exist). */
+  /** Every shard of the window's flush state (strongly consistent), by shard index. */
+  getFlushStates(windowStartMs: number, deadlineMs: number): Promise<Map<number, FlushState>>;
+  /**
+   * Writes one shard of the window's flush state, conditional on the stored version (`undefined`:
+   * must not exist). Throws when the state cannot be stored (e.g. larger than an item).
+   */
   putFlushState(
     windowStartMs: number,
+    shard: number,
     state: FlushState,
     expectedVersion: number | undefined,
-    deadlineMs: number,
-  ): Promise<'ok' | 'conflict'>;
-  getWindow(
-    series: string,
-    windowStartMs: number,
-    deadlineMs: number,
-  ): Promise<StoredWindow | undefined>;
-  /** Conditional on the stored revision (`undefined`: item must not exist). */
-  putWindow(
-    w: StoredWindow,
-    expectedRevision: number | undefined,
     deadlineMs: number,
   ): Promise<'ok' | 'conflict'>;
   /** Deletes the marker only if its token is unchanged. */

@@ -35,6 +35,7 @@ export function localAggregator(prefix: string, extraEnv: Record<string, string>
       });
       Object.assign(process.env, {
         STATE_TABLE_NAME: names.state,
+        WINDOW_TABLE: 'on',
         WINDOW_TABLE_NAME: names.windows,
         AGGREGATES_STREAM_NAME: names.stream,
         LAKE_BUCKET_NAME: names.bucket,

@@ -9,7 +9,6 @@ import type {
   RejectedRecord,
   RejectSink,
   StateStore,
-  StoredWindow,
   WindowDelta,
   WindowRef,
   WindowSink,
@@ -43,12 +42,16 @@ export class MemoryStore implements StateStore {
   /** window start → lane → listed versions. */
   index = new Map<number, Map<string, Set<number>>>();
   markers = new Map<string, DirtyMarker>();
-  flushStates = new Map<number, { version: number; json: string }>();
-  windows = new Map<string, StoredWindow>();
+  /** `windowStart/shard` → stored flush state. */
+  flushStates = new Map<string, { version: number; json: string }>();
   faults: {
     append?: (d: Delta) => WriteFault | undefined;
     mark?: () => WriteFault | undefined;
+    /** A flush-state write: `lost` = written, then the writer crashed (nothing after it ran). */
+    flushState?: (state: FlushState) => WriteFault | undefined;
   } = {};
+  /** Called before every flush-state write is applied (tests interleave flushers here). */
+  beforeFlushStatePut?: (windowStartMs: number, state: FlushState) => Promise<void>;
   /** Deltas appended (conditional writes that succeeded). */
   appends = 0;
 
@@ -123,44 +126,35 @@ export class MemoryStore implements StateStore {
       for (const v of versions) {
         const bytes = this.chains.get(lane)?.get(v);
         if (bytes === undefined) continue;
-        const d = decodeDelta(bytes, windowStartMs);
-        out.push({ lane, version: v, entries: d.entries });
+        out.push({ lane, version: v, entries: () => decodeDelta(bytes, windowStartMs).entries });
       }
     }
     return out;
   }
 
-  async getFlushState(windowStartMs: number): Promise<FlushState | undefined> {
-    const s = this.flushStates.get(windowStartMs);
-    if (!s) return undefined;
-    return { version: s.version, series: new Map(JSON.parse(s.json)) };
+  async getFlushStates(windowStartMs: number): Promise<Map<number, FlushState>> {
+    const out = new Map<number, FlushState>();
+    for (const [k, s] of this.flushStates) {
+      const [w, shard] = k.split('/');
+      if (Number(w) !== windowStartMs) continue;
+      out.set(Number(shard), { version: s.version, series: new Map(JSON.parse(s.json)) });
+    }
+    return out;
   }
 
   async putFlushState(
     windowStartMs: number,
+    shard: number,
     state: FlushState,
     expectedVersion: number | undefined,
   ): Promise<'ok' | 'conflict'> {
-    if (this.flushStates.get(windowStartMs)?.version !== expectedVersion) return 'conflict';
-    this.flushStates.set(windowStartMs, {
-      version: state.version,
-      json: JSON.stringify([...state.series]),
-    });
-    return 'ok';
-  }
-
-  async getWindow(series: string, windowStartMs: number): Promise<StoredWindow | undefined> {
-    const w = this.windows.get(`${series}\u0000${windowStartMs}`);
-    return w ? structuredClone(w) : undefined;
-  }
-
-  async putWindow(
-    w: StoredWindow,
-    expectedRevision: number | undefined,
-  ): Promise<'ok' | 'conflict'> {
-    const k = `${w.series}\u0000${w.windowStartMs}`;
-    if (this.windows.get(k)?.revision !== expectedRevision) return 'conflict';
-    this.windows.set(k, structuredClone(w));
+    await this.beforeFlushStatePut?.(windowStartMs, state);
+    const fault = this.faults.flushState?.(state);
+    if (fault === 'throw') throw new SimulatedThrottle('throttled');
+    const k = `${windowStartMs}/${shard}`;
+    if (this.flushStates.get(k)?.version !== expectedVersion) return 'conflict';
+    this.flushStates.set(k, { version: state.version, json: JSON.stringify([...state.series]) });
+    if (fault === 'lost') throw new SimulatedThrottle('answer lost after the write');
     return 'ok';
   }
 

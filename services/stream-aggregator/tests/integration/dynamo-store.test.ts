@@ -1,10 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '@streamlens/local-aws';
+import { DynamoStateStore, windowEventOf } from '../../src/adapters/dynamo-store.js';
 import { tableDefinitions } from '../../src/adapters/tables.js';
 import { Aggregator, DEFAULT_ENGINE_CONFIG } from '../../src/domain/engine.js';
 import { idHashOf } from '../../src/domain/event-id.js';
-import type { Delta } from '../../src/domain/types.js';
+import { WindowFlusher } from '../../src/domain/flush.js';
+import { PartialAggregate } from '../../src/domain/partial.js';
+import type { Delta, FlushState, MetricsWindowEvent } from '../../src/domain/types.js';
 import { localDoc, localStateStore } from '../helpers/local-store.js';
 import { MemoryRejectSink, MemoryWindowSink } from '../helpers/memory-store.js';
 import { obsRecord, seqOf } from '../helpers/records.js';
@@ -66,7 +70,7 @@ describe('DynamoStateStore lane chains', () => {
       version: 2,
     });
     expect(heads.has(`${lane}-none`)).toBe(false);
-    expect(deltas.map((d) => [d.version, d.entries[0]!.values]).sort()).toEqual([
+    expect(deltas.map((d) => [d.version, d.entries()[0]!.values]).sort()).toEqual([
       [1, [1, 2]],
       [2, [3]],
     ]);
@@ -108,3 +112,103 @@ describe('DynamoStateStore lane chains', () => {
     expect(w).toMatchObject({ count: 2, sum: 5, revision: 0 });
   });
 });
+
+describe('DynamoStateStore flush state and window table', () => {
+  it('keeps each shard of a window’s flush state, conditional on its version, pending marks included', async () => {
+    // Prepare
+    const store = newStore();
+    const w = T0 + 600_000;
+    const deadline = Date.now() + 30_000;
+    const state = (version: number, pending: boolean): FlushState => ({
+      version,
+      series: new Map([['cpu|host=a', { digest: 'abc', revision: 2, pending }]]),
+    });
+    // Act
+    const first = await store.putFlushState(w, 0, state(1, true), undefined, deadline);
+    const other = await store.putFlushState(w, 3, state(1, false), undefined, deadline);
+    const stale = await store.putFlushState(w, 0, state(2, false), undefined, deadline);
+    const next = await store.putFlushState(w, 0, state(2, false), 1, deadline);
+    const states = await store.getFlushStates(w, deadline);
+    // Assess
+    expect([first, other, stale, next]).toEqual(['ok', 'ok', 'conflict', 'ok']);
+    expect([...states.keys()].sort()).toEqual([0, 3]);
+    expect(states.get(0)).toEqual(state(2, false));
+    expect(states.get(3)).toEqual(state(1, false));
+    expect((await store.getFlushStates(w + 60_000, deadline)).size).toBe(0);
+  });
+
+  it('refuses a flush-state shard too large for an item, naming FLUSH_SHARDS', async () => {
+    // Prepare: 30,000 series with random digests (≈ 20 bytes each deflated).
+    const store = newStore();
+    const series = new Map(
+      Array.from({ length: 30_000 }, (_, i) => [
+        `s${i}`,
+        { digest: randomBytes(8).toString('hex'), revision: 0, pending: true },
+      ]),
+    );
+    // Act / Assess
+    await expect(
+      store.putFlushState(T0, 0, { version: 1, series }, undefined, Date.now() + 30_000),
+    ).rejects.toThrow('raise FLUSH_SHARDS');
+  });
+
+  it('writes the latest revision of a window to the window table, never an older one over it', async () => {
+    // Prepare
+    const store = newStore();
+    const deadline = Date.now() + 30_000;
+    const e0 = windowEvent('wt|host=a', 0, [1, 2]);
+    const e1 = windowEvent('wt|host=a', 1, [1, 2, 3]);
+    // Act: r1, then a resend of r0 (an older flush's), then r1 again.
+    await store.putWindowItems([e1], deadline);
+    await store.putWindowItems([e0], deadline);
+    await store.putWindowItems([e1], deadline);
+    const item = await readWindow('wt|host=a');
+    // Assess
+    expect(item).toMatchObject({ revision: 1, count: 3, sum: 6 });
+    expect(windowEventOf(item!)).toEqual(e1);
+  });
+
+  it('writes nothing without a window table', async () => {
+    // Prepare
+    const store = new DynamoStateStore(localDoc(aws), {
+      stateTableName: names.state,
+      markerBuckets: 4,
+      stateTtlSeconds: 3600,
+      windowTtlSeconds: 3600,
+    });
+    // Act
+    await store.putWindowItems([windowEvent('off|host=a', 0, [1])], Date.now() + 30_000);
+    // Assess
+    expect(await readWindow('off|host=a')).toBeUndefined();
+    expect(store.consumed.write).toBe(0);
+  });
+});
+
+const flusher = new WindowFlusher(
+  { ...DEFAULT_ENGINE_CONFIG, windowMs: 60_000 },
+  {} as never,
+  {} as never,
+  Date.now,
+);
+
+function windowEvent(series: string, revision: number, values: number[]): MetricsWindowEvent {
+  const partial = new PartialAggregate(0.01, 2048);
+  for (const v of values) partial.add(v);
+  return flusher.windowEvent(
+    { series, kind: 'telemetry', metric: 'm', dimensions: {} },
+    T0,
+    partial,
+    revision,
+  );
+}
+
+async function readWindow(series: string) {
+  const res = await localDoc(aws).send(
+    new GetCommand({
+      TableName: names.windows,
+      Key: { series, windowStart: new Date(T0).toISOString() },
+      ConsistentRead: true,
+    }),
+  );
+  return res.Item;
+}

@@ -85,6 +85,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: ddbProxy.endpoint,
     AWS_ENDPOINT_URL_KINESIS: kinesisProxy.endpoint,
     STATE_TABLE_NAME: names.state,
+    WINDOW_TABLE: 'on',
     WINDOW_TABLE_NAME: names.windows,
     AGGREGATES_STREAM_NAME: names.stream,
     LAKE_BUCKET_NAME: names.bucket,

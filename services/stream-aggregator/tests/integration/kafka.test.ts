@@ -94,6 +94,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: ddbProxy.endpoint,
     STATE_TABLE_NAME: names.state,
+    WINDOW_TABLE: 'on',
     WINDOW_TABLE_NAME: names.windows,
     AGGREGATES_STREAM_NAME: names.stream,
     LAKE_BUCKET_NAME: names.bucket,

@@ -77,7 +77,8 @@ describe('Aggregator under at-least-once delivery', () => {
         fc.array(eventArb, { minLength: 1, maxLength: 120 }),
         fc.integer({ min: 200, max: 40_000 }),
         fc.integer(),
-        async (events, stepMs, seed) => {
+        fc.integer({ min: 1, max: 3 }),
+        async (events, stepMs, seed, flushShards) => {
           // Prepare
           const rand = prng(seed);
           const { shards, valid } = shardRecords(events, stepMs, rand);
@@ -85,12 +86,19 @@ describe('Aggregator under at-least-once delivery', () => {
           const windows = new MemoryWindowSink();
           const rejects = new MemoryRejectSink();
           store.faults.append = randomFaults(rand, 0.1);
-          const agg = new Aggregator(cfg, { store, windows, rejects, now: () => 0 });
+          // Flush-state writes fail too: before they land, or after (the flusher crashed between
+          // the state write and the send).
+          store.faults.flushState = randomFaults(rand, 0.1);
+          const agg = new Aggregator(
+            { ...cfg, flushShards },
+            { store, windows, rejects, now: () => 0 },
+          );
           const cursors = shards.map(() => 0);
 
           // Act: Lambda-like delivery with random batch sizes, shard interleaving, crashes after
           // the write (response lost → same batch again), rewinds (redelivery of older records),
-          // throttled commits (failure reported → retry from the reported record) and sink outages.
+          // throttled commits (failure reported → retry from the reported record), flush crashes and sink
+          // outages.
           for (let steps = 0; steps < 5000; steps++) {
             const open = shards.map((_s, i) => i).filter((i) => cursors[i]! < shards[i]!.length);
             if (open.length === 0) break;
@@ -115,6 +123,7 @@ describe('Aggregator under at-least-once delivery', () => {
             }
           }
           store.faults.append = undefined;
+          store.faults.flushState = undefined;
           windows.failNext = 0;
           // Time passes: the watermark closes every window.
           await drain(agg, store);
