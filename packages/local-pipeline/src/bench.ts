@@ -102,6 +102,8 @@ export interface BenchThroughput {
   readonly requestedRate: number;
   readonly achievedRate: number;
   readonly drainSeconds: number;
+  /** Absent in summaries written before runs could be `not judged`. */
+  readonly verdict?: 'kept up' | 'fell behind' | 'not judged';
   readonly keptUp: boolean;
   /** Why not, one reason per failed criterion. */
   readonly reasons: readonly string[];
@@ -265,7 +267,13 @@ function checkout(repo: string, commit: string): { dir: string; remove: () => vo
 function describeRun(r: BenchRun): string {
   const verdict = [
     r.reconciled === undefined ? '' : r.reconciled ? 'reconciled' : 'RECONCILIATION FAILED',
-    r.keptUp === undefined ? '' : r.keptUp ? 'kept up' : 'fell behind',
+    r.keptUp === undefined
+      ? ''
+      : r.keptUp
+        ? 'kept up'
+        : r.throughput?.verdict === 'not judged'
+          ? 'not judged (no window stored)'
+          : 'fell behind',
   ]
     .filter(Boolean)
     .join(', ');
@@ -289,7 +297,14 @@ export function keepUpTable(
     const t = run?.throughput;
     const kept = t?.keptUp === true && run?.reconciled !== false;
     byRate.set(rate, [...(byRate.get(rate) ?? []), kept]);
-    const verdict = run?.reconciled === false ? 'NOT RECONCILED' : kept ? 'kept up' : 'FELL BEHIND';
+    const verdict =
+      run?.reconciled === false
+        ? 'NOT RECONCILED'
+        : kept
+          ? 'kept up'
+          : t?.verdict === 'not judged'
+            ? 'NOT JUDGED'
+            : 'FELL BEHIND';
     const ages = (t?.mappings ?? [])
       .map(
         (m) =>

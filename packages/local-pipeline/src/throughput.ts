@@ -31,8 +31,15 @@ export interface ThroughputVerdict {
   readonly mappings: readonly (MappingLoad & { readonly recordsPerBusySecond: number })[];
   /** Highest max iterator age over the mappings, and whose it is (the bottleneck). */
   readonly slowest?: { readonly function: string; readonly maxIteratorAgeMs: number };
+  /**
+   * `kept up` / `fell behind`, or `not judged` when every criterion that could be measured held
+   * but no window was stored during the run (a run shorter than a window and its lateness), so
+   * the end-to-end lag is unknown: such a run is neither reported healthy nor behind.
+   */
+  readonly verdict: 'kept up' | 'fell behind' | 'not judged';
+  /** `verdict === 'kept up'`. */
   readonly keptUp: boolean;
-  /** Why not, one reason per failed criterion. */
+  /** Why not, one reason per failed criterion (or, when not judged, what was not measured). */
   readonly reasons: readonly string[];
 }
 
@@ -101,8 +108,12 @@ export function throughputVerdict(input: {
       );
     }
   }
-  if (input.lag.eventsMeasured === 0) reasons.push('no window stored: lag not measured');
-  else if (!input.lag.withinBound) reasons.push(lagReason(input.lag));
+  const lagMeasured = input.lag.eventsMeasured > 0;
+  if (lagMeasured && !input.lag.withinBound) reasons.push(lagReason(input.lag));
+  const verdict =
+    reasons.length > 0 ? 'fell behind' : lagMeasured ? 'kept up' : ('not judged' as const);
+  if (verdict === 'not judged')
+    reasons.push('no window stored during the run: end-to-end lag not measured');
   return {
     requestedRate: input.requestedRate,
     rampSeconds: input.rampSeconds ?? 0,
@@ -120,7 +131,8 @@ export function throughputVerdict(input: {
       recordsPerBusySecond: m.busyMs > 0 ? Math.round((m.recordsProcessed * 1000) / m.busyMs) : 0,
     })),
     ...(slowest ? { slowest } : {}),
-    keptUp: reasons.length === 0,
+    verdict,
+    keptUp: verdict === 'kept up',
     reasons,
   };
 }
@@ -155,7 +167,7 @@ export function sustainedPhase(input: {
 export function formatThroughput(t: ThroughputVerdict): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const lines = [
-    `throughput: ${t.keptUp ? 'KEPT UP' : 'FELL BEHIND'} at ${t.achievedRate}/s (requested ${t.requestedRate}/s${t.rampSeconds > 0 ? ` after a ${t.rampSeconds} s ramp` : ''}, produced for ${t.producedSeconds.toFixed(1)} s, drained in ${t.drainSeconds.toFixed(1)} s)`,
+    `throughput: ${t.verdict.toUpperCase()} at ${t.achievedRate}/s (requested ${t.requestedRate}/s${t.rampSeconds > 0 ? ` after a ${t.rampSeconds} s ramp` : ''}, produced for ${t.producedSeconds.toFixed(1)} s, drained in ${t.drainSeconds.toFixed(1)} s)`,
     `  lag (event produced → its window's aggregate stored): p50 ${s(t.lag.p50Ms)}, p99 ${s(t.lag.p99Ms)}, max ${s(t.lag.maxMs)} over ${t.lag.eventsMeasured} events in ${t.lag.windowsStored} windows; bound ${s(t.lag.boundMs)}`,
     ...(t.mainThreadUtilization !== undefined
       ? [
@@ -169,6 +181,6 @@ export function formatThroughput(t: ThroughputVerdict): string {
       : []),
     `  max iterator age: ${t.mappings.map((m) => `${m.function.replace(/^streamlens-/, '')} ${s(m.maxIteratorAgeMs)} (${m.recordsPerBusySecond} rec/busy s)`).join(', ')}`,
   ];
-  for (const r of t.reasons) lines.push(`  ✗ ${r}`);
+  for (const r of t.reasons) lines.push(`  ${t.verdict === 'not judged' ? '?' : '✗'} ${r}`);
   return `${lines.join('\n')}\n`;
 }

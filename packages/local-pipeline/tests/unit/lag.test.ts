@@ -84,6 +84,56 @@ describe('end-to-end lag', () => {
   });
 });
 
+describe('a run too short to store a window', () => {
+  it('is not judged, neither kept up nor behind, when every measured criterion held', () => {
+    // Prepare: a 10 s run at the requested rate, iterator ages within their limits, no window
+    // stored yet (60 s windows), so the end-to-end lag was never measured
+    const unmeasured = {
+      windowsStored: 0,
+      eventsMeasured: 0,
+      p50Ms: 0,
+      p99Ms: 0,
+      maxMs: 0,
+      boundMs: 95_000,
+      withinBound: true,
+    };
+    const mapping = {
+      function: 'a',
+      batchWindowSeconds: 5,
+      maxIteratorAgeMs: 1_000,
+      busyMs: 500,
+      recordsProcessed: 100,
+    };
+    // Act
+    const healthy = throughputVerdict({
+      requestedRate: 100,
+      produced: 1_000,
+      producedSeconds: 10,
+      drainSeconds: 1,
+      lag: unmeasured,
+      mappings: [mapping],
+    });
+    const slow = throughputVerdict({
+      requestedRate: 100,
+      produced: 1_000,
+      producedSeconds: 10,
+      drainSeconds: 1,
+      lag: unmeasured,
+      mappings: [{ ...mapping, maxIteratorAgeMs: 40_000 }],
+    });
+    // Assess
+    expect(healthy.verdict).toBe('not judged');
+    expect(healthy.keptUp).toBe(false);
+    expect(formatThroughput(healthy)).toMatch(/^throughput: NOT JUDGED at 100\/s/);
+    expect(formatThroughput(healthy)).not.toContain('FELL BEHIND');
+    expect(healthy.reasons).toEqual([
+      'no window stored during the run: end-to-end lag not measured',
+    ]);
+    expect(slow.verdict).toBe('fell behind');
+    expect(formatThroughput(slow)).toMatch(/FELL BEHIND[\s\S]*a: iterator age reached 40\.0 s/);
+  });
+});
+
 describe('sustained phase after a ramp', () => {
   it('counts only what was sent after the ramp, invalid records in proportion', () => {
     // Prepare: started at t=0, 10 s ramp, 30 s of produce; 100 valid events sent before 10 s,
