@@ -1,15 +1,15 @@
 // `pnpm dashboard --stage X`: the dashboard page over a deployed stage (packages/dashboard).
 // Resource names come from the services' serverless.yml resolved for the stage, as a deployment
 // names them; credentials from the AWS SDK's default chain (env, profile, SSO, instance role).
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startStageDashboard } from '../packages/dashboard/src/index.js';
-import { loadService } from '../packages/local-pipeline/src/index.js';
+import { DEFAULT_STAGE_PORT, startStageDashboard } from '../packages/dashboard/src/index.js';
+import { stageTarget } from '../packages/local-pipeline/src/dashboard.js';
 
 const USAGE = `pnpm dashboard --stage NAME [options]
   --stage NAME        the deployed stage (required)
   --region R          its region (default AWS_REGION, else us-east-1)
-  --port P            serve on 127.0.0.1:P (default 4318)
+  --port P            serve on 127.0.0.1:P (default ${DEFAULT_STAGE_PORT})
   --lookback M        read the windows of the last M minutes first (default 60; the stream keeps 24 h)`;
 
 const root = resolve(import.meta.dirname, '..');
@@ -17,7 +17,7 @@ const { values } = parseArgs({
   options: {
     stage: { type: 'string' },
     region: { type: 'string' },
-    port: { type: 'string', default: '4318' },
+    port: { type: 'string', default: String(DEFAULT_STAGE_PORT) },
     lookback: { type: 'string', default: '60' },
     help: { type: 'boolean', default: false },
   },
@@ -31,17 +31,8 @@ if (values.help || !values.stage) {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const stage = values.stage;
 const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
-const resources = loadService(join(root, 'services', 'resources'), { stage, region });
-const alerts = loadService(join(root, 'services', 'anomaly-alerts'), { stage, region });
-const custom = (doc: Record<string, unknown>) => (doc.custom ?? {}) as Record<string, unknown>;
 const dashboard = await startStageDashboard(
-  {
-    stage,
-    region,
-    aggregatesStream: String(custom(resources.doc).aggregatesStreamName),
-    warmupPoints: Number(custom(alerts.doc).detectorWarmupPoints),
-    lookbackMinutes: Number(values.lookback),
-  },
+  stageTarget(root, { stage, region, lookbackMinutes: Number(values.lookback) }),
   Number(values.port),
 );
 process.stderr.write(

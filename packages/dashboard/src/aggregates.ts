@@ -5,10 +5,10 @@ import {
   GetShardIteratorCommand,
   type KinesisClient,
   ListShardsCommand,
-  ResourceNotFoundException,
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
 import { type MetricsWindowData, parseEventJson } from '@streamlens/schema';
+import { unavailable as unavailableAs } from './problems.js';
 
 /** Where the reader starts on each shard. */
 export type StartPosition =
@@ -20,17 +20,6 @@ export interface AggregatesRead {
   readonly windows: MetricsWindowData[];
   /** Records that are not a valid `metrics.window` (by error code). */
   readonly rejected: Readonly<Record<string, number>>;
-}
-
-/** Why the stream cannot be read: shown on the page as its error state. */
-export class StreamUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'not-found' | 'unreachable',
-  ) {
-    super(message);
-    this.name = 'StreamUnavailableError';
-  }
 }
 
 interface ShardReader {
@@ -163,11 +152,7 @@ export class AggregatesReader {
   }
 }
 
-function unavailable(stream: string, error: unknown): StreamUnavailableError {
-  if (error instanceof StreamUnavailableError) return error;
-  if (error instanceof ResourceNotFoundException) {
-    return new StreamUnavailableError(`stream ${stream} not found`, 'not-found');
-  }
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  return new StreamUnavailableError(`cannot read ${stream}: ${message}`, 'unreachable');
+/** The stream's error as the page's error state (the stream is what makes a stage found). */
+function unavailable(stream: string, error: unknown) {
+  return unavailableAs(`stream ${stream}`, error);
 }

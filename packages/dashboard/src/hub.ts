@@ -1,8 +1,14 @@
 import type { DetectorConfig } from '@streamlens/anomaly-alerts/detector';
-import { StreamUnavailableError } from './aggregates.js';
 import { type AlertView, DashboardModel, type ModelLimits } from './model.js';
+import { type ProblemReason, type SourceProblem, SourceUnavailableError } from './problems.js';
 import { scoreSeries, type WindowScore } from './score.js';
-import type { DashboardSource, PipelineCounters, RunOutcome, StageCounters } from './source.js';
+import type {
+  DashboardSource,
+  PipelineCounters,
+  RunOutcome,
+  SourcePart,
+  StageCounters,
+} from './source.js';
 
 /** One stage's counters with its rates since the previous snapshot. */
 export interface StageRates extends StageCounters {
@@ -17,13 +23,19 @@ export interface PipelineView {
   readonly produced?: number;
   readonly windowLagMs?: number;
   readonly stages: readonly StageRates[];
+  /** What the in/out/errors totals count (PipelineCounters.span). */
+  readonly span?: string;
+  readonly noData?: boolean;
 }
 
 /** Whether the source answers. */
 export interface SourceStatus {
   readonly state: 'starting' | 'ok' | 'error';
-  /** `not-found`: the stream (stage) does not exist; `unreachable`: stand-ins down, no network. */
-  readonly reason?: 'not-found' | 'unreachable';
+  /**
+   * `not-found`: the stream (stage) does not exist; `denied`: no credentials or no permission;
+   * `unreachable`: stand-ins down, no network.
+   */
+  readonly reason?: ProblemReason;
   readonly message?: string;
   readonly sinceMs: number;
 }
@@ -39,6 +51,8 @@ export interface Update {
   readonly alerts: readonly AlertView[];
   readonly pipeline?: PipelineView;
   readonly outcome?: RunOutcome;
+  /** Parts of the source that could not be read (each view shows its own). */
+  readonly problems: Readonly<Partial<Record<SourcePart, SourceProblem>>>;
 }
 
 /** Series keys listed in one update at most: the page only needs to know if its own changed. */
@@ -57,6 +71,7 @@ export class DashboardHub {
   private lastCounters: PipelineCounters | undefined;
   private readonly history: PipelineView[] = [];
   private outcome: RunOutcome | undefined;
+  private problems: Partial<Record<SourcePart, SourceProblem>> = {};
   private version = 0;
   private readonly rejected: Record<string, number> = {};
   private readonly listeners = new Set<(u: Update) => void>();
@@ -103,7 +118,7 @@ export class DashboardHub {
     try {
       read = await this.source.read();
     } catch (error) {
-      const reason = error instanceof StreamUnavailableError ? error.reason : 'unreachable';
+      const reason = error instanceof SourceUnavailableError ? error.reason : 'unreachable';
       const message = error instanceof Error ? error.message : String(error);
       if (this.status.state !== 'error' || this.status.message !== message) {
         this.status = { state: 'error', reason, message, sinceMs: Date.now() };
@@ -122,7 +137,16 @@ export class DashboardHub {
     const pipeline = read.pipeline ? this.applyCounters(read.pipeline) : undefined;
     const finished = read.outcome && !this.outcome;
     if (read.outcome) this.outcome = read.outcome;
-    if (!wasOk || changed.size > 0 || alerts.length > 0 || pipeline || finished) {
+    const problemsChanged = JSON.stringify(read.problems) !== JSON.stringify(this.problems);
+    this.problems = { ...read.problems };
+    if (
+      !wasOk ||
+      changed.size > 0 ||
+      alerts.length > 0 ||
+      pipeline ||
+      finished ||
+      problemsChanged
+    ) {
       this.emit([...changed], changed.size > MAX_CHANGED_LISTED, alerts, pipeline);
     }
   }
@@ -139,12 +163,14 @@ export class DashboardHub {
         ? { produced: now.produced, producedPerSecond: rate(now.produced, before?.produced) }
         : {}),
       ...(now.windowLagMs !== undefined ? { windowLagMs: now.windowLagMs } : {}),
+      ...(now.span !== undefined ? { span: now.span } : {}),
+      ...(now.noData ? { noData: true } : {}),
       stages: now.stages.map((s) => {
         const prev = before?.stages.find((p) => p.name === s.name);
         return {
           ...s,
-          inPerSecond: rate(s.recordsIn, prev?.recordsIn),
-          outPerSecond: rate(s.recordsOut, prev?.recordsOut),
+          inPerSecond: s.inPerSecond ?? rate(s.recordsIn, prev?.recordsIn),
+          outPerSecond: s.outPerSecond ?? rate(s.recordsOut, prev?.recordsOut),
         };
       }),
     };
@@ -167,6 +193,7 @@ export class DashboardHub {
       changed: changed.slice(0, MAX_CHANGED_LISTED),
       more,
       alerts,
+      problems: this.problems,
       ...(pipeline ? { pipeline } : {}),
       ...(this.outcome ? { outcome: this.outcome } : {}),
     };
@@ -179,6 +206,8 @@ export class DashboardHub {
       version: this.version,
       label: this.source.label,
       limits: this.source.limits,
+      notes: this.source.notes,
+      problems: this.problems,
       status: this.status,
       series: this.model.series.size,
       model: { ...this.model.stats },

@@ -7,12 +7,13 @@ export interface AlertView {
   readonly metric?: string;
   readonly status: string;
   readonly severity: string;
-  readonly observed: number;
-  readonly expectedLow: number;
-  readonly expectedHigh: number;
+  /** The window's value and the range the detector expected (not kept in a stage's state). */
+  readonly observed?: number;
+  readonly expectedLow?: number;
+  readonly expectedHigh?: number;
   readonly score?: number;
   readonly windowStart: string;
-  readonly windowEnd: string;
+  readonly windowEnd?: string;
   readonly explanation: string;
   readonly episodeId?: string;
 }
@@ -81,6 +82,8 @@ export interface ModelStats {
   alertsApplied: number;
   alertsDuplicate: number;
   alertsMalformed: number;
+  /** Alerts older than every one held while `maxAlerts` are held. */
+  alertsTooOld: number;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -103,6 +106,7 @@ export class DashboardModel {
     alertsApplied: 0,
     alertsDuplicate: 0,
     alertsMalformed: 0,
+    alertsTooOld: 0,
   };
 
   constructor(readonly limits: ModelLimits = DEFAULT_LIMITS) {}
@@ -175,12 +179,23 @@ export class DashboardModel {
       this.stats.alertsDuplicate++;
       return false;
     }
+    if (this.alertList.length >= this.limits.maxAlerts) {
+      // Full: the newest windows stay, whatever order alerts come in (a stage's state table is
+      // read in hash order). One pass over at most maxAlerts.
+      let oldest = 0;
+      for (let i = 1; i < this.alertList.length; i++) {
+        if (startOf(this.alertList[i]) < startOf(this.alertList[oldest])) oldest = i;
+      }
+      const gone = this.alertList[oldest];
+      if (!gone || startOf(a) < startOf(gone)) {
+        this.stats.alertsTooOld++;
+        return false;
+      }
+      this.alertList.splice(oldest, 1);
+      this.alertIds.delete(gone.id);
+    }
     this.alertIds.add(a.id);
     this.alertList.push(a);
-    if (this.alertList.length > this.limits.maxAlerts) {
-      const gone = this.alertList.shift();
-      if (gone) this.alertIds.delete(gone.id);
-    }
     const track = this.series.get(a.series);
     if (track) track.alerts++;
     this.stats.alertsApplied++;
@@ -223,6 +238,8 @@ export class DashboardModel {
     return [...track.windows.values()].sort((a, b) => a.startMs - b.startMs);
   }
 }
+
+const startOf = (a: AlertView | undefined) => (a ? Date.parse(a.windowStart) : Number.NaN);
 
 function summaryOf(t: SeriesTrack): SeriesSummary {
   return {

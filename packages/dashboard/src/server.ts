@@ -10,6 +10,18 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
+/**
+ * Default ports: `pnpm start`'s page and `pnpm dashboard`'s. Neither is assigned in IANA's
+ * service-name and port-number registry, nor the default of a tool a developer of this project
+ * commonly runs beside it (4317/4318 are OpenTelemetry's OTLP gRPC/HTTP ports; 3000, 4000, 4200,
+ * 4566, 5000, 5173, 5601, 6006, 7000/7001, 7474/7687, 8000, 8080, 8888, 9000, 9090, 9200, 9229,
+ * 9411, 16686 are taken by web frameworks, LocalStack, Kibana, Storybook, Cassandra, Neo4j,
+ * Jupyter, Prometheus, OpenSearch, Node's inspector, Zipkin, Jaeger). A taken port still falls
+ * back to a free one for `pnpm start`.
+ */
+export const DEFAULT_LOCAL_PORT = 7341;
+export const DEFAULT_STAGE_PORT = 7342;
+
 /** Seconds between SSE comments that keep idle connections (and proxies) open. */
 const KEEPALIVE_MS = 15_000;
 /** Longest search query and series key accepted (a series key is metric + dimensions). */

@@ -9,12 +9,11 @@ interface Alert {
   series: string;
   status: string;
   severity: string;
-  observed: number;
-  expectedLow: number;
-  expectedHigh: number;
+  observed?: number;
+  expectedLow?: number;
+  expectedHigh?: number;
   score?: number;
   windowStart: string;
-  windowEnd: string;
   explanation: string;
   episodeId?: string;
 }
@@ -60,6 +59,8 @@ interface Stage {
 }
 interface PipelineView {
   atMs: number;
+  span?: string;
+  noData?: boolean;
   produced?: number;
   producedPerSecond?: number;
   windowLagMs?: number;
@@ -70,8 +71,14 @@ interface Outcome {
   checks: { name: string; status: string; detail: string }[];
   notes: string[];
 }
+type Part = 'alerts' | 'pipeline';
+interface Problem {
+  reason: string;
+  message: string;
+}
 interface Update {
   status: Status;
+  problems: Partial<Record<Part, Problem>>;
   series: number;
   changed: string[];
   more: boolean;
@@ -110,7 +117,9 @@ async function getJson<T>(path: string): Promise<T> {
 const state = {
   view: 'series' as View,
   status: { state: 'starting' } as Status,
-  limits: {} as Partial<Record<'alerts' | 'pipeline', string>>,
+  limits: {} as Partial<Record<Part, string>>,
+  notes: {} as Partial<Record<Part, string>>,
+  problems: {} as Partial<Record<Part, Problem>>,
   series: 0,
   selected: undefined as string | undefined,
   focusMs: undefined as number | undefined,
@@ -188,7 +197,9 @@ function renderStatus(): void {
     s.state === 'error'
       ? s.reason === 'not-found'
         ? `Not found: ${s.message ?? ''}. Is the stage deployed, in this region?`
-        : `Cannot read the data: ${s.message ?? ''}. Are the stand-ins (or the network) up?`
+        : s.reason === 'denied'
+          ? `No permission: ${s.message ?? ''}. Do the credentials in use (AWS_PROFILE, the SDK's default chain) allow reading this stage?`
+          : `Cannot read the data: ${s.message ?? ''}. Are the stand-ins (or the network) up?`
       : s.state === 'starting'
         ? 'connecting…'
         : `live · ${state.series} series · ${state.alerts.length} alerts`;
@@ -196,6 +207,21 @@ function renderStatus(): void {
   badge.textContent = String(state.alerts.length);
   badge.classList.toggle('none', state.alerts.length === 0);
 }
+
+/** A part of the source that could not be read, said in its view. */
+function problemState(p: Problem): HTMLElement {
+  const hint =
+    p.reason === 'not-found'
+      ? 'Is that service deployed on this stage, in this region?'
+      : p.reason === 'denied'
+        ? 'The credentials in use lack this permission; the other views still read what they may.'
+        : 'Retried at the next refresh.';
+  return el('p', { class: 'empty error', role: 'alert' }, `${p.message}. ${hint}`);
+}
+
+/** Where a view's data comes from (a deployed stage), said above it. */
+const noteOf = (part: Part) =>
+  state.notes[part] ? [el('p', { class: 'hint' }, state.notes[part] as string)] : [];
 
 function emptyState(what: string): HTMLElement {
   if (state.status.state === 'error') {
@@ -515,8 +541,14 @@ function renderAlerts(): void {
     view.replaceChildren(el('p', { class: 'empty' }, state.limits.alerts));
     return;
   }
+  const problem = state.problems.alerts;
   if (state.alerts.length === 0) {
-    view.replaceChildren(emptyState('alerts (an alert appears when the detector flags a window)'));
+    view.replaceChildren(
+      ...noteOf('alerts'),
+      problem
+        ? problemState(problem)
+        : emptyState('alerts (an alert appears when the detector flags a window)'),
+    );
     return;
   }
   // An episode opens with an `open` alert and ends with a `recovered` one of the same episode id.
@@ -542,11 +574,19 @@ function renderAlerts(): void {
       el('td', {}, el('span', { class: `pill sev-${a.severity}` }, a.severity)),
       el('td', {}, episode(a)),
       el('td', {}, link),
-      el('td', {}, `${fmt(a.observed)} (expected ${fmt(a.expectedLow)}–${fmt(a.expectedHigh)})`),
+      el(
+        'td',
+        {},
+        a.observed === undefined
+          ? '–'
+          : `${fmt(a.observed)} (expected ${fmt(a.expectedLow)}–${fmt(a.expectedHigh)})`,
+      ),
       el('td', {}, a.explanation),
     );
   });
   view.replaceChildren(
+    ...noteOf('alerts'),
+    ...(problem ? [problemState(problem)] : []),
     el(
       'table',
       { 'aria-label': 'Alerts, newest first' },
@@ -556,15 +596,9 @@ function renderAlerts(): void {
         el(
           'tr',
           {},
-          ...[
-            'window',
-            'severity',
-            'episode',
-            'series',
-            'observed',
-            'what moved and why',
-            'episode id',
-          ].map((h) => el('th', { scope: 'col' }, h)),
+          ...['window', 'severity', 'episode', 'series', 'observed', 'what moved and why'].map(
+            (h) => el('th', { scope: 'col' }, h),
+          ),
         ),
       ),
       el('tbody', {}, ...rows),
@@ -582,15 +616,36 @@ function renderPipeline(): void {
   pipelineChart = undefined;
   const parts: Node[] = [];
   const p = state.pipeline;
+  const problem = state.problems.pipeline;
   if (state.limits.pipeline) parts.push(el('p', { class: 'empty' }, state.limits.pipeline));
-  else if (!p) parts.push(emptyState('pipeline counters'));
-  else {
+  else parts.push(...noteOf('pipeline'), ...(problem ? [problemState(problem)] : []));
+  if (state.limits.pipeline || (!p && problem)) {
+    // Said above: nothing to draw.
+  } else if (!p) {
+    parts.push(emptyState('pipeline counters'));
+  } else if (p.noData) {
+    parts.push(
+      el(
+        'p',
+        { class: 'empty', 'data-testid': 'pipeline-no-data' },
+        "No data yet: none of this stage's functions has a datapoint in the minutes read. CloudWatch shows a function's metrics a minute or two after it runs.",
+      ),
+    );
+  } else {
     parts.push(
       el(
         'p',
         { class: 'kpis' },
-        el('span', { 'data-testid': 'produced-rate' }, `produced ${fmt(p.producedPerSecond, 0)}/s`),
-        ` · ${p.produced ?? 0} events in all · latest window lag ${p.windowLagMs === undefined ? '–' : `${fmt(p.windowLagMs / 1000, 1)} s`}`,
+        p.span
+          ? `in, out, errors: ${p.span}`
+          : el(
+              'span',
+              { 'data-testid': 'produced-rate' },
+              `produced ${fmt(p.producedPerSecond, 0)}/s`,
+            ),
+        p.span
+          ? ''
+          : ` · ${p.produced ?? 0} events in all · latest window lag ${p.windowLagMs === undefined ? '–' : `${fmt(p.windowLagMs / 1000, 1)} s`}`,
       ),
     );
     const chart = el('div', { class: 'chart small' });
@@ -721,6 +776,8 @@ function render(): void {
 let detailTimer: number | undefined;
 function applyUpdate(u: Update): void {
   state.status = u.status;
+  const problemsChanged = JSON.stringify(u.problems) !== JSON.stringify(state.problems);
+  state.problems = u.problems ?? {};
   state.series = u.series;
   if (u.alerts.length > 0) {
     // As many as the server keeps (its model's limit): the page holds no more than it.
@@ -739,8 +796,8 @@ function applyUpdate(u: Update): void {
   }
   if (u.outcome) state.outcome = u.outcome;
   renderStatus();
-  if (state.view === 'alerts' && u.alerts.length > 0) renderAlerts();
-  if (state.view === 'pipeline' && (u.pipeline || u.outcome)) renderPipeline();
+  if (state.view === 'alerts' && (u.alerts.length > 0 || problemsChanged)) renderAlerts();
+  if (state.view === 'pipeline' && (u.pipeline || u.outcome || problemsChanged)) renderPipeline();
   const mine = state.selected && (u.more || u.changed.includes(state.selected));
   if (state.view === 'series' && (mine || !state.selected || u.alerts.length > 0)) {
     // At most one reload a second, however often updates come.
@@ -758,11 +815,15 @@ async function loadAll(): Promise<void> {
     status: Status;
     series: number;
     limits: typeof state.limits;
+    notes: typeof state.notes;
+    problems: typeof state.problems;
     outcome?: Outcome;
   }>('/api/status');
   state.status = status.status;
   state.series = status.series;
   state.limits = status.limits;
+  state.notes = status.notes;
+  state.problems = status.problems;
   if (status.outcome) state.outcome = status.outcome;
   state.alerts = (await getJson<{ alerts: Alert[] }>('/api/alerts?limit=1000')).alerts;
   const p = await getJson<{

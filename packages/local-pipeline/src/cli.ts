@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalAws } from '@streamlens/local-aws';
 import { capacityMonitor } from './capacity-report.js';
-import { runDashboard } from './dashboard.js';
+import { DEFAULT_LOCAL_PORT, runDashboard } from './dashboard.js';
 import { LocalPipelineError } from './errors.js';
 import { envLines, startPipeline } from './pipeline.js';
 import {
@@ -49,7 +49,7 @@ export interface StartOptions {
 }
 
 /** Default port of the dashboard (`--dashboard-port`). */
-export const DEFAULT_DASHBOARD_PORT = 4317;
+export const DEFAULT_DASHBOARD_PORT = DEFAULT_LOCAL_PORT;
 
 const USAGE = `pnpm start [options]
   --rate N            events per second (default 200)
@@ -77,7 +77,7 @@ const USAGE = `pnpm start [options]
                       the hottest partition key's share of writes (meters every DynamoDB call
                       on the harness's main thread, so it costs CPU)
                       (custom.localPipeline.dynamodb; slower: see the local-pipeline README)
-  --dashboard-port P  serve the dashboard on 127.0.0.1:P (default 4317; a free port when taken)
+  --dashboard-port P  serve the dashboard on 127.0.0.1:P (default ${DEFAULT_DASHBOARD_PORT}; a free port when taken)
   --no-dashboard      no dashboard
   --dashboard-hold S  keep the dashboard up S seconds after a bounded run (default: until
                       Ctrl-C when stderr is a terminal, else 0)

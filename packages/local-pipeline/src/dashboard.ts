@@ -1,11 +1,18 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   AggregatesReader,
   type PipelineCounters,
+  RECORD_METRICS,
   type RunningDashboard,
   type RunOutcome,
   type StageCounters,
+  type StageFunction,
+  type StageTarget,
   startDashboard,
 } from '@streamlens/dashboard';
+import { functionsOf, physicalName, resolveIntrinsics, resourcesOf } from './config/functions.js';
+import { loadService, type ResolvedService } from './config/serverless.js';
 import type { ProducedLedger } from './feed.js';
 import { deliveryStreamsOf } from './firehose/config.js';
 import type { WindowLagTracker } from './lag.js';
@@ -13,6 +20,8 @@ import type { Pipeline } from './pipeline.js';
 import { formatAlertQuality } from './reconcile.js';
 import type { LiveMonitors, RunMonitor, RunSummary } from './run.js';
 import { formatThroughput } from './throughput.js';
+
+export { DEFAULT_LOCAL_PORT } from '@streamlens/dashboard';
 
 /** The dashboard of a `pnpm start` run, as one of its monitors. */
 export interface RunDashboard extends RunMonitor {
@@ -163,5 +172,109 @@ export function runDashboard(
       }
       await dashboard.close();
     },
+  };
+}
+
+const custom = (svc: ResolvedService) => (svc.doc.custom ?? {}) as Record<string, unknown>;
+/** The name at the end of an SQS ARN. */
+const queueNameOf = (arn: unknown) =>
+  typeof arn === 'string' && arn.startsWith('arn:') ? arn.split(':').at(-1) : undefined;
+
+/**
+ * The queue that receives what `queueName`'s consumer gives up on: its RedrivePolicy's target.
+ */
+function redriveTargetOf(svc: ResolvedService, queueName: string): string | undefined {
+  for (const [id, resource] of Object.entries(resourcesOf(svc))) {
+    const r = resource as { Type?: string; Properties?: { RedrivePolicy?: unknown } };
+    if (r.Type !== 'AWS::SQS::Queue' || physicalName(svc, id) !== queueName) continue;
+    const policy = resolveIntrinsics(svc, r.Properties?.RedrivePolicy) as
+      | { deadLetterTargetArn?: unknown }
+      | undefined;
+    return queueNameOf(policy?.deadLetterTargetArn);
+  }
+  return undefined;
+}
+
+/** The dead-letter queue of a function's schedule (osls' `<Key>EventsRuleSchedule1` target). */
+function scheduleDeadLetterOf(svc: ResolvedService, key: string): string | undefined {
+  const extensions = (svc.doc.resources as { extensions?: Record<string, unknown> } | undefined)
+    ?.extensions;
+  const rule = extensions?.[`${key.charAt(0).toUpperCase()}${key.slice(1)}EventsRuleSchedule1`] as
+    | { Properties?: { Targets?: { DeadLetterConfig?: { Arn?: unknown } }[] } }
+    | undefined;
+  const arn = rule?.Properties?.Targets?.[0]?.DeadLetterConfig?.Arn;
+  return arn === undefined ? undefined : queueNameOf(resolveIntrinsics(svc, arn));
+}
+
+/**
+ * The functions of a service as the Pipeline view of a deployed stage reads them: those fed by a
+ * stream, a queue or a schedule, and those whose records the view counts (the Firehose
+ * transform), with their deployed names, on-failure and dead-letter queues.
+ */
+export function stageFunctionsOf(svc: ResolvedService): StageFunction[] {
+  const out: StageFunction[] = [];
+  for (const fn of functionsOf(svc)) {
+    const service =
+      fn.environment.POWERTOOLS_SERVICE_NAME || svc.service.replace(/^streamlens-/, '');
+    const stream = fn.streams[0];
+    const sqs = fn.sqs[0];
+    const counted = RECORD_METRICS[`${service}:${fn.key}`] !== undefined;
+    if (!stream && !sqs && fn.schedules.length === 0 && !counted) continue;
+    const queue = sqs ? queueNameOf(sqs.queueArn) : undefined;
+    const onFailureQueue = queueNameOf(stream?.onFailureArn);
+    const deadLetterQueue = queue
+      ? redriveTargetOf(svc, queue)
+      : fn.schedules.length > 0
+        ? scheduleDeadLetterOf(svc, fn.key)
+        : undefined;
+    const source = stream
+      ? stream.streamName.replace(/^streamlens-[^-]+-/, '')
+      : queue
+        ? `sqs ${queue}`
+        : fn.schedules.length > 0
+          ? 'schedule'
+          : undefined;
+    out.push({
+      service,
+      key: fn.key,
+      functionName: fn.name,
+      kind: sqs ? 'queue' : 'function',
+      streamConsumer: stream !== undefined,
+      ...(source ? { source } : {}),
+      ...(onFailureQueue ? { onFailureQueue } : {}),
+      ...(deadLetterQueue ? { deadLetterQueue } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * What `pnpm dashboard --stage X` reads, named as a deployment of the services' serverless.yml
+ * names it for that stage and region: the aggregates stream, anomaly-alerts' state table and
+ * warm-up, every service's functions and queues.
+ */
+export function stageTarget(
+  root: string,
+  options: { stage: string; region: string; lookbackMinutes: number },
+): StageTarget {
+  const { stage, region } = options;
+  const servicesDir = join(root, 'services');
+  const services = readdirSync(servicesDir)
+    .filter((name) => existsSync(join(servicesDir, name, 'serverless.yml')))
+    .sort()
+    .map((name) => loadService(join(servicesDir, name), { stage, region }));
+  const byName = (name: string) => services.find((s) => s.service === `streamlens-${name}`);
+  const resources = byName('resources');
+  const alerts = byName('anomaly-alerts');
+  const warmup = Number(alerts ? custom(alerts).detectorWarmupPoints : Number.NaN);
+  const stateTable = alerts ? custom(alerts).stateTableName : undefined;
+  return {
+    stage,
+    region,
+    aggregatesStream: String(resources ? custom(resources).aggregatesStreamName : ''),
+    lookbackMinutes: options.lookbackMinutes,
+    ...(Number.isInteger(warmup) ? { warmupPoints: warmup } : {}),
+    ...(typeof stateTable === 'string' ? { stateTable } : {}),
+    functions: services.flatMap(stageFunctionsOf),
   };
 }

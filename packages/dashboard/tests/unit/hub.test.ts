@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MetricsWindowData } from '@streamlens/schema';
 import { alertAnomaly, metricsWindow } from '@streamlens/schema/testing';
-import { type AggregatesReader, StreamUnavailableError } from '../../src/aggregates.js';
+import type { AggregatesReader } from '../../src/aggregates.js';
 import { DashboardHub, type Update } from '../../src/hub.js';
 import { alertViewOf } from '../../src/model.js';
+import { SourceUnavailableError } from '../../src/problems.js';
 import { detectorConfig } from '../../src/score.js';
 import { composeSource, type PipelineCounters, type RunOutcome } from '../../src/source.js';
 
@@ -125,7 +126,7 @@ describe('DashboardHub', () => {
     // Arrange
     const { reader, queue } = fakeReader();
     const hub = new DashboardHub(composeSource({ label: 't', windows: reader }));
-    queue.push(new StreamUnavailableError('stream s not found', 'not-found'), [window(0, 1)]);
+    queue.push(new SourceUnavailableError('stream s not found', 'not-found'), [window(0, 1)]);
 
     // Act
     await hub.poll();

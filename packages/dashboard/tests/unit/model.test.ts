@@ -136,6 +136,20 @@ describe('DashboardModel alerts and search', () => {
     expect(model.stats.alertsDuplicate).toBe(1);
   });
 
+  it('keeps the newest windows when alerts come out of time order, and turns older ones away', () => {
+    // Arrange: a stage's state table is scanned in hash order, and scanned again.
+    const model = new DashboardModel({ maxSeries: 10, maxWindowsPerSeries: 10, maxAlerts: 3 });
+    const pass = [alert('e', 5), alert('a', 1), alert('c', 3), alert('f', 6), alert('b', 2)];
+
+    // Act
+    for (const a of [...pass, ...pass]) model.applyAlert(a);
+
+    // Assert: the three newest, whatever the order; the older ones never come back in.
+    expect(model.alerts().map((a) => a.id)).toEqual(['f', 'e', 'c']);
+    expect(model.stats.alertsApplied).toBe(4);
+    expect(model.stats.alertsTooOld).toBe(3);
+  });
+
   it('finds series by every term, those with alerts first', () => {
     // Arrange
     const model = new DashboardModel();
