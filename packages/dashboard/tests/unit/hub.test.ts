@@ -142,6 +142,50 @@ describe('DashboardHub', () => {
     expect(hub.snapshot().status.state).toBe('ok');
   });
 
+  it('shows a part that cannot be read in its own view, while the windows go on', async () => {
+    // Arrange: a stage whose state table is refused, then readable.
+    const { reader, queue } = fakeReader();
+    const refused = Object.assign(new Error('not authorized to perform: dynamodb:Scan'), {
+      name: 'AccessDeniedException',
+    });
+    const alertReads: (() => never[])[] = [
+      () => {
+        throw refused;
+      },
+      () => [],
+    ];
+    const hub = new DashboardHub(
+      composeSource({
+        label: 't',
+        windows: reader,
+        alerts: () => (alertReads.shift() as () => never[])(),
+        names: { alerts: 'state table streamlens-prod-anomaly-state' },
+      }),
+    );
+    const updates: Update[] = [];
+    hub.onUpdate((u) => updates.push(u));
+    queue.push([window(0, 1)], [window(1, 1)]);
+
+    // Act
+    await hub.poll();
+    const during = hub.snapshot();
+    await hub.poll();
+
+    // Assert
+    expect(during.status.state).toBe('ok');
+    expect(during.series).toBe(1);
+    expect(during.problems).toEqual({
+      alerts: {
+        reason: 'denied',
+        message:
+          'no permission to read state table streamlens-prod-anomaly-state: not authorized to perform: dynamodb:Scan',
+      },
+    });
+    expect(updates[0]?.problems.alerts?.reason).toBe('denied');
+    expect(hub.snapshot().problems).toEqual({});
+    expect(updates.at(-1)?.problems).toEqual({});
+  });
+
   it('keeps the outcome of a run once it is given', async () => {
     // Arrange
     const { reader } = fakeReader();

@@ -6,7 +6,12 @@ import { metricsWindow } from '@streamlens/schema/testing';
 import type { AggregatesReader } from '../../src/aggregates.js';
 import { bundlePage, JS_BUDGET_BYTES, type PageBundle } from '../../src/bundle.js';
 import { DashboardHub } from '../../src/hub.js';
-import { type DashboardServer, serveDashboard } from '../../src/server.js';
+import {
+  type DashboardServer,
+  DEFAULT_LOCAL_PORT,
+  DEFAULT_STAGE_PORT,
+  serveDashboard,
+} from '../../src/server.js';
 import { composeSource } from '../../src/source.js';
 
 let page: PageBundle;
@@ -53,6 +58,21 @@ describe('the page bundle', () => {
 });
 
 describe('serveDashboard', () => {
+  it('defaults to ports no tool a developer runs beside it listens on', () => {
+    // Defaults of tools often running on the same machine: OpenTelemetry's OTLP gRPC and HTTP
+    // receivers, web dev servers (3000, 4000, 4200, 5000, 5173, 8000, 8080), LocalStack 4566,
+    // Kibana/OpenSearch Dashboards 5601, Storybook/TensorBoard 6006, Cassandra 7000/7001, Neo4j
+    // 7474/7687, Jupyter 8888, Prometheus 9090, OpenSearch 9200, Node's inspector 9229, Zipkin
+    // 9411, Jaeger 16686.
+    const taken = [
+      4317, 4318, 3000, 4000, 4200, 5000, 5173, 8000, 8080, 4566, 5601, 6006, 7000, 7001, 7474,
+      7687, 8888, 9090, 9200, 9229, 9411, 16686,
+    ];
+    expect(taken).not.toContain(DEFAULT_LOCAL_PORT);
+    expect(taken).not.toContain(DEFAULT_STAGE_PORT);
+    expect(DEFAULT_STAGE_PORT).not.toBe(DEFAULT_LOCAL_PORT);
+  });
+
   it('serves the page on 127.0.0.1 with its title escaped', async () => {
     // Arrange
     const server = await serve(hubWith([]));
