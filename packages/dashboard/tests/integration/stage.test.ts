@@ -3,15 +3,12 @@
 // Kinesis client's default HTTP/2 handler is for the real service).
 import { randomUUID } from 'node:crypto';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { type SeriesItem, scoreWindow } from '@streamlens/anomaly-alerts/scoring';
-import { DynamoSeriesStore } from '@streamlens/anomaly-alerts/store';
 import { connectLocalAws } from '@streamlens/local-aws';
-import { type AlertAnomaly, seriesKey } from '@streamlens/schema';
+import type { AlertAnomaly } from '@streamlens/schema';
 import { metricsWindow } from '@streamlens/schema/testing';
 import { type RunningDashboard, startStageDashboard } from '../../src/dashboard.js';
-import { detectorConfig } from '../../src/score.js';
+import { scored, stateTableWith, steady, streamWithAWindow } from '../helpers/stage.js';
 
 const aws = connectLocalAws();
 const running: RunningDashboard[] = [];
@@ -101,82 +98,6 @@ describe('the dashboard of a deployed stage (pointed at the stand-ins)', () => {
   });
 });
 
-const MINUTE = 60_000;
-const T0 = Date.parse('2026-12-08T00:00:00.000Z');
-/**
- * A stage's stream with one window in it. (kinesalite does not answer a GetRecords at an
- * AT_TIMESTAMP iterator of a shard that never had a record; AWS answers it with no records.)
- */
-async function streamWithAWindow(name: string): Promise<void> {
-  await aws.createResources({ streams: [{ name, shardCount: 1 }] });
-  const w = metricsWindow();
-  await aws.clients().kinesis.send(
-    new PutRecordsCommand({
-      StreamName: name,
-      Records: [{ Data: Buffer.from(JSON.stringify(w)), PartitionKey: w.data.series }],
-    }),
-  );
-}
-
-/** Alerting as a stage configures it (params), recovery after 3 normal windows. */
-const ALERTING = {
-  threshold: 0.5,
-  severityCuts: { medium: 0.5, high: 0.6, critical: 0.7 },
-  recoveryWindows: 3,
-  cooldownSeconds: 0,
-  logDirection: 'up' as const,
-};
-const DETECTOR = detectorConfig(5);
-
-/** Minute `i` of a series: a steady value with a little deterministic noise, or `value`. */
-function minute(host: string, i: number, value = 50 + 3 * Math.sin(i * 1.7)) {
-  const dimensions = { host, service: 'checkout' };
-  const windowStart = new Date(T0 + i * MINUTE).toISOString();
-  return metricsWindow({
-    data: {
-      series: seriesKey('cpu.utilization', dimensions),
-      metric: 'cpu.utilization',
-      dimensions,
-      windowStart,
-      windowEnd: new Date(T0 + (i + 1) * MINUTE).toISOString(),
-      windowSeconds: 60,
-      revision: 0,
-      count: 10,
-      sum: value * 10,
-      min: value,
-      max: value,
-      mean: value,
-      p50: value,
-      p90: value,
-      p99: value,
-      final: true,
-    },
-  });
-}
-
-/**
- * A series' item as anomaly-alerts leaves it after scoring `values` (anomaly-alerts' own
- * scoreWindow), with the alerts it raised; `published` empties the outbox as a publish does.
- */
-function scored(host: string, values: (number | undefined)[], published: boolean) {
-  let item: SeriesItem | undefined;
-  const alerts: AlertAnomaly[] = [];
-  values.forEach((v, i) => {
-    const outcome = scoreWindow(
-      item,
-      minute(host, i, v),
-      new Date().toISOString(),
-      DETECTOR,
-      ALERTING,
-    );
-    if (outcome.kind !== 'apply') throw new Error(`window ${i} skipped: ${outcome.reason}`);
-    item = outcome.item;
-    if (outcome.alert) alerts.push(outcome.alert);
-  });
-  if (!item) throw new Error('no windows');
-  return { item: published ? { ...item, outbox: [] } : item, alerts };
-}
-
 describe('the Alerts view of a deployed stage (pointed at the stand-ins)', () => {
   it("lists the episodes held in anomaly-alerts' state table, newest first, under their alert ids", async () => {
     // Arrange: a stage whose detector closed an episode on one series (alerts published) and
@@ -184,23 +105,11 @@ describe('the Alerts view of a deployed stage (pointed at the stand-ins)', () =>
     const stage = `dash${randomUUID().slice(0, 8)}`;
     const stream = `streamlens-${stage}-aggregates`;
     const stateTable = `streamlens-${stage}-anomaly-state`;
-    await streamWithAWindow(stream);
-    await aws.createResources({
-      tables: [
-        {
-          TableName: stateTable,
-          KeySchema: [{ AttributeName: 'series', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'series', AttributeType: 'S' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        },
-      ],
-    });
-    const steady = (n: number) => Array.from({ length: n }, () => undefined);
     const closed = scored('web-1', [...steady(30), 500, ...steady(3)], true);
     const open = scored('web-2', [...steady(40), 500], false);
+    await streamWithAWindow(aws, stream);
+    await stateTableWith(aws, stateTable, [closed.item, open.item]);
     const { dynamodb, kinesis } = aws.clients();
-    const store = new DynamoSeriesStore(DynamoDBDocumentClient.from(dynamodb), stateTable);
-    for (const s of [closed, open]) expect(await store.put(s.item, 0)).toBe(true);
 
     // Act
     const dashboard = await startStageDashboard(
@@ -255,7 +164,7 @@ describe('the Alerts view of a deployed stage (pointed at the stand-ins)', () =>
     // Arrange: the stage's stream exists, anomaly-alerts is not deployed.
     const stage = `noalerts${randomUUID().slice(0, 8)}`;
     const stream = `streamlens-${stage}-aggregates`;
-    await streamWithAWindow(stream);
+    await streamWithAWindow(aws, stream);
     const { dynamodb, kinesis } = aws.clients();
 
     // Act
