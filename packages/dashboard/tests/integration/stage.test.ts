@@ -7,7 +7,11 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { connectLocalAws } from '@streamlens/local-aws';
 import type { AlertAnomaly } from '@streamlens/schema';
 import { metricsWindow } from '@streamlens/schema/testing';
-import { type RunningDashboard, startStageDashboard } from '../../src/dashboard.js';
+import {
+  type RunningDashboard,
+  type StageTarget,
+  startStageDashboard,
+} from '../../src/dashboard.js';
 import { scored, stateTableWith, steady, streamWithAWindow } from '../helpers/stage.js';
 
 const aws = connectLocalAws();
@@ -98,6 +102,19 @@ describe('the dashboard of a deployed stage (pointed at the stand-ins)', () => {
   });
 });
 
+/** The stage dashboard with clients of the stand-ins, as `pnpm dashboard` builds it for AWS. */
+async function startStage(
+  target: Pick<StageTarget, 'stage' | 'aggregatesStream' | 'stateTable'>,
+): Promise<RunningDashboard> {
+  const { dynamodb, kinesis } = aws.clients();
+  const dashboard = await startStageDashboard(
+    { region: 'us-east-1', lookbackMinutes: 5, kinesis, dynamodb, ...target },
+    0,
+  );
+  running.push(dashboard);
+  return dashboard;
+}
+
 describe('the Alerts view of a deployed stage (pointed at the stand-ins)', () => {
   it("lists the episodes held in anomaly-alerts' state table, newest first, under their alert ids", async () => {
     // Arrange: a stage whose detector closed an episode on one series (alerts published) and
@@ -109,22 +126,9 @@ describe('the Alerts view of a deployed stage (pointed at the stand-ins)', () =>
     const open = scored('web-2', [...steady(40), 500], false);
     await streamWithAWindow(aws, stream);
     await stateTableWith(aws, stateTable, [closed.item, open.item]);
-    const { dynamodb, kinesis } = aws.clients();
 
     // Act
-    const dashboard = await startStageDashboard(
-      {
-        stage,
-        region: 'us-east-1',
-        aggregatesStream: stream,
-        lookbackMinutes: 5,
-        stateTable,
-        kinesis,
-        dynamodb,
-      },
-      0,
-    );
-    running.push(dashboard);
+    const dashboard = await startStage({ stage, aggregatesStream: stream, stateTable });
     const listed = await until(async () => {
       const a = (await json(new URL('/api/alerts', dashboard.server.url))).alerts as Record<
         string,
@@ -165,22 +169,13 @@ describe('the Alerts view of a deployed stage (pointed at the stand-ins)', () =>
     const stage = `noalerts${randomUUID().slice(0, 8)}`;
     const stream = `streamlens-${stage}-aggregates`;
     await streamWithAWindow(aws, stream);
-    const { dynamodb, kinesis } = aws.clients();
 
     // Act
-    const dashboard = await startStageDashboard(
-      {
-        stage,
-        region: 'us-east-1',
-        aggregatesStream: stream,
-        lookbackMinutes: 5,
-        stateTable: `streamlens-${stage}-anomaly-state`,
-        kinesis,
-        dynamodb,
-      },
-      0,
-    );
-    running.push(dashboard);
+    const dashboard = await startStage({
+      stage,
+      aggregatesStream: stream,
+      stateTable: `streamlens-${stage}-anomaly-state`,
+    });
     const status = await until(async () => {
       const s = await json(new URL('/api/status', dashboard.server.url));
       return (s.problems as Record<string, unknown>).alerts ? s : undefined;
