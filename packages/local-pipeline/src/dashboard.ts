@@ -259,19 +259,28 @@ export function stageTarget(
 ): StageTarget {
   const { stage, region } = options;
   const servicesDir = join(root, 'services');
+  const resources = loadService(join(servicesDir, 'resources'), { stage, region });
+  const streams = custom(resources);
+  const aggregatesStream = String(streams.aggregatesStreamName);
+  // The other services import the resources stack's streams (Fn::ImportValue, resolved only by
+  // CloudFormation); given by name as params, as compose gives them, their mappings name their
+  // streams. Only the stream name of the ARN is read.
+  const streamArn = (name: unknown) => `arn:aws:kinesis:${region}:000000000000:stream/${name}`;
+  const params = {
+    eventsStreamArn: streamArn(streams.eventsStreamName),
+    aggregatesStreamArn: streamArn(aggregatesStream),
+  };
   const services = readdirSync(servicesDir)
-    .filter((name) => existsSync(join(servicesDir, name, 'serverless.yml')))
+    .filter((name) => name !== 'resources' && existsSync(join(servicesDir, name, 'serverless.yml')))
     .sort()
-    .map((name) => loadService(join(servicesDir, name), { stage, region }));
-  const byName = (name: string) => services.find((s) => s.service === `streamlens-${name}`);
-  const resources = byName('resources');
-  const alerts = byName('anomaly-alerts');
+    .map((name) => loadService(join(servicesDir, name), { stage, region, params }));
+  const alerts = services.find((s) => s.service === 'streamlens-anomaly-alerts');
   const warmup = Number(alerts ? custom(alerts).detectorWarmupPoints : Number.NaN);
   const stateTable = alerts ? custom(alerts).stateTableName : undefined;
   return {
     stage,
     region,
-    aggregatesStream: String(resources ? custom(resources).aggregatesStreamName : ''),
+    aggregatesStream,
     lookbackMinutes: options.lookbackMinutes,
     ...(Number.isInteger(warmup) ? { warmupPoints: warmup } : {}),
     ...(typeof stateTable === 'string' ? { stateTable } : {}),
