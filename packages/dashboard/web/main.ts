@@ -619,11 +619,11 @@ function renderPipeline(): void {
   const problem = state.problems.pipeline;
   if (state.limits.pipeline) parts.push(el('p', { class: 'empty' }, state.limits.pipeline));
   else parts.push(...noteOf('pipeline'), ...(problem ? [problemState(problem)] : []));
-  if (state.limits.pipeline || (!p && problem)) {
-    // Said above: nothing to draw.
-  } else if (!p) {
+  // Nothing to draw when the view is not read, or could not be read yet (both said above).
+  const drawn = !state.limits.pipeline && (p || !problem);
+  if (drawn && !p) {
     parts.push(emptyState('pipeline counters'));
-  } else if (p.noData) {
+  } else if (drawn && p?.noData) {
     parts.push(
       el(
         'p',
@@ -631,23 +631,19 @@ function renderPipeline(): void {
         "No data yet: none of this stage's functions has a datapoint in the minutes read. CloudWatch shows a function's metrics a minute or two after it runs.",
       ),
     );
-  } else {
-    parts.push(
-      el(
-        'p',
-        { class: 'kpis' },
-        p.span
-          ? `in, out, errors: ${p.span}`
-          : el(
-              'span',
-              { 'data-testid': 'produced-rate' },
-              `produced ${fmt(p.producedPerSecond, 0)}/s`,
-            ),
-        p.span
-          ? ''
-          : ` · ${p.produced ?? 0} events in all · latest window lag ${p.windowLagMs === undefined ? '–' : `${fmt(p.windowLagMs / 1000, 1)} s`}`,
-      ),
-    );
+  } else if (drawn && p) {
+    // A local run's producer and window lag; a stage's span of the CloudWatch numbers.
+    const kpis = p.span
+      ? [`in, out, errors: ${p.span}`]
+      : [
+          el(
+            'span',
+            { 'data-testid': 'produced-rate' },
+            `produced ${fmt(p.producedPerSecond, 0)}/s`,
+          ),
+          ` · ${p.produced ?? 0} events in all · latest window lag ${p.windowLagMs === undefined ? '–' : `${fmt(p.windowLagMs / 1000, 1)} s`}`,
+        ];
+    parts.push(el('p', { class: 'kpis' }, ...kpis));
     const chart = el('div', { class: 'chart small' });
     parts.push(chart);
     parts.push(
