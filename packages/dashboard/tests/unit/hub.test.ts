@@ -142,6 +142,38 @@ describe('DashboardHub', () => {
     expect(hub.snapshot().status.state).toBe('ok');
   });
 
+  it("takes the rates a source measured itself (a stage's CloudWatch) as they are", async () => {
+    // Arrange: one refresh, totals over a span rather than since a start.
+    const { reader } = fakeReader();
+    const stage = {
+      name: 'λ anomaly-alerts detect ← aggregates',
+      kind: 'function' as const,
+      recordsIn: 9_000,
+      recordsOut: 8_000,
+      errors: 0,
+      onFailure: 0,
+      deadLetter: 0,
+      inPerSecond: 10,
+      outPerSecond: 9,
+    };
+    const hub = new DashboardHub(
+      composeSource({
+        label: 't',
+        windows: reader,
+        pipeline: async () => ({ atMs: 60_000, stages: [stage], span: 'last 15 min' }),
+      }),
+    );
+
+    // Act
+    await hub.poll();
+
+    // Assert
+    expect(hub.pipeline().latest).toMatchObject({
+      span: 'last 15 min',
+      stages: [{ recordsIn: 9_000, inPerSecond: 10, outPerSecond: 9 }],
+    });
+  });
+
   it('shows a part that cannot be read in its own view, while the windows go on', async () => {
     // Arrange: a stage whose state table is refused, then readable.
     const { reader, queue } = fakeReader();
