@@ -91,7 +91,7 @@ export interface EpisodeReaderOptions {
  * Reads the alerts of a deployed stage from anomaly-alerts' state table (one item per series,
  * decoded by anomaly-alerts' own `fromStoredSeriesItem`), through the SDK's DynamoDB client, the
  * same code for DynamoDB Local and a stage. The table is scanned in passes, a page per poll, so
- * that a large table costs a bounded read rate: a pass over 2,000 series (≈ 1.4 MB) takes two
+ * that a large table costs a bounded read rate: a pass over 2,000 series (1.32 MB) takes two
  * polls, and the next starts `everyMs` after it. Each pass hands every alert out again; the
  * model keeps each id once.
  */
