@@ -47,8 +47,8 @@ const services = readdirSync(join(root, 'services'))
 /**
  * Variants packaged besides each service as it packages alone: the optional parts switched on,
  * so that their resources are scanned and linted too. osls clears the service's own .serverless
- * even when told to write elsewhere (--package), so a variant goes first and the service's plain
- * job waits for it.
+ * even when told to write elsewhere (--package), so a service's variants go first, one at a time,
+ * and its plain job waits for them.
  */
 const VARIANTS = [
   {
@@ -69,7 +69,51 @@ const VARIANTS = [
     dir: 'warehouse-loader-created',
     params: ['createWarehouse=true'],
   },
+  // Kafka ingest (config/kafka-ingest.cjs, docs/kafka.md): each consumer from Amazon MSK and from
+  // a self-managed cluster, with and without the Kinesis stream, IAM auth, SASL and a VPC.
+  ...kafkaVariants(),
 ];
+
+function kafkaVariants() {
+  const cluster =
+    'arn:aws:kafka:us-east-1:123456789012:cluster/streamlens/6c1e2f3a-8a1b-4c2d-9e3f-0a1b2c3d4e5f-2';
+  const secret = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_streamlens-a1B2c3';
+  const servers = 'kafka-1.example.internal:9096,kafka-2.example.internal:9096';
+  const vpc = [
+    'kafkaSubnetIds=subnet-0a1b2c3d,subnet-0e4f5a6b',
+    'kafkaSecurityGroupIds=sg-0c7d8e9f',
+  ];
+  const msk = (ingest) => [`ingest=${ingest}`, `kafkaClusterArn=${cluster}`];
+  const selfManaged = (ingest) => [`ingest=${ingest}`, `kafkaBootstrapServers=${servers}`];
+  return [
+    ['stream-aggregator', 'msk', 'MSK, IAM auth', msk('msk')],
+    [
+      'stream-aggregator',
+      'kafka',
+      'self-managed, SASL in a VPC',
+      [...selfManaged('kafka'), `kafkaSecretArn=${secret}`, ...vpc],
+    ],
+    ['dynamodb-indexer', 'kinesis-msk', 'Kinesis and MSK', msk('kinesis+msk')],
+    [
+      'dynamodb-indexer',
+      'kafka',
+      'self-managed, SASL',
+      [...selfManaged('kafka'), `kafkaSecretArn=${secret}`],
+    ],
+    ['opensearch-indexer', 'msk', 'MSK, SASL/SCRAM', [...msk('msk'), `kafkaSecretArn=${secret}`]],
+    [
+      'opensearch-indexer',
+      'kinesis-kafka',
+      'Kinesis and self-managed in a VPC',
+      [...selfManaged('kinesis+kafka'), ...vpc],
+    ],
+  ].map(([service, dir, what, params]) => ({
+    service,
+    label: `${service} (${what})`,
+    dir: `${service}-${dir}`,
+    params,
+  }));
+}
 
 const jobs = services.map((name) => ({
   label: name,
@@ -78,6 +122,7 @@ const jobs = services.map((name) => ({
   extraArgs: [],
   after: undefined,
 }));
+const variantJobs = [];
 for (const v of VARIANTS.filter((variant) => services.includes(variant.service))) {
   const variant = {
     label: v.label,
@@ -86,10 +131,14 @@ for (const v of VARIANTS.filter((variant) => services.includes(variant.service))
     extraArgs: v.params.flatMap((param) => ['--param', param]),
     after: undefined,
   };
+  // A service's variants run one after another, in list order, then its plain job. A job waits
+  // only for one queued before it, which a worker has started by then.
   const plain = jobs.find((job) => job.label === v.service);
+  variant.after = plain.after;
   plain.after = variant;
-  jobs.unshift(variant);
+  variantJobs.push(variant);
 }
+jobs.unshift(...variantJobs);
 
 function fail(message) {
   console.error(`\npackage-check: FAILED: ${message}`);

@@ -284,6 +284,33 @@ const storeCases: Case[] = [
     },
   },
   {
+    name: 'EC2 lookups on "*" mixed with network-interface creation',
+    rule: Rule.IamWildcardResource,
+    bad: {
+      Resources: {
+        R: role({
+          Effect: 'Allow',
+          Action: ['ec2:DescribeSubnets', 'ec2:CreateNetworkInterface'],
+          Resource: '*',
+        }),
+      },
+    },
+    good: {
+      Resources: {
+        R: role({
+          Effect: 'Allow',
+          Action: [
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSecurityGroups',
+            'ec2:DescribeSubnets',
+            'ec2:DescribeVpcs',
+          ],
+          Resource: '*',
+        }),
+      },
+    },
+  },
+  {
     name: 'PutMetricData on "*" without a namespace condition',
     rule: Rule.IamWildcardResource,
     bad: {

@@ -74,6 +74,14 @@ const XRAY_WRITE_ACTIONS = new Set([
   'xray:GetSamplingStatisticSummaries',
 ]);
 
+/** The lookups Lambda makes to place a Kafka mapping's network interfaces in the cluster's VPC. */
+const EC2_VPC_LOOKUP_ACTIONS = new Set([
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+]);
+
 const REDSHIFT_DATA_STATEMENT_ACTIONS = new Set([
   'redshift-data:DescribeStatement',
   'redshift-data:GetStatementResult',
@@ -113,6 +121,13 @@ export const EXCEPTIONS: readonly Exception[] = [
     rule: Rule.IamWildcardResource,
     why: 'X-Ray trace and sampling actions support no resource-level permissions (osls adds them when tracing is on).',
     applies: ({ actions }) => actions.length > 0 && actions.every((a) => XRAY_WRITE_ACTIONS.has(a)),
+  },
+  {
+    id: 'ec2-describe-no-resource-level-permissions',
+    rule: Rule.IamWildcardResource,
+    why: 'EC2 Describe* actions support no resource-level permissions; a Kafka event source mapping in a VPC needs these four (creating and deleting its network interfaces stays scoped to ARNs).',
+    applies: ({ actions }) =>
+      actions.length > 0 && actions.every((a) => EC2_VPC_LOOKUP_ACTIONS.has(a)),
   },
   {
     id: 'cloudwatch-put-metric-data-by-namespace',

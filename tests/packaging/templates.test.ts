@@ -126,9 +126,12 @@ describe('Kinesis consumers: enhanced fan-out or shared polling, by param', () =
       const [condition, onEfo, onShared] = source?.['Fn::If'] ?? [];
 
       // Assess
-      expect(template.Conditions?.[`${fn}OnEnhancedFanOut`]).toEqual({
-        'Fn::Equals': [mode, 'efo'],
-      });
+      expect(template.Conditions?.[`${fn}OnEnhancedFanOut`]).toEqual(
+        fn === 'Detect'
+          ? { 'Fn::Equals': [mode, 'efo'] }
+          : // The Kafka consumers' condition also asks that `ingest` reads the stream (it does by default).
+            { 'Fn::And': [{ 'Fn::Equals': [mode, 'efo'] }, { 'Fn::Equals': ['true', 'true'] }] },
+      );
       expect(resources[`${fn}StreamConsumer`]).toMatchObject({
         Type: 'AWS::Kinesis::StreamConsumer',
         Condition: `${fn}OnEnhancedFanOut`,
