@@ -4,11 +4,11 @@
 // cannot build the variable-length lists a Kafka event source mapping needs (one access
 // configuration per subnet and security group) out of a comma-separated parameter.
 //
-// The service's serverless.yml gives:
+// Whether the function keeps its Kinesis trigger is config/kafka-ingest.yml's table (the local
+// pipeline reads the serverless.yml files without running JS). The service's serverless.yml gives:
 //   custom.kafka.function        the function the mapping invokes (its key under `functions`)
 //   custom.kafka.consumerGroup   the consumer group ('' for `<service>-<stage>`)
 //   custom.kafka.enabled         whether the mapping polls (optional, default true)
-//   custom.kinesisTrigger        the function's Kinesis `stream` event
 //   custom.batchSize, batchWindow, startingPosition, maximumRetryAttempts,
 //   maximumRecordAgeInSeconds    the mapping settings it already has for Kinesis
 // and a resource `OnFailureQueue` (the on-failure destination, as for Kinesis). Every stack-wide
@@ -352,7 +352,7 @@ async function fromService({ resolveVariable, resolveConfigurationProperty }) {
     maximumRetryAttempts: await custom('maximumRetryAttempts'),
     maximumRecordAgeInSeconds: await custom('maximumRecordAgeInSeconds'),
   };
-  return { s, function_, names, custom };
+  return { s, function_, names };
 }
 
 module.exports = {
@@ -362,13 +362,6 @@ module.exports = {
   statements,
   resourcesFor,
   lambdaLogicalId,
-  /** `functions.<fn>.events`: the Kinesis trigger when `ingest` reads the events stream. */
-  events: async (osls) => {
-    const { s, custom } = await fromService(osls);
-    return s.ingest.kinesis ? [{ stream: await custom('kinesisTrigger') }] : [];
-  },
-  /** 'true' when the function reads the Kinesis events stream (its stream consumer's condition). */
-  readsKinesis: async (osls) => String((await fromService(osls)).s.ingest.kinesis),
   /** A `resources` entry: the Kafka mapping(s) with their grants and alarm, or nothing. */
   resources: async (osls) => {
     const { s, function_, names } = await fromService(osls);

@@ -11,6 +11,7 @@ import { type CfnTemplate, formatFindings, scanTemplate } from './scan.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 const ingest = require('../../config/kafka-ingest.cjs') as {
+  INGEST: Record<string, { kinesis: boolean }>;
   plan: (params: Record<string, string>, service: Record<string, string>) => unknown;
 };
 
@@ -251,6 +252,19 @@ describe('config/kafka-ingest.cjs refuses what Lambda or the cluster would refus
   ])('%j', (params, message) => {
     // Assess
     expect(() => ingest.plan(params, service)).toThrow(message);
+  });
+
+  it('knows the values of `ingest` config/kafka-ingest.yml knows, with the same Kinesis choice', () => {
+    // Prepare
+    const table = readFileSync(join(root, 'config/kafka-ingest.yml'), 'utf8');
+    const yaml = Object.fromEntries(
+      [...table.matchAll(/^ {2}([a-z+]+): "(true|false)"$/gm)].map((m) => [m[1], m[2] === 'true']),
+    );
+
+    // Assess
+    expect(
+      Object.fromEntries(Object.entries(ingest.INGEST).map(([k, v]) => [k, v.kinesis])),
+    ).toEqual(yaml);
   });
 
   it('accepts Kinesis alone with no Kafka params at all', () => {

@@ -211,6 +211,8 @@ class Resolver {
     if (text === 'true' || text === 'false') return text === 'true';
     if (text === 'null') return null;
     if (text.startsWith('${')) return this.string(text);
+    // A variable inside the address (`${self:custom.byMode.${param:mode}}`) first, as the Framework.
+    if (text.includes('${')) return this.candidate(String(this.string(text)));
     const fileMatch = /^file\(([^)]+)\)(?::(.*))?$/.exec(text);
     if (fileMatch) return this.file(fileMatch[1] as string, fileMatch[2] ?? '');
     const colon = text.indexOf(':');

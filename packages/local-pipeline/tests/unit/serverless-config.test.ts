@@ -104,6 +104,40 @@ describe('serverless.yml resolution', () => {
   });
 });
 
+describe('variables inside a variable address', () => {
+  const nested = `
+service: streamlens-demo
+custom:
+  readsStream: \${file(../config/modes.yml):readsStream.\${param:ingest, 'stream'}}
+  triggers:
+    "true":
+      - schedule:
+          rate: rate(1 minute)
+    "false": []
+functions:
+  consume:
+    handler: src/handler.handler
+    events: \${self:custom.triggers.\${self:custom.readsStream}}
+`;
+  const modes = 'readsStream:\n  stream: "true"\n  kafka: "false"\n  stream+kafka: "true"\n';
+
+  it.each([
+    [{}, [{ schedule: { rate: 'rate(1 minute)' } }]],
+    [{ ingest: 'stream+kafka' }, [{ schedule: { rate: 'rate(1 minute)' } }]],
+    [{ ingest: 'kafka' }, []],
+  ])('with params %j resolve the inner one first, as the Framework does', (params, events) => {
+    // Prepare
+    const dir = serviceDir(nested);
+    writeFileSync(join(dir, '..', 'config', 'modes.yml'), modes);
+    // Act
+    const svc = loadService(dir, { params });
+    // Assess
+    expect((svc.doc.functions as Record<string, { events: unknown }>).consume?.events).toEqual(
+      events,
+    );
+  });
+});
+
 describe('resources given as a list', () => {
   it('merges the entries as the Framework does, resolving included files from the service folder', () => {
     // Prepare
