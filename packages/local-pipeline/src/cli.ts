@@ -46,6 +46,8 @@ export interface StartOptions {
   dashboardPort?: number;
   /** Seconds the dashboard stays up after a bounded run (undefined: until Ctrl-C on a terminal). */
   dashboardHoldSeconds?: number;
+  /** Where the events travel: the Kinesis events stream or a topic on the local Kafka broker. */
+  ingest: 'kinesis' | 'kafka';
 }
 
 /** Default port of the dashboard (`--dashboard-port`). */
@@ -71,6 +73,9 @@ const USAGE = `pnpm start [options]
   --devices N         telemetry devices, 5 series each (default 20)
   --sqs-visibility S  local override of the SQS queues' visibility timeout (default 10; the
                       yml's own value with --sqs-visibility yml)
+  --ingest SOURCE     kinesis (default) or kafka: the events go to a topic on the local Kafka
+                      broker, read by an emulation of Lambda's Kafka event source mapping
+                      (docs/kafka.md); the lake and the warehouse are then not fed
   --param k=v         service param, as --param of a deploy (repeatable)
   --single-dynamodb   every table on DynamoDB Local, also those a service hosts on dynalite
   --capacity          report DynamoDB read/write units per 1,000 events for each service and
@@ -110,6 +115,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
       'dashboard-port': { type: 'string' },
       'no-dashboard': { type: 'boolean', default: false },
       'dashboard-hold': { type: 'string' },
+      ingest: { type: 'string', default: 'kinesis' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -138,6 +144,10 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     throw new LocalPipelineError(
       `--dashboard-hold must be a number of seconds ≥ 0, got "${values['dashboard-hold']}"`,
     );
+  }
+  const ingest = values.ingest;
+  if (ingest !== 'kinesis' && ingest !== 'kafka') {
+    throw new LocalPipelineError(`--ingest must be kinesis or kafka, got "${ingest}"`);
   }
   const params: Record<string, string> = {};
   for (const p of values.param ?? []) {
@@ -171,6 +181,7 @@ export function parseStartArgs(argv: readonly string[], root: string): StartOpti
     meterCapacity: values.capacity === true,
     ...(values['no-dashboard'] ? {} : { dashboardPort }),
     ...(hold !== undefined ? { dashboardHoldSeconds: hold } : {}),
+    ingest,
   };
 }
 
@@ -215,6 +226,7 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     lakeBufferIntervalSeconds: options.lakeIntervalSeconds,
     singleDynamoDb: options.singleDynamoDb,
     meterCapacity: options.meterCapacity,
+    ingest: options.ingest,
     ...(options.queueVisibilitySeconds !== undefined
       ? { queueVisibilitySeconds: options.queueVisibilitySeconds }
       : {}),

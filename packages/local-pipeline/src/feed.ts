@@ -5,6 +5,7 @@ import {
   type AnomalyTruth,
   createGenerator,
   isScenarioName,
+  KafkaProducer,
   KinesisProducer,
   type KinesisSendClient,
   pace,
@@ -30,7 +31,10 @@ export interface ProducedLedger {
 /** Options of the traffic feed. */
 export interface FeedOptions {
   readonly kinesis: KinesisClient;
+  /** The events stream, or with `kafkaBootstrapServers` the topic of that name. */
   readonly streamName: string;
+  /** `--ingest kafka`: send to the topic on this broker (the producer's Kafka client) instead. */
+  readonly kafkaBootstrapServers?: string;
   readonly rate: number;
   /** Produce for this many seconds at `rate` (after the ramp); default until stopped. */
   readonly durationSeconds?: number;
@@ -94,10 +98,13 @@ export async function produceTraffic(
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.devices !== undefined ? { devices: options.devices } : {}),
   });
-  const producer = new KinesisProducer({
-    client: options.kinesis,
-    streamName: options.streamName,
-  });
+  // The same guarantees either way (acknowledged, retried, idempotent on Kafka): docs/kafka.md.
+  const producer = options.kafkaBootstrapServers
+    ? new KafkaProducer({
+        bootstrapServers: options.kafkaBootstrapServers,
+        topic: options.streamName,
+      })
+    : new KinesisProducer({ client: options.kinesis, streamName: options.streamName });
   const pending: Promise<void>[] = [];
   let lastEventMs = 0;
   let validCount = 0;

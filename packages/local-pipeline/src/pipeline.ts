@@ -13,6 +13,7 @@ import {
 import { CapacityMeter, meterServices } from './capacity-report.js';
 import { functionsOf, localTableEngineOf, physicalName, resourcesOf } from './config/functions.js';
 import { loadService, type ResolvedService } from './config/serverless.js';
+import { type KafkaIngest, startKafkaIngest, withoutLake } from './esm/kafka-ingest.js';
 import type { ShardReadLimiter } from './esm/read-limits.js';
 import type { NdjsonFailureSink } from './esm/records.js';
 import type { SharedShardSource } from './esm/source.js';
@@ -65,6 +66,8 @@ export interface PipelineOptions extends WiringOptions {
    * doubled), which would weigh on the throughput and CPU figures of the same run.
    */
   readonly meterCapacity?: boolean;
+  /** Where the events travel: the Kinesis events stream (default) or a Kafka topic (`--ingest`). */
+  readonly ingest?: 'kinesis' | 'kafka';
 }
 
 /** Tables hosted on a dynalite process of their own (`custom.localPipeline.dynamodb`). */
@@ -128,6 +131,8 @@ export interface Pipeline {
   readonly feedWorkerBundle: string;
   /** Tables on dynalite instead of DynamoDB Local, when a service asks for it. */
   readonly dynaliteHost?: DynaliteTableHost;
+  /** With `ingest: 'kafka'`, the topic the feed writes and the events consumers read. */
+  readonly kafka?: KafkaIngest;
   /** Every item of a table, from whichever stand-in hosts it. */
   scanTable(tableName: string): ReturnType<StandIns['scanTable']>;
   /** Drain every source: events consumers and Firehose first, then downstream streams. */
@@ -239,7 +244,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const bundles = bundleFunctions(ctx);
   const aws = await startStandIns(
     // The Kafka broker is a JVM of its own that only a Kafka ingest needs.
-    options.services ?? registeredServices().filter((name) => name !== 'kafka'),
+    options.services ??
+      registeredServices().filter((name) => name !== 'kafka' || options.ingest === 'kafka'),
     region,
     (m) => ctx.notWired.push(m),
     options.runDir,
@@ -247,6 +253,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   try {
     const { services, lakeBucket } = ctx.config;
     const storage = await createStorage(ctx, aws);
+    const eventsSpec = storage.streams.find((st) => st.name === ctx.config.eventsStream);
+    const kafka =
+      options.ingest === 'kafka' && eventsSpec
+        ? await startKafkaIngest(aws, eventsSpec, options.runDir)
+        : undefined;
     const chaos = await startChaosProxies(ctx, aws, storage.dynaliteHost);
     const capacity = options.meterCapacity ? new CapacityMeter() : undefined;
     if (capacity) ctx.cleanups.push(() => capacity.close());
@@ -276,10 +287,22 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         runDir: options.runDir,
         region,
         notWired: ctx.notWired,
+        ...(kafka ? { kafka } : {}),
       },
       options,
     );
-    const firehoses = wireFirehoses(services, aws, wiring, region, ctx.notWired, ctx.log, options);
+    const allFirehoses = wireFirehoses(
+      services,
+      aws,
+      wiring,
+      region,
+      ctx.notWired,
+      ctx.log,
+      options,
+    );
+    const firehoses = kafka
+      ? withoutLake(kafka, allFirehoses, wiring.functions, ctx.notWired)
+      : allFirehoses;
     logWiring(
       wiring.functions,
       routing.rules,
@@ -304,6 +327,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       ...(routing.lakeNotifier ? { lakeNotifier: routing.lakeNotifier } : {}),
       ...(routing.eventBus ? { eventBus: routing.eventBus } : {}),
       ...(warehouse ? { warehouse } : {}),
+      ...(kafka ? { kafka } : {}),
       feedWorkerBundle: await bundles.feed,
     });
   } catch (error) {
@@ -512,6 +536,7 @@ type Started = Pick<
   | 'lakeNotifier'
   | 'eventBus'
   | 'warehouse'
+  | 'kafka'
   | 'feedWorkerBundle'
   | 'readLimiter'
 > & { readonly storage: Storage; readonly source: SharedShardSource };
@@ -539,6 +564,7 @@ function runningPipeline(ctx: StartContext, s: Started): Pipeline {
     ...(lakeNotifier ? { lakeNotifier } : {}),
     ...(s.eventBus ? { eventBus: s.eventBus } : {}),
     ...(s.warehouse ? { warehouse: s.warehouse } : {}),
+    ...(s.kafka ? { kafka: s.kafka } : {}),
     proxies,
     capacity: s.capacity,
     notWired: ctx.notWired,

@@ -155,6 +155,7 @@ export async function runFeed(
       env: pipeline.aws.env,
       bundle: pipeline.feedWorkerBundle,
       streamName: pipeline.eventsStream,
+      ...(pipeline.kafka ? { kafkaBootstrapServers: pipeline.kafka.bootstrapServers } : {}),
       rate: settings.rate,
       ...(settings.durationSeconds !== undefined
         ? { durationSeconds: settings.durationSeconds }

@@ -8,6 +8,8 @@ import {
   resourcesOf,
 } from './config/functions.js';
 import type { ResolvedService } from './config/serverless.js';
+import { type KafkaIngest, kafkaMappingFor } from './esm/kafka-ingest.js';
+import { KafkaEventSourceMapping } from './esm/kafka-mapping.js';
 import { EventSourceMapping } from './esm/mapping.js';
 import { limitReads, readModeOf, ShardReadLimiter } from './esm/read-limits.js';
 import { localJsonShardReader } from './esm/reader.js';
@@ -36,7 +38,8 @@ export interface WiredFunction {
   readonly definition: FunctionDefinition;
   /** The function's containers (one per concurrent invocation, as Lambda keeps them). */
   readonly container: FunctionPool;
-  readonly mappings: EventSourceMapping[];
+  /** Kinesis mappings, and Kafka ones for the events stream's consumers with `--ingest kafka`. */
+  readonly mappings: (EventSourceMapping | KafkaEventSourceMapping)[];
   readonly sqsMappings: SqsEventSourceMapping[];
   /** EventBridge schedule rules that invoke the function. */
   readonly schedules: ScheduleEmitter[];
@@ -124,6 +127,8 @@ export interface FunctionWiringInput {
   readonly runDir: string;
   readonly region: string;
   readonly notWired: string[];
+  /** `--ingest kafka`: the events stream's consumers read this topic instead. */
+  readonly kafka?: KafkaIngest;
 }
 
 /** The functions, the shared shard source they read, and where failed batches go. */
@@ -210,11 +215,23 @@ export function wireFunctions(input: FunctionWiringInput, options: WiringOptions
         concurrency,
       );
       byArn.set(definition.arn, container);
-      const mappings: EventSourceMapping[] = [];
+      const mappings: WiredFunction['mappings'] = [];
       for (const settings of definition.streams) {
         if (!settings.enabled) continue;
         if (!existingStreams.has(settings.streamName)) {
           notWired.push(`${definition.name}: stream ${settings.streamName} does not exist`);
+          continue;
+        }
+        if (input.kafka && settings.streamName === input.kafka.topic) {
+          mappings.push(
+            kafkaMappingFor(
+              input.kafka,
+              definition,
+              settings,
+              (event) => container.invoke(event),
+              options.onNotice,
+            ),
+          );
           continue;
         }
         mappings.push(
@@ -340,6 +357,13 @@ export function logWiring(
 ): void {
   for (const fn of functions) {
     for (const m of fn.mappings) {
+      if (m instanceof KafkaEventSourceMapping) {
+        const k = m.settings;
+        log(
+          `λ ${fn.definition.name} ← kafka ${k.topic} (group ${k.consumerGroup}): batchSize ${k.batchSize}, window ${k.batchWindowSeconds} s, ${k.startingPosition}, retries ${k.maximumRetryAttempts}, on-failure ${k.onFailureArn ?? 'none'}`,
+        );
+        continue;
+      }
       const s = m.settings;
       log(
         `λ ${fn.definition.name} ← ${s.streamName}: batchSize ${s.batchSize}, window ${s.batchWindowSeconds} s, parallelization ${s.parallelizationFactor}, ${s.startingPosition}, retries ${s.maximumRetryAttempts}, maxAge ${s.maximumRecordAgeInSeconds} s, bisect ${s.bisectBatchOnFunctionError}, ${s.reportBatchItemFailures ? 'ReportBatchItemFailures' : 'whole-batch'}${s.tumblingWindowInSeconds ? `, tumbling ${s.tumblingWindowInSeconds} s` : ''}, on-failure ${s.onFailureArn ?? 'none'}`,

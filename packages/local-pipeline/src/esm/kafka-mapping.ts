@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { type KafkaTopicRecord, lambdaKafkaEvent } from '@streamlens/local-aws';
 import type { InvokeOutcome } from '../runtime/container.js';
+import type { MappingStats } from './mapping.js';
 
 /** Settings of a Kafka event source mapping (AWS::Lambda::EventSourceMapping on MSK or Kafka). */
 export interface KafkaMappingSettings {
@@ -58,20 +59,12 @@ export interface KafkaMappingOptions {
   readonly onNotice?: (message: string) => void;
 }
 
-/** Counters of one mapping. */
-export interface KafkaMappingStats {
-  invocations: number;
-  /** Records whose offsets were committed after the function succeeded on them. */
-  recordsProcessed: number;
-  /** Records given up after the retry limit (their metadata at the on-failure destination). */
-  recordsDiscarded: number;
-  retries: number;
-  functionErrors: number;
-  recordsRead: number;
-  /** Age of the newest record of the last batch when it was invoked. */
-  iteratorAgeMs: number;
-  maxIteratorAgeMs: number;
-}
+/**
+ * Counters of one mapping: the Kinesis mapping's (`MappingStats`), so that the run's status line,
+ * dashboard and summary read both alike. Bisections, partial failures, redeliveries and tumbling
+ * windows stay 0: this emulation has none of them.
+ */
+export type KafkaMappingStats = MappingStats;
 
 interface Partition {
   readonly partition: number;
@@ -104,10 +97,14 @@ export class KafkaEventSourceMapping {
     recordsProcessed: 0,
     recordsDiscarded: 0,
     retries: 0,
+    bisections: 0,
     functionErrors: 0,
+    partialFailures: 0,
+    redeliveries: 0,
     recordsRead: 0,
     iteratorAgeMs: 0,
     maxIteratorAgeMs: 0,
+    windowsClosed: 0,
   };
   private readonly partitions = new Map<number, Partition>();
   private readonly loops: Promise<void>[] = [];
@@ -125,8 +122,9 @@ export class KafkaEventSourceMapping {
     this.highWater = Math.max(10_000, 4 * options.settings.batchSize);
   }
 
-  get settings(): KafkaMappingSettings {
-    return this.options.settings;
+  /** The settings, with the topic as `streamName`: what the run reports a mapping's source by. */
+  get settings(): KafkaMappingSettings & { readonly streamName: string } {
+    return { ...this.options.settings, streamName: this.options.settings.topic };
   }
 
   /** Join the consumer group and start polling (from the committed offsets, else the position). */

@@ -95,10 +95,11 @@ export interface FailureSink {
 
 /**
  * On-failure destination stand-in: one NDJSON file per destination under `dir`
- * (`<queue-name>.ndjson`), plus the records in memory for the reconciliation.
+ * (`<queue-name>.ndjson`), plus the records in memory for the reconciliation. `R`: the mapping's
+ * on-failure record (a Kinesis one by default; a Kafka mapping writes `KafkaFailureRecord`s).
  */
-export class NdjsonFailureSink implements FailureSink {
-  readonly records: { destinationArn: string; record: KinesisFailureRecord }[] = [];
+export class NdjsonFailureSink<R = KinesisFailureRecord> {
+  readonly records: { destinationArn: string; record: R }[] = [];
 
   constructor(private readonly dir?: string) {
     if (dir) mkdirSync(dir, { recursive: true });
@@ -111,7 +112,7 @@ export class NdjsonFailureSink implements FailureSink {
     return join(this.dir, `${name}.ndjson`);
   }
 
-  write(destinationArn: string, record: KinesisFailureRecord): void {
+  write(destinationArn: string, record: R): void {
     this.records.push({ destinationArn, record });
     const file = this.fileOf(destinationArn);
     if (file) appendFileSync(file, `${JSON.stringify(record)}\n`);

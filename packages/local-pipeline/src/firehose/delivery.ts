@@ -142,6 +142,11 @@ export class FirehoseEmulator {
     });
   }
 
+  /** The Kinesis stream the delivery stream reads. */
+  get sourceStreamName(): string {
+    return this.options.config.sourceStreamName;
+  }
+
   /** Effective buffering (after local overrides). */
   get buffering() {
     const { config } = this.options;

@@ -9,9 +9,10 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { FunctionRuntimeError } from '../errors.js';
 
 /** What a container needs to run one function. */
@@ -105,7 +106,26 @@ export function forgetBundles(): void {
 }
 
 /** Bump when the esbuild options below change: cached bundles of older options are not reused. */
-const BUNDLE_FORMAT = 'cjs-node20-linked-v2';
+const BUNDLE_FORMAT = 'cjs-node20-linked-v3';
+
+/**
+ * Packages a bundle loads from where they are installed instead of holding them: @platformatic/kafka
+ * (the feed's Kafka producer with `--ingest kafka`) reads its WebAssembly binary next to its own
+ * module through `import.meta.url`, which a CommonJS bundle does not have. Node 20.19+ requires
+ * the ES module from the bundle.
+ */
+const UNBUNDLED = ['@platformatic/kafka'];
+
+const unbundled: Plugin = {
+  name: 'unbundled',
+  setup(b) {
+    const filter = new RegExp(`^(${UNBUNDLED.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) => ({
+      path: createRequire(import.meta.url).resolve(args.path),
+      external: true,
+    }));
+  },
+};
 
 /** sha256 of a file's bytes, or undefined when it cannot be read (deleted since). */
 function fileHash(path: string): string | undefined {
@@ -183,6 +203,7 @@ export function bundleHandler(entry: string, workDir: string): Promise<string> {
         sourcemap: 'linked',
         metafile: true,
         logLevel: 'silent',
+        plugins: [unbundled],
       }).catch((error: unknown) => {
         throw new FunctionRuntimeError(`cannot bundle ${entry}`, { cause: error });
       });

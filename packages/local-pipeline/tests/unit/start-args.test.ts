@@ -31,4 +31,12 @@ describe('pnpm start options', () => {
     expect(parseStartArgs([], '/r').dashboardHoldSeconds).toBeUndefined();
     expect(() => parseStartArgs(['--dashboard-hold', 'later'], '/r')).toThrow(/--dashboard-hold/);
   });
+
+  it('reads --ingest kinesis or kafka, Kinesis by default', () => {
+    expect(parseStartArgs([], '/r').ingest).toBe('kinesis');
+    expect(parseStartArgs(['--ingest', 'kafka'], '/r').ingest).toBe('kafka');
+    expect(() => parseStartArgs(['--ingest', 'msk'], '/r')).toThrow(
+      /--ingest must be kinesis or kafka/,
+    );
+  });
 });
