@@ -3,6 +3,7 @@ import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka
 import { type KafkaTopicRecord, lambdaKafkaEvent } from '@streamlens/local-aws';
 import type { InvokeOutcome } from '../runtime/container.js';
 import type { MappingStats } from './mapping.js';
+import { MAX_PAYLOAD_BYTES } from './records.js';
 
 /** Settings of a Kafka event source mapping (AWS::Lambda::EventSourceMapping on MSK or Kafka). */
 export interface KafkaMappingSettings {
@@ -178,6 +179,26 @@ export class KafkaEventSourceMapping {
     );
   }
 
+  /**
+   * How many queued records the next batch takes: up to BatchSize, and no more than fit Lambda's
+   * 6 MB invocation payload as base64 (a first record alone however large: Lambda would fail it).
+   */
+  private batchLength(queue: readonly Message[]): number {
+    const { batchSize } = this.options.settings;
+    let bytes = 0;
+    let n = 0;
+    for (const m of queue) {
+      if (n >= batchSize) break;
+      // base64 of key and value, the headers as JSON lists of numbers (≤ 4 characters a byte).
+      let size = Math.ceil(((m.key?.length ?? 0) + (m.value?.length ?? 0)) / 3) * 4 + 200;
+      for (const [k, v] of m.headers) size += k.length + 4 * v.length + 8;
+      if (n > 0 && bytes + size > MAX_PAYLOAD_BYTES) break;
+      bytes += size;
+      n++;
+    }
+    return n;
+  }
+
   private async partitionLoop(p: Partition): Promise<void> {
     while (!this.stopped) {
       if (!this.ready(p)) {
@@ -185,7 +206,7 @@ export class KafkaEventSourceMapping {
         continue;
       }
       p.busy = true;
-      const batch = p.queue.splice(0, this.options.settings.batchSize);
+      const batch = p.queue.splice(0, this.batchLength(p.queue));
       // What is left was read while the batch filled: its window starts now.
       p.since = Date.now();
       try {

@@ -185,6 +185,31 @@ describe('Kafka event source mapping on the real broker', () => {
     expect(values(fn.events)).toEqual(Array.from({ length: 25 }, (_, i) => `r${i}`));
   });
 
+  it('keeps a batch within the 6 MB invocation payload', async () => {
+    // Prepare: 10 records of 900 KiB (1.2 MB as base64), one request each (a broker takes
+    // record batches up to 1 MB).
+    const { topic, group } = await freshTopic(1);
+    for (let i = 0; i < 10; i++) {
+      await writeKafkaRecords(bootstrap, topic, [{ value: Buffer.alloc(900 * 1024, 97 + i) }]);
+    }
+    const fn = fakeFunction(() => undefined);
+    // A window longer than the test: the batches start only when the drain asks, all 10 read.
+    const esm = mapping(settings(topic, group, { batchWindowSeconds: 300 }), fn.invoke);
+
+    // Act
+    await esm.start();
+    while (esm.stats.recordsRead < 10) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await esm.drain(60_000)).toBe(true);
+
+    // Assess
+    const sizes = fn.events.map((e) => Object.values(e.records)[0]?.length ?? 0);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(sizes).toEqual([5, 5]);
+    for (const event of fn.events) {
+      expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(6 * 1024 * 1024);
+    }
+  });
+
   it('retries a failing batch whole, and commits its offset only after the function succeeded', async () => {
     // Prepare
     const { topic, group } = await freshTopic(1);
