@@ -330,14 +330,9 @@ async function fromService({ resolveVariable, resolveConfigurationProperty }) {
     alarmPeriodSeconds: await resolveVariable("param:alarmPeriodSeconds, '60'"),
     alarmEvaluationPeriods: await resolveVariable("param:alarmEvaluationPeriods, '5'"),
     alarmDatapointsToAlarm: await resolveVariable("param:alarmDatapointsToAlarm, '3'"),
-    operationsTopicArn: String(await resolveVariable("param:operationsTopicArn, ''")),
+    // As in every alarms.yml: the topic the resources stack exports, or the param.
+    operationsTopicArn: await custom('operationsTopicArn'),
   };
-  // As in every alarms.yml: the resources stack's operations topic unless compose passes one.
-  if (names.operationsTopicArn === '') {
-    names.operationsTopicArn = {
-      'Fn::Sub': `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:streamlens-${names.stage}-operations`,
-    };
-  }
   const s = plan(params, {
     name: names.service,
     stage: names.stage,
