@@ -8,7 +8,12 @@ const field = {
 const duration = { type: 'string', pattern: DURATION_PATTERN, description: 'e.g. 60s, 5m, 1h' };
 const compareOp = { enum: ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] };
 const scalar = { type: ['string', 'number'] };
-const outputName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' };
+// Not a key JavaScript objects give a meaning to: outputs become keys of the window's event,
+// which the event schema refuses as reserved (packages/schema, limits).
+const outputName = {
+  type: 'string',
+  pattern: '^(?!(__proto__|constructor|prototype)$)[A-Za-z_][A-Za-z0-9_]{0,63}$',
+};
 
 /** JSON Schema (draft-07) of a query file; docs/queries.md describes each field. */
 export const QUERY_FILE_SCHEMA = {

@@ -160,6 +160,18 @@ function record(value: Check): Check {
   };
 }
 
+/** `z.array(item)`: the first element that fails, at its index. */
+function array(item: Check): Check {
+  return (v, path) => {
+    if (!Array.isArray(v)) return typeIssue('array', v, path);
+    for (let i = 0; i < v.length; i++) {
+      const found = item(v[i], [...path, i]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+}
+
 /** `z.object(shape)` / `z.looseObject(shape)`: unknown fields are not checked by either. */
 function object(shape: Readonly<Record<string, Check>>): Check {
   const fields = Object.entries(shape);
@@ -231,6 +243,11 @@ const EXPLAIN: Record<EventType, Check> = {
       sketch: optional(object({ alpha: between(0, false, 1, false) })),
       lateCount: optional(nonNegInt),
       final: boolean,
+      query: optional(nonEmpty),
+      group: optional(stringMap),
+      aggregates: optional(record(finite)),
+      top: optional(record(array(object({ value: string, count: nonNegInt })))),
+      retracted: optional(boolean),
     }),
   ),
   [ALERT_ANOMALY]: envelope(

@@ -59,6 +59,29 @@ function stringMap(o: unknown): boolean {
   return true;
 }
 
+function finiteMap(o: unknown): boolean {
+  if (!isPlainObject(o)) return false;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k) || k === '__proto__') continue;
+    if (k.length === 0 || !finite(o[k])) return false;
+  }
+  return true;
+}
+
+/** A query's top-k outputs: name → [{ value: string, count: non-negative integer }]. */
+function topMap(o: unknown): boolean {
+  if (!isPlainObject(o)) return false;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k) || k === '__proto__') continue;
+    const list = o[k];
+    if (k.length === 0 || !Array.isArray(list)) return false;
+    for (const item of list) {
+      if (!isObject(item) || typeof item.value !== 'string' || !nonNegInt(item.count)) return false;
+    }
+  }
+  return true;
+}
+
 function attributeMap(o: unknown): boolean {
   if (!isPlainObject(o)) return false;
   for (const k in o) {
@@ -151,6 +174,11 @@ export function fastMetricsWindow(e: Any): boolean {
   )
     return false;
   if (d.lateCount !== undefined && !nonNegInt(d.lateCount)) return false;
+  if (d.query !== undefined && !nonEmpty(d.query)) return false;
+  if (d.group !== undefined && !stringMap(d.group)) return false;
+  if (d.aggregates !== undefined && !finiteMap(d.aggregates)) return false;
+  if (d.top !== undefined && !topMap(d.top)) return false;
+  if (d.retracted !== undefined && typeof d.retracted !== 'boolean') return false;
   return typeof d.final === 'boolean' && structureOk(e);
 }
 

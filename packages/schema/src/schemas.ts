@@ -98,6 +98,19 @@ export const metricsWindowDataSchema = z.object({
   sketch: z.looseObject({ alpha: z.number().positive().lt(1) }).optional(),
   lateCount: nonNegInt.optional(),
   final: z.boolean(),
+  /**
+   * A declarative query's window (the stream-aggregator's query file): the query's name. Absent
+   * on the built-in per-series windows. `series` is then derived from the name and `group`.
+   */
+  query: nonEmpty.optional(),
+  /** The query's group: each grouped field (`dimensions.region`, `metric`, ...) and its value. */
+  group: stringMap.optional(),
+  /** The query's numeric outputs by name (`count`, `p95`, `hosts`, ...). */
+  aggregates: z.record(nonEmpty, z.number()).optional(),
+  /** The query's top-k outputs by name: the values and their counts, largest first. */
+  top: z.record(nonEmpty, z.array(z.object({ value: z.string(), count: nonNegInt }))).optional(),
+  /** The window no longer exists, or no longer passes the query's HAVING: drop what was kept. */
+  retracted: z.boolean().optional(),
 });
 
 export const alertAnomalyDataSchema = z.object({

@@ -12,11 +12,12 @@ export class InvalidWindowError extends AnomalyAlertsError {
 /** What a record of the aggregates stream is: a window to score, or something to skip. */
 export type DecodedWindow =
   | { ok: true; window: MetricsWindow }
-  | { ok: false; reason: 'invalid' | 'other-type'; message: string };
+  | { ok: false; reason: 'invalid' | 'other-type' | 'retracted'; message: string };
 
 /**
  * Parses one aggregates-stream record. Another event type is skipped (the stream may carry more
- * later); invalid JSON or a schema violation is reported, not thrown, so the caller decides.
+ * later), and so is a retracted query window; invalid JSON or a schema violation is reported, not
+ * thrown, so the caller decides.
  */
 export function decodeWindow(data: Uint8Array): DecodedWindow {
   const parsed = parseEventJson(data);
@@ -29,6 +30,11 @@ export function decodeWindow(data: Uint8Array): DecodedWindow {
   }
   if (parsed.value.type !== 'metrics.window') {
     return { ok: false, reason: 'other-type', message: `type ${parsed.value.type}` };
+  }
+  // A query window that no longer exists (docs/queries.md, retractions): nothing to score. Its
+  // earlier revisions were scored as they came, as a corrected window's are.
+  if (parsed.value.data.retracted === true) {
+    return { ok: false, reason: 'retracted', message: `window ${parsed.value.id} retracted` };
   }
   return { ok: true, window: parsed.value };
 }

@@ -24,6 +24,11 @@ export type AggregatorConfig = {
   stateTtlSeconds: number;
   windowTtlSeconds: number;
   deadlineSafetyMs: number;
+  /**
+   * The query file run beside the per-series windows (docs/queries.md); a path inside the
+   * function's bundle (relative to its root). Undefined: the per-series windows only.
+   */
+  queryFile: string | undefined;
 };
 
 /** Reads and checks the configuration; throws a ConfigError naming the variable at fault. */
@@ -62,5 +67,6 @@ export function loadConfig(): AggregatorConfig {
     stateTtlSeconds: envInt('STATE_TTL_DAYS', 7, { min: 1, max: 3650 }) * 86_400,
     windowTtlSeconds: envInt('WINDOW_TTL_DAYS', 7, { min: 1, max: 3650 }) * 86_400,
     deadlineSafetyMs: envInt('DEADLINE_SAFETY_MS', 3000, { min: 0, max: 60_000 }),
+    queryFile: envString('QUERY_FILE', '') || undefined,
   };
 }

@@ -14,6 +14,7 @@ import { loadConfig } from './config.js';
 import { RecordDecoder } from './decode/record-decoder.js';
 import { Aggregator } from './domain/engine.js';
 import { recordIdleFlush, recordOutcome } from './observe.js';
+import { queriesFromConfig } from './query/wiring.js';
 import { batchResponse } from './response.js';
 import { KafkaRecordSource } from './sources/kafka.js';
 import { KinesisRecordSource } from './sources/kinesis.js';
@@ -30,19 +31,26 @@ const decoder = new RecordDecoder(config);
 // that made the call between attempts (the SDK's own throttling backoff knows nothing of it).
 // The engine passes each invocation's deadline with every store and sink call: nothing here
 // holds it, so no invocation can run against another's.
-const store = new DynamoStateStore(createDocumentClient({ maxAttempts: 1 }), config);
+const doc = createDocumentClient({ maxAttempts: 1 });
+const store = new DynamoStateStore(doc, config);
+const windows = new AggregatesSink({
+  putRecords: createPutRecordsCall(),
+  streamName: config.aggregatesStreamName,
+  archive,
+  bucket: config.lakeBucketName,
+  archivePrefix: config.archivePrefix,
+});
 const aggregator = new Aggregator(config.engine, {
   store,
-  windows: new WindowTableSink(
-    new AggregatesSink({
-      putRecords: createPutRecordsCall(),
-      streamName: config.aggregatesStreamName,
-      archive,
-      bucket: config.lakeBucketName,
-      archivePrefix: config.archivePrefix,
-    }),
-    store,
-  ),
+  // The window table, when on, holds the per-series windows; query windows go to the stream
+  // and the archive only.
+  windows: new WindowTableSink(windows, store),
+  queries: queriesFromConfig(config, doc, windows, (o) => {
+    if (o.tooLate > 0) {
+      logger.warn('events too late for a query window', { tooLate: o.tooLate });
+      metrics.addMetric('QueryEventsTooLate', 'Count', o.tooLate);
+    }
+  }),
   rejects: new S3RejectSink(archive, config.lakeBucketName, config.lateDataPrefix),
   onError: (message, error, context) =>
     logger.error(message, { ...context, error: error as Error }),

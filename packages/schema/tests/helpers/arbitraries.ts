@@ -93,6 +93,15 @@ export const metricsWindowArb = envelope(
       sketch: fc.record({ alpha: fc.double({ min: 0.001, max: 0.5, noNaN: true }) }),
       lateCount: count,
       final: fc.boolean(),
+      query: nonEmpty,
+      group: stringMap,
+      aggregates: fc.dictionary(mapKey, finite, { maxKeys: 4 }),
+      top: fc.dictionary(
+        mapKey,
+        fc.array(fc.record({ value: fc.string({ maxLength: 8 }), count }), { maxLength: 3 }),
+        { maxKeys: 2 },
+      ),
+      retracted: fc.boolean(),
     },
     {
       requiredKeys: [

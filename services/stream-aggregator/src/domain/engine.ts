@@ -8,6 +8,7 @@ import type {
   Delta,
   DirtyMarker,
   InputRecord,
+  Observation,
   RecordSource,
   RejectedRecord,
   RejectSink,
@@ -84,11 +85,30 @@ export type BatchOutcome = {
   flushError?: unknown;
 };
 
+/**
+ * The declarative queries run beside the per-series windows (src/query/durable.ts): `apply` gets
+ * every lane's new valid observations before the lane's delta is appended, the flushes follow
+ * the engine's.
+ */
+export interface QueryHook {
+  apply(
+    lanes: ReadonlyArray<{
+      lane: string;
+      maxEventMsBefore: number;
+      observations: readonly Observation[];
+    }>,
+    deadlineMs: number,
+  ): Promise<unknown>;
+  flush(watermarkMs: number, deadlineMs: number): Promise<number>;
+  flushIdle(nowMs: number, deadlineMs: number): Promise<number>;
+}
+
 /** Hooks for tests and logging; all optional. */
 export type EngineDeps = {
   store: StateStore;
   windows: WindowSink;
   rejects: RejectSink;
+  queries?: QueryHook;
   now?: () => number;
   onError?: (message: string, error: unknown, context?: Record<string, unknown>) => void;
 };
@@ -106,6 +126,7 @@ const MAX_CACHED_HEADS = 10_000;
 export class Aggregator {
   private readonly now: () => number;
   private readonly flusher: WindowFlusher;
+  private readonly planCfg: EngineConfig & { collectObservations: boolean };
   /**
    * The lanes' chain heads this container last saw or wrote. Only a hint: a delta is written
    * only if its version is new, so a stale head costs a conflict and a read, never a wrong write.
@@ -128,6 +149,7 @@ export class Aggregator {
     if (cfg.maxEventsPerDelta < 1) throw new RangeError('maxEventsPerDelta must be at least 1');
     this.now = deps.now ?? Date.now;
     this.flusher = new WindowFlusher(cfg, deps.store, deps.windows, this.now);
+    this.planCfg = { ...cfg, collectObservations: deps.queries !== undefined };
     const view = shardViews(new ArraySource([]), false);
     this.shapeAnchor = [exercisedPartial(cfg.alpha, cfg.maxBins), view];
   }
@@ -164,6 +186,14 @@ export class Aggregator {
       out.flushError = error;
       this.deps.onError?.('flush failed; windows stay dirty for the next invocation', error);
     }
+    if (this.deps.queries !== undefined && this.now() < deadlineMs) {
+      try {
+        out.emitted += await this.deps.queries.flush(watermark, deadlineMs);
+      } catch (error) {
+        out.flushError ??= error;
+        this.deps.onError?.('query flush failed; groups stay due for the next invocation', error);
+      }
+    }
     return out;
   }
 
@@ -189,14 +219,20 @@ export class Aggregator {
    * instead (handler `idle`). A record arriving later for such a window makes it a correction.
    */
   async flushIdle(nowMs: number, deadlineMs: number): Promise<number> {
-    const { store } = this.deps;
+    const { store, queries } = this.deps;
+    let fromQueries = 0;
+    try {
+      fromQueries = (await queries?.flushIdle(nowMs, deadlineMs)) ?? 0;
+    } catch (error) {
+      this.deps.onError?.('query idle flush failed; groups stay due', error);
+    }
     const all = await store.allMarkers(this.cfg.flushLimit, deadlineMs);
     try {
       const lastTouch = new Map<number, number>();
       for (const m of all)
         lastTouch.set(m.windowStartMs, Math.max(lastTouch.get(m.windowStartMs) ?? 0, m.at));
       const quiet = all.filter((m) => lastTouch.get(m.windowStartMs)! <= nowMs - this.cfg.idleMs);
-      return await this.flusher.flush(quiet, deadlineMs);
+      return fromQueries + (await this.flusher.flush(quiet, deadlineMs));
     } finally {
       await store.endFlush?.(all, deadlineMs);
     }
@@ -236,7 +272,7 @@ export class Aggregator {
         fail(i, new Error('invocation deadline reached before the record was applied'));
         break;
       }
-      const plan = planRecords(records, i, this.heads, this.cfg);
+      const plan = planRecords(records, i, this.heads, this.planCfg);
       if (plan.lanes.size > 0) {
         let conflicted: string[];
         try {
@@ -308,6 +344,18 @@ export class Aggregator {
     // whose duplicates differ) never overwrite each other's records.
     if (plan.rejected.length > 0) {
       await this.deps.rejects.put(rejectsKey(shardId, plan.rejected), plan.rejected, deadlineMs);
+    }
+    // The queries' groups take the records before the checkpoints pass them (idempotent by
+    // event id: a crash before the appends, or a lost race for a version, applies nothing twice).
+    if (this.deps.queries !== undefined) {
+      await this.deps.queries.apply(
+        [...plan.lanes.values()].map((lp) => ({
+          lane: lp.lane,
+          maxEventMsBefore: lp.before.maxEventMs,
+          observations: lp.observations,
+        })),
+        deadlineMs,
+      );
     }
     const at = this.now();
     const results = await Promise.allSettled(

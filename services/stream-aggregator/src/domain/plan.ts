@@ -1,7 +1,7 @@
 import type { ShardView } from './records.js';
 import { rejected } from './records.js';
 import { compareSeq, type Position } from './sequence.js';
-import type { Checkpoint, RejectedRecord, WindowEvents, WindowRef } from './types.js';
+import type { Checkpoint, Observation, RejectedRecord, WindowEvents, WindowRef } from './types.js';
 import { classifyLateness, isoMs, Lateness, windowStartOf } from './window.js';
 
 /** What planning needs of the engine's configuration. */
@@ -12,6 +12,8 @@ export type PlanConfig = {
   invalidRecords: 'route' | 'report';
   /** Events one lane's delta holds at most (its stored size stays well under 400 KB). */
   maxEventsPerDelta: number;
+  /** Keep each lane's valid new observations in `LanePlan.observations` (for the queries). */
+  collectObservations?: boolean;
 };
 
 /** One lane's part of a plan: the delta it appends. */
@@ -24,6 +26,8 @@ export type LanePlan = {
   entries: Map<string, WindowEvents[]>;
   windows: Map<number, WindowRef>;
   events: number;
+  /** Valid records not applied before, in lane order (only with `collectObservations`). */
+  observations: Observation[];
   lastSeq: string;
   lastSub: number;
 };
@@ -125,6 +129,7 @@ export function planRecords(
         entries: new Map(),
         windows: new Map(),
         events: 0,
+        observations: [],
         lastSeq: '',
         lastSub: 0,
       };
@@ -143,6 +148,7 @@ export function planRecords(
     }
     const after = lp.after;
     if (obs.timeMs > after.maxEventMs) after.maxEventMs = obs.timeMs;
+    if (cfg.collectObservations) lp.observations.push(obs);
     const ws = windowStartOf(obs.timeMs, windowMs);
     const cls = classifyLateness(
       ws + windowMs,

@@ -149,8 +149,14 @@ export type MetricsWindowData = SeriesMeta &
     windowSeconds: number;
     revision: number;
     sketch?: SerializedSketch;
-    lateCount: number;
+    lateCount?: number;
     final: boolean;
+    /** A query's window (src/query/output.ts): the schema's optional query fields. */
+    query?: string;
+    group?: Record<string, string>;
+    aggregates?: Record<string, number>;
+    top?: Record<string, Array<{ value: string; count: number }>>;
+    retracted?: boolean;
   };
 
 /** A record that was not applied: invalid, or later than the maximum lateness. */

@@ -1,7 +1,6 @@
 import type { AggregateSpec, FieldRef } from '@streamlens/query';
 import { idHashOf } from '../domain/event-id.js';
-import { ExactSum } from '../domain/exact-sum.js';
-import { DDSketch } from '../domain/sketch.js';
+import { PartialAggregate, type WindowStats } from '../domain/partial.js';
 import type { Observation } from '../domain/types.js';
 import { fieldOf } from './fields.js';
 import { HyperLogLog } from './hll.js';
@@ -16,17 +15,15 @@ export function topKCapacity(k: number): number {
 }
 
 /**
- * What one window of a query accumulates: only the state its aggregates need (a sketch only for
- * quantiles, one HLL per distinct count, one summary per top-k). Every part merges exactly or,
- * for top-k, within its stated bound; the sum is exact (ExactSum), so results do not depend on
- * the order events are added.
+ * What one window of a query accumulates: the window's base statistics (count, sum, min, max,
+ * mean, p50, p90, p99: what every `metrics.window` event carries, so that anomaly-alerts scores a
+ * query's windows as it scores a series') and the state its other aggregates need (one HLL per
+ * distinct count, one summary per top-k). Every part merges exactly or, for top-k, within its
+ * stated bound; the sum is exact (ExactSum), so results do not depend on the order events are
+ * added.
  */
 export class WindowAccumulator {
-  count = 0;
-  private readonly sum: ExactSum | undefined;
-  private min = Number.POSITIVE_INFINITY;
-  private max = Number.NEGATIVE_INFINITY;
-  private readonly sketch: DDSketch | undefined;
+  private readonly base: PartialAggregate;
   private readonly hlls: Array<{ field: FieldRef; hll: HyperLogLog }> = [];
   private readonly tops: Array<{ field: FieldRef; top: TopK }> = [];
 
@@ -34,8 +31,7 @@ export class WindowAccumulator {
     private readonly specs: readonly AggregateSpec[],
     alpha: number,
   ) {
-    this.sum = specs.some((s) => s.fn === 'sum' || s.fn === 'avg') ? new ExactSum() : undefined;
-    this.sketch = specs.some((s) => s.fn === 'quantile') ? new DDSketch(alpha) : undefined;
+    this.base = new PartialAggregate(alpha);
     for (const s of specs) {
       if (s.fn === 'distinct') this.hlls.push({ field: s.field, hll: new HyperLogLog() });
       else if (s.fn === 'topk')
@@ -43,13 +39,12 @@ export class WindowAccumulator {
     }
   }
 
+  get count(): number {
+    return this.base.count;
+  }
+
   add(obs: Observation): void {
-    const v = obs.value;
-    this.count++;
-    this.sum?.add(v);
-    if (v < this.min) this.min = v;
-    if (v > this.max) this.max = v;
-    this.sketch?.add(v);
+    this.base.add(obs.value);
     for (const h of this.hlls) {
       const f = fieldOf(obs, h.field);
       if (f !== undefined) h.hll.addHash(idHashOf(String(f)));
@@ -60,33 +55,37 @@ export class WindowAccumulator {
     }
   }
 
+  /** The base statistics; quantiles clamped to the exact [min, max]. */
+  stats(): WindowStats {
+    return this.base.stats();
+  }
+
   /** Results by output name, in the query's order. Quantiles are clamped to the exact [min, max]. */
   results(): Record<string, AggregateValue> {
     const out: Record<string, AggregateValue> = {};
-    const empty = this.count === 0;
+    const b = this.base;
+    const empty = b.count === 0;
     let h = 0;
     let t = 0;
     for (const s of this.specs) {
       switch (s.fn) {
         case 'count':
-          out[s.as] = this.count;
+          out[s.as] = b.count;
           break;
         case 'sum':
-          out[s.as] = this.sum!.value();
+          out[s.as] = b.sum.value();
           break;
         case 'min':
-          out[s.as] = empty ? 0 : this.min;
+          out[s.as] = empty ? 0 : b.min;
           break;
         case 'max':
-          out[s.as] = empty ? 0 : this.max;
+          out[s.as] = empty ? 0 : b.max;
           break;
         case 'avg':
-          out[s.as] = empty ? 0 : this.sum!.value() / this.count;
+          out[s.as] = empty ? 0 : b.sum.value() / b.count;
           break;
         case 'quantile':
-          out[s.as] = empty
-            ? 0
-            : Math.min(this.max, Math.max(this.min, this.sketch!.quantile(s.q)));
+          out[s.as] = empty ? 0 : Math.min(b.max, Math.max(b.min, b.sketch.quantile(s.q)));
           break;
         case 'distinct':
           out[s.as] = this.hlls[h++]!.hll.estimate();

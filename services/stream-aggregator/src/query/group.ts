@@ -1,4 +1,5 @@
 import type { Query } from '@streamlens/query';
+import type { WindowStats } from '../domain/partial.js';
 import type { Observation } from '../domain/types.js';
 import { type AggregateValue, WindowAccumulator } from './aggregates.js';
 import { compare, compileFilter } from './fields.js';
@@ -19,6 +20,8 @@ export type QueryWindow = {
    */
   retracted: boolean;
   results: Record<string, AggregateValue>;
+  /** The window's base statistics (zeros for a retracted window). */
+  stats: WindowStats;
 };
 
 /** What a group remembers of a window it emitted. */
@@ -145,22 +148,23 @@ export function evaluateGroup(
     const acc = new WindowAccumulator(cq.q.aggregates, alpha);
     for (let i = s.from; i < s.to; i++) acc.add(events[i]!);
     const results = acc.results();
+    const stats = acc.stats();
     const passes = cq.q.having.every((h) => {
       const v = results[h.aggregate];
       return typeof v === 'number' && compare(v, h.op, h.value);
     });
     if (!passes) continue;
     present.add(s.startMs);
-    const digest = JSON.stringify([s.endMs, results]);
+    const digest = JSON.stringify([s.endMs, results, stats]);
     if (prev !== undefined && prev.digest === digest) continue;
     const revision = prev === undefined ? 0 : prev.revision + 1;
-    out.push(windowOf(cq, g, s.startMs, s.endMs, revision, false, results));
+    out.push(windowOf(cq, g, s.startMs, s.endMs, revision, false, results, stats));
     updates.push([s.startMs, { revision, digest, endMs: s.endMs }]);
   }
   const gone: number[] = [];
   for (const [start, prev] of g.emitted) {
     if (present.has(start) || prev.endMs <= unchangedTo) continue;
-    out.push(windowOf(cq, g, start, prev.endMs, prev.revision + 1, true, {}));
+    out.push(windowOf(cq, g, start, prev.endMs, prev.revision + 1, true, {}, NO_STATS));
     gone.push(start);
   }
   return {
@@ -185,6 +189,7 @@ function windowOf(
   revision: number,
   retracted: boolean,
   results: Record<string, AggregateValue>,
+  stats: WindowStats,
 ): QueryWindow {
   return {
     query: cq.q.name,
@@ -194,8 +199,11 @@ function windowOf(
     revision,
     retracted,
     results,
+    stats,
   };
 }
+
+const NO_STATS: WindowStats = { count: 0, sum: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p99: 0 };
 
 /**
  * Drops the group's events and emitted windows that no event can change any more: those of
@@ -211,9 +219,7 @@ export function pruneGroup(cq: CompiledQuery, g: Group, horizon: number): boolea
     }
   } else {
     // Whole windows only: their events place the windows after them.
-    const events = [...g.events.values(), ...g.others.values()].sort(
-      (a, b) => a.timeMs - b.timeMs,
-    );
+    const events = [...g.events.values(), ...g.others.values()].sort((a, b) => a.timeMs - b.timeMs);
     const slices = windowsOf(
       cq.q.window,
       events.map((e) => e.timeMs),
