@@ -1,4 +1,4 @@
-import { fieldRefText, type Query } from '@streamlens/query';
+import type { FieldRef, Query } from '@streamlens/query';
 import { seriesKey } from '@streamlens/schema';
 import type { MetricsWindowEvent } from '../domain/types.js';
 import { isoMs } from '../domain/window.js';
@@ -15,10 +15,14 @@ export type QueryOutput = {
   kind: 'telemetry' | 'log';
 };
 
-export function queryOutputOf(q: Query): QueryOutput {
+/**
+ * `fieldText` is @streamlens/query's `fieldRefText`, passed in by the caller that loaded the
+ * package (the handler loads it only when there is a query file).
+ */
+export function queryOutputOf(q: Query, fieldText: (f: FieldRef) => string): QueryOutput {
   return {
     name: q.name,
-    fields: q.groupBy.map(fieldRefText),
+    fields: q.groupBy.map(fieldText),
     // A query that reads only log lines counts them (value 1 each), as the log series do.
     kind: q.source.types?.length === 1 && q.source.types[0] === 'log' ? 'log' : 'telemetry',
   };

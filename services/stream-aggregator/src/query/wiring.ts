@@ -1,21 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseQueryFile } from '@streamlens/query';
+import type { Query } from '@streamlens/query';
 import { DynamoQueryStore } from '../adapters/query-store.js';
 import type { AggregatorConfig } from '../config.js';
 import type { QueryHook } from '../domain/engine.js';
 import type { WindowSink } from '../domain/types.js';
 import { type DurableApplyOutcome, DurableQueries } from './durable.js';
-import { queryOutputOf, queryWindowEvent } from './output.js';
+import { type QueryOutput, queryOutputOf, queryWindowEvent } from './output.js';
 
 /** Groups one invocation reads and writes at once. */
 const GROUP_CONCURRENCY = 16;
 
 /**
- * The handler's query runner, or undefined without QUERY_FILE. The file is read and validated
- * once per container (a bad file fails the cold start, naming line and column); its windows go
- * to the aggregates stream and the archive as `metrics.window` events (output.ts).
+ * The handler's query hook, or undefined without QUERY_FILE. The file is read and validated once
+ * per container, on a lazily loaded module (the YAML parser and Ajv are evaluated only when there
+ * is a query file, so other cold starts do not pay for them); a bad file fails every invocation
+ * with its line and column. Windows go to the aggregates stream and the archive as
+ * `metrics.window` events (output.ts).
  */
 export function queriesFromConfig(
   config: AggregatorConfig,
@@ -23,14 +25,32 @@ export function queriesFromConfig(
   sink: WindowSink,
   onApply: (outcome: DurableApplyOutcome) => void,
 ): QueryHook | undefined {
-  if (config.queryFile === undefined) return undefined;
-  const path = isAbsolute(config.queryFile)
-    ? config.queryFile
-    : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), config.queryFile);
-  const { queries } = parseQueryFile(readFileSync(path, 'utf8'), config.queryFile);
-  const outputs = new Map(queries.map((q) => [q.name, queryOutputOf(q)]));
+  const file = config.queryFile;
+  if (file === undefined) return undefined;
+  const path = isAbsolute(file) ? file : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+  const ready = import('@streamlens/query/runtime').then(({ parseQueryFile, fieldRefText }) => {
+    const { queries } = parseQueryFile(readFileSync(path, 'utf8'), file);
+    const outputs = new Map(queries.map((q) => [q.name, queryOutputOf(q, fieldRefText)]));
+    return durableQueries(queries, outputs, config, doc, sink);
+  });
+  // Reported by the invocations that await it, not as an unhandled rejection at load.
+  ready.catch(() => undefined);
+  return {
+    apply: async (lanes, deadlineMs) => onApply(await (await ready).apply(lanes, deadlineMs)),
+    flush: async (watermarkMs, deadlineMs) => (await ready).flush(watermarkMs, deadlineMs),
+    flushIdle: async (nowMs, deadlineMs) => (await ready).flushIdle(nowMs, deadlineMs),
+  };
+}
+
+function durableQueries(
+  queries: readonly Query[],
+  outputs: ReadonlyMap<string, QueryOutput>,
+  config: AggregatorConfig,
+  doc: DynamoDBDocumentClient,
+  sink: WindowSink,
+): DurableQueries {
   const { engine } = config;
-  const runner = new DurableQueries(
+  return new DurableQueries(
     queries,
     {
       allowedLatenessMs: engine.allowedLatenessMs,
@@ -52,9 +72,4 @@ export function queriesFromConfig(
         ),
     },
   );
-  return {
-    apply: async (lanes, deadlineMs) => onApply(await runner.apply(lanes, deadlineMs)),
-    flush: (watermarkMs, deadlineMs) => runner.flush(watermarkMs, deadlineMs),
-    flushIdle: (nowMs, deadlineMs) => runner.flushIdle(nowMs, deadlineMs),
-  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseQueryFile } from '@streamlens/query';
+import { fieldRefText, parseQueryFile } from '@streamlens/query';
 import { seriesKey, validateEvent } from '@streamlens/schema';
 import type { QueryWindow } from '../../../src/query/group.js';
 import { queryOutputOf, queryWindowEvent } from '../../../src/query/output.js';
@@ -39,7 +39,11 @@ function window(over: Partial<QueryWindow>): QueryWindow {
 describe('queryWindowEvent', () => {
   it('is a valid metrics.window whose series names the query and the group', () => {
     // Act
-    const e = queryWindowEvent(queryOutputOf(queries[0]!), window({}), 'streamlens/test');
+    const e = queryWindowEvent(
+      queryOutputOf(queries[0]!, fieldRefText),
+      window({}),
+      'streamlens/test',
+    );
     // Assess
     expect(validateEvent(e).ok).toBe(true);
     const group = { 'dimensions.region': 'eu-west-1', metric: 'cpu' };
@@ -62,7 +66,7 @@ describe('queryWindowEvent', () => {
   it('marks a retraction and a log-only query', () => {
     // Act
     const e = queryWindowEvent(
-      queryOutputOf(queries[1]!),
+      queryOutputOf(queries[1]!, fieldRefText),
       window({ query: 'errors', group: [], retracted: true, results: {}, revision: 3 }),
       'streamlens/test',
     );
