@@ -2,6 +2,7 @@ import type { Query } from '@streamlens/query';
 import type { WindowStats } from '../domain/partial.js';
 import type { Observation } from '../domain/types.js';
 import { type AggregateValue, WindowAccumulator } from './aggregates.js';
+import { resultDigest } from './digest.js';
 import { compare, compileFilter } from './fields.js';
 import { latenessEndOf, reachOf, windowsOf } from './windows.js';
 
@@ -155,7 +156,7 @@ export function evaluateGroup(
     });
     if (!passes) continue;
     present.add(s.startMs);
-    const digest = JSON.stringify([s.endMs, results, stats]);
+    const digest = resultDigest(s.endMs, stats, results);
     if (prev !== undefined && prev.digest === digest) continue;
     const revision = prev === undefined ? 0 : prev.revision + 1;
     out.push(windowOf(cq, g, s.startMs, s.endMs, revision, false, results, stats));
@@ -218,7 +219,15 @@ export function pruneGroup(cq: CompiledQuery, g: Group, horizon: number): boolea
       }
     }
   } else {
-    // Whole windows only: their events place the windows after them.
+    // Whole windows only: their events place the windows after them. Nothing to do (and no sort)
+    // while every event is after the horizon: a window ends after its first event.
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const map of maps)
+      for (const e of map.values()) if (e.timeMs < earliest) earliest = e.timeMs;
+    if (earliest >= horizon) {
+      for (const [start, e] of g.emitted) if (e.endMs <= horizon) g.emitted.delete(start);
+      return g.events.size + g.others.size === 0 && g.emitted.size === 0;
+    }
     const events = [...g.events.values(), ...g.others.values()].sort((a, b) => a.timeMs - b.timeMs);
     const slices = windowsOf(
       cq.q.window,
