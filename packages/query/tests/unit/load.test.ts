@@ -113,6 +113,16 @@ describe('parseQueryFile', () => {
     ]);
   });
 
+  it('refuses output names an object gives a meaning to (the window event would refuse them)', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      const errors = errorsOf(FULL.replace('as: hosts', `as: ${name}`));
+      expect(errors).toEqual([
+        expect.objectContaining({ path: expect.stringMatching(/^\/queries\/0\/aggregates\/3/) }),
+      ]);
+    }
+    expect(() => parseQueryFile(FULL.replace('as: hosts', 'as: proto_hosts'))).not.toThrow();
+  });
+
   it('names the line of a YAML syntax error', () => {
     const errors = errorsOf('version: 1\nqueries:\n  - name: a\n    window: { kind: tumbling\n');
     expect(errors[0]!.line).toBeGreaterThanOrEqual(4);
