@@ -68,13 +68,34 @@ export function isRetryable(error: unknown): boolean {
   return !PERMANENT.has(e.name);
 }
 
-function isConditionFailure(error: unknown): boolean {
+export function isConditionFailure(error: unknown): boolean {
   const e = error as AwsError;
   if (e?.name === 'ConditionalCheckFailedException') return true;
   return (
     e?.name === 'TransactionCanceledException' &&
     (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')
   );
+}
+
+/**
+ * Retries a DynamoDB call (throttling, 5xx, network) with backoff until `deadlineMs`, the deadline
+ * of the invocation that made it. A condition failure is rethrown as is (the caller decides);
+ * anything else that outlasts the retries becomes a StateStoreError.
+ */
+export function retryDynamo<T>(
+  fn: () => Promise<T>,
+  deadlineMs: number,
+  options?: Omit<RetryOptions, 'deadline' | 'retryable'>,
+): Promise<T> {
+  return retryWithBackoff(fn, {
+    maxAttempts: 8,
+    ...options,
+    deadline: deadlineMs,
+    retryable: isRetryable,
+  }).catch((error: unknown) => {
+    if (isConditionFailure(error)) throw error;
+    throw new StateStoreError('DynamoDB call failed', { cause: error });
+  });
 }
 
 /** Capacity units DynamoDB reported for this store's calls (ReturnConsumedCapacity TOTAL). */
@@ -118,15 +139,7 @@ export class DynamoStateStore implements StateStore {
 
   /** Retries `fn` until `deadlineMs`: the deadline of the invocation that made the call. */
   private retry<T>(fn: () => Promise<T>, deadlineMs: number): Promise<T> {
-    return retryWithBackoff(fn, {
-      maxAttempts: 8,
-      ...this.opts.retry,
-      deadline: deadlineMs,
-      retryable: isRetryable,
-    }).catch((error: unknown) => {
-      if (isConditionFailure(error)) throw error;
-      throw new StateStoreError('DynamoDB call failed', { cause: error });
-    });
+    return retryDynamo(fn, deadlineMs, this.opts.retry);
   }
 
   /** Sends a command (retried) and adds the capacity DynamoDB reports for it. */

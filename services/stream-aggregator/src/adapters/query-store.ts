@@ -6,11 +6,11 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type RetryOptions, retryWithBackoff } from '@streamlens/lambda-kit';
+import type { RetryOptions } from '@streamlens/lambda-kit';
 import { idHashOf } from '../domain/event-id.js';
 import { StateStoreError } from '../errors.js';
 import type { DueGroup, QueryStore, StoredGroup } from '../query/durable.js';
-import { isRetryable } from './dynamo-store.js';
+import { isConditionFailure, retryDynamo } from './dynamo-store.js';
 
 export type DynamoQueryStoreOptions = {
   stateTableName: string;
@@ -48,15 +48,7 @@ export class DynamoQueryStore implements QueryStore {
   }
 
   private retry<T>(fn: () => Promise<T>, deadlineMs: number): Promise<T> {
-    return retryWithBackoff(fn, {
-      maxAttempts: 8,
-      ...this.opts.retry,
-      deadline: deadlineMs,
-      retryable: isRetryable,
-    }).catch((error: unknown) => {
-      if (isConditionFailure(error)) throw error;
-      throw new StateStoreError('DynamoDB call failed', { cause: error });
-    });
+    return retryDynamo(fn, deadlineMs, this.opts.retry);
   }
 
   private ttl(): number {
@@ -200,10 +192,6 @@ export class DynamoQueryStore implements QueryStore {
       if (!isConditionFailure(error)) throw error;
     }
   }
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
 /** A group key as an item key: as is when short, else its 52-bit hash (see docs/queries.md). */

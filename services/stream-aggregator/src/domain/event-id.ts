@@ -31,7 +31,8 @@ export function idHashOfBytes(bytes: Uint8Array, start: number, end: number): nu
   return finish(a, b);
 }
 
-function finish(a: number, b: number): number {
+/** Two 32-bit hash lanes as one 52-bit number (exact in a double), after a final avalanche. */
+export function finish(a: number, b: number): number {
   // Final avalanche of both lanes, so that ids differing in their last character spread.
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);

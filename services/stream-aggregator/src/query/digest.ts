@@ -1,3 +1,4 @@
+import { finish } from '../domain/event-id.js';
 import type { WindowStats } from '../domain/partial.js';
 import type { AggregateValue } from './aggregates.js';
 
@@ -42,15 +43,7 @@ export function resultDigest(
       mix(item.count);
     }
   }
-  let a = ha;
-  let b = hb;
-  a ^= a >>> 16;
-  a = Math.imul(a, 0x85ebca6b);
-  a ^= a >>> 13;
-  b ^= b >>> 16;
-  b = Math.imul(b, 0xc2b2ae35);
-  b ^= b >>> 16;
-  return ((a & 0xfffff) * 0x100000000 + (b >>> 0)).toString(36);
+  return finish(ha, hb).toString(36);
 }
 
 // The two lanes of the hash being computed (module state, not a closure per call: the bundle

@@ -244,18 +244,14 @@ export class DurableQueries {
         else out.duplicates++;
       }
       const openUntil = stored?.openUntilMs ?? Number.POSITIVE_INFINITY;
+      // Due when a window holding a new event, or one left open before, may have ended.
+      const dueMs = Math.min(g.changedFromMs, openUntil);
+      const list = (version: number) =>
+        this.store.markDue(cq.q.name, key, { key, dueMs, at, version }, deadlineMs);
       if (out.applied === 0) {
         // Nothing new, but an earlier attempt may have written the group and failed before
         // listing it: list it again (a listing of that version or a newer one is kept).
-        const dueMs = Math.min(g.changedFromMs, openUntil);
-        if (stored !== undefined && dueMs < Number.POSITIVE_INFINITY) {
-          await this.store.markDue(
-            cq.q.name,
-            key,
-            { key, dueMs, at, version: stored.version },
-            deadlineMs,
-          );
-        }
+        if (stored !== undefined && dueMs < Number.POSITIVE_INFINITY) await list(stored.version);
         return out;
       }
       const next = fromGroup(g, {
@@ -265,14 +261,7 @@ export class DurableQueries {
         outbox: stored?.outbox ?? [],
       });
       if ((await this.store.putGroup(cq.q.name, key, next, deadlineMs)) === 'ok') {
-        // Due when a window holding a new event, or one left open before, may have ended.
-        const dueMs = Math.min(g.changedFromMs, openUntil);
-        await this.store.markDue(
-          cq.q.name,
-          key,
-          { key, dueMs, at, version: next.version },
-          deadlineMs,
-        );
+        await list(next.version);
         return out;
       }
       if (attempt >= MAX_GROUP_CONFLICTS) {

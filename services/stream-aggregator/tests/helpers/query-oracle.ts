@@ -1,9 +1,11 @@
+import { expect } from '@jest/globals';
 import type { Query, WindowSpec } from '@streamlens/query';
 import { idHashOf } from '../../src/domain/event-id.js';
 import { DDSketch } from '../../src/domain/sketch.js';
 import type { Observation } from '../../src/domain/types.js';
 import type { AggregateValue } from '../../src/query/aggregates.js';
 import { compare, compileFilter, fieldOf, groupOf } from '../../src/query/fields.js';
+import type { QueryWindow } from '../../src/query/group.js';
 import { HyperLogLog } from '../../src/query/hll.js';
 
 /** Windows of sorted times straight from their definitions (quadratic and obvious). */
@@ -121,4 +123,89 @@ export function batchQuery(
     }
   }
   return out;
+}
+
+/** An event of the property tests, drawn by fast-check. */
+export type DrawnEvent = {
+  shard: number;
+  series: number;
+  host: number;
+  jitter: number;
+  value: number;
+};
+
+/**
+ * The shards' observations: shard s's i-th event at `t0 + i·stepMs + jitter`, series `m<n>`
+ * (`m3` is a log series), hosts h0.. in regions r0/r1; about one event in seven is re-sent later,
+ * on a shard drawn at random (same event id, new position). `all` holds each event once.
+ */
+export function shardObservations(
+  events: readonly DrawnEvent[],
+  shardCount: number,
+  t0: number,
+  stepMs: number,
+  rand: () => number,
+): { shards: Observation[][]; all: Observation[] } {
+  const shards: Observation[][] = Array.from({ length: shardCount }, () => []);
+  const resends: Observation[] = [];
+  for (const e of events) {
+    const i = shards[e.shard]!.length;
+    const obs: Observation = {
+      series: `m${e.series}`,
+      kind: e.series === 3 ? 'log' : 'telemetry',
+      metric: `m${e.series}`,
+      dimensions: { host: `h${e.host}`, region: `r${e.host % 2}` },
+      timeMs: t0 + i * stepMs + e.jitter,
+      value: e.value,
+      idHash: idHashOf(`${e.shard}/${i}`),
+    };
+    shards[e.shard]!.push(obs);
+    if (rand() < 0.15) resends.push(obs);
+  }
+  const all = shards.flat();
+  for (const r of resends) shards[Math.floor(rand() * shardCount)]!.push(r);
+  return { shards, all };
+}
+
+/**
+ * The last revision of each window as a consumer keeps it (retracted: dropped), checking on the
+ * way that the revisions of a window only go up.
+ */
+export function finalWindows(emitted: readonly QueryWindow[]): QueryWindow[] {
+  const last = new Map<string, QueryWindow>();
+  for (const w of emitted) {
+    const key = `${w.query}|${JSON.stringify(w.group)}|${w.windowStartMs}`;
+    const prev = last.get(key);
+    if (prev !== undefined) expect(w.revision).toBeGreaterThanOrEqual(prev.revision);
+    last.set(key, w);
+  }
+  return [...last.values()].filter((w) => !w.retracted);
+}
+
+/** Each query's final windows are the batch computation over the distinct events. */
+export function expectBatchResults(
+  queries: readonly Query[],
+  final: readonly QueryWindow[],
+  all: readonly Observation[],
+  alpha: number,
+): void {
+  for (const q of queries) {
+    const expected = batchQuery(q, all, alpha);
+    const got = final.filter((w) => w.query === q.name);
+    expect(got.map((w) => `${JSON.stringify(w.group)}|${w.windowStartMs}`).sort()).toEqual(
+      [...expected.keys()].sort(),
+    );
+    for (const w of got) {
+      const want = expected.get(`${JSON.stringify(w.group)}|${w.windowStartMs}`)!;
+      expect(w.windowEndMs).toBe(want.endMs);
+      for (const [name, v] of Object.entries(want.results)) {
+        if (typeof v === 'number' && (name === 'sum' || name === 'mean')) {
+          // The oracle adds plainly; the runner's sum is exact.
+          expect(w.results[name]).toBeCloseTo(v, 6 - Math.ceil(Math.log10(Math.abs(v) + 1)));
+        } else {
+          expect(w.results[name]).toEqual(v);
+        }
+      }
+    }
+  }
 }

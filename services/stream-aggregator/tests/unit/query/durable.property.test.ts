@@ -1,12 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, it } from '@jest/globals';
 import { parseQueryFile } from '@streamlens/query';
 import fc from 'fast-check';
-import { idHashOf } from '../../../src/domain/event-id.js';
-import type { Observation } from '../../../src/domain/types.js';
 import { DurableQueries } from '../../../src/query/durable.js';
 import type { QueryWindow } from '../../../src/query/group.js';
 import { MemoryQueryStore, Outage } from '../../helpers/memory-query-store.js';
-import { batchQuery } from '../../helpers/query-oracle.js';
+import { expectBatchResults, finalWindows, shardObservations } from '../../helpers/query-oracle.js';
 import { prng } from '../../helpers/records.js';
 
 const ALLOWED = 20_000;
@@ -71,24 +69,7 @@ describe('DurableQueries under at-least-once delivery', () => {
         async (events, stepMs, seed) => {
           // Prepare: two shards; about one event in seven is re-sent later on either shard.
           const rand = prng(seed);
-          const shards: Observation[][] = [[], []];
-          const resends: Observation[] = [];
-          for (const e of events) {
-            const i = shards[e.shard]!.length;
-            const obs: Observation = {
-              series: `m${e.series}`,
-              kind: 'telemetry',
-              metric: `m${e.series}`,
-              dimensions: { host: `h${e.host}`, region: `r${e.host % 2}` },
-              timeMs: T0 + i * stepMs + e.jitter,
-              value: e.value,
-              idHash: idHashOf(`${e.shard}/${i}`),
-            };
-            shards[e.shard]!.push(obs);
-            if (rand() < 0.15) resends.push(obs);
-          }
-          const all = shards.flat();
-          for (const r of resends) shards[Math.floor(rand() * 2)]!.push(r);
+          const { shards, all } = shardObservations(events, 2, T0, stepMs, rand);
           const store = new MemoryQueryStore();
           store.turns = () => Math.floor(rand() * 12);
           const sink = new FlakySink();
@@ -139,26 +120,8 @@ describe('DurableQueries under at-least-once delivery', () => {
           sink.fail = false;
           await runners[0]!.flushIdle(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
 
-          // Assess
-          const last = new Map<string, QueryWindow>();
-          for (const w of sink.emitted) {
-            const key = `${w.query}|${JSON.stringify(w.group)}|${w.windowStartMs}`;
-            const prev = last.get(key);
-            if (prev === undefined || w.revision >= prev.revision) last.set(key, w);
-          }
-          const final = [...last.values()].filter((w) => !w.retracted);
-          for (const q of queries) {
-            const expected = batchQuery(q, all, cfg.alpha);
-            const got = final.filter((w) => w.query === q.name);
-            expect(got.map((w) => `${JSON.stringify(w.group)}|${w.windowStartMs}`).sort()).toEqual(
-              [...expected.keys()].sort(),
-            );
-            for (const w of got) {
-              const want = expected.get(`${JSON.stringify(w.group)}|${w.windowStartMs}`)!;
-              expect(w.windowEndMs).toBe(want.endMs);
-              expect(w.results).toEqual(want.results);
-            }
-          }
+          // Assess: each query's final windows are the batch computation over the distinct events.
+          expectBatchResults(queries, finalWindows(sink.emitted), all, cfg.alpha);
         },
       ),
       { numRuns: 60 },

@@ -1,10 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, it } from '@jest/globals';
 import { parseQueryFile } from '@streamlens/query';
 import fc from 'fast-check';
-import { idHashOf } from '../../../src/domain/event-id.js';
-import type { Observation } from '../../../src/domain/types.js';
 import { QueryRunner, type QueryWindow } from '../../../src/query/runner.js';
-import { batchQuery } from '../../helpers/query-oracle.js';
+import { expectBatchResults, finalWindows, shardObservations } from '../../helpers/query-oracle.js';
 import { prng } from '../../helpers/records.js';
 
 const ALLOWED = 20_000;
@@ -70,19 +68,6 @@ class FlakySink {
   }
 }
 
-/** The last revision of each window as a consumer keeps it (retracted: dropped). */
-function finalWindows(emitted: readonly QueryWindow[]) {
-  const last = new Map<string, QueryWindow>();
-  for (const w of emitted) {
-    const key = `${w.query}|${JSON.stringify(w.group)}|${w.windowStartMs}`;
-    const prev = last.get(key);
-    // Revisions of a window only go up (a failed emit is retried with the same revision).
-    if (prev !== undefined) expect(w.revision).toBeGreaterThanOrEqual(prev.revision);
-    last.set(key, w);
-  }
-  return [...last.values()].filter((w) => !w.retracted);
-}
-
 describe('QueryRunner under at-least-once delivery', () => {
   it('emits, for every window kind and aggregate, final windows equal to a batch computation', async () => {
     await fc.assert(
@@ -94,24 +79,7 @@ describe('QueryRunner under at-least-once delivery', () => {
           // Prepare: each shard's observations; about one in seven is re-sent later on a shard
           // at random (same event id, new position).
           const rand = prng(seed);
-          const shards: Observation[][] = [[], [], []];
-          const resends: Observation[] = [];
-          for (const e of events) {
-            const i = shards[e.shard]!.length;
-            const obs: Observation = {
-              series: `m${e.series}`,
-              kind: e.series === 3 ? 'log' : 'telemetry',
-              metric: `m${e.series}`,
-              dimensions: { host: `h${e.host}`, region: `r${e.host % 2}` },
-              timeMs: T0 + i * stepMs + e.jitter,
-              value: e.value,
-              idHash: idHashOf(`${e.shard}/${i}`),
-            };
-            shards[e.shard]!.push(obs);
-            if (rand() < 0.15) resends.push(obs);
-          }
-          const all = shards.flat();
-          for (const r of resends) shards[Math.floor(rand() * 3)]!.push(r);
+          const { shards, all } = shardObservations(events, 3, T0, stepMs, rand);
           const runner = new QueryRunner(queries, cfg);
           // Every shard is a known lane from the start (as a stream's shards are).
           for (let s = 0; s < 3; s++) runner.apply(`shard-${s}`, []);
@@ -138,28 +106,7 @@ describe('QueryRunner under at-least-once delivery', () => {
           await runner.flushIdle(sink);
 
           // Assess: each query's final windows are the batch computation over the distinct events.
-          const final = finalWindows(sink.emitted);
-          for (const q of queries) {
-            const expected = batchQuery(q, all, cfg.alpha);
-            const got = final.filter((w) => w.query === q.name);
-            expect(got.map((w) => `${JSON.stringify(w.group)}|${w.windowStartMs}`).sort()).toEqual(
-              [...expected.keys()].sort(),
-            );
-            for (const w of got) {
-              const want = expected.get(`${JSON.stringify(w.group)}|${w.windowStartMs}`)!;
-              expect(w.windowEndMs).toBe(want.endMs);
-              for (const [name, v] of Object.entries(want.results)) {
-                if (typeof v === 'number' && (name === 'sum' || name === 'mean')) {
-                  expect(w.results[name]).toBeCloseTo(
-                    v,
-                    6 - Math.ceil(Math.log10(Math.abs(v) + 1)),
-                  );
-                } else {
-                  expect(w.results[name]).toEqual(v);
-                }
-              }
-            }
-          }
+          expectBatchResults(queries, finalWindows(sink.emitted), all, cfg.alpha);
         },
       ),
       { numRuns: 120 },
