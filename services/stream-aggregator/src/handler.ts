@@ -45,12 +45,20 @@ const aggregator = new Aggregator(config.engine, {
   // The window table, when on, holds the per-series windows; query windows go to the stream
   // and the archive only.
   windows: new WindowTableSink(windows, store),
-  queries: queriesFromConfig(config, doc, windows, (o) => {
-    if (o.tooLate > 0) {
-      logger.warn('events too late for a query window', { tooLate: o.tooLate });
-      metrics.addMetric('QueryEventsTooLate', 'Count', o.tooLate);
-    }
-  }),
+  queries: queriesFromConfig(
+    config,
+    doc,
+    windows,
+    (o) => {
+      if (o.tooLate > 0) {
+        logger.warn('events too late for a query window', { tooLate: o.tooLate });
+        metrics.addMetric('QueryEventsTooLate', 'Count', o.tooLate);
+      }
+      if (o.dropped > 0) metrics.addMetric('QueryEventsDropped', 'Count', o.dropped);
+    },
+    (query, error) =>
+      logger.error('query group state full; its new events dropped', { query, error }),
+  ),
   rejects: new S3RejectSink(archive, config.lakeBucketName, config.lateDataPrefix),
   onError: (message, error, context) =>
     logger.error(message, { ...context, error: error as Error }),

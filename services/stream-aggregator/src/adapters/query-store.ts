@@ -8,8 +8,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { RetryOptions } from '@streamlens/lambda-kit';
 import { idHashOf } from '../domain/event-id.js';
-import { StateStoreError } from '../errors.js';
-import type { DueGroup, QueryStore, StoredGroup } from '../query/durable.js';
+import {
+  type DueGroup,
+  QueryStateTooLarge,
+  type QueryStore,
+  type StoredGroup,
+} from '../query/durable.js';
 import { isConditionFailure, retryDynamo } from './dynamo-store.js';
 
 export type DynamoQueryStoreOptions = {
@@ -21,9 +25,6 @@ export type DynamoQueryStoreOptions = {
 
 /** A group item's deflated state at most (DynamoDB's item limit is 400 KB). */
 export const MAX_GROUP_STATE_BYTES = 350_000;
-
-/** The group's events and windows no longer fit in one item: the batch stops there. */
-export class QueryStateTooLarge extends StateStoreError {}
 
 /** Keys longer than this (UTF-8 bytes) are replaced by their hash in item keys. */
 const MAX_KEY_BYTES = 900;

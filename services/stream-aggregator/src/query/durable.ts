@@ -1,6 +1,7 @@
 import type { FieldRef, Query } from '@streamlens/query';
 import type { Observation } from '../domain/types.js';
 import { classifyLateness, Lateness } from '../domain/window.js';
+import { AggregatorError } from '../errors.js';
 import { fieldOf, groupKeyOf, groupOf } from './fields.js';
 import {
   addEvent,
@@ -95,7 +96,24 @@ export type DurableQueryConfig = QueryRunnerConfig & {
   concurrency: number;
 };
 
-export type DurableApplyOutcome = { applied: number; duplicates: number; tooLate: number };
+export type DurableApplyOutcome = {
+  applied: number;
+  duplicates: number;
+  tooLate: number;
+  /** Events of groups whose state is full (QueryStateTooLarge): not applied, batch goes on. */
+  dropped: number;
+};
+
+/**
+ * A group's state would no longer fit in its item (docs/queries.md, limits). The store throws it
+ * before writing anything.
+ */
+export class QueryStateTooLarge extends AggregatorError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryStateTooLarge';
+  }
+}
 
 /** Conditional writes of one group retried after a concurrent writer took the version. */
 const MAX_GROUP_CONFLICTS = 8;
@@ -125,6 +143,7 @@ export class DurableQueries {
     private readonly store: QueryStore,
     private readonly sink: DurableWindowSink,
     private readonly now: () => number = Date.now,
+    private readonly onDropped?: (query: string, error: QueryStateTooLarge) => void,
   ) {
     this.compiled = queries.map((q) => ({ ...compileQuery(q), fields: storedFields(q) }));
   }
@@ -134,7 +153,7 @@ export class DurableQueries {
     lanes: readonly LaneObservations[],
     deadlineMs: number,
   ): Promise<DurableApplyOutcome> {
-    const out: DurableApplyOutcome = { applied: 0, duplicates: 0, tooLate: 0 };
+    const out: DurableApplyOutcome = { applied: 0, duplicates: 0, tooLate: 0, dropped: 0 };
     const touched = this.compiled.map(
       () => new Map<string, { values: string[]; events: Observation[] }>(),
     );
@@ -167,10 +186,18 @@ export class DurableQueries {
       const cq = this.compiled[i]!;
       for (const [key, t] of touched[i]!) {
         jobs.push(async () => {
-          const r = await this.merge(cq, key, t.values, t.events, at, deadlineMs);
-          out.applied += r.applied;
-          out.duplicates += r.duplicates;
-          out.tooLate += r.tooLate;
+          try {
+            const r = await this.merge(cq, key, t.values, t.events, at, deadlineMs);
+            out.applied += r.applied;
+            out.duplicates += r.duplicates;
+            out.tooLate += r.tooLate;
+          } catch (error) {
+            // A full group must not stop the stream (every retry would fail the same way):
+            // its new events are dropped for this query and counted; the rest goes on.
+            if (!(error instanceof QueryStateTooLarge)) throw error;
+            out.dropped += t.events.length;
+            this.onDropped?.(cq.q.name, error);
+          }
         });
       }
     }
@@ -233,7 +260,7 @@ export class DurableQueries {
     deadlineMs: number,
   ): Promise<DurableApplyOutcome> {
     for (let attempt = 0; ; attempt++) {
-      const out: DurableApplyOutcome = { applied: 0, duplicates: 0, tooLate: 0 };
+      const out: DurableApplyOutcome = { applied: 0, duplicates: 0, tooLate: 0, dropped: 0 };
       const stored = await this.store.getGroup(cq.q.name, key, deadlineMs);
       const g = toGroup(stored, values);
       const finalBefore = stored?.finalBefore ?? Number.NEGATIVE_INFINITY;

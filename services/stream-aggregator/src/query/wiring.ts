@@ -24,6 +24,7 @@ export function queriesFromConfig(
   doc: DynamoDBDocumentClient,
   sink: WindowSink,
   onApply: (outcome: DurableApplyOutcome) => void,
+  onDropped: (query: string, error: Error) => void,
 ): QueryHook | undefined {
   const file = config.queryFile;
   if (file === undefined) return undefined;
@@ -31,7 +32,7 @@ export function queriesFromConfig(
   const ready = import('@streamlens/query/runtime').then(({ parseQueryFile, fieldRefText }) => {
     const { queries } = parseQueryFile(readFileSync(path, 'utf8'), file);
     const outputs = new Map(queries.map((q) => [q.name, queryOutputOf(q, fieldRefText)]));
-    return durableQueries(queries, outputs, config, doc, sink);
+    return durableQueries(queries, outputs, config, doc, sink, onDropped);
   });
   // Reported by the invocations that await it, not as an unhandled rejection at load.
   ready.catch(() => undefined);
@@ -48,6 +49,7 @@ function durableQueries(
   config: AggregatorConfig,
   doc: DynamoDBDocumentClient,
   sink: WindowSink,
+  onDropped: (query: string, error: Error) => void,
 ): DurableQueries {
   const { engine } = config;
   return new DurableQueries(
@@ -71,5 +73,7 @@ function durableQueries(
           deadlineMs,
         ),
     },
+    Date.now,
+    onDropped,
   );
 }

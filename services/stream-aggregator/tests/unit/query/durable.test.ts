@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseQueryFile } from '@streamlens/query';
 import { idHashOf } from '../../../src/domain/event-id.js';
 import type { Observation } from '../../../src/domain/types.js';
-import { DurableQueries } from '../../../src/query/durable.js';
+import { DurableQueries, QueryStateTooLarge } from '../../../src/query/durable.js';
 import type { QueryWindow } from '../../../src/query/group.js';
 import { MemoryQueryStore } from '../../helpers/memory-query-store.js';
 
@@ -103,7 +103,40 @@ describe('DurableQueries', () => {
     // Act: a lane seen for the first time brings an event for it.
     const out = await q.apply([lane('shard-9', [obs('late', T0 + 1000, 1)])], Infinity);
     // Assess
-    expect(out).toEqual({ applied: 0, duplicates: 0, tooLate: 1 });
+    expect(out).toEqual({ applied: 0, duplicates: 0, tooLate: 1, dropped: 0 });
     expect(sink.sent).toHaveLength(1);
+  });
+
+  it('drops the new events of a group whose state is full, counts them and goes on with the batch', async () => {
+    // Prepare: two queries; the store refuses any write of the session group as too large.
+    const { queries: two } = parseQueryFile(`version: 1
+queries:
+  - name: sessions
+    groupBy: []
+    window: { kind: session, gap: 30s }
+    aggregates: [{ fn: count }]
+  - name: per-series
+    window: { kind: tumbling, size: 60s }
+    aggregates: [{ fn: count }]
+`);
+    const store = new MemoryQueryStore();
+    const put = store.putGroup.bind(store);
+    store.putGroup = async (query, key, g) => {
+      if (query === 'sessions') throw new QueryStateTooLarge('group state is 400000 bytes');
+      return put(query, key, g);
+    };
+    const dropped: string[] = [];
+    const q = new DurableQueries(two, cfg, store, new Sink(), Date.now, (name) => {
+      dropped.push(name);
+    });
+    // Act
+    const out = await q.apply(
+      [lane('shard-1', [obs('a', T0, 3), obs('b', T0 + 1000, 4)])],
+      Number.POSITIVE_INFINITY,
+    );
+    // Assess
+    expect(out).toEqual({ applied: 2, duplicates: 0, tooLate: 0, dropped: 2 });
+    expect(dropped).toEqual(['sessions']);
+    expect([...store.groups.keys()]).toEqual(['per-series\u0000m']);
   });
 });
