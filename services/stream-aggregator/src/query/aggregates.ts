@@ -44,6 +44,7 @@ export class WindowAccumulator {
   }
 
   add(obs: Observation): void {
+    this.computed = undefined;
     this.base.add(obs.value);
     for (const h of this.hlls) {
       const f = fieldOf(obs, h.field);
@@ -55,9 +56,12 @@ export class WindowAccumulator {
     }
   }
 
+  private computed: WindowStats | undefined;
+
   /** The base statistics; quantiles clamped to the exact [min, max]. */
   stats(): WindowStats {
-    return this.base.stats();
+    this.computed ??= this.base.stats();
+    return this.computed;
   }
 
   /** Results by output name, in the query's order. Quantiles are clamped to the exact [min, max]. */
@@ -85,7 +89,11 @@ export class WindowAccumulator {
           out[s.as] = empty ? 0 : b.sum.value() / b.count;
           break;
         case 'quantile':
-          out[s.as] = empty ? 0 : Math.min(b.max, Math.max(b.min, b.sketch.quantile(s.q)));
+          // p50, p90 and p99 are among the base statistics already: one sketch scan each.
+          if (s.q === 0.5) out[s.as] = this.stats().p50;
+          else if (s.q === 0.9) out[s.as] = this.stats().p90;
+          else if (s.q === 0.99) out[s.as] = this.stats().p99;
+          else out[s.as] = empty ? 0 : Math.min(b.max, Math.max(b.min, b.sketch.quantile(s.q)));
           break;
         case 'distinct':
           out[s.as] = this.hlls[h++]!.hll.estimate();
