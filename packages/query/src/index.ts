@@ -1,3 +1,9 @@
+export {
+  COMPILED_FORMAT,
+  CompiledQueryFileInvalid,
+  compiledQueryFileText,
+  parseCompiledQueryFile,
+} from './compiled.js';
 export { DEFAULT_AGGREGATES, defaultQueryFileText } from './defaults.js';
 export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 export { SqlSyntaxError } from './kda/lexer.js';

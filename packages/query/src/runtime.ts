@@ -1,6 +1,6 @@
 /**
- * What the stream-aggregator loads at run time: reading a query file. A narrower entry than the
- * package root, which also carries the KDA translator and its command line.
+ * What the stream-aggregator loads at run time: a compiled query file (JSON of the validated
+ * model). Nothing here imports the YAML parser, Ajv or the KDA translator.
  */
-export { parseQueryFile, QueryFileInvalid } from './load.js';
+export { CompiledQueryFileInvalid, parseCompiledQueryFile } from './compiled.js';
 export { fieldRefText } from './model.js';

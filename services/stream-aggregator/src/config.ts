@@ -25,8 +25,8 @@ export type AggregatorConfig = {
   windowTtlSeconds: number;
   deadlineSafetyMs: number;
   /**
-   * The query file run beside the per-series windows (docs/queries.md); a path inside the
-   * function's bundle (relative to its root). Undefined: the per-series windows only.
+   * The compiled query file run beside the per-series windows (docs/queries.md); a path inside
+   * the function's package (relative to its root). Undefined: the per-series windows only.
    */
   queryFile: string | undefined;
 };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, jest } from '@jest/globals';
 import { main } from '../../src/cli.js';
-import { parseQueryFile } from '../../src/index.js';
+import { parseCompiledQueryFile, parseQueryFile } from '../../src/index.js';
 
 function run(args: string[]) {
   const err: string[] = [];
@@ -42,5 +42,31 @@ describe('pnpm kda translate', () => {
     expect(run(['translate']).code).toBe(1);
     expect(run(['translate', ok, '--detector-window', '5 minutes']).code).toBe(1);
     expect(run(['translate', join(dir, 'missing.sql')]).code).toBe(1);
+  });
+});
+
+describe('pnpm queries compile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'queries-'));
+
+  it('writes the compiled file the aggregator loads, or exits 1 with every problem by line', () => {
+    // Prepare
+    const good = join(dir, 'q.yaml');
+    writeFileSync(
+      good,
+      'version: 1\nqueries:\n  - name: per-host\n    groupBy: [dimensions.host]\n    window: { kind: session, gap: 30s }\n    aggregates: [{ fn: count }]\n',
+    );
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nqueries:\n  - name: x\n    window: { kind: hopping }\n');
+    // Act
+    const ok = run(['compile', good, '--out', join(dir, 'q.json')]);
+    const failed = run(['compile', bad]);
+    // Assess
+    expect(ok.code).toBe(0);
+    expect(parseCompiledQueryFile(readFileSync(join(dir, 'q.json'), 'utf8'))).toEqual(
+      JSON.parse(JSON.stringify(parseQueryFile(readFileSync(good, 'utf8')))),
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.err).toMatch(/line 4:/);
+    expect(failed.out).toBe('');
   });
 });

@@ -1,4 +1,5 @@
-import type { FieldRef, Query } from '@streamlens/query';
+import type { Query } from '@streamlens/query';
+import { fieldRefText } from '@streamlens/query/runtime';
 import { seriesKey } from '@streamlens/schema';
 import type { MetricsWindowEvent } from '../domain/types.js';
 import { isoMs } from '../domain/window.js';
@@ -15,14 +16,10 @@ export type QueryOutput = {
   kind: 'telemetry' | 'log';
 };
 
-/**
- * `fieldText` is @streamlens/query's `fieldRefText`, passed in by the caller that loaded the
- * package (the handler loads it only when there is a query file).
- */
-export function queryOutputOf(q: Query, fieldText: (f: FieldRef) => string): QueryOutput {
+export function queryOutputOf(q: Query): QueryOutput {
   return {
     name: q.name,
-    fields: q.groupBy.map(fieldText),
+    fields: q.groupBy.map(fieldRefText),
     // A query that reads only log lines counts them (value 1 each), as the log series do.
     kind: q.source.types?.length === 1 && q.source.types[0] === 'log' ? 'log' : 'telemetry',
   };

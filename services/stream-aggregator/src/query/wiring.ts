@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Query } from '@streamlens/query';
+import { parseCompiledQueryFile } from '@streamlens/query/runtime';
 import { DynamoQueryStore } from '../adapters/query-store.js';
 import type { AggregatorConfig } from '../config.js';
 import type { QueryHook } from '../domain/engine.js';
@@ -13,11 +14,10 @@ import { type QueryOutput, queryOutputOf, queryWindowEvent } from './output.js';
 const GROUP_CONCURRENCY = 16;
 
 /**
- * The handler's query hook, or undefined without QUERY_FILE. The file is read and validated once
- * per container, on a lazily loaded module (the YAML parser and Ajv are evaluated only when there
- * is a query file, so other cold starts do not pay for them); a bad file fails every invocation
- * with its line and column. Windows go to the aggregates stream and the archive as
- * `metrics.window` events (output.ts).
+ * The handler's query hook, or undefined without QUERY_FILE: a compiled query file (`pnpm queries
+ * compile`, JSON of the validated model; the YAML parser and the schema validator stay out of the
+ * bundle), read once per container. A file that is not one fails the cold start with the reason.
+ * Windows go to the aggregates stream and the archive as `metrics.window` events (output.ts).
  */
 export function queriesFromConfig(
   config: AggregatorConfig,
@@ -29,17 +29,13 @@ export function queriesFromConfig(
   const file = config.queryFile;
   if (file === undefined) return undefined;
   const path = isAbsolute(file) ? file : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-  const ready = import('@streamlens/query/runtime').then(({ parseQueryFile, fieldRefText }) => {
-    const { queries } = parseQueryFile(readFileSync(path, 'utf8'), file);
-    const outputs = new Map(queries.map((q) => [q.name, queryOutputOf(q, fieldRefText)]));
-    return durableQueries(queries, outputs, config, doc, sink, onDropped);
-  });
-  // Reported by the invocations that await it, not as an unhandled rejection at load.
-  ready.catch(() => undefined);
+  const { queries } = parseCompiledQueryFile(readFileSync(path, 'utf8'), file);
+  const outputs = new Map(queries.map((q) => [q.name, queryOutputOf(q)]));
+  const runner = durableQueries(queries, outputs, config, doc, sink, onDropped);
   return {
-    apply: async (lanes, deadlineMs) => onApply(await (await ready).apply(lanes, deadlineMs)),
-    flush: async (watermarkMs, deadlineMs) => (await ready).flush(watermarkMs, deadlineMs),
-    flushIdle: async (nowMs, deadlineMs) => (await ready).flushIdle(nowMs, deadlineMs),
+    apply: async (lanes, deadlineMs) => onApply(await runner.apply(lanes, deadlineMs)),
+    flush: (watermarkMs, deadlineMs) => runner.flush(watermarkMs, deadlineMs),
+    flushIdle: (nowMs, deadlineMs) => runner.flushIdle(nowMs, deadlineMs),
   };
 }
 

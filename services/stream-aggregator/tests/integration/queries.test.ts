@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type FaultProxy, startFaultProxy } from '@streamlens/local-aws';
-import { parseQueryFile } from '@streamlens/query';
+import { compiledQueryFileText, parseQueryFile } from '@streamlens/query';
 import { type MetricsWindow, validateEvent } from '@streamlens/schema';
 import { idHashOf } from '../../src/domain/event-id.js';
 import type { Observation } from '../../src/domain/types.js';
@@ -48,11 +48,13 @@ queries:
     having: [{ aggregate: count, op: ge, value: 2 }]
 `;
 const dir = mkdtempSync(join(tmpdir(), 'aggq-'));
-writeFileSync(join(dir, 'queries.yaml'), QUERY_FILE);
-const { queries } = parseQueryFile(QUERY_FILE);
+const parsed = parseQueryFile(QUERY_FILE);
+const { queries } = parsed;
+// What `pnpm queries compile` writes: the function loads the compiled model.
+writeFileSync(join(dir, 'queries.json'), compiledQueryFileText(parsed, 'queries.yaml'));
 
 const { names, aws, start } = localAggregator('aggq', {
-  QUERY_FILE: join(dir, 'queries.yaml'),
+  QUERY_FILE: join(dir, 'queries.json'),
   IDLE_TIMEOUT_SECONDS: '1',
   ALLOWED_LATENESS_SECONDS: '20',
   MAX_LATENESS_SECONDS: '600',

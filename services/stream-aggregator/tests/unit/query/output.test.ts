@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fieldRefText, parseQueryFile } from '@streamlens/query';
+import { parseQueryFile } from '@streamlens/query';
 import { seriesKey, validateEvent } from '@streamlens/schema';
 import type { QueryWindow } from '../../../src/query/group.js';
 import { queryOutputOf, queryWindowEvent } from '../../../src/query/output.js';
@@ -39,11 +39,7 @@ function window(over: Partial<QueryWindow>): QueryWindow {
 describe('queryWindowEvent', () => {
   it('is a valid metrics.window whose series names the query and the group', () => {
     // Act
-    const e = queryWindowEvent(
-      queryOutputOf(queries[0]!, fieldRefText),
-      window({}),
-      'streamlens/test',
-    );
+    const e = queryWindowEvent(queryOutputOf(queries[0]!), window({}), 'streamlens/test');
     // Assess
     expect(validateEvent(e).ok).toBe(true);
     const group = { 'dimensions.region': 'eu-west-1', metric: 'cpu' };
@@ -66,7 +62,7 @@ describe('queryWindowEvent', () => {
   it('marks a retraction and a log-only query', () => {
     // Act
     const e = queryWindowEvent(
-      queryOutputOf(queries[1]!, fieldRefText),
+      queryOutputOf(queries[1]!),
       window({ query: 'errors', group: [], retracted: true, results: {}, revision: 3 }),
       'streamlens/test',
     );
