@@ -40,6 +40,9 @@ GRID = {
     "shortPoints": [5, 10, 20],
 }
 DEPLOYED_THRESHOLD = 0.5
+# Categories of recorded (not synthetic) series. Production series are all real, and synthetic
+# series reward different choices, so the cross-validation is also run over these alone.
+REAL_PREFIX = "real"
 
 
 def load_scorer(root):
@@ -60,7 +63,7 @@ def candidates():
 
 
 def run_detect(data_dir, out_dir, cfg):
-    cmd = ["npx", "tsx", DETECT, "--data", data_dir, "--out", out_dir]
+    cmd = ["node", "--import", "tsx", DETECT, "--data", data_dir, "--out", out_dir]
     if cfg:
         cmd += ["--config", json.dumps(cfg)]
     env = {k: v for k, v in os.environ.items() if k != "DETECTOR_WARMUP_POINTS"}
@@ -72,11 +75,38 @@ def subset(corpus, scores, keep):
     return [corpus[i] for i in idx], [scores[i] for i in idx]
 
 
+def cross_validate(nab, corpus, scores, cands, prof, name, cats):
+    """Leave one category out over `cats`: for each, the configuration and the threshold are
+    chosen on the other categories and the held-out one is scored with them; the held-out raw
+    scores are summed and normalised like one corpus. Returns (score, folds)."""
+    full = nab.score_detector(corpus, scores[0], prof)["profiles"][name]
+    held_raw = 0.0
+    folds = []
+    for c in cats:
+        best = None
+        for ci in range(len(cands)):
+            tc, ts = subset(corpus, scores[ci], lambda k: k != c)
+            r = nab.score_detector(tc, ts, prof)["profiles"][name]
+            if best is None or r["score"] > best[1]["score"] + 1e-12:
+                best = (ci, r)
+        ci, train = best
+        hc, hs = subset(corpus, scores[ci], lambda k: k == c)
+        thr = train["threshold"]
+        held = nab.score_detector(hc, hs, prof, fixed_thresholds={name: thr})["profiles"][name]
+        held_raw += held["raw"]
+        folds.append({"held_out": c, "config": cands[ci], "threshold": thr,
+                      "train_score": train["score"], "held_raw": held["raw"],
+                      "tp_windows": held["tp_windows"], "fp_rows": held["fp_rows"]})
+    return nab.normalise(held_raw, full["null"], full["perfect"]), folds
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nab", required=True, help="NAB root: data/, labels/, score.py")
     ap.add_argument("--json", help="write all numbers to this file")
     ap.add_argument("--quick", action="store_true", help="default configuration only")
+    ap.add_argument("--config", help="JSON of configuration keys applied to every candidate "
+                                     "(experiments)")
     args = ap.parse_args(argv)
     root = os.path.abspath(args.nab)
     nab = load_scorer(root)
@@ -86,6 +116,8 @@ def main(argv=None):
                                  if os.path.isfile(os.path.join(root, "config", "profiles.json"))
                                  else None)
     cands = [{}] if args.quick else candidates()
+    if args.config:
+        cands = [dict(json.loads(args.config), **c) for c in cands]
     scores = []
     with tempfile.TemporaryDirectory(prefix="nab-eval-") as tmp:
         for i, cfg in enumerate(cands):
@@ -101,37 +133,26 @@ def main(argv=None):
         full = nab.score_detector(corpus, scores[0], prof)["profiles"][name]
         fixed = nab.score_detector(corpus, scores[0], prof,
                                    fixed_thresholds={name: DEPLOYED_THRESHOLD})["profiles"][name]
-        held_raw = 0.0
-        folds = []
-        for c in cats:
-            best = None
-            for ci in range(len(cands)):
-                tc, ts = subset(corpus, scores[ci], lambda k: k != c)
-                r = nab.score_detector(tc, ts, prof)["profiles"][name]
-                if best is None or r["score"] > best[1]["score"] + 1e-12:
-                    best = (ci, r)
-            ci, train = best
-            hc, hs = subset(corpus, scores[ci], lambda k: k == c)
-            thr = train["threshold"]
-            held = nab.score_detector(hc, hs, prof, fixed_thresholds={name: thr})["profiles"][name]
-            held_raw += held["raw"]
-            folds.append({"held_out": c, "config": cands[ci], "threshold": thr,
-                          "train_score": train["score"], "held_raw": held["raw"],
-                          "tp_windows": held["tp_windows"], "fp_rows": held["fp_rows"]})
-        loco = nab.normalise(held_raw, full["null"], full["perfect"])
+        loco, folds = cross_validate(nab, corpus, scores, cands, prof, name, cats)
+        real_cats = [c for c in cats if c.startswith(REAL_PREFIX)]
+        real_corpus, _ = subset(corpus, scores[0], lambda k: k.startswith(REAL_PREFIX))
+        loco_real, folds_real = cross_validate(
+            nab, real_corpus, [subset(corpus, sc, lambda k: k.startswith(REAL_PREFIX))[1]
+                               for sc in scores], cands, prof, name, real_cats)
         prof_report = {
             "in_sample": full["score"], "in_sample_threshold": full["threshold"],
             "in_sample_tp_windows": full["tp_windows"], "in_sample_fp_rows": full["fp_rows"],
             "deployed_threshold": fixed["score"], "deployed_tp_windows": fixed["tp_windows"],
             "deployed_fp_rows": fixed["fp_rows"], "loco": loco, "folds": folds,
+            "loco_real": loco_real, "folds_real": folds_real,
         }
         report["profiles"][name] = prof_report
         print("%-20s in-sample %6.2f (threshold %.4f, %d/%d windows, %d FP rows)  "
-              "at 0.5: %6.2f  LOCO %6.2f" % (
+              "at 0.5: %6.2f  LOCO %6.2f  LOCO real %6.2f" % (
                   name, full["score"], full["threshold"] or float("nan"), full["tp_windows"],
                   len([1 for df in corpus for _ in df.scorable]), full["fp_rows"],
-                  fixed["score"], loco))
-        for f in folds:
+                  fixed["score"], loco, loco_real))
+        for f in folds + folds_real:
             print("    held out %-22s config %-40s threshold %.4f  raw %7.3f  (%d windows, %d FP)"
                   % (f["held_out"], json.dumps(f["config"]) if f["config"] else "default",
                      f["threshold"] if f["threshold"] is not None else float("nan"),

@@ -18,6 +18,7 @@ import {
   roundState,
 } from './state.js';
 import { logTwoSidedNormal, logTwoSidedT } from './stats.js';
+import { logLowerTail, logUpperTail, tailAdd } from './tail.js';
 
 /**
  * One observation: a closed window. `value` is what the series is about (a metric's mean, a log
@@ -117,6 +118,13 @@ function fmt(x: number): string {
   return String(Math.round(x * 1000) / 1000);
 }
 
+/** A "1 in N" count, rounded to two significant digits, with thousands separators. */
+function fmtCount(n: number): string {
+  if (!Number.isFinite(n) || n >= 1e15) return 'more than 10^15';
+  const r = Number(Math.max(1, n).toPrecision(2));
+  return r.toLocaleString('en-US');
+}
+
 /** Counts are modelled on a log scale: a halving is the same step at any level of traffic. */
 function toModel(isCount: boolean, x: number): number {
   return isCount ? Math.log1p(x) : x;
@@ -149,7 +157,7 @@ function channelValue(point: Point, ch: Channel): number | undefined {
 interface Evidence {
   ch: Channel;
   surprisal: number;
-  test: 'level' | 'change' | 'variance' | 'drift';
+  test: 'level' | 'change' | 'variance' | 'drift' | 'rare-level' | 'rare-change';
   zLevel: number;
   zChange: number;
   zDrift: number;
@@ -159,6 +167,8 @@ interface Evidence {
   usual: number;
   /** The recent level (short-memory average), for the drift test's sentence. */
   recent: number;
+  /** A rare level is in the upper tail of the recent weeks (else the lower). */
+  rareUp?: boolean;
 }
 
 /**
@@ -171,6 +181,36 @@ interface Evidence {
  * outlier moves them in proportion to its size, not its square, and they need no clipping rule.
  * With `test` false the value is only learnt (a log series' silent window).
  */
+/** What the long-memory tail tests found on one channel (`tail.ts`), in nats. */
+interface TailEvidence {
+  ch: Channel;
+  level: number;
+  change: number;
+  up: boolean;
+}
+
+/**
+ * The long-memory tail tests of one channel: the value (two-sided) against the weeks of values
+ * in `tv`, the size of its change against the weeks of changes in `tc`; then both are learnt.
+ */
+function tailTestAndLearn(
+  tv: number[],
+  tc: number[],
+  ch: Channel,
+  y: number,
+  last: number | undefined,
+  config: DetectorConfig,
+): TailEvidence {
+  const lnUp = logUpperTail(tv, y);
+  const lnDown = logLowerTail(tv, y);
+  const level = -Math.min(0, Math.LN2 + Math.min(lnUp, lnDown));
+  const d = last === undefined ? undefined : Math.abs(y - last);
+  const change = d === undefined ? 0 : -logUpperTail(tc, d);
+  tailAdd(tv, y, config.calibrationPoints);
+  if (d !== undefined) tailAdd(tc, d, config.calibrationPoints);
+  return { ch, level, change, up: lnUp <= lnDown };
+}
+
 function testAndLearn(
   c: number[],
   ch: Channel,
@@ -273,6 +313,22 @@ const NAMES: Record<Channel, string> = {
 
 function describe(e: Evidence, valueName: string): Pick<Attribution, 'direction' | 'text'> {
   const name = e.ch === 'value' ? valueName : NAMES[e.ch];
+  if (e.test === 'rare-level' || e.test === 'rare-change') {
+    // One-sided tail probability of the long-memory test, as "1 in N" values of recent weeks.
+    const oneIn = fmtCount(Math.exp(e.surprisal) / (e.test === 'rare-level' ? 2 : 1));
+    if (e.test === 'rare-change') {
+      const up = e.observed >= e.previous;
+      return {
+        direction: up ? 'up' : 'down',
+        text: `${name} ${up ? 'jumped' : 'dropped'} from ${fmt(e.previous)} to ${fmt(e.observed)} (a change as large as 1 in ${oneIn} of recent weeks)`,
+      };
+    }
+    const up = e.rareUp !== false;
+    return {
+      direction: up ? 'up' : 'down',
+      text: `${name} ${up ? 'rose' : 'fell'} to ${fmt(e.observed)}, usually about ${fmt(e.usual)} (as ${up ? 'high' : 'low'} as 1 in ${oneIn} values of recent weeks)`,
+    };
+  }
   if (e.test === 'variance') {
     const f = Math.sqrt(e.varianceRatio);
     return e.varianceRatio >= 1
@@ -340,6 +396,11 @@ function learnSilence(s: DetectorState, point: Point, config: DetectorConfig): v
   // Every point has a value, so a series with a previous point has its value model.
   const c = s.ch.value;
   if (!c) return;
+  if (silent <= 0) return;
+  // The long memory learns the zeros too: one change from the last count to 0, then none.
+  tailAdd(s.tc, Math.abs(c[CH_LAST] as number), config.calibrationPoints);
+  tailAdd(s.tc, 0, config.calibrationPoints, silent - 1);
+  tailAdd(s.tv, 0, config.calibrationPoints, silent);
   for (let i = 0; i < silent; i++) testAndLearn(c, 'value', 0, true, config, false);
   s.n += Math.max(0, silent);
 }
@@ -401,6 +462,7 @@ export function updateInPlace(
   const expectedLow = valueIsCount ? Math.max(0, low) : low;
   const expectedHigh = fromModel(valueIsCount, center + EXPECTED_SIGMAS * sd);
   const evidence: Evidence[] = [];
+  const tails: TailEvidence[] = [];
   for (const [ch, x] of values) {
     let c = s.ch[ch];
     if (!c) {
@@ -414,6 +476,10 @@ export function updateInPlace(
       s.ch = ch2;
     }
     const isCount = ch === 'count' || (ch === 'value' && point.valueIsCount === true);
+    if (ch === 'value') {
+      const last = (c[CH_N] as number) > 0 ? (c[CH_LAST] as number) : undefined;
+      tails.push(tailTestAndLearn(s.tv, s.tc, ch, toModel(isCount, x), last, config));
+    }
     const e = testAndLearn(c, ch, x, isCount, config);
     if (e) evidence.push(e);
   }
@@ -423,10 +489,25 @@ export function updateInPlace(
 
   let surprisal = 0;
   for (const e of evidence) surprisal = Math.max(surprisal, e.surprisal);
+  // For attribution, a channel's long-memory evidence stands in for its short-memory evidence when
+  // it is the stronger (both are −ln of a tail probability).
+  for (const t of tails) {
+    const e = evidence.find((x) => x.ch === t.ch);
+    if (!e) continue;
+    const rare = Math.max(t.level, t.change);
+    if (rare <= e.surprisal) continue;
+    e.surprisal = rare;
+    e.test = t.level >= t.change ? 'rare-level' : 'rare-change';
+    e.rareUp = t.up;
+  }
   let lnP = 0;
   if (!warming) {
     lnP = logCalibratedTail(s.hist, surprisal);
     calibrationAdd(s.hist, surprisal, config.calibrationPoints);
+    // Bonferroni over the calibrated short-memory p and the two long-memory tests per channel.
+    let tailS = 0;
+    for (const t of tails) tailS = Math.max(tailS, t.level, t.change);
+    lnP = Math.min(0, Math.min(lnP, -tailS) + Math.log(1 + 2 * tails.length));
   }
   const score = warming ? 0 : scoreOfLogP(lnP);
 
@@ -440,6 +521,11 @@ export function updateInPlace(
     features[k ? `${k}ZChange` : 'zChange'] = e.zChange;
     features[k ? `${k}ZDrift` : 'zDrift'] = e.zDrift;
     features[k ? `${k}VarianceRatio` : 'varianceRatio'] = e.varianceRatio;
+  }
+  for (const t of tails) {
+    const k = t.ch === 'value' ? 'rare' : `${t.ch}Rare`;
+    features[`${k}LevelLog10P`] = -t.level / LN10;
+    features[`${k}ChangeLog10P`] = -t.change / LN10;
   }
   for (const k of Object.keys(features)) if (!Number.isFinite(features[k])) delete features[k];
 

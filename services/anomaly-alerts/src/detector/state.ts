@@ -1,14 +1,16 @@
 import { CALIBRATION_BINS } from './calibration.js';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './config.js';
 import { DetectorStateError } from './errors.js';
+import { newTail, TAIL_FIELDS } from './tail.js';
 
 /** Current version of the serialised state; bump when the shape changes. */
-export const STATE_VERSION = 5 as const;
+export const STATE_VERSION = 6 as const;
 /**
  * Versions written by earlier detectors (2, 3: seasonal predictors, score histogram; 4: no recent
- * level). Their numbers do not fit this model, so such a series starts learning afresh.
+ * level; 5: no long-memory sketches). Their numbers do not fit this model, so such a series starts
+ * learning afresh.
  */
-const RELEARN_VERSIONS: readonly number[] = [2, 3, 4];
+const RELEARN_VERSIONS: readonly number[] = [2, 3, 4, 5];
 
 /**
  * The features of a window the detector models, each on its own: the observed value (a metric's
@@ -44,6 +46,15 @@ export interface DetectorState {
   ch: Partial<Record<Channel, number[]>>;
   /** Calibration histogram (CALIBRATION_BINS counts) of the surprisals seen. */
   hist: number[];
+  /**
+   * Long-memory sketch (`tail.ts`) of the `value` channel's values: the feature the series is
+   * about (a metric's mean, a log series' count). The other features keep their short-memory tests
+   * only: a sketch per feature would make the state five times larger, and each extra test would
+   * weaken the others by its Bonferroni share.
+   */
+  tv: number[];
+  /** Long-memory sketch of the `value` channel's absolute changes. */
+  tc: number[];
 }
 
 /** A fresh state for a series never seen before. */
@@ -54,6 +65,8 @@ export function initialState(_config: DetectorConfig = DEFAULT_DETECTOR_CONFIG):
     lastTs: null,
     ch: {},
     hist: new Array<number>(CALIBRATION_BINS).fill(0),
+    tv: newTail(),
+    tc: newTail(),
   };
 }
 
@@ -103,7 +116,7 @@ export function cloneState(s: DetectorState): DetectorState {
     const c = s.ch[k];
     if (c) ch[k] = c.slice();
   }
-  return { ...s, ch, hist: s.hist.slice() };
+  return { ...s, ch, hist: s.hist.slice(), tv: s.tv.slice(), tc: s.tc.slice() };
 }
 
 /** Serialise a state to JSON (the form stored in DynamoDB). */
@@ -179,5 +192,22 @@ export function deserializeState(json: string): DetectorState {
     lastTs: o.lastTs as number | null,
     ch,
     hist: (o.hist as number[]).slice(),
+    tv: tailOf(o.tv, 'tv'),
+    tc: tailOf(o.tc, 'tc'),
   };
+}
+
+/** A long-memory sketch of a serialised state: [lo, width ≥ 0, counts ≥ 0 …]. */
+function tailOf(raw: unknown, field: string): number[] {
+  const t = raw;
+  if (
+    !Array.isArray(t) ||
+    t.length !== TAIL_FIELDS ||
+    !isFiniteNumber(t[0]) ||
+    !isNonNegative(t[1]) ||
+    !t.slice(2).every(isNonNegative)
+  ) {
+    throw new DetectorStateError(`detector state field ${field} is invalid`);
+  }
+  return t.slice() as number[];
 }

@@ -124,15 +124,15 @@ describe('a correction of the last scored window', () => {
     const spiked = { ...run([...QUIET, 500]), outbox: [] };
     expect(spiked.lastAlert?.severity).toBe('critical');
     // Act: the corrected window is still anomalous, much less so.
-    const out = score(spiked, windowAt(40, 63, {}, 1));
-    const again = out.kind === 'apply' ? score(out.item, windowAt(40, 63, {}, 1)) : out;
+    const out = score(spiked, windowAt(40, 66, {}, 1));
+    const again = out.kind === 'apply' ? score(out.item, windowAt(40, 66, {}, 1)) : out;
     // Assess
     if (out.kind !== 'apply') throw new Error('expected apply');
     expect(out.alert?.data).toMatchObject({
       status: 'open',
       severity: 'medium',
       episodeId: spiked.lastAlert?.episodeId,
-      observed: 63,
+      observed: 66,
     });
     expect(out.alert?.data.explanation).toMatch(
       /^Amended: revision 1 of window .* changes the severity from critical to medium\. /,
