@@ -381,6 +381,21 @@ function attribute(evidence: readonly Evidence[], valueName: string): Attributio
 }
 
 /**
+ * When the long-memory tests, not the calibrated short-memory ones, set the window's p, their
+ * evidence stands in for the short-memory evidence of their channel: the sentence then says what
+ * made the window rare.
+ */
+function preferRare(evidence: Evidence[], tails: readonly TailEvidence[]): void {
+  for (const t of tails) {
+    const e = evidence.find((x) => x.ch === t.ch);
+    if (!e) continue;
+    e.surprisal = Math.max(t.level, t.change);
+    e.test = t.level >= t.change ? 'rare-level' : 'rare-change';
+    e.rareUp = t.up;
+  }
+}
+
+/**
  * The windows a log series did not emit before `point` counted 0: the model learns them, oldest
  * first, and they count as points seen. They are not tested and not added to the calibration: the
  * calibration is the distribution of the windows that are scored, and a silent window never is.
@@ -489,24 +504,14 @@ export function updateInPlace(
 
   let surprisal = 0;
   for (const e of evidence) surprisal = Math.max(surprisal, e.surprisal);
-  // For attribution, a channel's long-memory evidence stands in for its short-memory evidence when
-  // it is the stronger (both are −ln of a tail probability).
-  for (const t of tails) {
-    const e = evidence.find((x) => x.ch === t.ch);
-    if (!e) continue;
-    const rare = Math.max(t.level, t.change);
-    if (rare <= e.surprisal) continue;
-    e.surprisal = rare;
-    e.test = t.level >= t.change ? 'rare-level' : 'rare-change';
-    e.rareUp = t.up;
-  }
   let lnP = 0;
   if (!warming) {
     lnP = logCalibratedTail(s.hist, surprisal);
     calibrationAdd(s.hist, surprisal, config.calibrationPoints);
-    // Bonferroni over the calibrated short-memory p and the two long-memory tests per channel.
+    // Bonferroni over the calibrated short-memory p and the two long-memory tests.
     let tailS = 0;
     for (const t of tails) tailS = Math.max(tailS, t.level, t.change);
+    if (-tailS < lnP) preferRare(evidence, tails);
     lnP = Math.min(0, Math.min(lnP, -tailS) + Math.log(1 + 2 * tails.length));
   }
   const score = warming ? 0 : scoreOfLogP(lnP);

@@ -103,6 +103,28 @@ describe('detector on synthetic series', () => {
     expect(scored[at]!.explanation).toMatch(/value has risen to about 10\d(\.\d+)? lately/);
   });
 
+  it('says how rare a value is in recent weeks when the long-memory test sets its p', () => {
+    // Prepare: 12 quiet days, then a rise of 8 standard deviations spread over two days, which the
+    // day-long level follows while each value is still the highest of the weeks.
+    const noise = gaussian(47);
+    const RISE = 2 * 288;
+    const points = series(
+      N,
+      (i) => 100 + noise() + (i >= AT ? (8 * Math.min(i - AT, RISE)) / RISE : 0),
+    );
+    // Act
+    const { scored } = run(points);
+    // Assess: the most surprising point of the rise is judged by the weeks' tail test: p is its
+    // two-sided p times 3 (Bonferroni over that test, the change test and the short memory).
+    const top = AT + argmax(scored.slice(AT).map((s) => s.score));
+    const s = scored[top]!;
+    expect(s.features.log10P).toBeCloseTo(s.features.rareLevelLog10P! + Math.log10(3), 9);
+    expect(s.attribution[0]).toMatchObject({ feature: 'value', direction: 'up' });
+    expect(s.explanation).toMatch(
+      /value rose to .* \(as high as 1 in [\d,]+ values of recent weeks\)/,
+    );
+  });
+
   it('alarms when the variance jumps', () => {
     // Prepare
     const noise = gaussian(17);

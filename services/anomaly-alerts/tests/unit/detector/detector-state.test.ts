@@ -144,9 +144,20 @@ describe('detector state', () => {
       /channel value/,
     );
     expect(() => deserializeState(JSON.stringify({ ...good, ch: [] }))).toThrow(/field ch/);
+    const tv = good.tv as number[];
+    expect(() => deserializeState(JSON.stringify({ ...good, tv: tv.slice(1) }))).toThrow(
+      /field tv/,
+    );
+    expect(() => deserializeState(JSON.stringify({ ...good, tc: undefined }))).toThrow(/field tc/);
+    expect(() =>
+      deserializeState(JSON.stringify({ ...good, tv: [tv[0], -1, ...tv.slice(2)] })),
+    ).toThrow(/field tv/);
+    expect(() =>
+      deserializeState(JSON.stringify({ ...good, tc: [0, 1, -3, ...tv.slice(3)] })),
+    ).toThrow(/field tc/);
   });
 
-  it('starts a series afresh from a state of the earlier detector (versions 2 to 4)', () => {
+  it('starts a series afresh from a state of the earlier detector (versions 2 to 5)', () => {
     // Prepare
     const old = JSON.stringify({ v: 3, n: 5000, slowM: 3, hist: [1, 2] });
     // Act
@@ -157,6 +168,10 @@ describe('detector state', () => {
     // Version 4 had six numbers per channel; its models lack the recent level.
     const v4 = { v: 4, n: 40, lastTs: 0, ch: { value: [40, 1, 1, 1, 1, 1] }, hist: [] };
     expect(deserializeState(JSON.stringify(v4))).toEqual(initialState());
+    // Version 5 had no long-memory sketches: its series relearn, rather than start them empty
+    // beside weeks of short-memory history.
+    const v5 = { v: 5, n: 40, lastTs: 0, ch: { value: [40, 1, 1, 1, 1, 1, 1, 1] }, hist: [] };
+    expect(deserializeState(JSON.stringify(v5))).toEqual(initialState());
   });
 
   it('keeps the state of a whole-window series under 8 KB after 30k windows', () => {
