@@ -14,7 +14,12 @@ combination of the grid below), then reports per NAB profile:
   corpus, and at the deployed threshold (score 0.5, p = 1e-5), which is fitted to nothing;
 * leave one category out: for each category, the configuration and the threshold are chosen on
   the other categories (best normalised score there), and the held-out category is scored with
-  them; the held-out raw scores of all folds are summed and normalised like one corpus.
+  them; the held-out raw scores of all folds are summed and normalised like one corpus;
+* the same over the categories of recorded series only (`real*`), leaving out the synthetic ones:
+  production series are recorded, and synthetic series reward different choices.
+
+With --quick only the default configuration runs, so the cross-validation chooses only the
+threshold. --config JSON applies configuration keys to every candidate (experiments).
 
 A large gap between the in-sample and the cross-validated score means constants fitted to the
 corpus.
