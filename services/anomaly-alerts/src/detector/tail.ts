@@ -17,13 +17,16 @@
  * Counts are halved when their total reaches the memory, as the calibration's are.
  */
 
-/** Bins per sketch: 32 equal bins resolve a distribution to 1/32 of its range, ≈ 0.3 KB deflated. */
+/**
+ * Bins per sketch: 32 equal bins resolve a distribution to 1/32 of its range; with two sketches the
+ * stored state of a 7-feature series stays in one DynamoDB write unit.
+ */
 export const TAIL_BINS = 32;
 const LO = 0;
 const WIDTH = 1;
 const C0 = 2;
 export const TAIL_FIELDS = C0 + TAIL_BINS;
-/** Upper-tail fraction modelled by peaks over threshold (the 98th percentile; Siffer et al.). */
+/** Tail fraction modelled by peaks over threshold (past the 98th percentile; Siffer et al.). */
 const POT_FRACTION = 0.02;
 /**
  * Fewest points past u for the exponential fit: the mean of k exponential excesses has a relative
@@ -49,10 +52,10 @@ function pow2Below(x: number): number {
 }
 
 /**
- * Re-grid `t` (in place) so that [a, b] fits: the smallest power-of-two width, at least the
- * present one, whose aligned grid of TAIL_BINS bins covers the occupied bins and [a, b].
+ * Re-grid `t` (in place) so that x fits: the smallest power-of-two width, at least the present
+ * one, whose aligned grid of TAIL_BINS bins covers the occupied bins and x.
  */
-function cover(t: number[], a: number, b: number): void {
+function cover(t: number[], x: number): void {
   const lo = t[LO] as number;
   const w1 = t[WIDTH] as number;
   let first = -1;
@@ -63,8 +66,8 @@ function cover(t: number[], a: number, b: number): void {
       last = i;
     }
   }
-  const min = first < 0 ? a : Math.min(a, lo + first * w1);
-  const max = first < 0 ? b : Math.max(b, lo + last * w1);
+  const min = first < 0 ? x : Math.min(x, lo + first * w1);
+  const max = first < 0 ? x : Math.max(x, lo + last * w1);
   let w = w1;
   while (Math.floor(max / w) - Math.floor(min / w) >= TAIL_BINS) w *= 2;
   const lo2 = Math.floor(min / w) * w;
@@ -95,7 +98,7 @@ export function tailAdd(t: number[], x: number, memory: number, weight = 1): voi
   }
   const w = t[WIDTH] as number;
   const lo = t[LO] as number;
-  if (x < lo || x >= lo + TAIL_BINS * w) cover(t, x, x);
+  if (x < lo || x >= lo + TAIL_BINS * w) cover(t, x);
   const b = Math.min(
     TAIL_BINS - 1,
     Math.max(0, Math.floor((x - (t[LO] as number)) / (t[WIDTH] as number))),
