@@ -111,26 +111,37 @@ export interface StoredObject {
   readonly metadata: Record<string, string>;
 }
 
-/** Every object under `prefix` of a bucket, with its bytes (no decompression). */
+/** Objects `getObjects` reads at once. */
+const GET_OBJECTS_CONCURRENCY = 8;
+
+/** Every object under `prefix` of a bucket, with its bytes (no decompression), in key order. */
 export async function getObjects(
   s3: S3Client,
   bucket: string,
   prefix?: string,
 ): Promise<StoredObject[]> {
   const keys = await listObjectKeys(s3, bucket, prefix);
-  return Promise.all(
-    keys.map(async (key) => {
+  const objects: StoredObject[] = new Array(keys.length);
+  let next = 0;
+  // A few requests at a time, not one per key: after a long run the lake holds hundreds of
+  // objects, and opening every connection at once on a busy machine let the client's 5 s connect
+  // timeouts fire together, spending the SDK's retry budget and failing the reconciliation.
+  const worker = async () => {
+    for (let i = next++; i < keys.length; i = next++) {
+      const key = keys[i] as string;
       const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
-      return {
+      objects[i] = {
         key,
         body,
         ...(out.ContentType ? { contentType: out.ContentType } : {}),
         ...(out.ContentEncoding ? { contentEncoding: out.ContentEncoding } : {}),
         metadata: out.Metadata ?? {},
       };
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GET_OBJECTS_CONCURRENCY, keys.length) }, worker));
+  return objects;
 }
 
 /** Every item of a table (Scan, paginated), as raw attribute maps. */
