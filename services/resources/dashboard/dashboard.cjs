@@ -186,6 +186,8 @@ function columns(n) {
           'RecordsTooLate',
           'RecordsInvalid',
           'BatchFailures',
+          'QueryEventsTooLate',
+          'QueryEventsDropped',
         ]),
       ),
       widget(
