@@ -76,6 +76,10 @@ export async function writeKafkaRecords(
   const producer = new Producer({
     clientId: 'streamlens-local-aws-writer',
     bootstrapBrokers: bootstrapServers.split(','),
+    // Idempotent, so a send the client retries (a slow broker on a busy machine) is not written
+    // twice: tests read exact offsets back.
+    idempotent: true,
+    acks: -1,
   });
   const buf = (v: Buffer | string) => (typeof v === 'string' ? Buffer.from(v) : v);
   try {
