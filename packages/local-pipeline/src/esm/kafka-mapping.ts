@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { type KafkaTopicRecord, lambdaKafkaEvent } from '@streamlens/local-aws';
 import type { InvokeOutcome } from '../runtime/container.js';
-import type { MappingStats } from './mapping.js';
+import { emptyMappingStats, type MappingStats } from './mapping.js';
 import { MAX_PAYLOAD_BYTES } from './records.js';
 
 /** Settings of a Kafka event source mapping (AWS::Lambda::EventSourceMapping on MSK or Kafka). */
@@ -93,20 +93,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * await esm.start(); ... await esm.drain(30_000); await esm.stop();
  */
 export class KafkaEventSourceMapping {
-  readonly stats: KafkaMappingStats = {
-    invocations: 0,
-    recordsProcessed: 0,
-    recordsDiscarded: 0,
-    retries: 0,
-    bisections: 0,
-    functionErrors: 0,
-    partialFailures: 0,
-    redeliveries: 0,
-    recordsRead: 0,
-    iteratorAgeMs: 0,
-    maxIteratorAgeMs: 0,
-    windowsClosed: 0,
-  };
+  readonly stats: KafkaMappingStats = emptyMappingStats();
   private readonly partitions = new Map<number, Partition>();
   private readonly loops: Promise<void>[] = [];
   private consumer: Consumer | undefined;

@@ -102,18 +102,9 @@ type Verdict =
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Emulates a Lambda event source mapping on a Kinesis stream: polls every shard, batches by size,
- * payload and batching window, keeps order per shard (per partition key across the concurrent
- * batches of a parallelization factor), honours ReportBatchItemFailures (checkpoint at the lowest
- * failed sequence number), bisects failed batches, bounds retries and record age, and writes the
- * on-failure invocation record AWS writes. Tumbling windows when the settings ask for them.
- * @example
- * const esm = new EventSourceMapping({ functionName, functionArn, settings, invoke, kinesis });
- * await esm.start(); ... await esm.drain(30_000); await esm.stop();
- */
-export class EventSourceMapping {
-  readonly stats: MappingStats = {
+/** A mapping's counters before its first poll (Kinesis and Kafka mappings count alike). */
+export function emptyMappingStats(): MappingStats {
+  return {
     invocations: 0,
     recordsProcessed: 0,
     recordsDiscarded: 0,
@@ -127,6 +118,20 @@ export class EventSourceMapping {
     maxIteratorAgeMs: 0,
     windowsClosed: 0,
   };
+}
+
+/**
+ * Emulates a Lambda event source mapping on a Kinesis stream: polls every shard, batches by size,
+ * payload and batching window, keeps order per shard (per partition key across the concurrent
+ * batches of a parallelization factor), honours ReportBatchItemFailures (checkpoint at the lowest
+ * failed sequence number), bisects failed batches, bounds retries and record age, and writes the
+ * on-failure invocation record AWS writes. Tumbling windows when the settings ask for them.
+ * @example
+ * const esm = new EventSourceMapping({ functionName, functionArn, settings, invoke, kinesis });
+ * await esm.start(); ... await esm.drain(30_000); await esm.stop();
+ */
+export class EventSourceMapping {
+  readonly stats: MappingStats = emptyMappingStats();
   private readonly shards: ShardState[] = [];
   private readonly loops: Promise<void>[] = [];
   private stopped = false;
